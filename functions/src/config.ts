@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/**
+ * Every setting of the backend, read from the environment once and validated. On Cloud
+ * Functions the values come from `functions/.env` (and `.env.<project>`), which `firebase
+ * deploy` loads; locally the emulator reads the same files. A bad value stops the function at
+ * start-up with a message naming the variable, instead of misbehaving at request time.
+ */
+
+const DAY = 24 * 60 * 60;
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const originList = z
+  .string()
+  .transform((s) => s.split(",").map((o) => o.trim()).filter((o) => o.length > 0));
+
+const EnvSchema = z.object({
+  /** `role_id` given to new accounts (FlutterFlow's guide shows 1). */
+  DEFAULT_ROLE_ID: int(0, 1_000_000, 1),
+  /** Minimum password length in code points, after NFKC. ASVS 5.0: at least 8; NIST: 15 when single-factor. */
+  PASSWORD_MIN_LENGTH: int(8, 64, 8),
+  /** Maximum password length in code points. ASVS: permit at least 64; ASVS 4 denies over 128. */
+  PASSWORD_MAX_LENGTH: int(64, 128, 128),
+  /** Argon2id cost. Defaults are OWASP's first choice; raising them re-hashes on the next login. */
+  ARGON2_MEMORY_KIB: int(19_456, 1_048_576, 19_456),
+  ARGON2_ITERATIONS: int(2, 100, 2),
+  ARGON2_PARALLELISM: int(1, 16, 1),
+  /** A refresh token not used for this long expires (sliding window). */
+  REFRESH_IDLE_TTL_SECONDS: int(60, 400 * DAY, 30 * DAY),
+  /** A session (a login and all its rotated refresh tokens) ends this long after the login. */
+  SESSION_ABSOLUTE_TTL_SECONDS: int(60, 400 * DAY, 90 * DAY),
+  /**
+   * Browser origins allowed by CORS, comma separated; `*` as a wildcard inside a host
+   * (`https://*.flutterflow.app`) or a port (`http://localhost:*`). Mobile apps send no Origin
+   * and are not affected. FlutterFlow's editor (Test/Run mode) and its hosted web apps by default.
+   */
+  CORS_ORIGINS: originList.default([
+    "https://app.flutterflow.io",
+    "https://*.flutterflow.app",
+    "http://localhost:*",
+    "http://127.0.0.1:*",
+  ]),
+});
+
+export type Config = Readonly<z.infer<typeof EnvSchema>>;
+
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+      .join("; ");
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const config = result.data;
+  if (config.SESSION_ABSOLUTE_TTL_SECONDS < config.REFRESH_IDLE_TTL_SECONDS) {
+    throw new Error(
+      "Invalid configuration: SESSION_ABSOLUTE_TTL_SECONDS must be at least REFRESH_IDLE_TTL_SECONDS",
+    );
+  }
+  return config;
+}
+
+let cached: Config | undefined;
+
+/** The configuration of this process, parsed on first use. */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Fixed limits: part of the API contract, not settings. */
+export const LIMITS = {
+  /** Largest request body accepted, checked on the raw bytes before anything else. */
+  maxBodyBytes: 8 * 1024,
+  /** Longest password looked at, whatever PASSWORD_MAX_LENGTH says (never hashed beyond it). */
+  hardMaxPasswordLength: 128,
+  /** RFC 5321: 254 for the address, 64 for the local part. */
+  maxEmailLength: 254,
+  maxEmailLocalLength: 64,
+  maxNameLength: 100,
+  /** Lifetime firebase-admin gives every custom token (not configurable in the SDK). */
+  customTokenLifetimeSeconds: 3600,
+} as const;

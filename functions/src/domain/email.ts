@@ -1,0 +1,55 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { LIMITS } from "../config.js";
+import { invalidRequest } from "../errors.js";
+
+/**
+ * Email policy (documented in the README):
+ * - Surrounding white space is trimmed; the address is kept as typed for display.
+ * - Only ASCII addresses are accepted. Internationalized addresses (Unicode local parts or
+ *   domains) are refused rather than mapped: Unicode case mapping and IDNA folding turn
+ *   look-alikes (Kelvin sign U+212A, dotless i, full-width letters) into ASCII letters, which
+ *   would let a look-alike address reach someone else's account. Punycode domains (`xn--`)
+ *   are ASCII and accepted.
+ * - The pattern is zod's default email pattern (dot-atom local part of letters, digits and
+ *   `_ ' + -`, a domain with a TLD of two or more letters); at most 254 characters, 64 before `@`.
+ * - Addresses are compared case-insensitively (ASCII lower case), as Firebase Auth does.
+ * - Documents are keyed by the SHA-256 of the canonical address, never by the address itself,
+ *   so no address can form a bad document path or be read off a document id.
+ */
+export interface ParsedEmail {
+  /** Trimmed, as typed. */
+  readonly display: string;
+  /** ASCII lower case of `display`: the identity of the account. */
+  readonly canonical: string;
+  /** Hex SHA-256 of `canonical`: the document id of the email index. */
+  readonly key: string;
+}
+
+const emailPattern = z.regexes.email;
+// Printable ASCII only: no controls (CR, LF, NUL), no DEL, nothing above U+007E.
+const printableAscii = /^[\x21-\x7e]+$/;
+
+export function parseEmail(raw: string): ParsedEmail {
+  const display = raw.trim();
+  if (display.length === 0) throw invalidRequest("email", "Enter your email address.");
+  if (!printableAscii.test(display)) {
+    throw invalidRequest(
+      "email",
+      "The email address may contain only ASCII letters, digits and symbols.",
+    );
+  }
+  const at = display.lastIndexOf("@");
+  if (display.length > LIMITS.maxEmailLength || at > LIMITS.maxEmailLocalLength) {
+    throw invalidRequest("email", "The email address is too long.");
+  }
+  if (!emailPattern.test(display)) {
+    throw invalidRequest("email", "Enter a valid email address.");
+  }
+  const canonical = display.toLowerCase();
+  return { display, canonical, key: emailKey(canonical) };
+}
+
+export function emailKey(canonical: string): string {
+  return createHash("sha256").update(canonical, "utf8").digest("hex");
+}

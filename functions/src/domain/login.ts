@@ -1,0 +1,96 @@
+import { LIMITS } from "../config.js";
+import { invalidCredentials } from "../errors.js";
+import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
+import { parseEmail } from "./email.js";
+import { normalizeLoginPassword } from "./password-policy.js";
+import type {
+  Account,
+  AccountStore,
+  AuthEvents,
+  AuthUsers,
+  Clock,
+  PasswordHasher,
+  SessionStore,
+  TokenMinter,
+} from "./ports.js";
+import { startSession, type SessionLifetimes } from "./session.js";
+
+export interface LoginInput {
+  readonly email: string;
+  readonly password: string;
+}
+
+export interface LoginDeps {
+  readonly accounts: AccountStore;
+  readonly sessions: SessionStore;
+  readonly authUsers: AuthUsers;
+  readonly hasher: PasswordHasher;
+  readonly minter: TokenMinter;
+  readonly clock: Clock;
+  readonly lifetimes: SessionLifetimes;
+  readonly events: AuthEvents;
+}
+
+/**
+ * Checks the credentials and signs the account in.
+ *
+ * No quick exit: an unknown email is verified against a dummy hash of the same cost, and
+ * every failure (unknown email, wrong password, disabled account) is the same error, so
+ * neither the answer nor its timing tells whether an account exists.
+ */
+export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthResult> {
+  const email = parseEmail(input.email);
+  const password = normalizeLoginPassword(input.password);
+
+  const account = await deps.accounts.findByEmailKey(email.key);
+  if (account === null) {
+    await deps.hasher.verifyDummy(password);
+    throw invalidCredentials();
+  }
+  const valid = await deps.hasher.verify(account.passwordHash, password);
+  if (!valid || account.disabled) throw invalidCredentials();
+
+  await Promise.all([repairAuthUser(account, email.canonical, deps), rehash(account, password, deps)]);
+
+  const now = deps.clock.now();
+  const { refreshToken, session } = startSession(account.uid, now, deps.lifetimes);
+  const [jwtToken] = await Promise.all([
+    deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),
+    deps.sessions.create(session),
+  ]);
+
+  return {
+    user: {
+      id: account.uid,
+      roleId: account.roleId,
+      name: account.displayName,
+      email: account.email,
+    },
+    jwtToken,
+    expiresIn: LIMITS.customTokenLifetimeSeconds,
+    refreshToken,
+  };
+}
+
+/** Finishes a signup whose Auth user step was not confirmed (see signup.ts). */
+async function repairAuthUser(account: Account, canonical: string, deps: LoginDeps): Promise<void> {
+  if (account.authUserSynced) return;
+  await deps.authUsers.ensure({ uid: account.uid, email: canonical, displayName: account.displayName });
+  deps.events.authUserRepaired(account.uid);
+  try {
+    await deps.accounts.markAuthUserSynced(account.uid);
+  } catch (error) {
+    deps.events.followUpFailed("mark_auth_user_synced", account.uid, error);
+  }
+}
+
+/** Upgrades a hash made with weaker parameters; a failure here never blocks the login. */
+async function rehash(account: Account, password: string, deps: LoginDeps): Promise<void> {
+  if (!deps.hasher.needsRehash(account.passwordHash)) return;
+  try {
+    await deps.accounts.updatePasswordHash(account.uid, await deps.hasher.hash(password));
+    deps.events.passwordRehashed(account.uid);
+  } catch (error) {
+    deps.events.followUpFailed("rehash_password", account.uid, error);
+  }
+}

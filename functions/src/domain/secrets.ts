@@ -1,0 +1,24 @@
+import { createHash, randomBytes, randomInt } from "node:crypto";
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A 20-character id over [A-Za-z0-9] (about 119 bits), like Firestore's auto ids. Used for
+ * uids: FlutterFlow's push-notification batching splits `users/` paths over these 62
+ * characters, and the uid is also the `users/{uid}` document id.
+ */
+export function newId(): string {
+  let id = "";
+  for (let i = 0; i < 20; i++) id += ALPHANUMERIC.charAt(randomInt(ALPHANUMERIC.length));
+  return id;
+}
+
+/** An opaque refresh token: 32 bytes from the CSPRNG, base64url (43 characters). */
+export function newRefreshToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** Only this digest of a refresh token is ever stored. */
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}

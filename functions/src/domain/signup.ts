@@ -1,0 +1,143 @@
+import { LIMITS } from "../config.js";
+import { AppError, invalidRequest } from "../errors.js";
+import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
+import { parseEmail } from "./email.js";
+import { acceptNewPassword, type PasswordPolicy } from "./password-policy.js";
+import {
+  EmailTakenError,
+  type AccountStore,
+  type AuthEvents,
+  type AuthUsers,
+  type Clock,
+  type NewAccount,
+  type PasswordHasher,
+  type TokenMinter,
+} from "./ports.js";
+import { newId } from "./secrets.js";
+import { startSession, type SessionLifetimes } from "./session.js";
+
+export interface SignupInput {
+  readonly email: string;
+  readonly password: string;
+  readonly name?: string | undefined;
+}
+
+export interface SignupDeps {
+  readonly accounts: AccountStore;
+  readonly authUsers: AuthUsers;
+  readonly hasher: PasswordHasher;
+  readonly minter: TokenMinter;
+  readonly clock: Clock;
+  readonly policy: PasswordPolicy;
+  readonly lifetimes: SessionLifetimes;
+  readonly defaultRoleId: number;
+  readonly events: AuthEvents;
+}
+
+const emailTaken = (): AppError =>
+  new AppError("email_exists", "An account with this email already exists.", { field: "email" });
+
+/**
+ * Creates an account, all or nothing, and signs it in.
+ *
+ * Order matters, because Firebase Auth and Firestore cannot share a transaction:
+ * 1. Everything that can fail without side effects first: validation, hashing, and minting
+ *    the custom token (which on Cloud Functions calls the IAM signBlob API, the most common
+ *    failure in production).
+ * 2. One Firestore batch of `create()` writes: email index (first), account, `users/{uid}`,
+ *    session. The email index's create precondition is the uniqueness lock: of two
+ *    concurrent signups of one email exactly one batch commits.
+ * 3. The Firebase Auth user. If that fails, step 2 is undone (and the Auth user deleted in
+ *    case it was created but the answer lost). If the undo itself fails, the account's
+ *    `authUserSynced` flag is still false and the next login creates the Auth user.
+ * 4. The flag is set; if that write fails the next login repairs it (idempotent).
+ */
+export async function signup(input: SignupInput, deps: SignupDeps): Promise<AuthResult> {
+  const email = parseEmail(input.email);
+  const displayName = parseName(input.name, email.display);
+  const password = acceptNewPassword(input.password, email, deps.policy);
+
+  const uid = newId();
+  const roleId = deps.defaultRoleId;
+  const now = deps.clock.now();
+  const passwordHash = await deps.hasher.hash(password);
+  const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: roleId });
+  const { refreshToken, session } = startSession(uid, now, deps.lifetimes);
+
+  const record: NewAccount = {
+    account: {
+      uid,
+      email: email.display,
+      emailKey: email.key,
+      displayName,
+      passwordHash,
+      roleId,
+      disabled: false,
+      authUserSynced: false,
+      createdAt: now,
+    },
+    profile: { uid, email: email.display, displayName, roleId, createdAt: now },
+    session,
+  };
+
+  try {
+    await deps.accounts.create(record);
+  } catch (error) {
+    if (error instanceof EmailTakenError) throw emailTaken();
+    throw error;
+  }
+
+  try {
+    await deps.authUsers.create({ uid, email: email.canonical, displayName });
+  } catch (error) {
+    await rollback(record, deps);
+    if (error instanceof EmailTakenError) throw emailTaken();
+    throw error;
+  }
+
+  try {
+    await deps.accounts.markAuthUserSynced(uid);
+  } catch (error) {
+    // Not fatal: the account works, and the next login re-checks the Auth user.
+    deps.events.followUpFailed("mark_auth_user_synced", uid, error);
+  }
+
+  return {
+    user: { id: uid, roleId, name: displayName, email: email.display },
+    jwtToken,
+    expiresIn: LIMITS.customTokenLifetimeSeconds,
+    refreshToken,
+  };
+}
+
+async function rollback(record: NewAccount, deps: SignupDeps): Promise<void> {
+  const uid = record.account.uid;
+  const results = await Promise.allSettled([
+    deps.authUsers.delete(uid),
+    deps.accounts.removeCreated(record),
+  ]);
+  for (const result of results) {
+    if (result.status === "rejected") deps.events.rollbackFailed(uid, result.reason);
+  }
+}
+
+/**
+ * Display name: trimmed, 1-100 code points, no control characters. Defaults to the email's
+ * local part (FlutterFlow's guide shows `"name": "james"` for james@...). The literal string
+ * "null" is refused: it is what a FlutterFlow body template sends for an unset variable.
+ */
+export function parseName(raw: string | undefined, emailDisplay: string): string {
+  if (raw === undefined) return emailDisplay.slice(0, emailDisplay.lastIndexOf("@"));
+  const name = raw.normalize("NFC").trim();
+  if (name.length === 0) throw invalidRequest("name", "The name must not be empty.");
+  if (name === "null") {
+    throw invalidRequest("name", 'The name is the text "null": is a variable in the request unset?');
+  }
+  if (!name.isWellFormed() || /\p{Cc}/u.test(name)) {
+    throw invalidRequest("name", "The name contains an invalid character.");
+  }
+  if ([...name].length > LIMITS.maxNameLength) {
+    throw invalidRequest("name", `The name must be at most ${LIMITS.maxNameLength} characters.`);
+  }
+  return name;
+}

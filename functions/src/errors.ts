@@ -1,0 +1,77 @@
+/**
+ * The one error model of the API. Codes are part of the contract with FlutterFlow apps (they
+ * branch on them and show `$.error.message`): a code never changes meaning once published.
+ * Messages are for people and may be reworded.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  weak_password: 400,
+  invalid_credentials: 401,
+  not_found: 404,
+  method_not_allowed: 405,
+  email_exists: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Why a password was refused: stable, so an app can show its own wording. */
+export type WeakPasswordReason =
+  | "too_short"
+  | "too_long"
+  | "invalid_characters"
+  | "common"
+  | "matches_email";
+
+export interface ErrorDetails {
+  /** The request field at fault (for `invalid_request`, `weak_password`). */
+  readonly field?: string;
+  /** A stable sub-code (for `weak_password`). */
+  readonly reason?: WeakPasswordReason;
+  /** Seconds after which a retry may succeed (for `unavailable`). */
+  readonly retryAfterSeconds?: number;
+  /** Extra headers the answer must carry (for `method_not_allowed`: `Allow`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The underlying failure: logged, never sent. */
+  readonly cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** The single message for every failed login: no hint whether the account exists. */
+export const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
+
+/** The generic text of a 500: the cause is only logged. */
+export const INTERNAL_MESSAGE = "Something went wrong on our side. Please try again later.";
+
+export const invalidRequest = (field: string, message: string): AppError =>
+  new AppError("invalid_request", message, { field });
+
+export const invalidCredentials = (): AppError =>
+  new AppError("invalid_credentials", INVALID_CREDENTIALS_MESSAGE);
+
+export const unavailable = (cause: unknown): AppError =>
+  new AppError("unavailable", "The service is temporarily unavailable. Please try again.", {
+    cause,
+    retryAfterSeconds: 1,
+  });
+
+export const isAppError = (value: unknown): value is AppError => value instanceof AppError;

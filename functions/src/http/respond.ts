@@ -1,0 +1,35 @@
+import { AppError, INTERNAL_MESSAGE } from "../errors.js";
+import type { HttpResponse, JsonReply } from "./types.js";
+
+/**
+ * The one place that writes answers. Every answer is JSON; none may be cached (they carry
+ * tokens, RFC 6749 5.1, or describe one request).
+ */
+export function sendJson(res: HttpResponse, reply: JsonReply): void {
+  res.statusCode = reply.status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("Pragma", "no-cache");
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.end(JSON.stringify(reply.body));
+}
+
+/** `{"error": {"code", "message", "field"?, "reason"?}}` with the code's status. */
+export function errorReply(error: AppError): JsonReply {
+  const { field, reason } = error.details;
+  return {
+    status: error.status,
+    body: { error: { code: error.code, message: error.message, ...(field && { field }), ...(reason && { reason }) } },
+  };
+}
+
+export function sendError(res: HttpResponse, error: AppError): void {
+  const { headers, retryAfterSeconds } = error.details;
+  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+  if (retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(retryAfterSeconds));
+  sendJson(res, errorReply(error));
+}
+
+/** A 500 never says more than this; the cause goes to the log only. */
+export const internalError = (cause: unknown): AppError =>
+  new AppError("internal", INTERNAL_MESSAGE, { cause });

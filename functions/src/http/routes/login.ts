@@ -1,0 +1,12 @@
+import { login } from "../../domain/login.js";
+import { getServices } from "../../services.js";
+import { authBody } from "../auth-body.js";
+import { LoginBody, parseBody } from "../schemas.js";
+import type { JsonReply } from "../types.js";
+
+/** POST /login {"email", "password"} -> 200 with the FlutterFlow login body. */
+export async function loginRoute(body: Record<string, unknown>): Promise<JsonReply> {
+  const input = parseBody(LoginBody, body);
+  const { login: deps } = await getServices();
+  return { status: 200, body: authBody(await login(input, deps)) };
+}

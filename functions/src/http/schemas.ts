@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { AppError, invalidRequest } from "../errors.js";
+
+/**
+ * Request bodies, checked at the edge. Objects are strict: an unknown field (`uid`, `role`,
+ * `role_id`, a misspelt `Email`) is refused with 400 naming it, never silently honoured or
+ * dropped. Values must be strings: FlutterFlow sends variables as strings, so a number, a
+ * boolean, null, an object or an array means the API call is misconfigured.
+ */
+const text = (field: string) =>
+  z.string({
+    error: (issue) =>
+      issue.input === undefined ? `The field "${field}" is required.` : `The field "${field}" must be a string.`,
+  });
+
+export const SignupBody = z.strictObject({
+  email: text("email"),
+  password: text("password"),
+  name: text("name").optional(),
+});
+
+export const LoginBody = z.strictObject({
+  email: text("email"),
+  password: text("password"),
+});
+
+const shown = (key: string): string => (key.length > 64 ? `${key.slice(0, 64)}...` : key);
+
+/** Parses `body` or throws `invalid_request` naming the first field at fault. */
+export function parseBody<T>(schema: z.ZodType<T>, body: Record<string, unknown>): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue === undefined) throw new AppError("invalid_request", "The request is invalid.");
+  if (issue.code === "unrecognized_keys") {
+    const key = shown(issue.keys[0] ?? "");
+    throw invalidRequest(key, `Unknown field "${key}".`);
+  }
+  const field = issue.path.length > 0 ? String(issue.path[0]) : "body";
+  throw invalidRequest(field, issue.message);
+}

@@ -1,0 +1,46 @@
+import * as logger from "firebase-functions/logger";
+import type { AuthEvents } from "./domain/ports.js";
+
+/**
+ * Every log line of the backend, by name. Only ids, codes and error descriptions are logged:
+ * never a request body, password, hash, email address, custom token or refresh token.
+ */
+
+/** What is safe to log of an error: its class, code and message (which carry no secrets). */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) {
+    const code = "code" in error ? error.code : undefined;
+    const cause = error.cause === undefined ? undefined : describeError(error.cause);
+    return { name: error.name, code, message: error.message, cause };
+  }
+  return { value: typeof error };
+}
+
+export function requestFailed(requestId: string, route: string, status: number, error: unknown): void {
+  const entry = { event: "request_failed", requestId, route, status, error: describeError(error) };
+  if (status >= 500) logger.error("request failed", entry);
+  else logger.warn("request failed", entry);
+}
+
+export function configInvalid(error: unknown): void {
+  logger.error("configuration invalid", { event: "config_invalid", error: describeError(error) });
+}
+
+export const authEvents: AuthEvents = {
+  rollbackFailed(uid, error) {
+    logger.error("signup rollback failed; the next login repairs the account", {
+      event: "signup_rollback_failed",
+      uid,
+      error: describeError(error),
+    });
+  },
+  followUpFailed(step, uid, error) {
+    logger.warn("follow-up write failed", { event: "follow_up_failed", step, uid, error: describeError(error) });
+  },
+  authUserRepaired(uid) {
+    logger.info("firebase auth user repaired at login", { event: "auth_user_repaired", uid });
+  },
+  passwordRehashed(uid) {
+    logger.info("password hash upgraded", { event: "password_rehashed", uid });
+  },
+};

@@ -1,0 +1,64 @@
+import { config, type Config } from "./config.js";
+import { isCommonPassword } from "./domain/common-passwords.js";
+import type { LoginDeps } from "./domain/login.js";
+import type { SignupDeps } from "./domain/signup.js";
+import { authEvents } from "./logs.js";
+
+/**
+ * The composition root: the one place where use cases meet their adapters. firebase-admin,
+ * Firestore's gRPC client and Argon2 are loaded on the first request that needs them (not
+ * at module load), and once per instance.
+ */
+export interface Services {
+  readonly signup: SignupDeps;
+  readonly login: LoginDeps;
+}
+
+let services: Promise<Services> | undefined;
+
+export function getServices(): Promise<Services> {
+  services ??= build(config()).catch((error: unknown) => {
+    services = undefined; // a failed start-up is retried by the next request
+    throw error;
+  });
+  return services;
+}
+
+async function build(cfg: Config): Promise<Services> {
+  const [firebase, { Argon2Hasher }, { FirestoreAccountStore }, { FirestoreSessionStore }, { FirebaseTokenMinter }, { FirebaseAuthUsers }] =
+    await Promise.all([
+      import("./firebase.js"),
+      import("./adapters/argon2-hasher.js"),
+      import("./adapters/firestore-account-store.js"),
+      import("./adapters/firestore-session-store.js"),
+      import("./adapters/firebase-token-minter.js"),
+      import("./adapters/firebase-auth-users.js"),
+    ]);
+  const db = firebase.adminFirestore();
+  const auth = firebase.adminAuth();
+  const common = {
+    accounts: new FirestoreAccountStore(db),
+    authUsers: new FirebaseAuthUsers(auth),
+    hasher: new Argon2Hasher({
+      memoryKiB: cfg.ARGON2_MEMORY_KIB,
+      iterations: cfg.ARGON2_ITERATIONS,
+      parallelism: cfg.ARGON2_PARALLELISM,
+    }),
+    minter: new FirebaseTokenMinter(auth),
+    clock: { now: () => new Date() },
+    lifetimes: { idleSeconds: cfg.REFRESH_IDLE_TTL_SECONDS, absoluteSeconds: cfg.SESSION_ABSOLUTE_TTL_SECONDS },
+    events: authEvents,
+  };
+  return {
+    signup: {
+      ...common,
+      policy: {
+        minLength: cfg.PASSWORD_MIN_LENGTH,
+        maxLength: cfg.PASSWORD_MAX_LENGTH,
+        isCommon: isCommonPassword,
+      },
+      defaultRoleId: cfg.DEFAULT_ROLE_ID,
+    },
+    login: { ...common, sessions: new FirestoreSessionStore(db) },
+  };
+}
