@@ -18,6 +18,9 @@ export const auth = onRequest(
     cpu: 1,
     concurrency: 80,
     timeoutSeconds: 30,
+    // CORS is this backend's own (http/cors.ts). `false` also stops the Functions emulator
+    // from wrapping the function in an allow-all CORS layer that production does not have.
+    cors: false,
   },
   createHandler(ROUTES, corsStep(cfg.CORS_ORIGINS)),
 );

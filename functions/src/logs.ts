@@ -13,7 +13,11 @@ export function describeError(error: unknown): Record<string, unknown> {
     const cause = error.cause === undefined ? undefined : describeError(error.cause);
     return { name: error.name, code, message: error.message, cause };
   }
-  return { value: typeof error };
+  if (typeof error === "object" && error !== null) {
+    const code = "code" in error ? error.code : undefined;
+    return { type: error.constructor?.name ?? "object", code };
+  }
+  return { type: typeof error };
 }
 
 export function requestFailed(requestId: string, route: string, status: number, error: unknown): void {

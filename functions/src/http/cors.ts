@@ -37,7 +37,7 @@ export function corsStep(patterns: readonly string[]): CorsStep {
       let passedOn = false;
       middleware(req, res, (error?: unknown) => {
         passedOn = true;
-        if (error !== undefined) reject(error);
+        if (error) reject(error); // the package calls next(null) on success
       });
       if (req.method !== "OPTIONS") return resolve("continue");
       if (passedOn) {

@@ -1,0 +1,200 @@
+// The local stack: Auth emulator + Functions emulator serving this backend + Firestore (the
+// offline stand-in by default; the real emulator with STACK_FIRESTORE=real, which needs Java
+// 21 and internet for its first download).
+//
+//   node scripts/stack.mjs start             run until Ctrl-C, printing the URLs
+//   node scripts/stack.mjs exec -- CMD ...   run CMD against a fresh stack, then stop it;
+//                                            exits with CMD's exit code
+//
+// CMD sees API_URL, PROJECT_ID, FIREBASE_AUTH_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST,
+// GCLOUD_PROJECT and STACK_FIRESTORE (offline | real). Normally called through the npm
+// scripts (`npm start`, `npm run stack -- CMD`), which install and build first.
+import { spawn } from "node:child_process";
+import { mkdirSync, openSync, readFileSync } from "node:fs";
+import net from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const firebaseJson = JSON.parse(readFileSync(join(root, "firebase.json"), "utf8"));
+const projectId = JSON.parse(readFileSync(join(root, ".firebaserc"), "utf8")).projects.default;
+const host = "127.0.0.1";
+const ports = {
+  auth: firebaseJson.emulators.auth.port,
+  functions: firebaseJson.emulators.functions.port,
+  firestore: firebaseJson.emulators.firestore.port,
+};
+const firestoreMode = process.env.STACK_FIRESTORE === "real" ? "real" : "offline";
+const apiUrl = `http://${host}:${ports.functions}/${projectId}/us-central1/auth`;
+const binDir = join(root, "node_modules", ".bin");
+
+const stackEnv = {
+  API_URL: apiUrl,
+  PROJECT_ID: projectId,
+  GCLOUD_PROJECT: projectId,
+  FIREBASE_AUTH_EMULATOR_HOST: `${host}:${ports.auth}`,
+  FIRESTORE_EMULATOR_HOST: `${host}:${ports.firestore}`,
+  STACK_FIRESTORE: firestoreMode,
+};
+const env = {
+  ...process.env,
+  ...stackEnv,
+  PATH: `${binDir}:${process.env.PATH ?? ""}`,
+  // No probing of the cloud metadata server (a non-loopback address) for credentials.
+  METADATA_SERVER_DETECTION: "none",
+  NO_UPDATE_NOTIFIER: "1",
+};
+
+const children = [];
+let stopping = false;
+
+function log(message) {
+  console.log(`[stack] ${message}`);
+}
+
+function portInUse(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Starts a child in its own process group, so stopping it stops its children too. */
+function startChild(name, command, args, output) {
+  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ["ignore", output, output] });
+  child.name = name;
+  children.push(child);
+  child.once("exit", (code, signal) => {
+    child.exited = true;
+    if (!stopping) {
+      log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack`);
+      void stop(1);
+    }
+  });
+  return child;
+}
+
+async function waitFor(what, check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error("stack stopped while starting");
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
+
+/** Ready when the function itself answers (a GET on /login is our JSON 405). */
+async function functionAnswers() {
+  const response = await fetch(`${apiUrl}/login`);
+  const body = await response.json().catch(() => undefined);
+  return response.status === 405 && body?.error?.code === "method_not_allowed";
+}
+
+async function killGroup(child) {
+  if (child.exited) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  try {
+    process.kill(-child.pid, "SIGINT");
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  }, 15_000);
+  await exited;
+  clearTimeout(timer);
+  try {
+    process.kill(-child.pid, "SIGKILL"); // anything the leader left behind in its group
+  } catch {}
+}
+
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  log("stopping ...");
+  for (const child of [...children].reverse()) await killGroup(child);
+  log("stopped");
+  process.exit(code);
+}
+
+async function startStack(mode) {
+  for (const [name, port] of Object.entries(ports)) {
+    if (await portInUse(port)) {
+      throw new Error(`port ${port} (${name}) is already in use: is another stack running?`);
+    }
+  }
+  mkdirSync(join(root, ".stack"), { recursive: true });
+  const logFile = join(root, ".stack", "emulators.log");
+  const output = mode === "start" ? "inherit" : openSync(logFile, "w");
+
+  const only = ["auth", "functions"];
+  if (firestoreMode === "offline") {
+    startChild("offline Firestore", "node", [join(root, "scripts", "offline-firestore.mjs"), String(ports.firestore)], output);
+    await waitFor("the offline Firestore", () => portInUse(ports.firestore), 30_000);
+  } else {
+    only.push("firestore");
+  }
+  log(`starting emulators: ${only.join(", ")} (Firestore: ${firestoreMode})`);
+  startChild("firebase emulators", join(binDir, "firebase"), ["emulators:start", "--only", only.join(","), "--project", projectId], output);
+  try {
+    await waitFor("the auth function to load", functionAnswers, 180_000);
+  } catch (error) {
+    if (mode !== "start") log(`emulator output: ${logFile}`);
+    throw error;
+  }
+}
+
+function printUrls() {
+  const line = "-".repeat(72);
+  console.log(`
+${line}
+Local stack ready (Firestore: ${firestoreMode}, project ${projectId})
+  API (function "auth"):  ${apiUrl}
+    POST ${apiUrl}/signup
+    POST ${apiUrl}/login
+  Auth emulator:          http://${host}:${ports.auth}
+  Firestore emulator:     ${host}:${ports.firestore}
+
+Try it:
+  curl -s -X POST ${apiUrl}/signup \\
+    -H 'Content-Type: application/json' \\
+    -d '{"email":"ada@example.com","password":"correct horse battery","name":"Ada"}'
+
+Ctrl-C stops everything.
+${line}
+`);
+}
+
+async function main() {
+  const [mode, ...rest] = process.argv.slice(2);
+  process.on("SIGINT", () => void stop(130));
+  process.on("SIGTERM", () => void stop(143));
+  if (mode === "start") {
+    await startStack("start");
+    printUrls();
+    return; // runs until a signal
+  }
+  if (mode === "exec") {
+    const command = rest[0] === "--" ? rest.slice(1) : rest;
+    if (command.length === 0) throw new Error("usage: stack.mjs exec -- COMMAND [ARGS...]");
+    await startStack("exec");
+    log(`ready: API_URL=${apiUrl}; running: ${command.join(" ")}`);
+    const child = spawn(command[0], command.slice(1), { cwd: process.cwd(), env, stdio: "inherit" });
+    const code = await new Promise((resolve) => child.once("exit", (c, s) => resolve(c ?? (s ? 1 : 0))));
+    await stop(code);
+    return;
+  }
+  throw new Error("usage: stack.mjs start | exec -- COMMAND [ARGS...]");
+}
+
+main().catch(async (error) => {
+  console.error(`[stack] ${error instanceof Error ? error.message : String(error)}`);
+  await stop(1);
+});
