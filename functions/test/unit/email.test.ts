@@ -1,0 +1,62 @@
+import { expect } from "chai";
+import { emailKey, parseEmail } from "../../src/domain/email.js";
+import { AppError } from "../../src/errors.js";
+
+function refused(raw: string): AppError {
+  try {
+    parseEmail(raw);
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error(`accepted: ${JSON.stringify(raw)}`);
+}
+
+describe("email policy", () => {
+  it("trims, keeps the typed form for display, compares in ASCII lower case, keys by SHA-256", () => {
+    const parsed = parseEmail("  Ada.Lovelace+fx@Example.COM\t");
+    expect(parsed.display).to.equal("Ada.Lovelace+fx@Example.COM");
+    expect(parsed.canonical).to.equal("ada.lovelace+fx@example.com");
+    expect(parsed.key).to.equal(emailKey("ada.lovelace+fx@example.com")).and.match(/^[0-9a-f]{64}$/);
+    expect(parseEmail("ADA.LOVELACE+FX@example.com").key).to.equal(parsed.key);
+  });
+
+  it("look-alike Unicode addresses are refused, never folded onto the ASCII account", () => {
+    // Kelvin sign (lower-cases to k), dotless i, full-width letters, Cyrillic a.
+    for (const raw of ["\u212Aate@example.com", "\u0131nfo@example.com", "ａda@example.com", "\u0430da@example.com", "ada@ex\u212Ample.com"]) {
+      const error = refused(raw);
+      expect(error.code).to.equal("invalid_request");
+      expect(error.details.field).to.equal("email");
+    }
+  });
+
+  it("refuses over-long addresses (254 overall, 64 before @)", () => {
+    expect(refused(`${"a".repeat(65)}@example.com`).message).to.match(/too long/);
+    expect(refused(`a@${"b".repeat(250)}.com`).message).to.match(/too long/);
+    expect(parseEmail(`${"a".repeat(64)}@example.com`).canonical).to.have.length(76);
+  });
+
+  it("refuses CR/LF, NUL, markup, paths, the literal null and other non-addresses", () => {
+    const bad = [
+      "",
+      "   ",
+      "null",
+      "ada@example.com\r\nBcc: x@y.z",
+      "ada\u0000@example.com",
+      "<script>@example.com",
+      "a/b@example.com",
+      "../..@example.com",
+      "ada@example",
+      "ada@@example.com",
+      "ada example@example.com",
+      "@example.com",
+      "ada@",
+    ];
+    for (const raw of bad) expect(refused(raw).code, JSON.stringify(raw)).to.equal("invalid_request");
+  });
+
+  it("addresses that would be bad document ids are fine: the id is a hash", () => {
+    const parsed = parseEmail("__x__@example.com");
+    expect(parsed.key).to.match(/^[0-9a-f]{64}$/);
+  });
+});

@@ -1,0 +1,225 @@
+import { createHash } from "node:crypto";
+import type { LoginDeps } from "../../src/domain/login.js";
+import {
+  EmailTakenError,
+  type Account,
+  type AccountStore,
+  type AuthEvents,
+  type AuthUserProfile,
+  type AuthUsers,
+  type NewAccount,
+  type NewSession,
+  type PasswordHasher,
+  type SessionStore,
+  type TokenMinter,
+} from "../../src/domain/ports.js";
+import type { SignupDeps } from "../../src/domain/signup.js";
+
+/**
+ * In-memory stand-ins for the ports, for unit tests of the use cases. Every call goes through
+ * `Faults`, so a test can break signup or login at any step and look at what is left.
+ */
+export type Step =
+  | "accounts.create"
+  | "accounts.removeCreated"
+  | "accounts.find"
+  | "accounts.markAuthUserSynced"
+  | "accounts.updatePasswordHash"
+  | "sessions.create"
+  | "authUsers.create"
+  | "authUsers.ensure"
+  | "authUsers.delete"
+  | "hasher.hash"
+  | "hasher.verify"
+  | "minter.mint";
+
+export class Faults {
+  private readonly failing = new Map<Step, Error>();
+  readonly calls: Step[] = [];
+
+  failAt(step: Step, error: Error = new Error(`injected failure at ${step}`)): void {
+    this.failing.set(step, error);
+  }
+
+  /** The trouble is over: later calls succeed. */
+  heal(): void {
+    this.failing.clear();
+  }
+
+  async at(step: Step): Promise<void> {
+    this.calls.push(step);
+    await Promise.resolve();
+    const error = this.failing.get(step);
+    if (error !== undefined) throw error;
+  }
+}
+
+export class MemoryStore implements AccountStore {
+  readonly index = new Map<string, string>();
+  readonly accounts = new Map<string, Account>();
+  readonly users = new Map<string, NewAccount["profile"]>();
+  readonly sessions = new Map<string, NewSession>();
+
+  constructor(private readonly faults: Faults) {}
+
+  readonly sessionStore: SessionStore = {
+    create: async (session) => {
+      await this.faults.at("sessions.create");
+      this.sessions.set(session.id, session);
+    },
+  };
+
+  async create(record: NewAccount): Promise<void> {
+    await this.faults.at("accounts.create");
+    if (this.index.has(record.account.emailKey)) throw new EmailTakenError();
+    this.index.set(record.account.emailKey, record.account.uid);
+    this.accounts.set(record.account.uid, record.account);
+    this.users.set(record.profile.uid, record.profile);
+    this.sessions.set(record.session.id, record.session);
+  }
+
+  async removeCreated(record: NewAccount): Promise<void> {
+    await this.faults.at("accounts.removeCreated");
+    this.index.delete(record.account.emailKey);
+    this.accounts.delete(record.account.uid);
+    this.users.delete(record.account.uid);
+    this.sessions.delete(record.session.id);
+  }
+
+  async findByEmailKey(emailKey: string): Promise<Account | null> {
+    await this.faults.at("accounts.find");
+    const uid = this.index.get(emailKey);
+    return uid === undefined ? null : (this.accounts.get(uid) ?? null);
+  }
+
+  async markAuthUserSynced(uid: string): Promise<void> {
+    await this.faults.at("accounts.markAuthUserSynced");
+    this.patch(uid, { authUserSynced: true });
+  }
+
+  async updatePasswordHash(uid: string, passwordHash: string): Promise<void> {
+    await this.faults.at("accounts.updatePasswordHash");
+    this.patch(uid, { passwordHash });
+  }
+
+  /** Everything stored, for "nothing written" / "nothing left" assertions. */
+  sizes(): Record<string, number> {
+    return {
+      index: this.index.size,
+      accounts: this.accounts.size,
+      users: this.users.size,
+      sessions: this.sessions.size,
+    };
+  }
+
+  private patch(uid: string, fields: Partial<Account>): void {
+    const account = this.accounts.get(uid);
+    if (account === undefined) throw new Error("no such account");
+    this.accounts.set(uid, { ...account, ...fields });
+  }
+}
+
+export class MemoryAuthUsers implements AuthUsers {
+  readonly users = new Map<string, AuthUserProfile>();
+  constructor(private readonly faults: Faults) {}
+
+  async create(profile: AuthUserProfile): Promise<void> {
+    await this.faults.at("authUsers.create");
+    if ([...this.users.values()].some((u) => u.email === profile.email)) throw new EmailTakenError();
+    this.users.set(profile.uid, profile);
+  }
+
+  async ensure(profile: AuthUserProfile): Promise<void> {
+    await this.faults.at("authUsers.ensure");
+    this.users.set(profile.uid, profile);
+  }
+
+  async delete(uid: string): Promise<void> {
+    await this.faults.at("authUsers.delete");
+    this.users.delete(uid);
+  }
+}
+
+/** A fast, deterministic stand-in for Argon2 ("cost" is the parameter needsRehash compares). */
+export class FakeHasher implements PasswordHasher {
+  dummyVerifications = 0;
+  constructor(
+    private readonly faults: Faults,
+    public cost = 2,
+  ) {}
+
+  async hash(password: string): Promise<string> {
+    await this.faults.at("hasher.hash");
+    return `fake$${this.cost}$${createHash("sha256").update(password).digest("hex")}`;
+  }
+
+  async verify(phc: string, password: string): Promise<boolean> {
+    await this.faults.at("hasher.verify");
+    const digest = phc.split("$")[2];
+    return digest === createHash("sha256").update(password).digest("hex");
+  }
+
+  async verifyDummy(password: string): Promise<void> {
+    this.dummyVerifications++;
+    await this.verify("fake$0$dummy", password);
+  }
+
+  needsRehash(phc: string): boolean {
+    return Number(phc.split("$")[1]) < this.cost;
+  }
+}
+
+export class FakeMinter implements TokenMinter {
+  readonly minted: { uid: string; claims: Readonly<Record<string, unknown>> }[] = [];
+  constructor(private readonly faults: Faults) {}
+
+  async mint(uid: string, claims: Readonly<Record<string, number | string | boolean>>): Promise<string> {
+    await this.faults.at("minter.mint");
+    this.minted.push({ uid, claims });
+    return `custom-token-for-${uid}`;
+  }
+}
+
+export class RecordingEvents implements AuthEvents {
+  readonly seen: string[] = [];
+  rollbackFailed(uid: string): void {
+    this.seen.push(`rollback_failed:${uid}`);
+  }
+  followUpFailed(step: string, uid: string): void {
+    this.seen.push(`follow_up_failed:${step}:${uid}`);
+  }
+  authUserRepaired(uid: string): void {
+    this.seen.push(`auth_user_repaired:${uid}`);
+  }
+  passwordRehashed(uid: string): void {
+    this.seen.push(`password_rehashed:${uid}`);
+  }
+}
+
+export const NOW = new Date("2026-11-27T12:00:00Z");
+
+/** A complete set of fakes wired as the composition root wires the real adapters. */
+export function world() {
+  const faults = new Faults();
+  const store = new MemoryStore(faults);
+  const authUsers = new MemoryAuthUsers(faults);
+  const hasher = new FakeHasher(faults);
+  const minter = new FakeMinter(faults);
+  const events = new RecordingEvents();
+  const common = {
+    accounts: store,
+    authUsers,
+    hasher,
+    minter,
+    clock: { now: () => NOW },
+    lifetimes: { idleSeconds: 3600, absoluteSeconds: 7200 },
+    events,
+  };
+  const signupDeps: SignupDeps = {
+    ...common,
+    policy: { minLength: 8, maxLength: 128, isCommon: (p) => p === "password123" },
+    defaultRoleId: 1,
+  };
+  const loginDeps: LoginDeps = { ...common, sessions: store.sessionStore };
+  return { faults, store, authUsers, hasher, minter, events, signupDeps, loginDeps };
+}

@@ -1,0 +1,162 @@
+import { expect } from "chai";
+import firebaseFunctionsTest from "firebase-functions-test";
+import { corsStep } from "../../src/http/cors.js";
+import { createHandler, type RouteTable } from "../../src/http/handler.js";
+import { AppError, unavailable } from "../../src/errors.js";
+import { fakeRequest, FakeResponse, type FakeRequestInit } from "./http-fakes.js";
+
+// Offline mode: no project, no credentials; the exported function is driven directly with a
+// framework-shaped request. Nothing here reaches Firestore or Auth: every case is refused
+// before the use case runs, which is what these tests prove.
+const fft = firebaseFunctionsTest();
+after(() => fft.cleanup());
+
+type Handler = (req: never, res: never) => unknown;
+
+async function call(handler: Handler, init: FakeRequestInit): Promise<FakeResponse> {
+  const res = new FakeResponse();
+  // The real function takes Express objects; the fakes carry every member it touches.
+  await (handler as (req: unknown, res: unknown) => Promise<void>)(fakeRequest(init), res);
+  return res;
+}
+
+function expectError(res: FakeResponse, status: number, code: string, field?: string): void {
+  expect(res.statusCode, res.text).to.equal(status);
+  expect(res.getHeader("content-type")).to.equal("application/json; charset=utf-8");
+  expect(res.getHeader("cache-control")).to.equal("no-store");
+  const body = res.json() as { error: { code: string; message: string; field?: string } };
+  expect(body.error.code).to.equal(code);
+  expect(body.error.message).to.be.a("string").and.not.empty;
+  if (field !== undefined) expect(body.error.field).to.equal(field);
+  expect(res.text).to.not.match(/\bat .*\.(js|ts):\d+/); // no stack trace
+}
+
+describe("HTTP adapter: the exported `auth` function, refusing bad requests", () => {
+  let auth: Handler;
+  before(async () => {
+    ({ auth } = await import("../../src/index.js"));
+  });
+
+  it("unknown route -> 404 not_found", async () => {
+    expectError(await call(auth, { path: "/nope", json: {} }), 404, "not_found");
+    expectError(await call(auth, { path: "/__proto__", json: {} }), 404, "not_found");
+    expectError(await call(auth, { path: "/constructor", json: {} }), 404, "not_found");
+  });
+
+  it("wrong method -> 405 method_not_allowed with Allow", async () => {
+    for (const method of ["GET", "PUT", "DELETE", "PATCH", "HEAD"]) {
+      const res = await call(auth, { method, path: "/login" });
+      expectError(res, 405, "method_not_allowed");
+      expect(res.getHeader("allow")).to.equal("POST, OPTIONS");
+    }
+  });
+
+  it("text/plain, form-encoded or missing content type -> 415", async () => {
+    const body = { email: "a@example.com", password: "x" };
+    const cases: FakeRequestInit[] = [
+      { path: "/login", headers: { "content-type": "text/plain" }, raw: { bytes: Buffer.from("hi"), parsed: "hi" } },
+      {
+        path: "/signup",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        raw: { bytes: Buffer.from("email[$ne]=x"), parsed: { email: { $ne: "x" } } },
+      },
+      { path: "/login", headers: { "content-type": "" }, raw: { bytes: Buffer.from(JSON.stringify(body)), parsed: body } },
+    ];
+    for (const init of cases) expectError(await call(auth, init), 415, "unsupported_media_type");
+  });
+
+  it("a body over 8 KiB -> 413, whatever it contains", async () => {
+    const json = { email: "a@example.com", password: "x".repeat(9000) };
+    expectError(await call(auth, { path: "/signup", json }), 413, "payload_too_large");
+  });
+
+  it("JSON that is not an object -> 400 invalid_json", async () => {
+    for (const parsed of [[], ["a"], "text"]) {
+      const bytes = Buffer.from(JSON.stringify(parsed));
+      expectError(
+        await call(auth, { path: "/login", headers: { "content-type": "application/json" }, raw: { bytes, parsed } }),
+        400,
+        "invalid_json",
+      );
+    }
+  });
+
+  it("missing, empty-typed and non-string fields -> 400 invalid_request naming the field", async () => {
+    expectError(await call(auth, { path: "/login", json: {} }), 400, "invalid_request", "email");
+    expectError(await call(auth, { path: "/login", json: { email: "a@example.com" } }), 400, "invalid_request", "password");
+    for (const value of [123, true, null, {}, ["a"]]) {
+      expectError(await call(auth, { path: "/login", json: { email: value, password: "x" } }), 400, "invalid_request", "email");
+      expectError(
+        await call(auth, { path: "/signup", json: { email: "a@example.com", password: "correct horse", name: value } }),
+        400,
+        "invalid_request",
+        "name",
+      );
+    }
+    expectError(await call(auth, { path: "/login", json: { email: "null", password: "x" } }), 400, "invalid_request", "email");
+  });
+
+  it("unknown fields (uid, role, role_id, __proto__, constructor) -> 400, never honoured", async () => {
+    for (const key of ["uid", "role", "role_id", "Email", "constructor"]) {
+      const json = { email: "a@example.com", password: "correct horse battery", [key]: "x" };
+      expectError(await call(auth, { path: "/signup", json }), 400, "invalid_request", key);
+    }
+    const polluted = JSON.parse('{"email":"a@example.com","password":"x","__proto__":{"role_id":99}}') as unknown;
+    const bytes = Buffer.from(JSON.stringify(polluted));
+    const res = await call(auth, { path: "/login", headers: { "content-type": "application/json" }, raw: { bytes, parsed: polluted } });
+    expectError(res, 400, "invalid_request", "__proto__");
+    expect(({} as Record<string, unknown>)["role_id"]).to.equal(undefined);
+  });
+
+  it("CORS: an allowed origin's preflight -> 204 echoing it; another origin -> 204 without CORS headers", async () => {
+    const preflight = (origin: string) => ({
+      method: "OPTIONS",
+      path: "/login",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    const ok = await call(auth, preflight("https://app.flutterflow.io"));
+    expect(ok.statusCode).to.equal(204);
+    expect(ok.getHeader("access-control-allow-origin")).to.equal("https://app.flutterflow.io");
+    expect(ok.getHeader("access-control-allow-headers")).to.equal("Content-Type,Authorization");
+    const sub = await call(auth, preflight("https://my-app.flutterflow.app"));
+    expect(sub.getHeader("access-control-allow-origin")).to.equal("https://my-app.flutterflow.app");
+
+    for (const origin of ["https://evil.example", "https://flutterflow.app.evil.example", "http://app.flutterflow.io"]) {
+      const no = await call(auth, preflight(origin));
+      expect(no.statusCode, origin).to.equal(204);
+      expect(no.getHeader("access-control-allow-origin"), origin).to.equal(undefined);
+    }
+  });
+
+  it("CORS: actual requests from allowed origins carry the header, errors included", async () => {
+    const res = await call(auth, { path: "/nope", json: {}, headers: { origin: "http://localhost:5173" } });
+    expectError(res, 404, "not_found");
+    expect(res.getHeader("access-control-allow-origin")).to.equal("http://localhost:5173");
+  });
+});
+
+describe("HTTP adapter: failures inside a route", () => {
+  const table = (run: () => Promise<never>): RouteTable => ({ "/x": { method: "POST", run } });
+  const handlerFor = (run: () => Promise<never>) => createHandler(table(run), corsStep([]));
+
+  it("an unexpected error -> 500 internal with a generic message; the cause is not sent", async () => {
+    const secret = "hash $argon2id$v=19$m=19456,t=2,p=1$c2FsdA$ZGlnZXN0 and token abc.def.ghi";
+    const res = await call(handlerFor(() => Promise.reject(new Error(secret))), { path: "/x", json: {} });
+    expectError(res, 500, "internal");
+    expect(res.text).to.not.include("argon2id").and.not.include("abc.def");
+  });
+
+  it("a transient store failure -> 503 unavailable with Retry-After", async () => {
+    const res = await call(handlerFor(() => Promise.reject(unavailable(new Error("UNAVAILABLE")))), { path: "/x", json: {} });
+    expectError(res, 503, "unavailable");
+    expect(res.getHeader("retry-after")).to.equal("1");
+  });
+
+  it("an AppError keeps its status, code and field", async () => {
+    const res = await call(handlerFor(() => Promise.reject(new AppError("email_exists", "taken", { field: "email" }))), {
+      path: "/x/",
+      json: {},
+    });
+    expectError(res, 409, "email_exists", "email");
+  });
+});

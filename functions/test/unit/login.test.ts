@@ -1,0 +1,141 @@
+import { expect } from "chai";
+import { AppError, INVALID_CREDENTIALS_MESSAGE } from "../../src/errors.js";
+import { login } from "../../src/domain/login.js";
+import { signup } from "../../src/domain/signup.js";
+import { hashToken } from "../../src/domain/secrets.js";
+import { world } from "./fakes.js";
+
+const email = "grace@example.com";
+const password = "correct horse battery";
+
+async function registered() {
+  const w = world();
+  const created = await signup({ email, password, name: "Grace" }, w.signupDeps);
+  w.store.sessions.clear();
+  w.minter.minted.length = 0;
+  return { w, uid: created.user.id };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("login (use case, in-memory fakes)", () => {
+  it("right password -> token with role_id claim, a new session storing only the token's hash", async () => {
+    const { w, uid } = await registered();
+    const result = await login({ email: " GRACE@example.com", password }, w.loginDeps);
+    expect(result.user).to.deep.equal({ id: uid, roleId: 1, name: "Grace", email });
+    expect(w.minter.minted).to.deep.equal([{ uid, claims: { role_id: 1 } }]);
+    const [session] = [...w.store.sessions.values()];
+    expect(session?.uid).to.equal(uid);
+    expect(session?.tokenHash).to.equal(hashToken(result.refreshToken));
+    expect(session?.tokenExpiresAt.getTime()).to.be.at.most(session?.expiresAt.getTime() ?? 0);
+  });
+
+  it("unknown email, wrong password and disabled account -> one identical error", async () => {
+    const { w, uid } = await registered();
+    const unknown = await failure(login({ email: "nobody@example.com", password }, w.loginDeps));
+    const wrong = await failure(login({ email, password: "wrong horse battery" }, w.loginDeps));
+    const account = w.store.accounts.get(uid);
+    if (account === undefined) throw new Error("no account");
+    w.store.accounts.set(uid, { ...account, disabled: true });
+    const disabled = await failure(login({ email, password }, w.loginDeps));
+    for (const error of [unknown, wrong, disabled]) {
+      expect(error.code).to.equal("invalid_credentials");
+      expect(error.message).to.equal(INVALID_CREDENTIALS_MESSAGE);
+      expect(error.details).to.deep.equal({});
+    }
+    expect(w.store.sessions.size).to.equal(0);
+    expect(w.minter.minted).to.have.length(0);
+  });
+
+  it("unknown email still spends one (dummy) verification: no quick exit", async () => {
+    const { w } = await registered();
+    await failure(login({ email: "nobody@example.com", password }, w.loginDeps));
+    expect(w.hasher.dummyVerifications).to.equal(1);
+  });
+
+  it("NFC and NFD forms of one password are the same password", async () => {
+    const w = world();
+    const nfc = "caf\u00e9 au lait 42";
+    await signup({ email, password: nfc }, w.signupDeps);
+    await login({ email, password: nfc.normalize("NFD") }, w.loginDeps);
+  });
+
+  it("a password with a NUL works; its prefix before the NUL does not", async () => {
+    const w = world();
+    await signup({ email, password: "before\u0000after-the-nul" }, w.signupDeps);
+    await login({ email, password: "before\u0000after-the-nul" }, w.loginDeps);
+    const error = await failure(login({ email, password: "before" }, w.loginDeps));
+    expect(error.code).to.equal("invalid_credentials");
+  });
+
+  it("an over-long or malformed password -> 400 before any lookup or hashing", async () => {
+    const { w } = await registered();
+    w.faults.calls.length = 0;
+    for (const bad of ["x".repeat(1000), "\uDBFFx", ""]) {
+      const error = await failure(login({ email, password: bad }, w.loginDeps));
+      expect(error.code).to.equal("invalid_request");
+      expect(error.details.field).to.equal("password");
+    }
+    expect(w.faults.calls).to.deep.equal([]);
+  });
+
+  it("an account whose Auth user was never confirmed is repaired at login", async () => {
+    const w = world();
+    w.faults.failAt("authUsers.create");
+    w.faults.failAt("accounts.removeCreated");
+    const error = await signup({ email, password }, w.signupDeps).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(String(error)).to.include("authUsers.create");
+    const [stuck] = [...w.store.accounts.values()];
+    expect(stuck?.authUserSynced).to.equal(false);
+    expect(w.authUsers.users.size).to.equal(0);
+
+    w.faults.heal();
+    const result = await login({ email, password }, w.loginDeps);
+    expect(w.authUsers.users.get(result.user.id)).to.deep.equal({
+      uid: result.user.id,
+      email,
+      displayName: "grace",
+    });
+    expect(w.store.accounts.get(result.user.id)?.authUserSynced).to.equal(true);
+    expect(w.events.seen).to.include(`auth_user_repaired:${result.user.id}`);
+  });
+
+  it("a hash made with weaker parameters is upgraded on a successful login", async () => {
+    const { w, uid } = await registered();
+    w.hasher.cost = 3;
+    await login({ email, password }, w.loginDeps);
+    expect(w.store.accounts.get(uid)?.passwordHash).to.match(/^fake\$3\$/);
+    expect(w.events.seen).to.include(`password_rehashed:${uid}`);
+    await login({ email, password }, w.loginDeps);
+  });
+
+  it("a failed upgrade does not block the login", async () => {
+    const { w, uid } = await registered();
+    w.hasher.cost = 3;
+    w.faults.failAt("accounts.updatePasswordHash");
+    await login({ email, password }, w.loginDeps);
+    expect(w.events.seen).to.include(`follow_up_failed:rehash_password:${uid}`);
+  });
+
+  it("a failing session write fails the login (no token without a session)", async () => {
+    const { w } = await registered();
+    w.faults.failAt("sessions.create");
+    try {
+      await login({ email, password }, w.loginDeps);
+      expect.fail("login should fail");
+    } catch (error) {
+      expect(String(error)).to.include("sessions.create");
+    }
+  });
+});
