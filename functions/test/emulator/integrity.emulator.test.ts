@@ -1,0 +1,66 @@
+import { expect } from "chai";
+import { emailKey } from "../../src/domain/email.js";
+import { accountFootprint, auth, db, FIRESTORE_MODE, post, snapshot, uniqueEmail } from "./helpers.js";
+
+const password = "correct horse battery staple";
+
+describe("all or nothing (emulators)", () => {
+  it(`Firestore batches are atomic on this stack (${FIRESTORE_MODE} Firestore): a failing 2nd write keeps the 1st out`, async () => {
+    const taken = db().collection("test_atomic").doc(`taken-${Date.now()}`);
+    const first = db().collection("test_atomic").doc(`first-${Date.now()}`);
+    await taken.create({ n: 1 });
+    const batch = db().batch();
+    batch.create(first, { n: 1 });
+    batch.create(taken, { n: 2 });
+    const error = await batch.commit().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error, "the batch should fail").to.have.property("code", 6);
+    expect((await first.get()).exists).to.equal(false);
+    expect((await taken.get()).get("n")).to.equal(1);
+  });
+
+  it("10 concurrent signups of one email -> exactly one 201, the rest 409; one index, credential, users doc and Auth user", async () => {
+    const email = uniqueEmail("race");
+    const variants = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? email : email.toUpperCase()));
+    const replies = await Promise.all(variants.map((e, i) => post("/signup", { email: e, password, name: `racer ${i}` })));
+    const statuses = replies.map((r) => r.status).sort();
+    expect(statuses, replies.map((r) => r.text).join("\n")).to.deep.equal([201, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
+    for (const reply of replies.filter((r) => r.status === 409)) {
+      expect(reply.json).to.deep.equal({
+        error: { code: "email_exists", message: "An account with this email already exists.", field: "email" },
+      });
+    }
+    expect(await accountFootprint(email)).to.deep.equal({ index: 1, credentials: 1, users: 1, authUsers: 1 });
+  });
+
+  it("a failure in the middle of signup (Auth refuses the user after the Firestore batch) leaves nothing behind", async () => {
+    // The Auth user step is the one that cannot share Firestore's transaction. Make it fail
+    // for real: another Auth user (say, from a Firebase email/password sign-in) has the email.
+    const email = uniqueEmail("midway");
+    const squatter = await auth().createUser({ email });
+    const before = await snapshot();
+    const reply = await post("/signup", { email, password });
+    expect(reply.status, reply.text).to.equal(409);
+    expect((reply.json as { error: { code: string } }).error.code).to.equal("email_exists");
+    expect(await snapshot()).to.deep.equal(before);
+    expect((await db().collection("auth_email_index").doc(emailKey(email)).get()).exists).to.equal(false);
+
+    // Once the conflict is gone the email can sign up: nothing half-written blocks it.
+    await auth().deleteUser(squatter.uid);
+    expect((await post("/signup", { email, password })).status).to.equal(201);
+  });
+
+  it("an account left without its Auth user (a failed undo) is repaired by the next login", async () => {
+    const email = uniqueEmail("repair");
+    const created = (await post("/signup", { email, password, name: "Repair Me" })).json as { user: { id: string } };
+    await auth().deleteUser(created.user.id);
+    await db().collection("auth_credentials").doc(created.user.id).update({ auth_user_synced: false });
+    expect((await post("/login", { email, password })).status).to.equal(200);
+    const record = await auth().getUser(created.user.id);
+    expect(record.email).to.equal(email);
+    expect(record.displayName).to.equal("Repair Me");
+    expect((await db().collection("auth_credentials").doc(created.user.id).get()).get("auth_user_synced")).to.equal(true);
+  });
+});
