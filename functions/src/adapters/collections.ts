@@ -1,15 +1,18 @@
 /**
  * Firestore layout (see README, "Data model"). Every `auth_*` collection is server-only:
  * `firestore.rules` denies clients, and only the Admin SDK (which bypasses rules) touches it.
+ * Login, the hot path, costs one document read and one single-document write.
  */
 export const COLLECTIONS = {
-  /** `{sha256(canonical email)}` -> `{uid}`: the uniqueness lock of an email. */
-  emailIndex: "auth_email_index",
-  /** `{uid}` -> password hash, role, status: the authority. */
+  /**
+   * `{sha256(canonical email)}` -> uid, password hash, role, status: the email index and the
+   * credential in one document. Its create() precondition is the uniqueness lock of an email,
+   * and a login needs this one read.
+   */
   credentials: "auth_credentials",
-  /** `{sessionId}` -> one login and the refresh tokens rotated from it. */
-  sessions: "auth_sessions",
-  /** `{sha256(refresh token)}` -> its session and expiry. */
+  /** `{uid}` -> `{email_key}`: finds the credential from a uid (token-authenticated calls). */
+  uidIndex: "auth_uid_index",
+  /** `{sha256(refresh token)}` -> uid, session id, idle and absolute expiry. */
   refreshTokens: "auth_refresh_tokens",
   /** FlutterFlow's Authenticated User documents. */
   users: "users",

@@ -4,21 +4,18 @@ import { COLLECTIONS } from "./collections.js";
 import { translateStoreError } from "./store-errors.js";
 
 /**
- * A session is two documents: `auth_sessions/{id}` (the family: one login, its absolute
- * expiry) and `auth_refresh_tokens/{sha256}` (one refresh token, its idle expiry). Rotation
- * adds a token document per refresh; both carry `expires_at`, usable as a TTL field.
+ * A session is the family of refresh tokens descending from one login; each token is one
+ * document `auth_refresh_tokens/{sha256(token)}` carrying the family's id and both expiries
+ * (`expires_at`: this token's idle expiry, usable as a TTL field; `session_expires_at`: the
+ * absolute end). One write per login; a family is found by querying `session_id`.
  */
-export function addSessionWrites(db: Firestore, batch: WriteBatch, session: NewSession): void {
-  batch.create(db.collection(COLLECTIONS.sessions).doc(session.id), {
-    uid: session.uid,
-    created_at: session.createdAt,
-    expires_at: session.expiresAt,
-  });
+export function addSessionWrite(db: Firestore, batch: WriteBatch, session: NewSession): void {
   batch.create(db.collection(COLLECTIONS.refreshTokens).doc(session.tokenHash), {
     uid: session.uid,
     session_id: session.id,
     created_at: session.createdAt,
     expires_at: session.tokenExpiresAt,
+    session_expires_at: session.expiresAt,
   });
 }
 
@@ -27,7 +24,7 @@ export class FirestoreSessionStore implements SessionStore {
 
   async create(session: NewSession): Promise<void> {
     const batch = this.db.batch();
-    addSessionWrites(this.db, batch, session);
+    addSessionWrite(this.db, batch, session);
     await batch.commit().catch((error: unknown) => {
       throw translateStoreError(error);
     });

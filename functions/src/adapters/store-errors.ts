@@ -8,6 +8,9 @@ const TRANSIENT = new Set([
   14, // UNAVAILABLE
 ]);
 
+/** firebase-admin's codes for a service it could not reach (the Auth API, IAM). */
+const TRANSIENT_SDK = new Set(["app/network-error", "app/network-timeout", "auth/quota-exceeded"]);
+
 export const ALREADY_EXISTS = 6;
 export const NOT_FOUND = 5;
 
@@ -19,8 +22,9 @@ export function grpcCode(error: unknown): number | undefined {
   return undefined;
 }
 
-/** Turns a transient store failure into a retryable 503; anything else stays a 500. */
+/** Turns a transient failure (Firestore, Auth, IAM) into a retryable 503; anything else stays a 500. */
 export function translateStoreError(error: unknown): unknown {
-  const code = grpcCode(error);
-  return code !== undefined && TRANSIENT.has(code) ? unavailable(error) : error;
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  const transient = typeof code === "number" ? TRANSIENT.has(code) : typeof code === "string" && TRANSIENT_SDK.has(code);
+  return transient ? unavailable(error) : error;
 }

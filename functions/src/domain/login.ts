@@ -78,7 +78,7 @@ async function repairAuthUser(account: Account, canonical: string, deps: LoginDe
   await deps.authUsers.ensure({ uid: account.uid, email: canonical, displayName: account.displayName });
   deps.events.authUserRepaired(account.uid);
   try {
-    await deps.accounts.markAuthUserSynced(account.uid);
+    await deps.accounts.markAuthUserSynced(account.emailKey);
   } catch (error) {
     deps.events.followUpFailed("mark_auth_user_synced", account.uid, error);
   }
@@ -88,7 +88,7 @@ async function repairAuthUser(account: Account, canonical: string, deps: LoginDe
 async function rehash(account: Account, password: string, deps: LoginDeps): Promise<void> {
   if (!deps.hasher.needsRehash(account.passwordHash)) return;
   try {
-    await deps.accounts.updatePasswordHash(account.uid, await deps.hasher.hash(password));
+    await deps.accounts.updatePasswordHash(account.emailKey, await deps.hasher.hash(password));
     deps.events.passwordRehashed(account.uid);
   } catch (error) {
     deps.events.followUpFailed("rehash_password", account.uid, error);

@@ -86,15 +86,15 @@ export interface NewAccount {
 
 export interface AccountStore {
   /**
-   * Writes the email index, the account, `users/{uid}` and the first session, all or nothing.
-   * Throws `EmailTakenError` when the email index already exists.
+   * Writes the credential (which is the email's uniqueness lock), the uid index, `users/{uid}`
+   * and the first session, all or nothing. Throws `EmailTakenError` when the email is taken.
    */
   create(record: NewAccount): Promise<void>;
   /** Undoes `create` for this uid (compensation); succeeds when nothing is there. */
   removeCreated(record: NewAccount): Promise<void>;
   findByEmailKey(emailKey: string): Promise<Account | null>;
-  markAuthUserSynced(uid: string): Promise<void>;
-  updatePasswordHash(uid: string, passwordHash: string): Promise<void>;
+  markAuthUserSynced(emailKey: string): Promise<void>;
+  updatePasswordHash(emailKey: string, passwordHash: string): Promise<void>;
 }
 
 export interface SessionStore {

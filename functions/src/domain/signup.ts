@@ -44,9 +44,9 @@ const emailTaken = (): AppError =>
  * 1. Everything that can fail without side effects first: validation, hashing, and minting
  *    the custom token (which on Cloud Functions calls the IAM signBlob API, the most common
  *    failure in production).
- * 2. One Firestore batch of `create()` writes: email index (first), account, `users/{uid}`,
- *    session. The email index's create precondition is the uniqueness lock: of two
- *    concurrent signups of one email exactly one batch commits.
+ * 2. One Firestore batch of `create()` writes: the credential keyed by the email's hash
+ *    (first), the uid index, `users/{uid}`, the session. The credential's create precondition
+ *    is the uniqueness lock: of two concurrent signups of one email exactly one batch commits.
  * 3. The Firebase Auth user. If that fails, step 2 is undone (and the Auth user deleted in
  *    case it was created but the answer lost). If the undo itself fails, the account's
  *    `authUserSynced` flag is still false and the next login creates the Auth user.
@@ -96,7 +96,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   }
 
   try {
-    await deps.accounts.markAuthUserSynced(uid);
+    await deps.accounts.markAuthUserSynced(email.key);
   } catch (error) {
     // Not fatal: the account works, and the next login re-checks the Auth user.
     deps.events.followUpFailed("mark_auth_user_synced", uid, error);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { emailKey } from "../../src/domain/email.js";
 import { adminAuth, adminFirestore } from "../../src/firebase.js";
 
 /**
@@ -20,7 +21,7 @@ required("FIRESTORE_EMULATOR_HOST");
 export const FIRESTORE_MODE = process.env["STACK_FIRESTORE"] === "real" ? "real" : "offline";
 
 /** The app's collections and this backend's server-only ones. */
-export const COLLECTIONS = ["auth_email_index", "auth_credentials", "auth_sessions", "auth_refresh_tokens", "users"] as const;
+export const COLLECTIONS = ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "users"] as const;
 
 export const db = adminFirestore;
 export const auth = adminAuth;
@@ -104,18 +105,22 @@ export async function snapshot(): Promise<Record<string, string[]>> {
 }
 
 /** Documents and Auth users that belong to one email's account (by uid). */
-export async function accountFootprint(email: string): Promise<{ index: number; credentials: number; users: number; authUsers: number }> {
+export async function accountFootprint(email: string): Promise<{ credentials: number; uidIndex: number; users: number; authUsers: number }> {
   const lower = email.toLowerCase();
+  const key = emailKey(lower);
   const credentials = await db().collection("auth_credentials").get();
-  const mine = credentials.docs.filter((d) => String(d.get("email")).toLowerCase() === lower);
+  const uidIndex = await db().collection("auth_uid_index").where("email_key", "==", key).get();
   const userDocs = await db().collection("users").get();
   const authUsers = await auth().listUsers(1000);
-  const { emailKey } = await import("../../src/domain/email.js");
-  const index = await db().collection("auth_email_index").doc(emailKey(lower)).get();
   return {
-    index: index.exists ? 1 : 0,
-    credentials: mine.length,
+    credentials: credentials.docs.filter((d) => d.id === key || String(d.get("email")).toLowerCase() === lower).length,
+    uidIndex: uidIndex.size,
     users: userDocs.docs.filter((d) => String(d.get("email")).toLowerCase() === lower).length,
     authUsers: authUsers.users.filter((u) => u.email === lower).length,
   };
+}
+
+/** The server-only credential of an email (keyed by the hash of the canonical address). */
+export function credentialOf(email: string) {
+  return db().collection("auth_credentials").doc(emailKey(email.trim().toLowerCase()));
 }

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { emailKey } from "../../src/domain/email.js";
-import { accountFootprint, auth, db, FIRESTORE_MODE, post, snapshot, uniqueEmail } from "./helpers.js";
+import { accountFootprint, auth, credentialOf, db, FIRESTORE_MODE, post, snapshot, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
 
@@ -21,7 +20,7 @@ describe("all or nothing (emulators)", () => {
     expect((await taken.get()).get("n")).to.equal(1);
   });
 
-  it("10 concurrent signups of one email -> exactly one 201, the rest 409; one index, credential, users doc and Auth user", async () => {
+  it("10 concurrent signups of one email -> exactly one 201, the rest 409; one credential, uid index, users doc and Auth user", async () => {
     const email = uniqueEmail("race");
     const variants = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? email : email.toUpperCase()));
     const replies = await Promise.all(variants.map((e, i) => post("/signup", { email: e, password, name: `racer ${i}` })));
@@ -32,7 +31,7 @@ describe("all or nothing (emulators)", () => {
         error: { code: "email_exists", message: "An account with this email already exists.", field: "email" },
       });
     }
-    expect(await accountFootprint(email)).to.deep.equal({ index: 1, credentials: 1, users: 1, authUsers: 1 });
+    expect(await accountFootprint(email)).to.deep.equal({ credentials: 1, uidIndex: 1, users: 1, authUsers: 1 });
   });
 
   it("a failure in the middle of signup (Auth refuses the user after the Firestore batch) leaves nothing behind", async () => {
@@ -45,7 +44,7 @@ describe("all or nothing (emulators)", () => {
     expect(reply.status, reply.text).to.equal(409);
     expect((reply.json as { error: { code: string } }).error.code).to.equal("email_exists");
     expect(await snapshot()).to.deep.equal(before);
-    expect((await db().collection("auth_email_index").doc(emailKey(email)).get()).exists).to.equal(false);
+    expect((await credentialOf(email).get()).exists).to.equal(false);
 
     // Once the conflict is gone the email can sign up: nothing half-written blocks it.
     await auth().deleteUser(squatter.uid);
@@ -56,11 +55,11 @@ describe("all or nothing (emulators)", () => {
     const email = uniqueEmail("repair");
     const created = (await post("/signup", { email, password, name: "Repair Me" })).json as { user: { id: string } };
     await auth().deleteUser(created.user.id);
-    await db().collection("auth_credentials").doc(created.user.id).update({ auth_user_synced: false });
+    await credentialOf(email).update({ auth_user_synced: false });
     expect((await post("/login", { email, password })).status).to.equal(200);
     const record = await auth().getUser(created.user.id);
     expect(record.email).to.equal(email);
     expect(record.displayName).to.equal("Repair Me");
-    expect((await db().collection("auth_credentials").doc(created.user.id).get()).get("auth_user_synced")).to.equal(true);
+    expect((await credentialOf(email).get()).get("auth_user_synced")).to.equal(true);
   });
 });

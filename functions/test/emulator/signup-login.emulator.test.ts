@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import { auth, authBody, db, post, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
+import { auth, authBody, credentialOf, db, post, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
 
@@ -43,7 +43,9 @@ describe("signup and login through HTTP, as a FlutterFlow app (emulators)", () =
     expect(record.displayName).to.equal("Ada Lovelace");
 
     // Server-only records: an Argon2id PHC hash, never the password; the refresh token only as SHA-256.
-    const credential = (await db().collection("auth_credentials").doc(body.user.id).get()).data() ?? {};
+    const credential = (await credentialOf(email).get()).data() ?? {};
+    expect(credential["uid"]).to.equal(body.user.id);
+    expect((await db().collection("auth_uid_index").doc(body.user.id).get()).get("email_key")).to.equal(credentialOf(email).id);
     expect(credential["password_hash"]).to.match(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(JSON.stringify(credential)).to.not.include(password);
     expect(credential["auth_user_synced"]).to.equal(true);
@@ -65,15 +67,16 @@ describe("signup and login through HTTP, as a FlutterFlow app (emulators)", () =
     const session = await signInWithCustomToken(body.jwt_token);
     expect(session.localId).to.equal(created.user.id);
     expect(session.claims["role_id"]).to.equal(1);
-    const sessions = await db().collection("auth_sessions").where("uid", "==", created.user.id).get();
+    const sessions = await db().collection("auth_refresh_tokens").where("uid", "==", created.user.id).get();
     expect(sessions.size).to.equal(2);
+    expect(new Set(sessions.docs.map((d) => d.get("session_id"))).size).to.equal(2);
   });
 
   it("the role comes from the server-only record, not from users/{uid} (which clients can write)", async () => {
     const email = uniqueEmail("role");
     const created = authBody(await post("/signup", { email, password }));
     await db().collection("users").doc(created.user.id).update({ role_id: 99 });
-    await db().collection("auth_credentials").doc(created.user.id).update({ role_id: 7 });
+    await credentialOf(email).update({ role_id: 7 });
     const body = authBody(await post("/login", { email, password }));
     expect(body.user.role_id).to.equal(7);
     expect((await signInWithCustomToken(body.jwt_token)).claims["role_id"]).to.equal(7);

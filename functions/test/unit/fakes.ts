@@ -92,14 +92,14 @@ export class MemoryStore implements AccountStore {
     return uid === undefined ? null : (this.accounts.get(uid) ?? null);
   }
 
-  async markAuthUserSynced(uid: string): Promise<void> {
+  async markAuthUserSynced(emailKey: string): Promise<void> {
     await this.faults.at("accounts.markAuthUserSynced");
-    this.patch(uid, { authUserSynced: true });
+    this.patch(emailKey, { authUserSynced: true });
   }
 
-  async updatePasswordHash(uid: string, passwordHash: string): Promise<void> {
+  async updatePasswordHash(emailKey: string, passwordHash: string): Promise<void> {
     await this.faults.at("accounts.updatePasswordHash");
-    this.patch(uid, { passwordHash });
+    this.patch(emailKey, { passwordHash });
   }
 
   /** Everything stored, for "nothing written" / "nothing left" assertions. */
@@ -112,7 +112,8 @@ export class MemoryStore implements AccountStore {
     };
   }
 
-  private patch(uid: string, fields: Partial<Account>): void {
+  private patch(emailKey: string, fields: Partial<Account>): void {
+    const uid = this.index.get(emailKey) ?? "";
     const account = this.accounts.get(uid);
     if (account === undefined) throw new Error("no such account");
     this.accounts.set(uid, { ...account, ...fields });

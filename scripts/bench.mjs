@@ -1,0 +1,234 @@
+// Benchmark (not a test): serves the `auth` function the way Cloud Functions 2nd gen does in
+// production - the Functions Framework, one Node 22 process - with the Auth emulator and the
+// offline Firestore behind it, and prints ratios measured in this one run:
+//   - login and signup latency (p50/p99) and throughput at concurrency 1, 4, 8 (autocannon)
+//   - the hash-only ceiling: Argon2id verifications/s at the same parameters and concurrency
+//   - login throughput / ceiling            (target >= 75 % at concurrency 8)
+//   - CPU of the function process per login, in verifications (target <= 1.25)
+//   - cold start: process start -> first successful login answer
+//   - peak memory (RSS) of the function process
+// Everything listens on 127.0.0.1 and every load phase is bounded in time.
+// Usage: npm run bench [-- --seconds 8]
+import autocannon from "autocannon";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const functionsDir = join(root, "functions");
+const fnRequire = createRequire(join(functionsDir, "package.json"));
+const argon2 = fnRequire("@node-rs/argon2");
+
+const args = process.argv.slice(2);
+const seconds = Number(args[args.indexOf("--seconds") + 1]) || 8;
+const CONCURRENCIES = [1, 4, 8];
+const PASSWORD = "correct horse battery staple";
+const host = "127.0.0.1";
+const ports = { firestore: 8180, auth: 9199, fn: 8190 };
+const projectId = "demo-flutterflow-auth-bench";
+const clkTck = 100; // USER_HZ on Linux
+
+const env = {
+  ...process.env,
+  PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
+  GCLOUD_PROJECT: projectId,
+  GOOGLE_CLOUD_PROJECT: projectId,
+  FIREBASE_AUTH_EMULATOR_HOST: `${host}:${ports.auth}`,
+  FIRESTORE_EMULATOR_HOST: `${host}:${ports.firestore}`,
+  METADATA_SERVER_DETECTION: "none",
+  NODE_ENV: "production",
+  NO_UPDATE_NOTIFIER: "1",
+};
+const children = [];
+
+function start(name, command, argv, extraEnv = {}) {
+  const child = spawn(command, argv, { cwd: root, env: { ...env, ...extraEnv }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  child.label = name;
+  child.output = "";
+  const keep = (chunk) => {
+    child.output = (child.output + chunk).slice(-20_000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  children.push(child);
+  return child;
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  try {
+    process.kill(-child.pid, "SIGINT");
+  } catch {}
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  }, 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const portOpen = (port) =>
+  new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+
+async function waitFor(what, check, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const fnUrl = `http://${host}:${ports.fn}`;
+async function post(path, body) {
+  const response = await fetch(`${fnUrl}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+function startFunction() {
+  return start("functions-framework", "node", [
+    join(root, "node_modules", "@google-cloud", "functions-framework", "build", "src", "main.js"),
+    "--target=auth",
+    `--source=${functionsDir}`,
+    `--port=${ports.fn}`,
+    "--signature-type=http",
+  ]);
+}
+
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clkTck; // utime + stime
+}
+
+function peakRssMiB(pid) {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"));
+  return Number(line.split(/\s+/)[1]) / 1024;
+}
+
+/** Argon2id verifications per second with `concurrency` in flight, and CPU seconds per verification. */
+async function hashCeiling(concurrency, durationMs) {
+  const phc = await argon2.hash(PASSWORD, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const cpuBefore = process.cpuUsage();
+  const startAt = performance.now();
+  let done = 0;
+  const worker = async () => {
+    while (performance.now() - startAt < durationMs) {
+      await argon2.verify(phc, PASSWORD);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - startAt) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { perSecond: done / elapsed, cpuPerVerify: (cpu.user + cpu.system) / 1e6 / done };
+}
+
+function load(path, connections, bodies) {
+  let i = 0;
+  return autocannon({
+    url: `${fnUrl}${path}`,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify(bodies(i++)) }),
+      },
+    ],
+  });
+}
+
+const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
+
+async function main() {
+  for (const port of Object.values(ports)) {
+    if (await portOpen(port)) throw new Error(`port ${port} is in use`);
+  }
+  console.log(`bench: ${seconds}s per phase; Node ${process.version}; Argon2id m=19456 t=2 p=1\n`);
+  start("offline Firestore", "node", [join(root, "scripts", "offline-firestore.mjs"), String(ports.firestore)]);
+  start("auth emulator", join(root, "node_modules", ".bin", "firebase"), [
+    "emulators:start", "--only", "auth", "--project", projectId,
+    "--config", join(root, "scripts", "bench.firebase.json"),
+  ]);
+  await waitFor("offline Firestore", () => portOpen(ports.firestore));
+  await waitFor("Auth emulator", () => portOpen(ports.auth));
+
+  // Accounts to log in with, created through the API by a first function process.
+  let fn = startFunction();
+  await waitFor("function", async () => (await post("/login", {})) === 400);
+  const accounts = Array.from({ length: 16 }, (_, i) => `bench.${i}.${randomBytes(3).toString("hex")}@example.com`);
+  for (const email of accounts) {
+    const status = await post("/signup", { email, password: PASSWORD });
+    if (status !== 201) throw new Error(`signup of a bench account failed: ${status}`);
+  }
+  await stopChild(fn);
+
+  // Cold start: spawn -> first 200 from /login (three times, median).
+  const colds = [];
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    fn = startFunction();
+    await waitFor("first login", async () => (await post("/login", { email: accounts[k], password: PASSWORD })) === 200, 60_000);
+    colds.push(performance.now() - t0);
+    if (k < 2) await stopChild(fn);
+  }
+  colds.sort((a, b) => a - b);
+
+  const rows = [];
+  for (const c of CONCURRENCIES) {
+    const ceiling = await hashCeiling(c, seconds * 1000);
+    const cpu0 = cpuSeconds(fn.pid);
+    const login = await load("/login", c, (i) => ({ email: accounts[i % accounts.length], password: PASSWORD }));
+    const cpu1 = cpuSeconds(fn.pid);
+    const signup = await load("/signup", c, () => ({ email: `bench.s.${randomBytes(6).toString("hex")}@example.com`, password: PASSWORD }));
+    const loginOk = login["2xx"];
+    rows.push({ c, ceiling, login, signup, cpuPerLogin: (cpu1 - cpu0) / loginOk });
+  }
+  const peak = peakRssMiB(fn.pid);
+
+  console.log("concurrency | login req/s  p50 ms  p99 ms  non-2xx | signup req/s  p50 ms  p99 ms  non-2xx | hash-only verify/s | login/ceiling | CPU per login (verifications)");
+  for (const { c, ceiling, login, signup, cpuPerLogin } of rows) {
+    const bad = (r) => r.non2xx + r.errors + r.timeouts;
+    console.log(
+      `${String(c).padStart(11)} | ${fmt(login.requests.average).padStart(11)} ${fmt(login.latency.p50).padStart(7)} ${fmt(login.latency.p99).padStart(7)} ${String(bad(login)).padStart(8)} | ` +
+        `${fmt(signup.requests.average).padStart(12)} ${fmt(signup.latency.p50).padStart(7)} ${fmt(signup.latency.p99).padStart(7)} ${String(bad(signup)).padStart(8)} | ` +
+        `${fmt(ceiling.perSecond).padStart(18)} | ${fmt((100 * login.requests.average) / ceiling.perSecond, 0).padStart(12)} % | ` +
+        `${fmt(cpuPerLogin / ceiling.cpuPerVerify, 2)}`,
+    );
+  }
+  const c8 = rows.find((r) => r.c === 8);
+  console.log(`\ncold start (process start -> first successful login): median ${fmt(colds[1], 0)} ms (runs: ${colds.map((x) => fmt(x, 0)).join(", ")} ms)`);
+  console.log(`function process peak RSS: ${fmt(peak, 0)} MiB`);
+  console.log(`\ntargets at concurrency 8:`);
+  console.log(`  login throughput >= 75 % of the hash-only ceiling: ${fmt((100 * c8.login.requests.average) / c8.ceiling.perSecond, 0)} %`);
+  console.log(`  CPU per login <= 1.25 verifications:              ${fmt(c8.cpuPerLogin / c8.ceiling.cpuPerVerify, 2)}`);
+  console.log("\nNote: the Auth emulator and the offline Firestore share this machine's 2 cores with the");
+  console.log("function during the login runs; in production they are remote services.");
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench failed: ${error instanceof Error ? error.message : error}`);
+  for (const child of children) if (child.output) console.error(`--- ${child.label} (last output) ---\n${child.output.slice(-3000)}`);
+  process.exitCode = 1;
+} finally {
+  for (const child of children.reverse()) await stopChild(child);
+}
