@@ -10,7 +10,7 @@
 // Everything listens on 127.0.0.1 and every load phase is bounded in time.
 // Usage: npm run bench [-- --seconds 8]
 import autocannon from "autocannon";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -155,6 +155,24 @@ function load(path, connections, bodies) {
   });
 }
 
+/** Milliseconds to load one module in a fresh Node process (median of three). */
+function importCostMs(specifier) {
+  const code = `const t=process.hrtime.bigint();require(${JSON.stringify(specifier)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const runs = [0, 1, 2].map(() => Number(execFileSync("node", ["-e", code], { cwd: functionsDir, env, encoding: "utf8" })));
+  return runs.sort((a, b) => a - b)[1];
+}
+
+const IMPORTS = [
+  ["firebase-functions/v2/https", "declares the function (loaded at cold start)"],
+  ["zod", "config and request validation (cold start)"],
+  ["cors", "CORS (cold start)"],
+  ["firebase-admin/app", "first request"],
+  ["firebase-admin/auth", "first request: custom tokens, Auth users"],
+  ["firebase-admin/firestore", "first request: Firestore client (gRPC)"],
+  ["@node-rs/argon2", "first request: hashing"],
+  ["@zxcvbn-ts/language-common/dist/passwords.json.cjs", "first signup only: password blocklist"],
+];
+
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
 async function main() {
@@ -216,6 +234,8 @@ async function main() {
   const c8 = rows.find((r) => r.c === 8);
   console.log(`\ncold start (process start -> first successful login): median ${fmt(colds[1], 0)} ms (runs: ${colds.map((x) => fmt(x, 0)).join(", ")} ms)`);
   console.log(`function process peak RSS: ${fmt(peak, 0)} MiB`);
+  console.log("\nimport cost of each runtime dependency (fresh process, median of 3):");
+  for (const [specifier, when] of IMPORTS) console.log(`  ${fmt(importCostMs(specifier), 0).padStart(5)} ms  ${specifier}  (${when})`);
   console.log(`\ntargets at concurrency 8:`);
   console.log(`  login throughput >= 75 % of the hash-only ceiling: ${fmt((100 * c8.login.requests.average) / c8.ceiling.perSecond, 0)} %`);
   console.log(`  CPU per login <= 1.25 verifications:              ${fmt(c8.cpuPerLogin / c8.ceiling.cpuPerVerify, 2)}`);
