@@ -14,9 +14,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { killGroup, portInUse, waitFor as waitUntil } from "./processes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const functionsDir = join(root, "functions");
@@ -58,37 +58,9 @@ function start(name, command, argv, extraEnv = {}) {
   return child;
 }
 
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  try {
-    process.kill(-child.pid, "SIGINT");
-  } catch {}
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {}
-  }, 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const portOpen = (port) =>
-  new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    s.once("connect", () => (s.destroy(), resolve(true)));
-    s.once("error", () => resolve(false));
-  });
-
-async function waitFor(what, check, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const stopChild = (child) => killGroup(child, 10_000);
+const portOpen = (port) => portInUse(host, port);
+const waitFor = (what, check, timeoutMs = 120_000) => waitUntil(what, check, timeoutMs);
 
 const fnUrl = `http://${host}:${ports.fn}`;
 async function post(path, body) {

@@ -11,9 +11,9 @@
 // scripts (`npm start`, `npm run stack -- CMD`), which install and build first.
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
-import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { killGroup, portInUse, waitFor } from "./processes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const firebaseJson = JSON.parse(readFileSync(join(root, "firebase.json"), "utf8"));
@@ -52,24 +52,12 @@ function log(message) {
   console.log(`[stack] ${message}`);
 }
 
-function portInUse(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 /** Starts a child in its own process group, so stopping it stops its children too. */
 function startChild(name, command, args, output) {
   const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ["ignore", output, output] });
   child.name = name;
   children.push(child);
   child.once("exit", (code, signal) => {
-    child.exited = true;
     if (!stopping) {
       log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack`);
       void stop(1);
@@ -78,41 +66,11 @@ function startChild(name, command, args, output) {
   return child;
 }
 
-async function waitFor(what, check, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stopping) throw new Error("stack stopped while starting");
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-}
-
 /** Ready when the function itself answers (a GET on /login is our JSON 405). */
 async function functionAnswers() {
   const response = await fetch(`${apiUrl}/login`);
   const body = await response.json().catch(() => undefined);
   return response.status === 405 && body?.error?.code === "method_not_allowed";
-}
-
-async function killGroup(child) {
-  if (child.exited) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  try {
-    process.kill(-child.pid, "SIGINT");
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {}
-  }, 15_000);
-  await exited;
-  clearTimeout(timer);
-  try {
-    process.kill(-child.pid, "SIGKILL"); // anything the leader left behind in its group
-  } catch {}
 }
 
 async function stop(code) {
@@ -126,7 +84,7 @@ async function stop(code) {
 
 async function startStack(mode) {
   for (const [name, port] of Object.entries(ports)) {
-    if (await portInUse(port)) {
+    if (await portInUse(host, port)) {
       throw new Error(`port ${port} (${name}) is already in use: is another stack running?`);
     }
   }
@@ -137,14 +95,14 @@ async function startStack(mode) {
   const only = ["auth", "functions"];
   if (firestoreMode === "offline") {
     startChild("offline Firestore", "node", [join(root, "scripts", "offline-firestore.mjs"), String(ports.firestore)], output);
-    await waitFor("the offline Firestore", () => portInUse(ports.firestore), 30_000);
+    await waitFor("the offline Firestore", () => portInUse(host, ports.firestore), 30_000, () => stopping);
   } else {
     only.push("firestore");
   }
   log(`starting emulators: ${only.join(", ")} (Firestore: ${firestoreMode})`);
   startChild("firebase emulators", join(binDir, "firebase"), ["emulators:start", "--only", only.join(","), "--project", projectId], output);
   try {
-    await waitFor("the auth function to load", functionAnswers, 180_000);
+    await waitFor("the auth function to load", functionAnswers, 180_000, () => stopping);
   } catch (error) {
     if (mode !== "start") log(`emulator output: ${logFile}`);
     throw error;
