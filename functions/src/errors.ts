@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   weak_password: 400,
   invalid_credentials: 401,
+  invalid_refresh_token: 401,
+  refresh_token_reused: 401,
   not_found: 404,
   method_not_allowed: 405,
   email_exists: 409,
@@ -73,5 +75,14 @@ export const unavailable = (cause: unknown): AppError =>
     cause,
     retryAfterSeconds: 1,
   });
+
+export const invalidRefreshToken = (): AppError =>
+  new AppError("invalid_refresh_token", "The session has expired or ended. Please log in again.");
+
+export const refreshTokenReused = (): AppError =>
+  new AppError(
+    "refresh_token_reused",
+    "This session was ended because an old sign-in token was used again. Please log in again.",
+  );
 
 export const isAppError = (value: unknown): value is AppError => value instanceof AppError;

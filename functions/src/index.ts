@@ -1,6 +1,6 @@
 /**
  * Entry point: declares the Cloud Functions of this codebase, nothing else.
- * `auth` serves every route: POST /signup, POST /login (see README, "API").
+ * `auth` serves every route: POST /signup, /login, /refresh, /logout (see README, "API").
  */
 import { onRequest } from "firebase-functions/v2/https";
 import { config } from "./config.js";

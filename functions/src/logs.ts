@@ -47,4 +47,7 @@ export const authEvents: AuthEvents = {
   passwordRehashed(uid) {
     logger.info("password hash upgraded", { event: "password_rehashed", uid });
   },
+  refreshTokenReused(uid, sessionId) {
+    logger.warn("refresh token reused; session revoked", { event: "refresh_token_reused", uid, sessionId });
+  },
 };

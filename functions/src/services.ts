@@ -1,6 +1,8 @@
 import { config, type Config } from "./config.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { LoginDeps } from "./domain/login.js";
+import type { LogoutDeps } from "./domain/logout.js";
+import type { RefreshDeps } from "./domain/refresh.js";
 import type { SignupDeps } from "./domain/signup.js";
 import { authEvents } from "./logs.js";
 
@@ -12,6 +14,8 @@ import { authEvents } from "./logs.js";
 export interface Services {
   readonly signup: SignupDeps;
   readonly login: LoginDeps;
+  readonly refresh: RefreshDeps;
+  readonly logout: LogoutDeps;
 }
 
 let services: Promise<Services> | undefined;
@@ -36,6 +40,7 @@ async function build(cfg: Config): Promise<Services> {
     ]);
   const db = firebase.adminFirestore();
   const auth = firebase.adminAuth();
+  const sessions = new FirestoreSessionStore(db);
   const common = {
     accounts: new FirestoreAccountStore(db),
     authUsers: new FirebaseAuthUsers(auth),
@@ -59,6 +64,8 @@ async function build(cfg: Config): Promise<Services> {
       },
       defaultRoleId: cfg.DEFAULT_ROLE_ID,
     },
-    login: { ...common, sessions: new FirestoreSessionStore(db) },
+    login: { ...common, sessions },
+    refresh: { ...common, sessions },
+    logout: { sessions, authUsers: common.authUsers },
   };
 }

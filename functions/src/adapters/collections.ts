@@ -12,8 +12,10 @@ export const COLLECTIONS = {
   credentials: "auth_credentials",
   /** `{uid}` -> `{email_key}`: finds the credential from a uid (token-authenticated calls). */
   uidIndex: "auth_uid_index",
-  /** `{sha256(refresh token)}` -> uid, session id, idle and absolute expiry. */
+  /** `{sha256(refresh token)}` -> uid, session id, idle and absolute expiry, rotated_at. */
   refreshTokens: "auth_refresh_tokens",
+  /** `{sha256(parent token)}`: created when a token is rotated; its create() makes rotation single-use. */
+  refreshRotations: "auth_refresh_rotations",
   /** FlutterFlow's Authenticated User documents. */
   users: "users",
 } as const;

@@ -44,6 +44,14 @@ export class FirebaseAuthUsers implements AuthUsers {
     }
   }
 
+  async revokeFirebaseSessions(uid: string): Promise<void> {
+    try {
+      await this.auth.revokeRefreshTokens(uid);
+    } catch (error) {
+      if (authCode(error) !== "auth/user-not-found") throw translateStoreError(error);
+    }
+  }
+
   async delete(uid: string): Promise<void> {
     try {
       await this.auth.deleteUser(uid);

@@ -1,32 +1,129 @@
-import type { Firestore, WriteBatch } from "firebase-admin/firestore";
-import type { NewSession, SessionStore } from "../domain/ports.js";
+import { Timestamp, type DocumentReference, type Firestore, type Query, type WriteBatch } from "firebase-admin/firestore";
+import { z } from "zod";
+import type { RefreshTokenRecord, SessionStore, StoredRefreshToken } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
-import { translateStoreError } from "./store-errors.js";
+import { ALREADY_EXISTS, grpcCode, NOT_FOUND, translateStoreError } from "./store-errors.js";
+
+const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
+
+const TokenDoc = z.object({
+  uid: z.string(),
+  session_id: z.string(),
+  email_key: z.string(),
+  created_at: timestamp,
+  expires_at: timestamp,
+  session_expires_at: timestamp,
+  rotated_at: timestamp.optional(),
+});
+
+/** Firestore's limit on writes in one batch (500), with room to spare. */
+const BATCH_LIMIT = 400;
 
 /**
- * A session is the family of refresh tokens descending from one login; each token is one
+ * A session is the family of refresh tokens descending from one login. Each token is one
  * document `auth_refresh_tokens/{sha256(token)}` carrying the family's id and both expiries
- * (`expires_at`: this token's idle expiry, usable as a TTL field; `session_expires_at`: the
- * absolute end). One write per login; a family is found by querying `session_id`.
+ * (`expires_at`, the idle expiry, is the TTL field). One write per login; a family or a user's
+ * sessions are found by querying `session_id` or `uid`.
  */
-export function addSessionWrite(db: Firestore, batch: WriteBatch, session: NewSession): void {
-  batch.create(db.collection(COLLECTIONS.refreshTokens).doc(session.tokenHash), {
-    uid: session.uid,
-    session_id: session.id,
-    created_at: session.createdAt,
-    expires_at: session.tokenExpiresAt,
-    session_expires_at: session.expiresAt,
+export function addSessionWrite(db: Firestore, batch: WriteBatch, token: RefreshTokenRecord): void {
+  batch.create(db.collection(COLLECTIONS.refreshTokens).doc(token.tokenHash), {
+    uid: token.uid,
+    session_id: token.sessionId,
+    email_key: token.emailKey,
+    created_at: token.createdAt,
+    expires_at: token.expiresAt,
+    session_expires_at: token.sessionExpiresAt,
   });
 }
 
 export class FirestoreSessionStore implements SessionStore {
   constructor(private readonly db: Firestore) {}
 
-  async create(session: NewSession): Promise<void> {
+  async create(token: RefreshTokenRecord): Promise<void> {
     const batch = this.db.batch();
-    addSessionWrite(this.db, batch, session);
+    addSessionWrite(this.db, batch, token);
     await batch.commit().catch((error: unknown) => {
       throw translateStoreError(error);
     });
+  }
+
+  async find(tokenHash: string): Promise<StoredRefreshToken | null> {
+    try {
+      const doc = await this.db.collection(COLLECTIONS.refreshTokens).doc(tokenHash).get();
+      if (!doc.exists) return null;
+      const data = TokenDoc.parse(doc.data());
+      return {
+        tokenHash,
+        sessionId: data.session_id,
+        uid: data.uid,
+        emailKey: data.email_key,
+        createdAt: data.created_at,
+        expiresAt: data.expires_at,
+        sessionExpiresAt: data.session_expires_at,
+        rotatedAt: data.rotated_at ?? null,
+      };
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+  }
+
+  async rotate(parent: StoredRefreshToken, child: RefreshTokenRecord, now: Date): Promise<"rotated" | "already_rotated" | "gone"> {
+    const db = this.db;
+    const batch = db.batch();
+    // The lock first: of concurrent rotations of one parent, exactly one creates it.
+    batch.create(db.collection(COLLECTIONS.refreshRotations).doc(parent.tokenHash), {
+      uid: parent.uid,
+      session_id: parent.sessionId,
+      rotated_at: now,
+      expires_at: parent.sessionExpiresAt,
+    });
+    // update() requires the parent to exist: a session ended meanwhile stays ended.
+    batch.update(db.collection(COLLECTIONS.refreshTokens).doc(parent.tokenHash), { rotated_at: now });
+    addSessionWrite(db, batch, child);
+    try {
+      await batch.commit();
+      return "rotated";
+    } catch (error) {
+      const code = grpcCode(error);
+      if (code === ALREADY_EXISTS) return "already_rotated";
+      if (code === NOT_FOUND) return "gone";
+      throw translateStoreError(error);
+    }
+  }
+
+  async revokeSession(sessionId: string): Promise<void> {
+    await this.deleteAll([
+      this.db.collection(COLLECTIONS.refreshTokens).where("session_id", "==", sessionId),
+      this.db.collection(COLLECTIONS.refreshRotations).where("session_id", "==", sessionId),
+    ]);
+  }
+
+  async revokeAllSessions(uid: string): Promise<void> {
+    await this.deleteAll([
+      this.db.collection(COLLECTIONS.refreshTokens).where("uid", "==", uid),
+      this.db.collection(COLLECTIONS.refreshRotations).where("uid", "==", uid),
+    ]);
+  }
+
+  /**
+   * Deletes what the queries find, then looks again: a rotation that committed between a query
+   * and the delete leaves a child the first pass did not see. Once a family's tokens are gone
+   * no rotation can add to it (rotation updates its parent, which must exist).
+   */
+  private async deleteAll(queries: Query[]): Promise<void> {
+    try {
+      for (let pass = 0; pass < 5; pass++) {
+        const snapshots = await Promise.all(queries.map((q) => q.select().get()));
+        const refs: DocumentReference[] = snapshots.flatMap((s) => s.docs.map((d) => d.ref));
+        if (refs.length === 0) return;
+        for (let i = 0; i < refs.length; i += BATCH_LIMIT) {
+          const batch = this.db.batch();
+          for (const ref of refs.slice(i, i + BATCH_LIMIT)) batch.delete(ref);
+          await batch.commit();
+        }
+      }
+    } catch (error) {
+      throw translateStoreError(error);
+    }
   }
 }

@@ -53,7 +53,7 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   await Promise.all([repairAuthUser(account, email.canonical, deps), rehash(account, password, deps)]);
 
   const now = deps.clock.now();
-  const { refreshToken, session } = startSession(account.uid, now, deps.lifetimes);
+  const { refreshToken, record: session } = startSession(account.uid, account.emailKey, now, deps.lifetimes);
   const [jwtToken] = await Promise.all([
     deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),
     deps.sessions.create(session),

@@ -37,6 +37,8 @@ export interface AuthUsers {
   ensure(profile: AuthUserProfile): Promise<void>;
   /** Deletes the user; succeeds when it does not exist. */
   delete(uid: string): Promise<void>;
+  /** Ends every Firebase session of the user (its Firebase refresh tokens). */
+  revokeFirebaseSessions(uid: string): Promise<void>;
 }
 
 /** The server-only account record: the authority for the password hash, role and status. */
@@ -64,24 +66,32 @@ export interface UserProfile {
 }
 
 /**
- * A login session: the family of refresh tokens that descend from one login. Only the SHA-256
- * of a refresh token is stored; the token itself exists only in the response.
+ * One refresh token of a session. A session is the family of refresh tokens that descend from
+ * one login by rotation. Only the SHA-256 of a token is stored; the token itself exists only
+ * in the response that hands it out.
  */
-export interface NewSession {
-  readonly id: string;
-  readonly uid: string;
+export interface RefreshTokenRecord {
   readonly tokenHash: string;
+  readonly sessionId: string;
+  readonly uid: string;
+  /** Where the account's credential is (refresh re-reads it). */
+  readonly emailKey: string;
   readonly createdAt: Date;
-  /** Absolute end of the session. */
+  /** End of this token (idle expiry, never past `sessionExpiresAt`). */
   readonly expiresAt: Date;
-  /** End of this refresh token (idle expiry, never past `expiresAt`). */
-  readonly tokenExpiresAt: Date;
+  /** Absolute end of the session, whatever the refreshes. */
+  readonly sessionExpiresAt: Date;
+}
+
+export interface StoredRefreshToken extends RefreshTokenRecord {
+  /** Set once the token was exchanged for a new one: presenting it again is reuse. */
+  readonly rotatedAt: Date | null;
 }
 
 export interface NewAccount {
   readonly account: Account;
   readonly profile: UserProfile;
-  readonly session: NewSession;
+  readonly session: RefreshTokenRecord;
 }
 
 export interface AccountStore {
@@ -98,8 +108,20 @@ export interface AccountStore {
 }
 
 export interface SessionStore {
-  create(session: NewSession): Promise<void>;
+  create(token: RefreshTokenRecord): Promise<void>;
+  find(tokenHash: string): Promise<StoredRefreshToken | null>;
+  /**
+   * Marks `parent` used and stores `child`, all or nothing. Single use rests on a create()
+   * precondition: of concurrent rotations of one parent exactly one is "rotated"; the others
+   * get "already_rotated". "gone" when the parent was deleted meanwhile (session ended).
+   */
+  rotate(parent: StoredRefreshToken, child: RefreshTokenRecord, now: Date): Promise<"rotated" | "already_rotated" | "gone">;
+  /** Ends a session: every token of the family stops working. Succeeds when none is left. */
+  revokeSession(sessionId: string): Promise<void>;
+  /** Ends every session of a user. */
+  revokeAllSessions(uid: string): Promise<void>;
 }
+
 
 /** Thrown by stores and `AuthUsers` when the email is already registered. */
 export class EmailTakenError extends Error {
@@ -119,4 +141,6 @@ export interface AuthEvents {
   authUserRepaired(uid: string): void;
   /** A stored hash was made with weaker parameters and was replaced. */
   passwordRehashed(uid: string): void;
+  /** A rotated refresh token was presented again: its whole session was ended. */
+  refreshTokenReused(uid: string, sessionId: string): void;
 }

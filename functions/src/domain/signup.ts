@@ -62,7 +62,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   const now = deps.clock.now();
   const passwordHash = await deps.hasher.hash(password);
   const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: roleId });
-  const { refreshToken, session } = startSession(uid, now, deps.lifetimes);
+  const { refreshToken, record: session } = startSession(uid, email.key, now, deps.lifetimes);
 
   const record: NewAccount = {
     account: {

@@ -13,4 +13,12 @@ export const ROUTES: RouteTable = {
     method: "POST",
     run: async (body) => (await import("./routes/login.js")).loginRoute(body),
   },
+  "/refresh": {
+    method: "POST",
+    run: async (body) => (await import("./routes/refresh.js")).refreshRoute(body),
+  },
+  "/logout": {
+    method: "POST",
+    run: async (body) => (await import("./routes/logout.js")).logoutRoute(body),
+  },
 };

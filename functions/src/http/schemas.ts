@@ -24,6 +24,17 @@ export const LoginBody = z.strictObject({
   password: text("password"),
 });
 
+export const RefreshBody = z.strictObject({
+  refresh_token: text("refresh_token"),
+});
+
+export const LogoutBody = z.strictObject({
+  refresh_token: text("refresh_token"),
+  all_devices: z
+    .boolean({ error: 'The field "all_devices" must be true or false (a JSON boolean, not a string).' })
+    .optional(),
+});
+
 const shown = (key: string): string => (key.length > 64 ? `${key.slice(0, 64)}...` : key);
 
 /** Parses `body` or throws `invalid_request` naming the first field at fault. */

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import type { LoginDeps } from "../../src/domain/login.js";
+import type { LogoutDeps } from "../../src/domain/logout.js";
+import type { RefreshDeps } from "../../src/domain/refresh.js";
 import {
   EmailTakenError,
   type Account,
@@ -8,9 +10,10 @@ import {
   type AuthUserProfile,
   type AuthUsers,
   type NewAccount,
-  type NewSession,
   type PasswordHasher,
+  type RefreshTokenRecord,
   type SessionStore,
+  type StoredRefreshToken,
   type TokenMinter,
 } from "../../src/domain/ports.js";
 import type { SignupDeps } from "../../src/domain/signup.js";
@@ -26,6 +29,10 @@ export type Step =
   | "accounts.markAuthUserSynced"
   | "accounts.updatePasswordHash"
   | "sessions.create"
+  | "sessions.find"
+  | "sessions.rotate"
+  | "sessions.revoke"
+  | "authUsers.revokeFirebaseSessions"
   | "authUsers.create"
   | "authUsers.ensure"
   | "authUsers.delete"
@@ -58,16 +65,44 @@ export class MemoryStore implements AccountStore {
   readonly index = new Map<string, string>();
   readonly accounts = new Map<string, Account>();
   readonly users = new Map<string, NewAccount["profile"]>();
-  readonly sessions = new Map<string, NewSession>();
+  /** Refresh tokens by hash, as the session store keeps them. */
+  readonly sessions = new Map<string, StoredRefreshToken>();
+  readonly rotations = new Set<string>();
 
   constructor(private readonly faults: Faults) {}
 
   readonly sessionStore: SessionStore = {
-    create: async (session) => {
+    create: async (token) => {
       await this.faults.at("sessions.create");
-      this.sessions.set(session.id, session);
+      this.addToken(token);
+    },
+    find: async (tokenHash) => {
+      await this.faults.at("sessions.find");
+      return this.sessions.get(tokenHash) ?? null;
+    },
+    rotate: async (parent, child, now) => {
+      await this.faults.at("sessions.rotate");
+      if (this.rotations.has(parent.tokenHash)) return "already_rotated";
+      const current = this.sessions.get(parent.tokenHash);
+      if (current === undefined) return "gone";
+      this.rotations.add(parent.tokenHash);
+      this.sessions.set(parent.tokenHash, { ...current, rotatedAt: now });
+      this.addToken(child);
+      return "rotated";
+    },
+    revokeSession: async (sessionId) => {
+      await this.faults.at("sessions.revoke");
+      for (const [hash, token] of this.sessions) if (token.sessionId === sessionId) this.sessions.delete(hash);
+    },
+    revokeAllSessions: async (uid) => {
+      await this.faults.at("sessions.revoke");
+      for (const [hash, token] of this.sessions) if (token.uid === uid) this.sessions.delete(hash);
     },
   };
+
+  private addToken(token: RefreshTokenRecord): void {
+    this.sessions.set(token.tokenHash, { ...token, rotatedAt: null });
+  }
 
   async create(record: NewAccount): Promise<void> {
     await this.faults.at("accounts.create");
@@ -75,7 +110,7 @@ export class MemoryStore implements AccountStore {
     this.index.set(record.account.emailKey, record.account.uid);
     this.accounts.set(record.account.uid, record.account);
     this.users.set(record.profile.uid, record.profile);
-    this.sessions.set(record.session.id, record.session);
+    this.addToken(record.session);
   }
 
   async removeCreated(record: NewAccount): Promise<void> {
@@ -83,7 +118,7 @@ export class MemoryStore implements AccountStore {
     this.index.delete(record.account.emailKey);
     this.accounts.delete(record.account.uid);
     this.users.delete(record.account.uid);
-    this.sessions.delete(record.session.id);
+    this.sessions.delete(record.session.tokenHash);
   }
 
   async findByEmailKey(emailKey: string): Promise<Account | null> {
@@ -138,6 +173,12 @@ export class MemoryAuthUsers implements AuthUsers {
   async delete(uid: string): Promise<void> {
     await this.faults.at("authUsers.delete");
     this.users.delete(uid);
+  }
+
+  readonly firebaseRevocations: string[] = [];
+  async revokeFirebaseSessions(uid: string): Promise<void> {
+    await this.faults.at("authUsers.revokeFirebaseSessions");
+    this.firebaseRevocations.push(uid);
   }
 }
 
@@ -195,9 +236,23 @@ export class RecordingEvents implements AuthEvents {
   passwordRehashed(uid: string): void {
     this.seen.push(`password_rehashed:${uid}`);
   }
+  refreshTokenReused(uid: string): void {
+    this.seen.push(`refresh_token_reused:${uid}`);
+  }
 }
 
 export const NOW = new Date("2026-11-27T12:00:00Z");
+
+/** A clock the test moves by hand: expiry is tested without sleeping. */
+export class ManualClock {
+  private current = NOW;
+  now(): Date {
+    return this.current;
+  }
+  advance(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
+}
 
 /** A complete set of fakes wired as the composition root wires the real adapters. */
 export function world() {
@@ -207,12 +262,13 @@ export function world() {
   const hasher = new FakeHasher(faults);
   const minter = new FakeMinter(faults);
   const events = new RecordingEvents();
+  const clock = new ManualClock();
   const common = {
     accounts: store,
     authUsers,
     hasher,
     minter,
-    clock: { now: () => NOW },
+    clock,
     lifetimes: { idleSeconds: 3600, absoluteSeconds: 7200 },
     events,
   };
@@ -222,5 +278,7 @@ export function world() {
     defaultRoleId: 1,
   };
   const loginDeps: LoginDeps = { ...common, sessions: store.sessionStore };
-  return { faults, store, authUsers, hasher, minter, events, signupDeps, loginDeps };
+  const refreshDeps: RefreshDeps = { ...common, sessions: store.sessionStore };
+  const logoutDeps: LogoutDeps = { sessions: store.sessionStore, authUsers };
+  return { faults, store, authUsers, hasher, minter, events, clock, signupDeps, loginDeps, refreshDeps, logoutDeps };
 }

@@ -35,7 +35,7 @@ describe("login (use case, in-memory fakes)", () => {
     const [session] = [...w.store.sessions.values()];
     expect(session?.uid).to.equal(uid);
     expect(session?.tokenHash).to.equal(hashToken(result.refreshToken));
-    expect(session?.tokenExpiresAt.getTime()).to.be.at.most(session?.expiresAt.getTime() ?? 0);
+    expect(session?.expiresAt.getTime()).to.be.at.most(session?.sessionExpiresAt.getTime() ?? 0);
   });
 
   it("unknown email, wrong password and disabled account -> one identical error", async () => {

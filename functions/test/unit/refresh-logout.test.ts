@@ -1,0 +1,151 @@
+import { expect } from "chai";
+import { AppError } from "../../src/errors.js";
+import { login } from "../../src/domain/login.js";
+import { logout } from "../../src/domain/logout.js";
+import { refresh } from "../../src/domain/refresh.js";
+import { signup } from "../../src/domain/signup.js";
+import { hashToken } from "../../src/domain/secrets.js";
+import { world } from "./fakes.js";
+
+const email = "linus@example.com";
+const password = "correct horse battery";
+
+async function signedUp() {
+  const w = world();
+  const created = await signup({ email, password, name: "Linus" }, w.signupDeps);
+  return { w, uid: created.user.id, token: created.refreshToken };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("refresh (use case, in-memory fakes, manual clock)", () => {
+  it("rotates: a new custom token and a new refresh token; the old one is marked used", async () => {
+    const { w, uid, token } = await signedUp();
+    w.clock.advance(60);
+    const result = await refresh({ refreshToken: token }, w.refreshDeps);
+    expect(result.user.id).to.equal(uid);
+    expect(result.refreshToken).to.not.equal(token);
+    const parent = w.store.sessions.get(hashToken(token));
+    const child = w.store.sessions.get(hashToken(result.refreshToken));
+    expect(parent?.rotatedAt).to.deep.equal(w.clock.now());
+    expect(child?.sessionId).to.equal(parent?.sessionId);
+    expect(child?.sessionExpiresAt).to.deep.equal(parent?.sessionExpiresAt);
+    expect(w.minter.minted.at(-1)).to.deep.equal({ uid, claims: { role_id: 1 } });
+  });
+
+  it("reuse of a rotated token -> refresh_token_reused, and the whole family is revoked", async () => {
+    const { w, token } = await signedUp();
+    const first = await refresh({ refreshToken: token }, w.refreshDeps);
+    const second = await refresh({ refreshToken: first.refreshToken }, w.refreshDeps);
+    const error = await failure(refresh({ refreshToken: token }, w.refreshDeps));
+    expect(error.code).to.equal("refresh_token_reused");
+    expect(w.store.sessions.size).to.equal(0);
+    expect((await failure(refresh({ refreshToken: second.refreshToken }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+    expect(w.events.seen.some((e) => e.startsWith("refresh_token_reused:"))).to.equal(true);
+  });
+
+  it("reuse revokes only that family: another login's session lives on", async () => {
+    const { w, token } = await signedUp();
+    const other = await login({ email, password }, w.loginDeps);
+    await refresh({ refreshToken: token }, w.refreshDeps);
+    await failure(refresh({ refreshToken: token }, w.refreshDeps));
+    await refresh({ refreshToken: other.refreshToken }, w.refreshDeps);
+  });
+
+  it("parallel refreshes of one token: exactly one succeeds; the loser counts as reuse", async () => {
+    const { w, token } = await signedUp();
+    const results = await Promise.allSettled([refresh({ refreshToken: token }, w.refreshDeps), refresh({ refreshToken: token }, w.refreshDeps)]);
+    expect(results.filter((r) => r.status === "fulfilled")).to.have.length(1);
+  });
+
+  it("idle expiry and absolute expiry -> invalid_refresh_token (clock moved, no sleeping)", async () => {
+    // Fakes: idle 3600 s, absolute 7200 s.
+    const idle = await signedUp();
+    idle.w.clock.advance(3600);
+    expect((await failure(refresh({ refreshToken: idle.token }, idle.w.refreshDeps))).code).to.equal("invalid_refresh_token");
+
+    const absolute = await signedUp();
+    let current = absolute.token;
+    for (let i = 0; i < 3; i++) {
+      absolute.w.clock.advance(3000); // each refresh inside the idle window...
+      if (i < 2) current = (await refresh({ refreshToken: current }, absolute.w.refreshDeps)).refreshToken;
+    }
+    // ...but 9000 s after login the absolute limit (7200 s) has passed.
+    expect((await failure(refresh({ refreshToken: current }, absolute.w.refreshDeps))).code).to.equal("invalid_refresh_token");
+  });
+
+  it("the idle window of a rotated token never runs past the session's absolute end", async () => {
+    const { w, token } = await signedUp();
+    w.clock.advance(3000);
+    const first = await refresh({ refreshToken: token }, w.refreshDeps);
+    w.clock.advance(3000); // 6000 s after login: now + idle (9600) is past the absolute end (7200)
+    const next = await refresh({ refreshToken: first.refreshToken }, w.refreshDeps);
+    const child = w.store.sessions.get(hashToken(next.refreshToken));
+    expect(child?.expiresAt).to.deep.equal(child?.sessionExpiresAt);
+  });
+
+  it("malformed tokens cost no read; unknown tokens one", async () => {
+    const { w } = await signedUp();
+    w.faults.calls.length = 0;
+    for (const bad of ["", "x", "a".repeat(10_000), "null", `${"a".repeat(42)}=`]) {
+      expect((await failure(refresh({ refreshToken: bad }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+    }
+    expect(w.faults.calls).to.deep.equal([]);
+    await failure(refresh({ refreshToken: "A".repeat(43) }, w.refreshDeps));
+    expect(w.faults.calls).to.deep.equal(["sessions.find"]);
+  });
+
+  it("a disabled or deleted account gets no new token; a changed role arrives in the claims", async () => {
+    const { w, uid, token } = await signedUp();
+    const account = w.store.accounts.get(uid);
+    if (account === undefined) throw new Error("no account");
+    w.store.accounts.set(uid, { ...account, roleId: 5 });
+    const next = await refresh({ refreshToken: token }, w.refreshDeps);
+    expect(next.user.roleId).to.equal(5);
+    expect(w.minter.minted.at(-1)?.claims).to.deep.equal({ role_id: 5 });
+
+    w.store.accounts.set(uid, { ...account, disabled: true });
+    expect((await failure(refresh({ refreshToken: next.refreshToken }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+    w.store.accounts.delete(uid);
+    expect((await failure(refresh({ refreshToken: next.refreshToken }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+  });
+
+  it("minting fails -> the presented token is not consumed and works on retry", async () => {
+    const { w, token } = await signedUp();
+    w.faults.failAt("minter.mint");
+    await refresh({ refreshToken: token }, w.refreshDeps).catch(() => undefined);
+    w.faults.heal();
+    await refresh({ refreshToken: token }, w.refreshDeps);
+  });
+});
+
+describe("logout (use case, in-memory fakes)", () => {
+  it("ends that session only; twice, unknown or malformed tokens succeed silently", async () => {
+    const { w, token } = await signedUp();
+    const other = await login({ email, password }, w.loginDeps);
+    await logout({ refreshToken: token, allDevices: false }, w.logoutDeps);
+    await logout({ refreshToken: token, allDevices: false }, w.logoutDeps);
+    await logout({ refreshToken: "A".repeat(43), allDevices: false }, w.logoutDeps);
+    await logout({ refreshToken: "nonsense", allDevices: true }, w.logoutDeps);
+    expect((await failure(refresh({ refreshToken: token }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+    await refresh({ refreshToken: other.refreshToken }, w.refreshDeps);
+    expect(w.authUsers.firebaseRevocations).to.deep.equal([]);
+  });
+
+  it("all_devices ends every session of the user and revokes Firebase refresh tokens", async () => {
+    const { w, uid, token } = await signedUp();
+    const other = await login({ email, password }, w.loginDeps);
+    await logout({ refreshToken: token, allDevices: true }, w.logoutDeps);
+    expect(w.store.sessions.size).to.equal(0);
+    expect(w.authUsers.firebaseRevocations).to.deep.equal([uid]);
+    expect((await failure(refresh({ refreshToken: other.refreshToken }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+  });
+});
