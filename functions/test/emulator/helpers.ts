@@ -21,7 +21,7 @@ required("FIRESTORE_EMULATOR_HOST");
 export const FIRESTORE_MODE = process.env["STACK_FIRESTORE"] === "real" ? "real" : "offline";
 
 /** The app's collections and this backend's server-only ones. */
-export const COLLECTIONS = ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "users"] as const;
+export const COLLECTIONS = ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "auth_refresh_rotations", "users"] as const;
 
 export const db = adminFirestore;
 export const auth = adminAuth;
