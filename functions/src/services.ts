@@ -1,5 +1,7 @@
 import { config, type Config } from "./config.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
+import type { AccountDeps } from "./domain/account.js";
+import type { IdTokenVerifier } from "./domain/ports.js";
 import type { LoginDeps } from "./domain/login.js";
 import type { LogoutDeps } from "./domain/logout.js";
 import type { RefreshDeps } from "./domain/refresh.js";
@@ -16,6 +18,8 @@ export interface Services {
   readonly login: LoginDeps;
   readonly refresh: RefreshDeps;
   readonly logout: LogoutDeps;
+  readonly account: AccountDeps;
+  readonly idTokens: IdTokenVerifier;
 }
 
 let services: Promise<Services> | undefined;
@@ -38,6 +42,7 @@ async function build(cfg: Config): Promise<Services> {
       import("./adapters/firebase-token-minter.js"),
       import("./adapters/firebase-auth-users.js"),
     ]);
+  const { FirebaseIdTokenVerifier } = await import("./adapters/firebase-id-token-verifier.js");
   const db = firebase.adminFirestore();
   const auth = firebase.adminAuth();
   const sessions = new FirestoreSessionStore(db);
@@ -54,16 +59,15 @@ async function build(cfg: Config): Promise<Services> {
     lifetimes: { idleSeconds: cfg.REFRESH_IDLE_TTL_SECONDS, absoluteSeconds: cfg.SESSION_ABSOLUTE_TTL_SECONDS },
     events: authEvents,
   };
+  const policy = {
+    minLength: cfg.PASSWORD_MIN_LENGTH,
+    maxLength: cfg.PASSWORD_MAX_LENGTH,
+    isCommon: isCommonPassword,
+  };
   return {
-    signup: {
-      ...common,
-      policy: {
-        minLength: cfg.PASSWORD_MIN_LENGTH,
-        maxLength: cfg.PASSWORD_MAX_LENGTH,
-        isCommon: isCommonPassword,
-      },
-      defaultRoleId: cfg.DEFAULT_ROLE_ID,
-    },
+    signup: { ...common, policy, defaultRoleId: cfg.DEFAULT_ROLE_ID },
+    account: { ...common, sessions, policy },
+    idTokens: new FirebaseIdTokenVerifier(auth),
     login: { ...common, sessions },
     refresh: { ...common, sessions },
     logout: { sessions, authUsers: common.authUsers },

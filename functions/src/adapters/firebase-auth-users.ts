@@ -44,6 +44,17 @@ export class FirebaseAuthUsers implements AuthUsers {
     }
   }
 
+  async updateProfile(uid: string, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void> {
+    try {
+      await this.auth.updateUser(uid, {
+        displayName: profile.displayName,
+        ...(profile.photoUrl !== undefined && { photoURL: profile.photoUrl }),
+      });
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+  }
+
   async revokeFirebaseSessions(uid: string): Promise<void> {
     try {
       await this.auth.revokeRefreshTokens(uid);

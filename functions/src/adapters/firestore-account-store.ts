@@ -98,6 +98,60 @@ export class FirestoreAccountStore implements AccountStore {
     }
   }
 
+  async findByUid(uid: string): Promise<Account | null> {
+    try {
+      const index = await this.db.collection(COLLECTIONS.uidIndex).doc(uid).get();
+      const emailKey: unknown = index.get("email_key");
+      if (typeof emailKey !== "string") return null;
+      const account = await this.findByEmailKey(emailKey);
+      return account !== null && account.uid === uid ? account : null;
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+  }
+
+  async updateProfile(account: Account, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void> {
+    const batch = this.db.batch();
+    batch.update(this.credential(account.emailKey), {
+      display_name: profile.displayName,
+      updated_at: FieldValue.serverTimestamp(),
+    });
+    // merge: the app may have deleted or never had the document; FlutterFlow's field names.
+    batch.set(
+      this.db.collection(COLLECTIONS.users).doc(account.uid),
+      { uid: account.uid, display_name: profile.displayName, photo_url: profile.photoUrl },
+      { merge: true },
+    );
+    await batch.commit().catch((error: unknown) => {
+      throw translateStoreError(error);
+    });
+  }
+
+  async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
+    await this.updateCredential(emailKey, { disabled });
+  }
+
+  async deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void> {
+    const db = this.db;
+    try {
+      const userRef = db.collection(COLLECTIONS.users).doc(account.uid);
+      // FlutterFlow's push tokens: users/{uid}/fcm_tokens/{autoId}.
+      const tokens = await userRef.collection("fcm_tokens").select().get();
+      for (let i = 0; i < tokens.docs.length; i += 400) {
+        const batch = db.batch();
+        for (const doc of tokens.docs.slice(i, i + 400)) batch.delete(doc.ref);
+        await batch.commit();
+      }
+      const batch = db.batch();
+      batch.delete(userRef);
+      batch.delete(db.collection(COLLECTIONS.uidIndex).doc(account.uid));
+      batch.delete(this.credential(account.emailKey)); // last: frees the email for a new signup
+      await batch.commit();
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+  }
+
   async markAuthUserSynced(emailKey: string): Promise<void> {
     await this.updateCredential(emailKey, { auth_user_synced: true });
   }

@@ -17,6 +17,12 @@ export interface PasswordHasher {
   needsRehash(phc: string): boolean;
 }
 
+/** Checks Firebase ID tokens (FlutterFlow's `currentJwtToken`). */
+export interface IdTokenVerifier {
+  /** The token's uid and claims; throws when it is invalid, expired or (with checkRevoked) revoked. */
+  verify(idToken: string, checkRevoked: boolean): Promise<{ readonly uid: string; readonly claims: Readonly<Record<string, unknown>> }>;
+}
+
 export interface TokenMinter {
   /** A Firebase custom token for `uid` carrying `claims`; valid for one hour. */
   mint(uid: string, claims: Readonly<Record<string, number | string | boolean>>): Promise<string>;
@@ -39,6 +45,7 @@ export interface AuthUsers {
   delete(uid: string): Promise<void>;
   /** Ends every Firebase session of the user (its Firebase refresh tokens). */
   revokeFirebaseSessions(uid: string): Promise<void>;
+  updateProfile(uid: string, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void>;
 }
 
 /** The server-only account record: the authority for the password hash, role and status. */
@@ -103,6 +110,13 @@ export interface AccountStore {
   /** Undoes `create` for this uid (compensation); succeeds when nothing is there. */
   removeCreated(record: NewAccount): Promise<void>;
   findByEmailKey(emailKey: string): Promise<Account | null>;
+  /** Through the uid index; null when the account does not exist (any more). */
+  findByUid(uid: string): Promise<Account | null>;
+  /** Sets the display name (and photo URL) on the credential and on `users/{uid}`. */
+  updateProfile(account: Account, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void>;
+  setDisabled(emailKey: string, disabled: boolean): Promise<void>;
+  /** Deletes `users/{uid}` with its `fcm_tokens`, then the uid index and the credential. Idempotent. */
+  deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void>;
   markAuthUserSynced(emailKey: string): Promise<void>;
   updatePasswordHash(emailKey: string, passwordHash: string): Promise<void>;
 }

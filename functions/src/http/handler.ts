@@ -6,12 +6,43 @@ import { jsonBody } from "./request.js";
 import { internalError, sendError, sendJson } from "./respond.js";
 import type { HttpRequest, HttpResponse, JsonReply } from "./types.js";
 
-export interface Route {
-  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
-  readonly run: (body: Record<string, unknown>) => Promise<JsonReply>;
+const METHODS = ["GET", "POST", "PATCH", "DELETE"] as const;
+export type Method = (typeof METHODS)[number];
+const isMethod = (value: string): value is Method => (METHODS as readonly string[]).includes(value);
+
+export interface RouteRequest {
+  /** The JSON body (an empty object for GET). */
+  readonly body: Record<string, unknown>;
+  /** The Authorization header, for the token-authenticated routes. */
+  readonly authorization: string | undefined;
+  /** Values of the `:name` segments of the route's pattern. */
+  readonly params: Readonly<Record<string, string>>;
 }
 
-export type RouteTable = Readonly<Record<string, Route>>;
+export type RouteHandler = (req: RouteRequest) => Promise<JsonReply>;
+
+/** Path pattern (segments starting with `:` capture) -> the handler of each allowed method. */
+export type RouteTable = Readonly<Record<string, Partial<Record<Method, RouteHandler>>>>;
+
+/** A captured segment: uid-like ids only, so no path value can reach a document path oddly. */
+const PARAM = /^[A-Za-z0-9_-]{1,128}$/;
+
+function match(routes: RouteTable, path: string) {
+  const segments = path.split("/");
+  for (const [pattern, methods] of Object.entries(routes)) {
+    const parts = pattern.split("/");
+    if (parts.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matched = parts.every((part, i) => {
+      const segment = segments[i] ?? "";
+      if (!part.startsWith(":")) return part === segment;
+      params[part.slice(1)] = segment;
+      return PARAM.test(segment);
+    });
+    if (matched) return { methods, params };
+  }
+  return undefined;
+}
 
 /**
  * The HTTP adapter: CORS, routing, method, content type and size; then one route call; then
@@ -22,14 +53,19 @@ export function createHandler(routes: RouteTable, cors: CorsStep) {
     const path = normalizePath(req.path);
     try {
       if ((await cors(req, res)) === "handled") return;
-      const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
-      if (route === undefined) throw new AppError("not_found", "There is no such endpoint.");
-      if (req.method !== route.method) {
-        throw new AppError("method_not_allowed", `Use ${route.method} for this endpoint.`, {
-          headers: { Allow: `${route.method}, OPTIONS` },
+      const found = match(routes, path);
+      if (found === undefined) throw new AppError("not_found", "There is no such endpoint.");
+      const method = req.method ?? "";
+      const handler = isMethod(method) ? found.methods[method] : undefined;
+      if (handler === undefined) {
+        const allowed = Object.keys(found.methods).join(", ");
+        throw new AppError("method_not_allowed", `Use ${allowed} for this endpoint.`, {
+          headers: { Allow: `${allowed}, OPTIONS` },
         });
       }
-      sendJson(res, await route.run(jsonBody(req)));
+      const body = method === "GET" ? {} : jsonBody(req);
+      const authorization = req.headers.authorization;
+      sendJson(res, await handler({ body, authorization, params: found.params }));
     } catch (caught) {
       const error = isAppError(caught) ? caught : internalError(caught);
       if (error.status >= 500) requestFailed(requestId(req), path, error.status, error.details.cause ?? error);

@@ -4,21 +4,19 @@ import type { RouteTable } from "./handler.js";
  * Every endpoint under the `auth` function. Route modules (and through them firebase-admin)
  * are loaded when first called, so a 404, 405 or 415 costs no SDK start-up.
  */
+const me = () => import("./routes/me.js");
+
 export const ROUTES: RouteTable = {
-  "/signup": {
-    method: "POST",
-    run: async (body) => (await import("./routes/signup.js")).signupRoute(body),
+  "/signup": { POST: async (req) => (await import("./routes/signup.js")).signupRoute(req.body) },
+  "/login": { POST: async (req) => (await import("./routes/login.js")).loginRoute(req.body) },
+  "/refresh": { POST: async (req) => (await import("./routes/refresh.js")).refreshRoute(req.body) },
+  "/logout": { POST: async (req) => (await import("./routes/logout.js")).logoutRoute(req.body) },
+  "/me": {
+    GET: async (req) => (await me()).getMeRoute(req),
+    PATCH: async (req) => (await me()).updateMeRoute(req),
+    POST: async (req) => (await me()).updateMeRoute(req),
+    DELETE: async (req) => (await me()).deleteAccountRoute(req),
   },
-  "/login": {
-    method: "POST",
-    run: async (body) => (await import("./routes/login.js")).loginRoute(body),
-  },
-  "/refresh": {
-    method: "POST",
-    run: async (body) => (await import("./routes/refresh.js")).refreshRoute(body),
-  },
-  "/logout": {
-    method: "POST",
-    run: async (body) => (await import("./routes/logout.js")).logoutRoute(body),
-  },
+  "/password/change": { POST: async (req) => (await me()).changePasswordRoute(req) },
+  "/account/delete": { POST: async (req) => (await me()).deleteAccountRoute(req) },
 };

@@ -35,6 +35,28 @@ export const LogoutBody = z.strictObject({
     .optional(),
 });
 
+export const UpdateMeBody = z
+  .strictObject({
+    name: text("name").optional(),
+    photo_url: z
+      .url({ protocol: /^https$/, error: 'The field "photo_url" must be an https URL.' })
+      .max(2048, 'The field "photo_url" must be at most 2048 characters.')
+      .optional(),
+  })
+  .refine((body) => body.name !== undefined || body.photo_url !== undefined, {
+    message: 'Send "name" and/or "photo_url".',
+    path: ["name"],
+  });
+
+export const ChangePasswordBody = z.strictObject({
+  current_password: text("current_password"),
+  new_password: text("new_password"),
+});
+
+export const DeleteAccountBody = z.strictObject({
+  password: text("password"),
+});
+
 const shown = (key: string): string => (key.length > 64 ? `${key.slice(0, 64)}...` : key);
 
 /** Parses `body` or throws `invalid_request` naming the first field at fault. */

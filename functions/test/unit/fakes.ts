@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { AccountDeps } from "../../src/domain/account.js";
 import type { LoginDeps } from "../../src/domain/login.js";
 import type { LogoutDeps } from "../../src/domain/logout.js";
 import type { RefreshDeps } from "../../src/domain/refresh.js";
@@ -28,6 +29,10 @@ export type Step =
   | "accounts.find"
   | "accounts.markAuthUserSynced"
   | "accounts.updatePasswordHash"
+  | "accounts.updateProfile"
+  | "accounts.setDisabled"
+  | "accounts.deleteRecords"
+  | "authUsers.updateProfile"
   | "sessions.create"
   | "sessions.find"
   | "sessions.rotate"
@@ -127,6 +132,32 @@ export class MemoryStore implements AccountStore {
     return uid === undefined ? null : (this.accounts.get(uid) ?? null);
   }
 
+  async findByUid(uid: string): Promise<Account | null> {
+    await this.faults.at("accounts.find");
+    return this.accounts.get(uid) ?? null;
+  }
+
+  readonly photos = new Map<string, string>();
+  async updateProfile(account: Account, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void> {
+    await this.faults.at("accounts.updateProfile");
+    this.patch(account.emailKey, { displayName: profile.displayName });
+    const user = this.users.get(account.uid);
+    if (user !== undefined) this.users.set(account.uid, { ...user, displayName: profile.displayName });
+    if (profile.photoUrl !== undefined) this.photos.set(account.uid, profile.photoUrl);
+  }
+
+  async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
+    await this.faults.at("accounts.setDisabled");
+    this.patch(emailKey, { disabled });
+  }
+
+  async deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void> {
+    await this.faults.at("accounts.deleteRecords");
+    this.users.delete(account.uid);
+    this.accounts.delete(account.uid);
+    this.index.delete(account.emailKey);
+  }
+
   async markAuthUserSynced(emailKey: string): Promise<void> {
     await this.faults.at("accounts.markAuthUserSynced");
     this.patch(emailKey, { authUserSynced: true });
@@ -173,6 +204,12 @@ export class MemoryAuthUsers implements AuthUsers {
   async delete(uid: string): Promise<void> {
     await this.faults.at("authUsers.delete");
     this.users.delete(uid);
+  }
+
+  async updateProfile(uid: string, profile: { readonly displayName: string }): Promise<void> {
+    await this.faults.at("authUsers.updateProfile");
+    const user = this.users.get(uid);
+    if (user !== undefined) this.users.set(uid, { ...user, displayName: profile.displayName });
   }
 
   readonly firebaseRevocations: string[] = [];
@@ -280,5 +317,6 @@ export function world() {
   const loginDeps: LoginDeps = { ...common, sessions: store.sessionStore };
   const refreshDeps: RefreshDeps = { ...common, sessions: store.sessionStore };
   const logoutDeps: LogoutDeps = { sessions: store.sessionStore, authUsers };
-  return { faults, store, authUsers, hasher, minter, events, clock, signupDeps, loginDeps, refreshDeps, logoutDeps };
+  const accountDeps: AccountDeps = { ...common, sessions: store.sessionStore, policy: signupDeps.policy };
+  return { faults, store, authUsers, hasher, minter, events, clock, signupDeps, loginDeps, refreshDeps, logoutDeps, accountDeps };
 }

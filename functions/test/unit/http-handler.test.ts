@@ -136,7 +136,7 @@ describe("HTTP adapter: the exported `auth` function, refusing bad requests", ()
 });
 
 describe("HTTP adapter: failures inside a route", () => {
-  const table = (run: () => Promise<never>): RouteTable => ({ "/x": { method: "POST", run } });
+  const table = (run: () => Promise<never>): RouteTable => ({ "/x": { POST: run } });
   const handlerFor = (run: () => Promise<never>) => createHandler(table(run), corsStep([]));
 
   it("an unexpected error -> 500 internal with a generic message; the cause is not sent", async () => {

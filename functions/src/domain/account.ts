@@ -1,0 +1,121 @@
+import { LIMITS } from "../config.js";
+import { AppError } from "../errors.js";
+import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
+import type { ParsedEmail } from "./email.js";
+import { acceptNewPassword, normalizeLoginPassword, type PasswordPolicy } from "./password-policy.js";
+import type { Account, AccountStore, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
+import { startSession, type SessionLifetimes } from "./session.js";
+import { parseName } from "./signup.js";
+
+/**
+ * What a signed-in user does with their own account. The caller's uid comes from a verified
+ * Firebase ID token (the HTTP layer checks it); these use cases never see the token.
+ */
+export interface AccountDeps {
+  readonly accounts: AccountStore;
+  readonly sessions: SessionStore;
+  readonly authUsers: AuthUsers;
+  readonly hasher: PasswordHasher;
+  readonly minter: TokenMinter;
+  readonly clock: Clock;
+  readonly lifetimes: SessionLifetimes;
+  readonly policy: PasswordPolicy;
+}
+
+export type PublicUser = AuthResult["user"];
+
+const publicUser = (account: Account): PublicUser => ({
+  id: account.uid,
+  roleId: account.roleId,
+  name: account.displayName,
+  email: account.email,
+});
+
+const noAccount = (): AppError => new AppError("not_found", "There is no account for this sign-in.");
+
+async function existing(uid: string, deps: Pick<AccountDeps, "accounts">): Promise<Account> {
+  const account = await deps.accounts.findByUid(uid);
+  if (account === null || account.disabled) throw noAccount();
+  return account;
+}
+
+/** Verifies the password of a signed-in user (a re-authentication for sensitive actions). */
+async function reauthenticate(account: Account, password: string, field: string, deps: Pick<AccountDeps, "hasher">): Promise<void> {
+  let normalized: string;
+  try {
+    normalized = normalizeLoginPassword(password);
+  } catch {
+    throw new AppError("invalid_credentials", "The password is incorrect.", { field });
+  }
+  if (!(await deps.hasher.verify(account.passwordHash, normalized))) {
+    throw new AppError("invalid_credentials", "The password is incorrect.", { field });
+  }
+}
+
+export async function getMe(uid: string, deps: Pick<AccountDeps, "accounts">): Promise<PublicUser> {
+  return publicUser(await existing(uid, deps));
+}
+
+/** Changes the display name (and photo URL) in `users/{uid}`, the credential and the Auth user. */
+export async function updateMe(
+  uid: string,
+  input: { readonly name?: string | undefined; readonly photoUrl?: string | undefined },
+  deps: Pick<AccountDeps, "accounts" | "authUsers">,
+): Promise<PublicUser> {
+  const account = await existing(uid, deps);
+  const displayName = input.name === undefined ? account.displayName : parseName(input.name, account.email);
+  const profile = { displayName, photoUrl: input.photoUrl };
+  await deps.accounts.updateProfile(account, profile);
+  await deps.authUsers.updateProfile(uid, profile);
+  return { ...publicUser(account), name: displayName };
+}
+
+/**
+ * Changes the password: checks the current one, applies the policy, re-hashes, ends every
+ * session (ours and Firebase's, `revokeRefreshTokens`), and starts a fresh one for the caller,
+ * whose app signs in again with the returned `jwt_token`.
+ */
+export async function changePassword(
+  uid: string,
+  input: { readonly currentPassword: string; readonly newPassword: string },
+  deps: AccountDeps,
+): Promise<AuthResult> {
+  const account = await existing(uid, deps);
+  await reauthenticate(account, input.currentPassword, "current_password", deps);
+  const email: ParsedEmail = { display: account.email, canonical: account.email.toLowerCase(), key: account.emailKey };
+  let password: string;
+  try {
+    password = acceptNewPassword(input.newPassword, email, deps.policy);
+  } catch (error) {
+    if (error instanceof AppError) {
+      throw new AppError(error.code, error.message, { ...error.details, field: "new_password" });
+    }
+    throw error;
+  }
+  const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: account.roleId });
+  await deps.accounts.updatePasswordHash(account.emailKey, await deps.hasher.hash(password));
+  await deps.sessions.revokeAllSessions(uid);
+  await deps.authUsers.revokeFirebaseSessions(uid);
+  const { refreshToken, record } = startSession(uid, account.emailKey, deps.clock.now(), deps.lifetimes);
+  await deps.sessions.create(record);
+  return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken };
+}
+
+/**
+ * Deletes the account (required of App Store and Google Play apps): after the password check,
+ * the credential is disabled first (no login can slip in), then the sessions, then `users/{uid}`
+ * with its `fcm_tokens`, the uid index and the credential (which frees the email), and last the
+ * Auth user, whose valid ID token is what lets a retry in. Every step is idempotent: a retry
+ * after a partial failure finishes the job. When the records are already gone, only the Auth
+ * user is left to delete, which needs no password (there is no account left to protect).
+ */
+export async function deleteAccount(uid: string, input: { readonly password: string }, deps: AccountDeps): Promise<void> {
+  const account = await deps.accounts.findByUid(uid);
+  if (account !== null) {
+    await reauthenticate(account, input.password, "password", deps);
+    await deps.accounts.setDisabled(account.emailKey, true);
+    await deps.sessions.revokeAllSessions(uid);
+    await deps.accounts.deleteAccountRecords(account);
+  }
+  await deps.authUsers.delete(uid);
+}

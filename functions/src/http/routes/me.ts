@@ -1,0 +1,50 @@
+import { changePassword, deleteAccount, getMe, updateMe, type PublicUser } from "../../domain/account.js";
+import { getServices } from "../../services.js";
+import { authBody } from "../auth-body.js";
+import { authenticate } from "../authenticate.js";
+import type { RouteRequest } from "../handler.js";
+import { ChangePasswordBody, DeleteAccountBody, parseBody, UpdateMeBody } from "../schemas.js";
+import type { JsonReply } from "../types.js";
+
+/**
+ * The signed-in user's own account. Every route here needs `Authorization: Bearer <Firebase ID
+ * token>`; the sensitive ones (password change, deletion) also check that it was not revoked.
+ */
+const userBody = (user: PublicUser) => ({
+  user: { id: user.id, role_id: user.roleId, name: user.name, email: user.email },
+});
+
+/** GET /me -> {"user": {...}} */
+export async function getMeRoute(req: RouteRequest): Promise<JsonReply> {
+  const { account, idTokens } = await getServices();
+  const caller = await authenticate(req.authorization, idTokens, false);
+  return { status: 200, body: userBody(await getMe(caller.uid, account)) };
+}
+
+/** PATCH /me (or POST /me) {"name"?, "photo_url"?} -> {"user": {...}} */
+export async function updateMeRoute(req: RouteRequest): Promise<JsonReply> {
+  const input = parseBody(UpdateMeBody, req.body);
+  const { account, idTokens } = await getServices();
+  const caller = await authenticate(req.authorization, idTokens, false);
+  const user = await updateMe(caller.uid, { name: input.name, photoUrl: input.photo_url }, account);
+  return { status: 200, body: userBody(user) };
+}
+
+/** POST /password/change {"current_password", "new_password"} -> the login body (fresh session). */
+export async function changePasswordRoute(req: RouteRequest): Promise<JsonReply> {
+  const input = parseBody(ChangePasswordBody, req.body);
+  const { account, idTokens } = await getServices();
+  const caller = await authenticate(req.authorization, idTokens, true);
+  const result = await changePassword(caller.uid, { currentPassword: input.current_password, newPassword: input.new_password }, account);
+  return { status: 200, body: authBody(result) };
+}
+
+/** POST /account/delete or DELETE /me {"password"} -> {"deleted": true} */
+export async function deleteAccountRoute(req: RouteRequest): Promise<JsonReply> {
+  const input = parseBody(DeleteAccountBody, req.body);
+  const { account, idTokens } = await getServices();
+  // No revocation check: a retry after a partial deletion must still be accepted.
+  const caller = await authenticate(req.authorization, idTokens, false);
+  await deleteAccount(caller.uid, { password: input.password }, account);
+  return { status: 200, body: { deleted: true } };
+}

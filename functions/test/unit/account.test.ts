@@ -1,0 +1,92 @@
+import { expect } from "chai";
+import { changePassword, deleteAccount, getMe, updateMe } from "../../src/domain/account.js";
+import { login } from "../../src/domain/login.js";
+import { refresh } from "../../src/domain/refresh.js";
+import { signup } from "../../src/domain/signup.js";
+import { AppError } from "../../src/errors.js";
+import { world, type Step } from "./fakes.js";
+
+const email = "ada@example.com";
+const password = "correct horse battery";
+
+async function signedUp() {
+  const w = world();
+  const created = await signup({ email, password, name: "Ada" }, w.signupDeps);
+  return { w, uid: created.user.id, token: created.refreshToken };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("account use cases (in-memory fakes)", () => {
+  it("getMe returns the server record; a missing or disabled account is not_found", async () => {
+    const { w, uid } = await signedUp();
+    expect(await getMe(uid, w.accountDeps)).to.deep.equal({ id: uid, roleId: 1, name: "Ada", email });
+    expect((await failure(getMe("nobody", w.accountDeps))).code).to.equal("not_found");
+  });
+
+  it("updateMe keeps users/{uid}, the credential and the Auth user in step", async () => {
+    const { w, uid } = await signedUp();
+    const user = await updateMe(uid, { name: "  Ada King ", photoUrl: "https://example.com/a.png" }, w.accountDeps);
+    expect(user.name).to.equal("Ada King");
+    expect(w.store.accounts.get(uid)?.displayName).to.equal("Ada King");
+    expect(w.store.users.get(uid)?.displayName).to.equal("Ada King");
+    expect(w.authUsers.users.get(uid)?.displayName).to.equal("Ada King");
+    expect(w.store.photos.get(uid)).to.equal("https://example.com/a.png");
+    expect((await failure(updateMe(uid, { name: "null" }, w.accountDeps))).code).to.equal("invalid_request");
+  });
+
+  it("changePassword: wrong current -> 401; weak new -> 400 on new_password; success ends every other session", async () => {
+    const { w, uid, token } = await signedUp();
+    const other = await login({ email, password }, w.loginDeps);
+    const wrong = await failure(changePassword(uid, { currentPassword: "nope nope nope", newPassword: "another good one" }, w.accountDeps));
+    expect([wrong.code, wrong.details.field]).to.deep.equal(["invalid_credentials", "current_password"]);
+    const weak = await failure(changePassword(uid, { currentPassword: password, newPassword: "short" }, w.accountDeps));
+    expect([weak.code, weak.details.field, weak.details.reason]).to.deep.equal(["weak_password", "new_password", "too_short"]);
+
+    const result = await changePassword(uid, { currentPassword: password, newPassword: "another good one" }, w.accountDeps);
+    expect(w.authUsers.firebaseRevocations).to.deep.equal([uid]);
+    for (const old of [token, other.refreshToken]) {
+      expect((await failure(refresh({ refreshToken: old }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+    }
+    await refresh({ refreshToken: result.refreshToken }, w.refreshDeps);
+    expect((await failure(login({ email, password }, w.loginDeps))).code).to.equal("invalid_credentials");
+    await login({ email, password: "another good one" }, w.loginDeps);
+  });
+
+  it("deleteAccount: wrong password -> 401, nothing deleted; right password -> everything gone, email free", async () => {
+    const { w, uid } = await signedUp();
+    const wrong = await failure(deleteAccount(uid, { password: "not it at all" }, w.accountDeps));
+    expect(wrong.code).to.equal("invalid_credentials");
+    expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 1 });
+
+    await deleteAccount(uid, { password }, w.accountDeps);
+    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+    expect(w.authUsers.users.size).to.equal(0);
+    await deleteAccount(uid, { password }, w.accountDeps); // idempotent
+    await signup({ email, password }, w.signupDeps);
+  });
+
+  const steps: Step[] = ["accounts.setDisabled", "sessions.revoke", "accounts.deleteRecords", "authUsers.delete"];
+  for (const step of steps) {
+    it(`deleteAccount failing at ${step}: no login meanwhile, and a retry finishes the deletion`, async () => {
+      const { w, uid } = await signedUp();
+      w.faults.failAt(step);
+      await deleteAccount(uid, { password }, w.accountDeps).catch(() => undefined);
+      w.faults.heal();
+      if (step !== "accounts.setDisabled" && step !== "authUsers.delete") {
+        expect((await failure(login({ email, password }, w.loginDeps))).code).to.equal("invalid_credentials");
+      }
+      await deleteAccount(uid, { password }, w.accountDeps);
+      expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+      expect(w.authUsers.users.size).to.equal(0);
+    });
+  }
+});
