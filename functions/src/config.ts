@@ -19,6 +19,8 @@ const originList = z
 const EnvSchema = z.object({
   /** `role_id` given to new accounts (FlutterFlow's guide shows 1). */
   DEFAULT_ROLE_ID: int(0, 1_000_000, 1),
+  /** `role_id` whose holders may change roles and disable accounts (must differ from the default). */
+  ADMIN_ROLE_ID: int(0, 1_000_000, 9),
   /** Minimum password length in code points, after NFKC. ASVS 5.0: at least 8; NIST: 15 when single-factor. */
   PASSWORD_MIN_LENGTH: int(8, 64, 8),
   /** Maximum password length in code points. ASVS: permit at least 64; ASVS 4 denies over 128. */
@@ -55,6 +57,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const config = result.data;
+  if (config.ADMIN_ROLE_ID === config.DEFAULT_ROLE_ID) {
+    throw new Error("Invalid configuration: ADMIN_ROLE_ID must differ from DEFAULT_ROLE_ID");
+  }
   if (config.SESSION_ABSOLUTE_TTL_SECONDS < config.REFRESH_IDLE_TTL_SECONDS) {
     throw new Error(
       "Invalid configuration: SESSION_ABSOLUTE_TTL_SECONDS must be at least REFRESH_IDLE_TTL_SECONDS",

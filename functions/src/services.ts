@@ -1,6 +1,7 @@
 import { config, type Config } from "./config.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { AccountDeps } from "./domain/account.js";
+import type { AdminDeps } from "./domain/admin.js";
 import type { IdTokenVerifier } from "./domain/ports.js";
 import type { LoginDeps } from "./domain/login.js";
 import type { LogoutDeps } from "./domain/logout.js";
@@ -19,6 +20,7 @@ export interface Services {
   readonly refresh: RefreshDeps;
   readonly logout: LogoutDeps;
   readonly account: AccountDeps;
+  readonly admin: AdminDeps;
   readonly idTokens: IdTokenVerifier;
 }
 
@@ -67,6 +69,7 @@ async function build(cfg: Config): Promise<Services> {
   return {
     signup: { ...common, policy, defaultRoleId: cfg.DEFAULT_ROLE_ID },
     account: { ...common, sessions, policy },
+    admin: { accounts: common.accounts, sessions, authUsers: common.authUsers, adminRoleId: cfg.ADMIN_ROLE_ID },
     idTokens: new FirebaseIdTokenVerifier(auth),
     login: { ...common, sessions },
     refresh: { ...common, sessions },

@@ -55,6 +55,22 @@ export class FirebaseAuthUsers implements AuthUsers {
     }
   }
 
+  async setRoleClaim(uid: string, roleId: number): Promise<void> {
+    try {
+      await this.auth.setCustomUserClaims(uid, { role_id: roleId });
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+  }
+
+  async setDisabled(uid: string, disabled: boolean): Promise<void> {
+    try {
+      await this.auth.updateUser(uid, { disabled });
+    } catch (error) {
+      if (authCode(error) !== "auth/user-not-found") throw translateStoreError(error);
+    }
+  }
+
   async revokeFirebaseSessions(uid: string): Promise<void> {
     try {
       await this.auth.revokeRefreshTokens(uid);

@@ -127,6 +127,15 @@ export class FirestoreAccountStore implements AccountStore {
     });
   }
 
+  async setRole(account: Account, roleId: number): Promise<void> {
+    const batch = this.db.batch();
+    batch.update(this.credential(account.emailKey), { role_id: roleId, updated_at: FieldValue.serverTimestamp() });
+    batch.set(this.db.collection(COLLECTIONS.users).doc(account.uid), { role_id: roleId }, { merge: true });
+    await batch.commit().catch((error: unknown) => {
+      throw translateStoreError(error);
+    });
+  }
+
   async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
     await this.updateCredential(emailKey, { disabled });
   }

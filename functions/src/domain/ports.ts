@@ -46,6 +46,9 @@ export interface AuthUsers {
   /** Ends every Firebase session of the user (its Firebase refresh tokens). */
   revokeFirebaseSessions(uid: string): Promise<void>;
   updateProfile(uid: string, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void>;
+  /** Custom user claims: existing Firebase sessions get the role at their next ID-token refresh. */
+  setRoleClaim(uid: string, roleId: number): Promise<void>;
+  setDisabled(uid: string, disabled: boolean): Promise<void>;
 }
 
 /** The server-only account record: the authority for the password hash, role and status. */
@@ -115,6 +118,8 @@ export interface AccountStore {
   /** Sets the display name (and photo URL) on the credential and on `users/{uid}`. */
   updateProfile(account: Account, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void>;
   setDisabled(emailKey: string, disabled: boolean): Promise<void>;
+  /** Sets the role on the credential (the authority) and its display copy in `users/{uid}`. */
+  setRole(account: Account, roleId: number): Promise<void>;
   /** Deletes `users/{uid}` with its `fcm_tokens`, then the uid index and the credential. Idempotent. */
   deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void>;
   markAuthUserSynced(emailKey: string): Promise<void>;

@@ -19,4 +19,6 @@ export const ROUTES: RouteTable = {
   },
   "/password/change": { POST: async (req) => (await me()).changePasswordRoute(req) },
   "/account/delete": { POST: async (req) => (await me()).deleteAccountRoute(req) },
+  "/admin/users/:uid/role": { POST: async (req) => (await import("./routes/admin.js")).setRoleRoute(req) },
+  "/admin/users/:uid/disable": { POST: async (req) => (await import("./routes/admin.js")).setDisabledRoute(req) },
 };

@@ -23,6 +23,7 @@ describe("config", () => {
     expect(() => parseConfig({ PASSWORD_MIN_LENGTH: "6" })).to.throw(/PASSWORD_MIN_LENGTH/);
     expect(() => parseConfig({ ARGON2_MEMORY_KIB: "1024" })).to.throw(/ARGON2_MEMORY_KIB/);
     expect(() => parseConfig({ DEFAULT_ROLE_ID: "admin" })).to.throw(/DEFAULT_ROLE_ID/);
+    expect(() => parseConfig({ DEFAULT_ROLE_ID: "9" })).to.throw(/ADMIN_ROLE_ID must differ/);
     expect(() => parseConfig({ REFRESH_IDLE_TTL_SECONDS: "7200", SESSION_ABSOLUTE_TTL_SECONDS: "3600" })).to.throw(
       /SESSION_ABSOLUTE_TTL_SECONDS/,
     );

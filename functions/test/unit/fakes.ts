@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AccountDeps } from "../../src/domain/account.js";
+import type { AdminDeps } from "../../src/domain/admin.js";
 import type { LoginDeps } from "../../src/domain/login.js";
 import type { LogoutDeps } from "../../src/domain/logout.js";
 import type { RefreshDeps } from "../../src/domain/refresh.js";
@@ -146,6 +147,12 @@ export class MemoryStore implements AccountStore {
     if (profile.photoUrl !== undefined) this.photos.set(account.uid, profile.photoUrl);
   }
 
+  async setRole(account: Account, roleId: number): Promise<void> {
+    this.patch(account.emailKey, { roleId });
+    const user = this.users.get(account.uid);
+    if (user !== undefined) this.users.set(account.uid, { ...user, roleId });
+  }
+
   async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
     await this.faults.at("accounts.setDisabled");
     this.patch(emailKey, { disabled });
@@ -210,6 +217,17 @@ export class MemoryAuthUsers implements AuthUsers {
     await this.faults.at("authUsers.updateProfile");
     const user = this.users.get(uid);
     if (user !== undefined) this.users.set(uid, { ...user, displayName: profile.displayName });
+  }
+
+  readonly roleClaims = new Map<string, number>();
+  async setRoleClaim(uid: string, roleId: number): Promise<void> {
+    this.roleClaims.set(uid, roleId);
+  }
+
+  readonly disabled = new Set<string>();
+  async setDisabled(uid: string, disabled: boolean): Promise<void> {
+    if (disabled) this.disabled.add(uid);
+    else this.disabled.delete(uid);
   }
 
   readonly firebaseRevocations: string[] = [];
@@ -318,5 +336,6 @@ export function world() {
   const refreshDeps: RefreshDeps = { ...common, sessions: store.sessionStore };
   const logoutDeps: LogoutDeps = { sessions: store.sessionStore, authUsers };
   const accountDeps: AccountDeps = { ...common, sessions: store.sessionStore, policy: signupDeps.policy };
-  return { faults, store, authUsers, hasher, minter, events, clock, signupDeps, loginDeps, refreshDeps, logoutDeps, accountDeps };
+  const adminDeps: AdminDeps = { accounts: store, sessions: store.sessionStore, authUsers, adminRoleId: 9 };
+  return { faults, store, authUsers, hasher, minter, events, clock, signupDeps, loginDeps, refreshDeps, logoutDeps, accountDeps, adminDeps };
 }

@@ -1,0 +1,66 @@
+import { AppError } from "../errors.js";
+import { ROLE_CLAIM } from "./auth-result.js";
+import type { AccountStore, AuthUsers, SessionStore } from "./ports.js";
+import type { PublicUser } from "./account.js";
+
+export interface AdminDeps {
+  readonly accounts: AccountStore;
+  readonly sessions: SessionStore;
+  readonly authUsers: AuthUsers;
+  readonly adminRoleId: number;
+}
+
+export interface Caller {
+  readonly uid: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+const forbidden = (): AppError => new AppError("forbidden", "This action needs an administrator.");
+
+/**
+ * An administrator is a caller whose verified token carries the admin `role_id` AND whose
+ * server record still says so (a demoted admin's token keeps the old claim until it refreshes).
+ */
+async function requireAdmin(caller: Caller, deps: AdminDeps): Promise<void> {
+  if (caller.claims[ROLE_CLAIM] !== deps.adminRoleId) throw forbidden();
+  const record = await deps.accounts.findByUid(caller.uid);
+  if (record === null || record.disabled || record.roleId !== deps.adminRoleId) throw forbidden();
+}
+
+async function target(uid: string, deps: AdminDeps) {
+  const account = await deps.accounts.findByUid(uid);
+  if (account === null) throw new AppError("not_found", "There is no such user.");
+  return account;
+}
+
+/**
+ * Sets a user's role: the credential (the authority, read at every login and refresh), the
+ * display copy in `users/{uid}`, and the custom user claims, so the user's existing Firebase
+ * session carries the new `role_id` from its next ID-token refresh (at most an hour; at once
+ * when the app calls /refresh or forces a token refresh).
+ */
+export async function setRole(caller: Caller, uid: string, roleId: number, deps: AdminDeps): Promise<PublicUser> {
+  await requireAdmin(caller, deps);
+  const account = await target(uid, deps);
+  await deps.accounts.setRole(account, roleId);
+  await deps.authUsers.setRoleClaim(uid, roleId);
+  return { id: uid, roleId, name: account.displayName, email: account.email };
+}
+
+/**
+ * Disables (or re-enables) an account: login and refresh are refused, Firebase Auth refuses the
+ * user, and on disabling every session (ours and Firebase's) ends. An admin cannot disable
+ * themselves (so a project cannot lose its last admin by mistake).
+ */
+export async function setDisabled(caller: Caller, uid: string, disabled: boolean, deps: AdminDeps): Promise<{ readonly disabled: boolean }> {
+  await requireAdmin(caller, deps);
+  if (disabled && uid === caller.uid) throw new AppError("forbidden", "An administrator cannot disable their own account.");
+  const account = await target(uid, deps);
+  await deps.accounts.setDisabled(account.emailKey, disabled);
+  await deps.authUsers.setDisabled(uid, disabled);
+  if (disabled) {
+    await deps.sessions.revokeAllSessions(uid);
+    await deps.authUsers.revokeFirebaseSessions(uid);
+  }
+  return { disabled };
+}
