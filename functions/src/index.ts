@@ -1,18 +1,24 @@
 /**
  * Entry point: declares the Cloud Functions of this codebase, nothing else.
- * `auth` serves every route: POST /signup, /login, /refresh, /logout (see README, "API").
+ * - `auth`: every HTTP route (README, "API").
+ * - `cleanupSessions`: daily deletion of expired refresh tokens.
+ * - `onAuthUserDeleted`: forgets the server-only records of a user deleted outside the API.
  */
+import { auth as authTriggers, region } from "firebase-functions/v1";
 import { onRequest } from "firebase-functions/v2/https";
+import { onSchedule } from "firebase-functions/v2/scheduler";
 import { config } from "./config.js";
 import { corsStep } from "./http/cors.js";
 import { createHandler } from "./http/handler.js";
 import { ROUTES } from "./http/routes.js";
+import { runAuthUserDeleted, runSessionCleanup } from "./triggers.js";
 
 const cfg = config();
+const REGION = "us-central1";
 
 export const auth = onRequest(
   {
-    region: "us-central1",
+    region: REGION,
     invoker: "public",
     memory: "512MiB",
     cpu: 1,
@@ -24,3 +30,11 @@ export const auth = onRequest(
   },
   createHandler(ROUTES, corsStep(cfg.CORS_ORIGINS)),
 );
+
+export const cleanupSessions = onSchedule({ schedule: "every 24 hours", region: REGION, timeoutSeconds: 540 }, runSessionCleanup);
+
+// Auth deletion events exist only as 1st-gen triggers (2nd gen has blocking functions only).
+export const onAuthUserDeleted = region(REGION)
+  .runWith({ memory: "256MB" })
+  .auth.user()
+  .onDelete((user) => runAuthUserDeleted(user.uid));

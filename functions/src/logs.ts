@@ -26,8 +26,8 @@ export function requestFailed(requestId: string, route: string, status: number, 
   else logger.warn("request failed", entry);
 }
 
-export function configInvalid(error: unknown): void {
-  logger.error("configuration invalid", { event: "config_invalid", error: describeError(error) });
+export function housekeepingEvent(event: string, fields: Record<string, string | number>): void {
+  logger.info(event.replaceAll("_", " "), { event, ...fields });
 }
 
 export const authEvents: AuthEvents = {

@@ -2,6 +2,7 @@ import { config, type Config } from "./config.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { AccountDeps } from "./domain/account.js";
 import type { AdminDeps } from "./domain/admin.js";
+import type { HousekeepingDeps } from "./domain/housekeeping.js";
 import type { IdTokenVerifier } from "./domain/ports.js";
 import type { LoginDeps } from "./domain/login.js";
 import type { LogoutDeps } from "./domain/logout.js";
@@ -21,6 +22,7 @@ export interface Services {
   readonly logout: LogoutDeps;
   readonly account: AccountDeps;
   readonly admin: AdminDeps;
+  readonly housekeeping: HousekeepingDeps;
   readonly idTokens: IdTokenVerifier;
 }
 
@@ -70,6 +72,7 @@ async function build(cfg: Config): Promise<Services> {
     signup: { ...common, policy, defaultRoleId: cfg.DEFAULT_ROLE_ID },
     account: { ...common, sessions, policy },
     admin: { accounts: common.accounts, sessions, authUsers: common.authUsers, adminRoleId: cfg.ADMIN_ROLE_ID },
+    housekeeping: { accounts: common.accounts, sessions, clock: common.clock },
     idTokens: new FirebaseIdTokenVerifier(auth),
     login: { ...common, sessions },
     refresh: { ...common, sessions },

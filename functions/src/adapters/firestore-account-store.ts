@@ -140,6 +140,23 @@ export class FirestoreAccountStore implements AccountStore {
     await this.updateCredential(emailKey, { disabled });
   }
 
+  async deleteServerRecords(uid: string): Promise<void> {
+    try {
+      const index = this.db.collection(COLLECTIONS.uidIndex).doc(uid);
+      const emailKey: unknown = (await index.get()).get("email_key");
+      const batch = this.db.batch();
+      if (typeof emailKey === "string") {
+        // Only if the credential is this uid's (the email may have been signed up again).
+        const credential = await this.credential(emailKey).get();
+        if (credential.get("uid") === uid) batch.delete(credential.ref);
+      }
+      batch.delete(index);
+      await batch.commit();
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+  }
+
   async deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void> {
     const db = this.db;
     try {

@@ -105,6 +105,30 @@ export class FirestoreSessionStore implements SessionStore {
     ]);
   }
 
+  async deleteExpired(now: Date, limit: number): Promise<number> {
+    let deleted = 0;
+    try {
+      for (const name of [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations]) {
+        while (deleted < limit) {
+          const page = await this.db
+            .collection(name)
+            .where("expires_at", "<=", now)
+            .limit(Math.min(BATCH_LIMIT, limit - deleted))
+            .select()
+            .get();
+          if (page.empty) break;
+          const batch = this.db.batch();
+          for (const doc of page.docs) batch.delete(doc.ref);
+          await batch.commit();
+          deleted += page.size;
+        }
+      }
+      return deleted;
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+  }
+
   /**
    * Deletes what the queries find, then looks again: a rotation that committed between a query
    * and the delete leaves a child the first pass did not see. Once a family's tokens are gone

@@ -120,6 +120,8 @@ export interface AccountStore {
   setDisabled(emailKey: string, disabled: boolean): Promise<void>;
   /** Sets the role on the credential (the authority) and its display copy in `users/{uid}`. */
   setRole(account: Account, roleId: number): Promise<void>;
+  /** Deletes the uid index and the credential, not `users/{uid}` (app data). Idempotent. */
+  deleteServerRecords(uid: string): Promise<void>;
   /** Deletes `users/{uid}` with its `fcm_tokens`, then the uid index and the credential. Idempotent. */
   deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void>;
   markAuthUserSynced(emailKey: string): Promise<void>;
@@ -139,6 +141,8 @@ export interface SessionStore {
   revokeSession(sessionId: string): Promise<void>;
   /** Ends every session of a user. */
   revokeAllSessions(uid: string): Promise<void>;
+  /** Deletes up to `limit` token and rotation documents whose `expires_at` has passed; returns how many. */
+  deleteExpired(now: Date, limit: number): Promise<number>;
 }
 
 

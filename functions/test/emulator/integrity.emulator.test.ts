@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { Argon2Hasher, OWASP_ARGON2ID } from "../../src/adapters/argon2-hasher.js";
+import { newId } from "../../src/domain/secrets.js";
 import { accountFootprint, auth, credentialOf, db, FIRESTORE_MODE, post, snapshot, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
@@ -52,12 +54,23 @@ describe("all or nothing (emulators)", () => {
   });
 
   it("an account left without its Auth user (a failed undo) is repaired by the next login", async () => {
+    // The state a failed undo leaves: Firestore records, no Auth user, auth_user_synced false.
+    // Written directly (deleting an Auth user would fire onAuthUserDeleted, which purges records).
     const email = uniqueEmail("repair");
-    const created = (await post("/signup", { email, password, name: "Repair Me" })).json as { user: { id: string } };
-    await auth().deleteUser(created.user.id);
-    await credentialOf(email).update({ auth_user_synced: false });
+    const uid = newId();
+    const hash = await new Argon2Hasher(OWASP_ARGON2ID).hash(password);
+    const now = new Date();
+    const batch = db().batch();
+    batch.create(credentialOf(email), {
+      uid, email, display_name: "Repair Me", password_hash: hash, role_id: 1, disabled: false,
+      auth_user_synced: false, created_at: now, updated_at: now,
+    });
+    batch.create(db().collection("auth_uid_index").doc(uid), { email_key: credentialOf(email).id, created_at: now });
+    batch.create(db().collection("users").doc(uid), { uid, email, display_name: "Repair Me", created_time: now, role_id: 1 });
+    await batch.commit();
+
     expect((await post("/login", { email, password })).status).to.equal(200);
-    const record = await auth().getUser(created.user.id);
+    const record = await auth().getUser(uid);
     expect(record.email).to.equal(email);
     expect(record.displayName).to.equal("Repair Me");
     expect((await credentialOf(email).get()).get("auth_user_synced")).to.equal(true);

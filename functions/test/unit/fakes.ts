@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { AccountDeps } from "../../src/domain/account.js";
 import type { AdminDeps } from "../../src/domain/admin.js";
+import type { HousekeepingDeps } from "../../src/domain/housekeeping.js";
 import type { LoginDeps } from "../../src/domain/login.js";
 import type { LogoutDeps } from "../../src/domain/logout.js";
 import type { RefreshDeps } from "../../src/domain/refresh.js";
@@ -104,6 +105,16 @@ export class MemoryStore implements AccountStore {
       await this.faults.at("sessions.revoke");
       for (const [hash, token] of this.sessions) if (token.uid === uid) this.sessions.delete(hash);
     },
+    deleteExpired: async (now, limit) => {
+      let deleted = 0;
+      for (const [hash, token] of this.sessions) {
+        if (deleted < limit && token.expiresAt <= now) {
+          this.sessions.delete(hash);
+          deleted++;
+        }
+      }
+      return deleted;
+    },
   };
 
   private addToken(token: RefreshTokenRecord): void {
@@ -156,6 +167,13 @@ export class MemoryStore implements AccountStore {
   async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
     await this.faults.at("accounts.setDisabled");
     this.patch(emailKey, { disabled });
+  }
+
+  async deleteServerRecords(uid: string): Promise<void> {
+    const account = this.accounts.get(uid);
+    if (account === undefined) return;
+    this.accounts.delete(uid);
+    if (this.index.get(account.emailKey) === uid) this.index.delete(account.emailKey);
   }
 
   async deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void> {
@@ -337,5 +355,9 @@ export function world() {
   const logoutDeps: LogoutDeps = { sessions: store.sessionStore, authUsers };
   const accountDeps: AccountDeps = { ...common, sessions: store.sessionStore, policy: signupDeps.policy };
   const adminDeps: AdminDeps = { accounts: store, sessions: store.sessionStore, authUsers, adminRoleId: 9 };
-  return { faults, store, authUsers, hasher, minter, events, clock, signupDeps, loginDeps, refreshDeps, logoutDeps, accountDeps, adminDeps };
+  const housekeepingDeps: HousekeepingDeps = { accounts: store, sessions: store.sessionStore, clock };
+  return {
+    faults, store, authUsers, hasher, minter, events, clock,
+    signupDeps, loginDeps, refreshDeps, logoutDeps, accountDeps, adminDeps, housekeepingDeps,
+  };
 }

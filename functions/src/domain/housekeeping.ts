@@ -1,0 +1,29 @@
+import type { AccountStore, Clock, SessionStore } from "./ports.js";
+
+export interface HousekeepingDeps {
+  readonly accounts: AccountStore;
+  readonly sessions: SessionStore;
+  readonly clock: Clock;
+}
+
+/** Most documents one clean-up run deletes; the rest waits for the next run. */
+export const PURGE_LIMIT_PER_RUN = 10_000;
+
+/**
+ * Deletes refresh tokens and rotation records past their `expires_at`. Expiry is always
+ * checked in code as well; this only keeps the collections small. (A Firestore TTL policy on
+ * `expires_at` does the same job and may be used instead or as well.)
+ */
+export async function purgeExpiredSessions(deps: HousekeepingDeps): Promise<number> {
+  return deps.sessions.deleteExpired(deps.clock.now(), PURGE_LIMIT_PER_RUN);
+}
+
+/**
+ * The Firebase Auth user was deleted outside this API (console, Admin SDK, another tool): its
+ * sessions, uid index and credential must not linger, and the email becomes free. `users/{uid}`
+ * is the app's data and is left to the app (FlutterFlow can delete it on user deletion).
+ */
+export async function forgetDeletedUser(uid: string, deps: HousekeepingDeps): Promise<void> {
+  await deps.sessions.revokeAllSessions(uid);
+  await deps.accounts.deleteServerRecords(uid);
+}

@@ -1,0 +1,66 @@
+import { expect } from "chai";
+import firebaseFunctionsTest from "firebase-functions-test";
+import { auth, authBody, credentialOf, db, post, uniqueEmail } from "./helpers.js";
+import { createHash } from "node:crypto";
+
+const password = "correct horse battery staple";
+const tokenDoc = (token: string) => db().collection("auth_refresh_tokens").doc(createHash("sha256").update(token).digest("hex"));
+
+// The background functions, run in this process with firebase-functions-test (online mode,
+// against the emulators of the running stack), plus one end-to-end check through the Functions
+// emulator's own Auth trigger.
+const fft = firebaseFunctionsTest({ projectId: process.env["PROJECT_ID"] ?? "demo-flutterflow-auth" });
+after(() => fft.cleanup());
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("housekeeping functions (firebase-functions-test, emulators)", () => {
+  it("cleanupSessions deletes expired refresh tokens and rotation records, keeps live ones", async () => {
+    const { cleanupSessions } = await import("../../src/index.js");
+    const email = uniqueEmail("cleanup");
+    const first = authBody(await post("/signup", { email, password }));
+    const rotated = authBody(await post("/refresh", { refresh_token: first.refresh_token }));
+    const live = authBody(await post("/login", { email, password }));
+    const past = new Date(Date.now() - 60_000);
+    await tokenDoc(first.refresh_token).update({ expires_at: past });
+    await tokenDoc(rotated.refresh_token).update({ expires_at: past });
+    await db().collection("auth_refresh_rotations").doc(tokenDoc(first.refresh_token).id).update({ expires_at: past });
+
+    // firebase-functions-test has no wrapper typed for v2 scheduled functions; `run` is the
+    // function's own test entry point (the handler with a ScheduledEvent).
+    await cleanupSessions.run({ scheduleTime: new Date().toISOString() });
+
+    expect((await tokenDoc(first.refresh_token).get()).exists).to.equal(false);
+    expect((await tokenDoc(rotated.refresh_token).get()).exists).to.equal(false);
+    expect((await db().collection("auth_refresh_rotations").doc(tokenDoc(first.refresh_token).id).get()).exists).to.equal(false);
+    expect((await tokenDoc(live.refresh_token).get()).exists).to.equal(true);
+  });
+
+  it("onAuthUserDeleted forgets the server-only records of the uid; users/{uid} stays (app data)", async () => {
+    const { onAuthUserDeleted } = await import("../../src/index.js");
+    const email = uniqueEmail("forget");
+    const created = authBody(await post("/signup", { email, password }));
+    await fft.wrap(onAuthUserDeleted)(fft.auth.makeUserRecord({ uid: created.user.id, email }));
+
+    expect((await credentialOf(email).get()).exists).to.equal(false);
+    expect((await db().collection("auth_uid_index").doc(created.user.id).get()).exists).to.equal(false);
+    expect((await tokenDoc(created.refresh_token).get()).exists).to.equal(false);
+    expect((await db().collection("users").doc(created.user.id).get()).exists).to.equal(true);
+  });
+
+  it("end to end: deleting the user in Firebase Auth (as in the console) frees the email", async () => {
+    const email = uniqueEmail("console");
+    const created = authBody(await post("/signup", { email, password }));
+    await auth().deleteUser(created.user.id);
+    await waitUntil("the Functions emulator's onAuthUserDeleted", async () => !(await credentialOf(email).get()).exists);
+    expect((await post("/login", { email, password })).status).to.equal(401);
+    expect((await post("/signup", { email, password })).status).to.equal(201);
+  });
+});
