@@ -115,8 +115,9 @@ function printUrls() {
 ${line}
 Local stack ready (Firestore: ${firestoreMode}, project ${projectId})
   API (function "auth"):  ${apiUrl}
-    POST ${apiUrl}/signup
-    POST ${apiUrl}/login
+    POST ${apiUrl}/signup            POST ${apiUrl}/login
+    POST ${apiUrl}/refresh           POST ${apiUrl}/logout
+    GET|PATCH|DELETE ${apiUrl}/me    POST ${apiUrl}/password/change
   Auth emulator:          http://${host}:${ports.auth}
   Firestore emulator:     ${host}:${ports.firestore}
 
