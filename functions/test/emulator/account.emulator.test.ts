@@ -119,3 +119,37 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
     expect((await credentialOf(a.email).get()).exists).to.equal(false);
   });
 });
+
+describe("refused signed-in and admin requests write nothing (emulators)", () => {
+  it("bad tokens, wrong passwords, bad bodies and non-admins: the right error, state unchanged", async () => {
+    const { snapshot } = await import("./helpers.js");
+    const a = await signedIn("refused");
+    const json = (idToken: string | undefined, body: unknown, method = "POST") => ({
+      method,
+      headers: { ...(idToken === undefined ? {} : bearer(idToken)), "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const cases: [string, RequestInit, number, string][] = [
+      ["/me", json(undefined, { name: "x" }, "PATCH"), 401, "unauthenticated"],
+      ["/me", json("forged.token.value", { name: "x" }, "PATCH"), 401, "unauthenticated"],
+      ["/me", json(a.idToken, { name: "null" }, "PATCH"), 400, "invalid_request"],
+      ["/me", json(a.idToken, { role_id: 9 }, "PATCH"), 400, "invalid_request"],
+      ["/me", json(a.idToken, {}, "PATCH"), 400, "invalid_request"],
+      ["/password/change", json(a.idToken, { current_password: "wrong one!", new_password: "a fine new one" }), 401, "invalid_credentials"],
+      ["/password/change", json(a.idToken, { current_password: password, new_password: "short" }), 400, "weak_password"],
+      ["/password/change", json(undefined, { current_password: password, new_password: "a fine new one" }), 401, "unauthenticated"],
+      ["/account/delete", json(a.idToken, { password: "wrong one!" }), 401, "invalid_credentials"],
+      ["/account/delete", json(a.idToken, {}), 400, "invalid_request"],
+      ["/me", json(a.idToken, { password: "wrong one!" }, "DELETE"), 401, "invalid_credentials"],
+      [`/admin/users/${a.uid}/role`, json(a.idToken, { role_id: 9 }), 403, "forbidden"],
+      [`/admin/users/${a.uid}/disable`, json(a.idToken, { disabled: true }), 403, "forbidden"],
+      ["/admin/users/a.b/role", json(a.idToken, { role_id: 9 }), 404, "not_found"],
+    ];
+    for (const [path, init, status, expected] of cases) {
+      const before = await snapshot();
+      const reply = await send(path, init);
+      expect([reply.status, code(reply)], `${init.method} ${path} ${String(init.body)}`).to.deep.equal([status, expected]);
+      expect(await snapshot(), `${init.method} ${path} wrote something`).to.deep.equal(before);
+    }
+  });
+});

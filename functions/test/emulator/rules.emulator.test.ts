@@ -48,6 +48,7 @@ describe("firestore.rules (real Firestore emulator only)", function () {
       await db.doc("auth_credentials/abc").set({ uid: "alice", password_hash: "$argon2id$...", role_id: 1 });
       await db.doc("auth_uid_index/alice").set({ email_key: "abc" });
       await db.doc("auth_refresh_tokens/t1").set({ uid: "alice", session_id: "s1" });
+      await db.doc("auth_refresh_rotations/t0").set({ uid: "alice", session_id: "s1" });
     });
   });
 
@@ -81,7 +82,7 @@ describe("firestore.rules (real Firestore emulator only)", function () {
   });
 
   it("server-only collections are closed to every client", async () => {
-    for (const path of ["auth_credentials/abc", "auth_uid_index/alice", "auth_refresh_tokens/t1"]) {
+    for (const path of ["auth_credentials/abc", "auth_uid_index/alice", "auth_refresh_tokens/t1", "auth_refresh_rotations/t0"]) {
       await assertFails(alice().doc(path).get());
       await assertFails(alice().doc(path).set({ uid: "alice" }));
       await assertFails(alice().doc(path).delete());
