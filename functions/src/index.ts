@@ -4,7 +4,7 @@
  * - `cleanupSessions`: daily deletion of expired refresh tokens.
  * - `onAuthUserDeleted`: forgets the server-only records of a user deleted outside the API.
  */
-import { auth as authTriggers, region } from "firebase-functions/v1";
+import { region } from "firebase-functions/v1";
 import { onRequest } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { config } from "./config.js";

@@ -1,8 +1,7 @@
 import { expect } from "chai";
-import { auth, authBody, credentialOf, db, post, send, signInWithCustomToken, uniqueEmail, type Reply } from "./helpers.js";
+import { auth, authBody, bearer, credentialOf, db, errorCode, post, send, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
-const code = (reply: Reply) => (reply.json as { error?: { code: string } }).error?.code;
 
 /** Signs up and signs in as the app does; returns what FlutterFlow would hold. */
 async function signedIn(tag: string) {
@@ -12,7 +11,6 @@ async function signedIn(tag: string) {
   return { email, uid: body.user.id, refresh: body.refresh_token, idToken: session.idToken };
 }
 
-const bearer = (idToken: string) => ({ Authorization: `Bearer ${idToken}` });
 
 describe("authenticated account endpoints with FlutterFlow's currentJwtToken (emulators)", () => {
   it("GET /me -> the user; missing, malformed or bogus tokens -> 401 unauthenticated", async () => {
@@ -23,7 +21,7 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
 
     for (const headers of [{}, { Authorization: "Basic abc" }, { Authorization: "Bearer not.a.token" }, bearer(`${a.idToken}x`)]) {
       const denied = await send("/me", { method: "GET", headers });
-      expect([denied.status, code(denied)], JSON.stringify(headers).slice(0, 40)).to.deep.equal([401, "unauthenticated"]);
+      expect([denied.status, errorCode(denied)], JSON.stringify(headers).slice(0, 40)).to.deep.equal([401, "unauthenticated"]);
       expect(denied.headers.get("www-authenticate")).to.match(/^Bearer/);
     }
   });
@@ -48,14 +46,14 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
       headers: { ...bearer(a.idToken), "Content-Type": "application/json" },
       body: JSON.stringify({ photo_url: "javascript:alert(1)" }),
     });
-    expect([bad.status, code(bad)]).to.deep.equal([400, "invalid_request"]);
+    expect([bad.status, errorCode(bad)]).to.deep.equal([400, "invalid_request"]);
   });
 
   it("POST /password/change: checks the current password, revokes every session, returns a fresh login", async () => {
     const a = await signedIn("pwchange");
     const other = authBody(await post("/login", { email: a.email, password }));
     const wrong = await post("/password/change", { current_password: "wrong wrong wrong", new_password: "brand new secret 42" }, bearer(a.idToken));
-    expect([wrong.status, code(wrong)]).to.deep.equal([401, "invalid_credentials"]);
+    expect([wrong.status, errorCode(wrong)]).to.deep.equal([401, "invalid_credentials"]);
 
     await new Promise((r) => setTimeout(r, 1100)); // revocation has one-second resolution
     const reply = await post("/password/change", { current_password: password, new_password: "brand new secret 42" }, bearer(a.idToken));
@@ -67,7 +65,7 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
     expect((await post("/refresh", { refresh_token: fresh.refresh_token })).status).to.equal(200);
     // The ID token from before the change is revoked for sensitive calls.
     const stale = await post("/password/change", { current_password: "brand new secret 42", new_password: "another one 4242" }, bearer(a.idToken));
-    expect([stale.status, code(stale)]).to.deep.equal([401, "unauthenticated"]);
+    expect([stale.status, errorCode(stale)]).to.deep.equal([401, "unauthenticated"]);
     expect((await post("/login", { email: a.email, password })).status).to.equal(401);
     expect((await post("/login", { email: a.email, password: "brand new secret 42" })).status).to.equal(200);
   });
@@ -80,7 +78,7 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
       headers: { ...bearer(a.idToken), "Content-Type": "application/json" },
       body: JSON.stringify({ password: "not the password" }),
     });
-    expect([wrong.status, code(wrong)]).to.deep.equal([401, "invalid_credentials"]);
+    expect([wrong.status, errorCode(wrong)]).to.deep.equal([401, "invalid_credentials"]);
     expect((await credentialOf(a.email).get()).exists).to.equal(true);
 
     const remove = () =>
@@ -107,7 +105,7 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
     // the call answers 200 (nothing left to do). firebase-admin always checks the user against the
     // Auth emulator, so here the deleted user's token is refused. Partial-failure retries: unit tests.
     const retry = await remove();
-    expect([retry.status, code(retry)]).to.deep.equal([401, "unauthenticated"]);
+    expect([retry.status, errorCode(retry)]).to.deep.equal([401, "unauthenticated"]);
     expect((await post("/login", { email: a.email, password })).status).to.equal(401);
     expect((await post("/signup", { email: a.email, password })).status).to.equal(201);
   });
@@ -122,7 +120,6 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
 
 describe("refused signed-in and admin requests write nothing (emulators)", () => {
   it("bad tokens, wrong passwords, bad bodies and non-admins: the right error, state unchanged", async () => {
-    const { snapshot } = await import("./helpers.js");
     const a = await signedIn("refused");
     const json = (idToken: string | undefined, body: unknown, method = "POST") => ({
       method,
@@ -148,7 +145,7 @@ describe("refused signed-in and admin requests write nothing (emulators)", () =>
     for (const [path, init, status, expected] of cases) {
       const before = await snapshot();
       const reply = await send(path, init);
-      expect([reply.status, code(reply)], `${init.method} ${path} ${String(init.body)}`).to.deep.equal([status, expected]);
+      expect([reply.status, errorCode(reply)], `${init.method} ${path} ${String(init.body)}`).to.deep.equal([status, expected]);
       expect(await snapshot(), `${init.method} ${path} wrote something`).to.deep.equal(before);
     }
   });

@@ -1,10 +1,8 @@
 import { expect } from "chai";
-import { auth, authBody, credentialOf, db, post, signInWithCustomToken, uniqueEmail, type Reply } from "./helpers.js";
+import { auth, authBody, bearer, credentialOf, db, errorCode, post, signInWithCustomToken, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
 const ADMIN_ROLE_ID = 9; // the default of ADMIN_ROLE_ID
-const code = (reply: Reply) => (reply.json as { error?: { code: string } }).error?.code;
-const bearer = (idToken: string) => ({ Authorization: `Bearer ${idToken}` });
 
 async function signedIn(email: string) {
   const body = authBody(await post("/login", { email, password }));
@@ -40,14 +38,14 @@ describe("admin endpoints (emulators)", () => {
 
   it("a non-admin gets 403 forbidden; no token 401; an unknown user 404; a bad role 400", async () => {
     const denied = await post(`/admin/users/${admin.uid}/role`, { role_id: ADMIN_ROLE_ID }, bearer(member.idToken));
-    expect([denied.status, code(denied)]).to.deep.equal([403, "forbidden"]);
+    expect([denied.status, errorCode(denied)]).to.deep.equal([403, "forbidden"]);
     const anonymous = await post(`/admin/users/${member.uid}/role`, { role_id: 2 });
-    expect([anonymous.status, code(anonymous)]).to.deep.equal([401, "unauthenticated"]);
+    expect([anonymous.status, errorCode(anonymous)]).to.deep.equal([401, "unauthenticated"]);
     const unknown = await post("/admin/users/NoSuchUser0000000000/role", { role_id: 2 }, bearer(admin.idToken));
-    expect([unknown.status, code(unknown)]).to.deep.equal([404, "not_found"]);
+    expect([unknown.status, errorCode(unknown)]).to.deep.equal([404, "not_found"]);
     for (const role of ["2", 1.5, -1, null]) {
       const bad = await post(`/admin/users/${member.uid}/role`, { role_id: role }, bearer(admin.idToken));
-      expect([bad.status, code(bad)], String(role)).to.deep.equal([400, "invalid_request"]);
+      expect([bad.status, errorCode(bad)], String(role)).to.deep.equal([400, "invalid_request"]);
     }
   });
 

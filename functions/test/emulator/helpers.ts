@@ -54,6 +54,16 @@ export async function send(path: string, init: RequestInit): Promise<Reply> {
   return { status: response.status, headers: response.headers, text, json };
 }
 
+/** The `error.code` of a JSON error answer. */
+export function errorCode(reply: Reply): string | undefined {
+  return (reply.json as { error?: { code: string } } | undefined)?.error?.code;
+}
+
+/** The header FlutterFlow sends with `currentJwtToken`. */
+export function bearer(idToken: string): Record<string, string> {
+  return { Authorization: `Bearer ${idToken}` };
+}
+
 export function uniqueEmail(tag = "user"): string {
   return `${tag}.${randomBytes(6).toString("hex")}@example.com`;
 }

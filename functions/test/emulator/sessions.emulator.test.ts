@@ -1,11 +1,10 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
-import { auth, authBody, credentialOf, db, post, signInWithCustomToken, snapshot, uniqueEmail, type Reply } from "./helpers.js";
+import { auth, authBody, credentialOf, db, errorCode, post, type Reply, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
 const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
 const tokenDoc = (token: string) => db().collection("auth_refresh_tokens").doc(sha256(token));
-const code = (reply: Reply) => (reply.json as { error?: { code: string } }).error?.code;
 
 async function account(tag: string) {
   const email = uniqueEmail(tag);
@@ -40,11 +39,11 @@ describe("sessions: refresh and logout through HTTP (emulators)", () => {
 
     const replay = await post("/refresh", { refresh_token: a.refresh });
     expect(replay.status).to.equal(401);
-    expect(code(replay)).to.equal("refresh_token_reused");
+    expect(errorCode(replay)).to.equal("refresh_token_reused");
     expect((await db().collection("auth_refresh_tokens").where("session_id", "==", sessionId).get()).size).to.equal(0);
     const after = await post("/refresh", { refresh_token: grandchild.refresh_token });
     expect(after.status).to.equal(401);
-    expect(code(after)).to.equal("invalid_refresh_token");
+    expect(errorCode(after)).to.equal("invalid_refresh_token");
   });
 
   it("8 parallel refreshes of one token -> exactly one 200, the others 401", async () => {
@@ -54,7 +53,7 @@ describe("sessions: refresh and logout through HTTP (emulators)", () => {
     expect(ok, replies.map((r) => `${r.status} ${r.text}`).join("\n")).to.have.length(1);
     for (const r of replies.filter((x) => x.status !== 200)) {
       expect(r.status).to.equal(401);
-      expect(["refresh_token_reused", "invalid_refresh_token"]).to.include(code(r));
+      expect(["refresh_token_reused", "invalid_refresh_token"]).to.include(errorCode(r));
     }
     // The losers were reuse: the family, the winner's new token included, is gone.
     expect((await post("/refresh", { refresh_token: authBody(ok[0] as Reply).refresh_token })).status).to.equal(401);
@@ -64,12 +63,12 @@ describe("sessions: refresh and logout through HTTP (emulators)", () => {
     const idle = await account("idle");
     await tokenDoc(idle.refresh).update({ expires_at: new Date(Date.now() - 1000) });
     const r1 = await post("/refresh", { refresh_token: idle.refresh });
-    expect([r1.status, code(r1)]).to.deep.equal([401, "invalid_refresh_token"]);
+    expect([r1.status, errorCode(r1)]).to.deep.equal([401, "invalid_refresh_token"]);
 
     const absolute = await account("absolute");
     await tokenDoc(absolute.refresh).update({ session_expires_at: new Date(Date.now() - 1000) });
     const r2 = await post("/refresh", { refresh_token: absolute.refresh });
-    expect([r2.status, code(r2)]).to.deep.equal([401, "invalid_refresh_token"]);
+    expect([r2.status, errorCode(r2)]).to.deep.equal([401, "invalid_refresh_token"]);
   });
 
   it("malformed, oversized, unknown and non-string tokens -> 401/400, nothing written", async () => {
@@ -86,7 +85,7 @@ describe("sessions: refresh and logout through HTTP (emulators)", () => {
     for (const [token, status, expected] of cases) {
       const before = await snapshot();
       const reply = await post("/refresh", { refresh_token: token });
-      expect([reply.status, code(reply)], String(token).slice(0, 20)).to.deep.equal([status, expected]);
+      expect([reply.status, errorCode(reply)], String(token).slice(0, 20)).to.deep.equal([status, expected]);
       expect(await snapshot()).to.deep.equal(before);
     }
   });
@@ -100,7 +99,7 @@ describe("sessions: refresh and logout through HTTP (emulators)", () => {
 
     await credentialOf(a.email).update({ disabled: true });
     const denied = await post("/refresh", { refresh_token: next.refresh_token });
-    expect([denied.status, code(denied)]).to.deep.equal([401, "invalid_refresh_token"]);
+    expect([denied.status, errorCode(denied)]).to.deep.equal([401, "invalid_refresh_token"]);
   });
 
   it("logout ends that session; twice or with an unknown token still 200 with the same body", async () => {
@@ -134,6 +133,6 @@ describe("sessions: refresh and logout through HTTP (emulators)", () => {
 
   it('all_devices must be a JSON boolean ("true" as a string -> 400)', async () => {
     const reply = await post("/logout", { refresh_token: "A".repeat(43), all_devices: "true" });
-    expect([reply.status, code(reply)]).to.deep.equal([400, "invalid_request"]);
+    expect([reply.status, errorCode(reply)]).to.deep.equal([400, "invalid_request"]);
   });
 });

@@ -3,7 +3,7 @@ import { changePassword, deleteAccount, getMe, updateMe } from "../../src/domain
 import { login } from "../../src/domain/login.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
-import { AppError } from "../../src/errors.js";
+import { failure } from "./failure.js";
 import { world, type Step } from "./fakes.js";
 
 const email = "ada@example.com";
@@ -15,15 +15,6 @@ async function signedUp() {
   return { w, uid: created.user.id, token: created.refreshToken };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("account use cases (in-memory fakes)", () => {
   it("getMe returns the server record; a missing or disabled account is not_found", async () => {

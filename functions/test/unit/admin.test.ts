@@ -3,7 +3,7 @@ import { setDisabled, setRole } from "../../src/domain/admin.js";
 import { login } from "../../src/domain/login.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
-import { AppError } from "../../src/errors.js";
+import { failure } from "./failure.js";
 import { world } from "./fakes.js";
 
 const password = "correct horse battery";
@@ -19,15 +19,6 @@ async function setup() {
   return { w, caller, adminUid: admin.user.id, uid: user.user.id, userToken: user.refreshToken };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("admin use cases (in-memory fakes)", () => {
   it("setRole updates the authority, the users display copy and the custom claims; login and refresh carry it", async () => {

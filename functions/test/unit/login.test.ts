@@ -1,8 +1,9 @@
 import { expect } from "chai";
-import { AppError, INVALID_CREDENTIALS_MESSAGE } from "../../src/errors.js";
+import { INVALID_CREDENTIALS_MESSAGE } from "../../src/errors.js";
 import { login } from "../../src/domain/login.js";
 import { signup } from "../../src/domain/signup.js";
 import { hashToken } from "../../src/domain/secrets.js";
+import { failure } from "./failure.js";
 import { world } from "./fakes.js";
 
 const email = "grace@example.com";
@@ -16,15 +17,6 @@ async function registered() {
   return { w, uid: created.user.id };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("login (use case, in-memory fakes)", () => {
   it("right password -> token with role_id claim, a new session storing only the token's hash", async () => {

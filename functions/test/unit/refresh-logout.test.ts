@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { AppError } from "../../src/errors.js";
 import { login } from "../../src/domain/login.js";
 import { logout } from "../../src/domain/logout.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { hashToken } from "../../src/domain/secrets.js";
+import { failure } from "./failure.js";
 import { world } from "./fakes.js";
 
 const email = "linus@example.com";
@@ -16,15 +16,6 @@ async function signedUp() {
   return { w, uid: created.user.id, token: created.refreshToken };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("refresh (use case, in-memory fakes, manual clock)", () => {
   it("rotates: a new custom token and a new refresh token; the old one is marked used", async () => {
