@@ -63,10 +63,17 @@ const portOpen = (port) => portInUse(host, port);
 const waitFor = (what, check, timeoutMs = 120_000) => waitUntil(what, check, timeoutMs);
 
 const fnUrl = `http://${host}:${ports.fn}`;
+let clientCounter = 0;
+/** Each request from its own documentation-range address, so the per-address throttle stays out of the way. */
+const nextClientIp = () => {
+  clientCounter++;
+  return `198.18.${(clientCounter >> 8) & 255}.${clientCounter & 255}`;
+};
+
 async function post(path, body) {
   const response = await fetch(`${fnUrl}${path}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", "X-Forwarded-For": nextClientIp() },
     body: JSON.stringify(body),
   });
   await response.arrayBuffer();
@@ -193,6 +200,19 @@ async function main() {
   }
   const peak = peakRssMiB(fn.pid);
 
+  // Enumeration by timing: medians of "unknown email" and "wrong password" failures, interleaved.
+  const timings = { unknown: [], wrong: [] };
+  for (let i = 0; i < 24; i++) {
+    for (const kind of i % 2 === 0 ? ["unknown", "wrong"] : ["wrong", "unknown"]) {
+      const email = kind === "unknown" ? `nobody.${randomBytes(6).toString("hex")}@example.com` : accounts[i % accounts.length];
+      const t0 = performance.now();
+      const status = await post("/login", { email, password: `${PASSWORD}!` });
+      if (status !== 401) throw new Error(`expected 401 for a ${kind} login, got ${status}`);
+      timings[kind].push(performance.now() - t0);
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
   console.log("concurrency | login req/s  p50 ms  p99 ms  non-2xx | signup req/s  p50 ms  p99 ms  non-2xx | hash-only verify/s | login/ceiling | CPU per login (verifications)");
   for (const { c, ceiling, login, signup, cpuPerLogin } of rows) {
     const bad = (r) => r.non2xx + r.errors + r.timeouts;
@@ -206,6 +226,12 @@ async function main() {
   const c8 = rows.find((r) => r.c === 8);
   console.log(`\ncold start (process start -> first successful login): median ${fmt(colds[1], 0)} ms (runs: ${colds.map((x) => fmt(x, 0)).join(", ")} ms)`);
   console.log(`function process peak RSS: ${fmt(peak, 0)} MiB`);
+  const mu = median(timings.unknown);
+  const mw = median(timings.wrong);
+  console.log(
+    `failed-login timing (24 each, interleaved): unknown email median ${fmt(mu)} ms, wrong password median ${fmt(mw)} ms, ` +
+      `difference ${fmt((100 * Math.abs(mu - mw)) / Math.min(mu, mw), 0)} % (target: within 20 %)`,
+  );
   console.log("\nimport cost of each runtime dependency (fresh process, median of 3):");
   for (const [specifier, when] of IMPORTS) console.log(`  ${fmt(importCostMs(specifier), 0).padStart(5)} ms  ${specifier}  (${when})`);
   console.log(`\ntargets at concurrency 8:`);

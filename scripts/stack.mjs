@@ -6,7 +6,7 @@
 //   node scripts/stack.mjs exec -- CMD ...   run CMD against a fresh stack, then stop it;
 //                                            exits with CMD's exit code
 //
-// CMD sees API_URL, PROJECT_ID, FIREBASE_AUTH_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST,
+// CMD sees API_URL, STACK_LOG (the emulators' output, exec mode), PROJECT_ID, FIREBASE_AUTH_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST,
 // GCLOUD_PROJECT and STACK_FIRESTORE (offline | real). Normally called through the npm
 // scripts (`npm start`, `npm run stack -- CMD`), which install and build first.
 import { spawn } from "node:child_process";
@@ -28,8 +28,10 @@ const firestoreMode = process.env.STACK_FIRESTORE === "real" ? "real" : "offline
 const apiUrl = `http://${host}:${ports.functions}/${projectId}/us-central1/auth`;
 const binDir = join(root, "node_modules", ".bin");
 
+const logFile = join(root, ".stack", "emulators.log");
 const stackEnv = {
   API_URL: apiUrl,
+  STACK_LOG: logFile,
   PROJECT_ID: projectId,
   GCLOUD_PROJECT: projectId,
   FIREBASE_AUTH_EMULATOR_HOST: `${host}:${ports.auth}`,
@@ -89,7 +91,6 @@ async function startStack(mode) {
     }
   }
   mkdirSync(join(root, ".stack"), { recursive: true });
-  const logFile = join(root, ".stack", "emulators.log");
   const output = mode === "start" ? "inherit" : openSync(logFile, "w");
 
   const only = ["auth", "functions"];

@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   REFRESH_IDLE_TTL_SECONDS: int(60, 400 * DAY, 30 * DAY),
   /** A session (a login and all its rotated refresh tokens) ends this long after the login. */
   SESSION_ABSOLUTE_TTL_SECONDS: int(60, 400 * DAY, 90 * DAY),
+  /** Which X-Forwarded-For entry, counted from the right, is the client (1: Google's own). */
+  CLIENT_IP_HOPS: int(1, 5, 1),
   /**
    * Browser origins allowed by CORS, comma separated; `*` as a wildcard inside a host
    * (`https://*.flutterflow.app`) or a port (`http://localhost:*`). Mobile apps send no Origin

@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   email_exists: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   unsupported_media_type: 415,
   internal: 500,
   unavailable: 503,
@@ -36,7 +37,7 @@ export interface ErrorDetails {
   readonly field?: string;
   /** A stable sub-code (for `weak_password`). */
   readonly reason?: WeakPasswordReason;
-  /** Seconds after which a retry may succeed (for `unavailable`). */
+  /** Seconds after which a retry may succeed (`unavailable`, `too_many_requests`): Retry-After. */
   readonly retryAfterSeconds?: number;
   /** Extra headers the answer must carry (for `method_not_allowed`: `Allow`). */
   readonly headers?: Readonly<Record<string, string>>;

@@ -28,7 +28,7 @@ export const auth = onRequest(
     // from wrapping the function in an allow-all CORS layer that production does not have.
     cors: false,
   },
-  createHandler(ROUTES, corsStep(cfg.CORS_ORIGINS)),
+  createHandler(ROUTES, corsStep(cfg.CORS_ORIGINS), cfg.CLIENT_IP_HOPS),
 );
 
 export const cleanupSessions = onSchedule({ schedule: "every 24 hours", region: REGION, timeoutSeconds: 540 }, runSessionCleanup);

@@ -47,9 +47,11 @@ async function build(cfg: Config): Promise<Services> {
       import("./adapters/firebase-auth-users.js"),
     ]);
   const { FirebaseIdTokenVerifier } = await import("./adapters/firebase-id-token-verifier.js");
+  const { FirestoreThrottleStore } = await import("./adapters/firestore-throttle-store.js");
   const db = firebase.adminFirestore();
   const auth = firebase.adminAuth();
   const sessions = new FirestoreSessionStore(db);
+  const throttle = new FirestoreThrottleStore(db);
   const common = {
     accounts: new FirestoreAccountStore(db),
     authUsers: new FirebaseAuthUsers(auth),
@@ -70,11 +72,11 @@ async function build(cfg: Config): Promise<Services> {
   };
   return {
     signup: { ...common, policy, defaultRoleId: cfg.DEFAULT_ROLE_ID },
-    account: { ...common, sessions, policy },
+    account: { ...common, sessions, policy, throttle },
     admin: { accounts: common.accounts, sessions, authUsers: common.authUsers, adminRoleId: cfg.ADMIN_ROLE_ID },
     housekeeping: { accounts: common.accounts, sessions, clock: common.clock },
     idTokens: new FirebaseIdTokenVerifier(auth),
-    login: { ...common, sessions },
+    login: { ...common, sessions, throttle },
     refresh: { ...common, sessions },
     logout: { sessions, authUsers: common.authUsers },
   };

@@ -16,6 +16,8 @@ export const COLLECTIONS = {
   refreshTokens: "auth_refresh_tokens",
   /** `{sha256(parent token)}`: created when a token is rotated; its create() makes rotation single-use. */
   refreshRotations: "auth_refresh_rotations",
+  /** `{sha256(dimension, values)}` -> failed password checks (throttling). */
+  throttle: "auth_throttle",
   /** FlutterFlow's Authenticated User documents. */
   users: "users",
 } as const;

@@ -6,6 +6,7 @@ import { acceptNewPassword, normalizeLoginPassword, type PasswordPolicy } from "
 import type { Account, AccountStore, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
 import { startSession, type SessionLifetimes } from "./session.js";
 import { parseName } from "./signup.js";
+import { clearAfterSuccess, countFailure, enforce, throttleKeys, type ThrottleStore } from "./throttle.js";
 
 /**
  * What a signed-in user does with their own account. The caller's uid comes from a verified
@@ -20,6 +21,7 @@ export interface AccountDeps {
   readonly clock: Clock;
   readonly lifetimes: SessionLifetimes;
   readonly policy: PasswordPolicy;
+  readonly throttle: ThrottleStore;
 }
 
 export type PublicUser = AuthResult["user"];
@@ -39,17 +41,30 @@ async function existing(uid: string, deps: Pick<AccountDeps, "accounts">): Promi
   return account;
 }
 
-/** Verifies the password of a signed-in user (a re-authentication for sensitive actions). */
-async function reauthenticate(account: Account, password: string, field: string, deps: Pick<AccountDeps, "hasher">): Promise<void> {
-  let normalized: string;
+/**
+ * Verifies the password of a signed-in user (a re-authentication for sensitive actions), under
+ * the same throttle counters as login: a stolen session cannot be used to guess the password.
+ */
+async function reauthenticate(
+  account: Account,
+  check: { readonly password: string; readonly field: string; readonly clientIp: string | undefined },
+  deps: Pick<AccountDeps, "hasher" | "throttle" | "clock">,
+): Promise<void> {
+  const now = deps.clock.now();
+  const keys = throttleKeys(account.emailKey, check.clientIp);
+  const counters = await deps.throttle.read(keys, now);
+  enforce(keys, counters, now);
+  let valid = false;
   try {
-    normalized = normalizeLoginPassword(password);
-  } catch {
-    throw new AppError("invalid_credentials", "The password is incorrect.", { field });
+    valid = await deps.hasher.verify(account.passwordHash, normalizeLoginPassword(check.password));
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error; // a malformed password is simply wrong here
   }
-  if (!(await deps.hasher.verify(account.passwordHash, normalized))) {
-    throw new AppError("invalid_credentials", "The password is incorrect.", { field });
+  if (!valid) {
+    await countFailure(deps.throttle, keys, counters, now);
+    throw new AppError("invalid_credentials", "The password is incorrect.", { field: check.field });
   }
+  await clearAfterSuccess(deps.throttle, keys, counters);
 }
 
 export async function getMe(uid: string, deps: Pick<AccountDeps, "accounts">): Promise<PublicUser> {
@@ -77,11 +92,11 @@ export async function updateMe(
  */
 export async function changePassword(
   uid: string,
-  input: { readonly currentPassword: string; readonly newPassword: string },
+  input: { readonly currentPassword: string; readonly newPassword: string; readonly clientIp?: string | undefined },
   deps: AccountDeps,
 ): Promise<AuthResult> {
   const account = await existing(uid, deps);
-  await reauthenticate(account, input.currentPassword, "current_password", deps);
+  await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientIp: input.clientIp }, deps);
   const email: ParsedEmail = { display: account.email, canonical: account.email.toLowerCase(), key: account.emailKey };
   let password: string;
   try {
@@ -109,10 +124,14 @@ export async function changePassword(
  * after a partial failure finishes the job. When the records are already gone, only the Auth
  * user is left to delete, which needs no password (there is no account left to protect).
  */
-export async function deleteAccount(uid: string, input: { readonly password: string }, deps: AccountDeps): Promise<void> {
+export async function deleteAccount(
+  uid: string,
+  input: { readonly password: string; readonly clientIp?: string | undefined },
+  deps: AccountDeps,
+): Promise<void> {
   const account = await deps.accounts.findByUid(uid);
   if (account !== null) {
-    await reauthenticate(account, input.password, "password", deps);
+    await reauthenticate(account, { password: input.password, field: "password", clientIp: input.clientIp }, deps);
     await deps.accounts.setDisabled(account.emailKey, true);
     await deps.sessions.revokeAllSessions(uid);
     await deps.accounts.deleteAccountRecords(account);

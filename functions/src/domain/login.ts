@@ -14,15 +14,19 @@ import type {
   TokenMinter,
 } from "./ports.js";
 import { startSession, type SessionLifetimes } from "./session.js";
+import { clearAfterSuccess, countFailure, enforce, throttleKeys, type ThrottleStore } from "./throttle.js";
 
 export interface LoginInput {
   readonly email: string;
   readonly password: string;
+  /** The client's address as Google's front end saw it; absent when unknown. */
+  readonly clientIp?: string | undefined;
 }
 
 export interface LoginDeps {
   readonly accounts: AccountStore;
   readonly sessions: SessionStore;
+  readonly throttle: ThrottleStore;
   readonly authUsers: AuthUsers;
   readonly hasher: PasswordHasher;
   readonly minter: TokenMinter;
@@ -36,23 +40,34 @@ export interface LoginDeps {
  *
  * No quick exit: an unknown email is verified against a dummy hash of the same cost, and
  * every failure (unknown email, wrong password, disabled account) is the same error, so
- * neither the answer nor its timing tells whether an account exists.
+ * neither the answer nor its timing tells whether an account exists. Failures are counted
+ * by the throttle (throttle.ts), unknown emails exactly like real ones.
  */
 export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthResult> {
   const email = parseEmail(input.email);
   const password = normalizeLoginPassword(input.password);
+  const now = deps.clock.now();
 
-  const account = await deps.accounts.findByEmailKey(email.key);
-  if (account === null) {
-    await deps.hasher.verifyDummy(password);
+  const keys = throttleKeys(email.key, input.clientIp);
+  const [counters, account] = await Promise.all([deps.throttle.read(keys, now), deps.accounts.findByEmailKey(email.key)]);
+  enforce(keys, counters, now);
+  const valid =
+    account === null
+      ? await deps.hasher.verifyDummy(password).then(() => false)
+      : await deps.hasher.verify(account.passwordHash, password);
+  if (account === null || !valid || account.disabled) {
+    await countFailure(deps.throttle, keys, counters, now);
     throw invalidCredentials();
   }
-  const valid = await deps.hasher.verify(account.passwordHash, password);
-  if (!valid || account.disabled) throw invalidCredentials();
 
-  await Promise.all([repairAuthUser(account, email.canonical, deps), rehash(account, password, deps)]);
+  await Promise.all([
+    repairAuthUser(account, email.canonical, deps),
+    rehash(account, password, deps),
+    clearAfterSuccess(deps.throttle, keys, counters).catch((error: unknown) =>
+      deps.events.followUpFailed("reset_throttle", account.uid, error),
+    ),
+  ]);
 
-  const now = deps.clock.now();
   const { refreshToken, record: session } = startSession(account.uid, account.emailKey, now, deps.lifetimes);
   const [jwtToken] = await Promise.all([
     deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),

@@ -159,7 +159,7 @@ export interface AuthEvents {
   /** An undo after a failed signup step failed too; the account is repaired at next login. */
   rollbackFailed(uid: string, error: unknown): void;
   /** A follow-up write failed after the main work succeeded; repaired later. */
-  followUpFailed(step: "mark_auth_user_synced" | "rehash_password", uid: string, error: unknown): void;
+  followUpFailed(step: "mark_auth_user_synced" | "rehash_password" | "reset_throttle", uid: string, error: unknown): void;
   /** Login found no confirmed Firebase Auth user and created or updated it. */
   authUserRepaired(uid: string): void;
   /** A stored hash was made with weaker parameters and was replaced. */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AppError, isAppError } from "../errors.js";
 import { requestFailed } from "../logs.js";
+import { clientAddress } from "./client-address.js";
 import type { CorsStep } from "./cors.js";
 import { jsonBody } from "./request.js";
 import { internalError, sendError, sendJson } from "./respond.js";
@@ -17,6 +18,8 @@ export interface RouteRequest {
   readonly authorization: string | undefined;
   /** Values of the `:name` segments of the route's pattern. */
   readonly params: Readonly<Record<string, string>>;
+  /** The client's address as Google's front end saw it (client-address.ts). */
+  readonly clientIp: string | undefined;
 }
 
 export type RouteHandler = (req: RouteRequest) => Promise<JsonReply>;
@@ -48,7 +51,7 @@ function match(routes: RouteTable, path: string) {
  * The HTTP adapter: CORS, routing, method, content type and size; then one route call; then
  * one place that turns any failure into the JSON error answer. No business logic here.
  */
-export function createHandler(routes: RouteTable, cors: CorsStep) {
+export function createHandler(routes: RouteTable, cors: CorsStep, clientIpHops = 1) {
   return async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     const path = normalizePath(req.path);
     try {
@@ -65,7 +68,8 @@ export function createHandler(routes: RouteTable, cors: CorsStep) {
       }
       const body = method === "GET" ? {} : jsonBody(req);
       const authorization = req.headers.authorization;
-      sendJson(res, await handler({ body, authorization, params: found.params }));
+      const clientIp = clientAddress(req, clientIpHops);
+      sendJson(res, await handler({ body, authorization, params: found.params, clientIp }));
     } catch (caught) {
       const error = isAppError(caught) ? caught : internalError(caught);
       if (error.status >= 500) requestFailed(requestId(req), path, error.status, error.details.cause ?? error);

@@ -8,7 +8,7 @@ const me = () => import("./routes/me.js");
 
 export const ROUTES: RouteTable = {
   "/signup": { POST: async (req) => (await import("./routes/signup.js")).signupRoute(req.body) },
-  "/login": { POST: async (req) => (await import("./routes/login.js")).loginRoute(req.body) },
+  "/login": { POST: async (req) => (await import("./routes/login.js")).loginRoute(req) },
   "/refresh": { POST: async (req) => (await import("./routes/refresh.js")).refreshRoute(req.body) },
   "/logout": { POST: async (req) => (await import("./routes/logout.js")).logoutRoute(req.body) },
   "/me": {

@@ -14,6 +14,7 @@ export interface HttpRequest {
   readonly body?: unknown;
   /** The bytes as received, when the framework read a body. */
   readonly rawBody?: Buffer | undefined;
+  readonly socket?: { readonly remoteAddress?: string | undefined } | undefined;
 }
 
 export interface HttpResponse {

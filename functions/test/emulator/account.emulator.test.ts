@@ -143,10 +143,13 @@ describe("refused signed-in and admin requests write nothing (emulators)", () =>
       ["/admin/users/a.b/role", json(a.idToken, { role_id: 9 }), 404, "not_found"],
     ];
     for (const [path, init, status, expected] of cases) {
-      const before = await snapshot();
+      // A password check touches the throttle counters (auth_throttle): a wrong password counts,
+      // a right one (then refused for a weak new password) clears. Nothing else may change.
+      const except = ["invalid_credentials", "weak_password"].includes(expected) ? ["auth_throttle"] : [];
+      const before = await snapshot(except);
       const reply = await send(path, init);
       expect([reply.status, errorCode(reply)], `${init.method} ${path} ${String(init.body)}`).to.deep.equal([status, expected]);
-      expect(await snapshot(), `${init.method} ${path} wrote something`).to.deep.equal(before);
+      expect(await snapshot(except), `${init.method} ${path} wrote something`).to.deep.equal(before);
     }
   });
 });

@@ -21,7 +21,7 @@ required("FIRESTORE_EMULATOR_HOST");
 export const FIRESTORE_MODE = process.env["STACK_FIRESTORE"] === "real" ? "real" : "offline";
 
 /** The app's collections and this backend's server-only ones. */
-export const COLLECTIONS = ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "auth_refresh_rotations", "users"] as const;
+export const COLLECTIONS = ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "auth_refresh_rotations", "auth_throttle", "users"] as const;
 
 export const db = adminFirestore;
 export const auth = adminAuth;
@@ -33,8 +33,25 @@ export interface Reply {
   readonly json: unknown;
 }
 
+/**
+ * Every password sent and every token received by the suite (10 characters or more, so that
+ * common words do not match by chance): the last test looks for each in the emulators' log.
+ */
+export const secretsSeen = new Set<string>();
+const SECRET_FIELDS = ["password", "current_password", "new_password", "refresh_token"];
+
+function rememberSecrets(body: unknown): void {
+  if (typeof body !== "object" || body === null) return;
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === "string" && value.length >= 10 && (SECRET_FIELDS.includes(key) || key === "jwt_token")) {
+      secretsSeen.add(value);
+    }
+  }
+}
+
 /** A request as FlutterFlow's API call sends it: POST, JSON body, Content-Type application/json. */
 export async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  rememberSecrets(body);
   return send(path, {
     method: "POST",
     headers: { "Content-Type": "application/json", ...headers },
@@ -42,8 +59,21 @@ export async function post(path: string, body: unknown, headers: Record<string, 
   });
 }
 
+/** A documentation-range address (198.18.0.0/15), new for each call. */
+export function randomClientIp(): string {
+  const [a, b, c] = randomBytes(3);
+  return `198.${18 + ((a ?? 0) % 2)}.${b ?? 0}.${c ?? 1}`;
+}
+
+/**
+ * Sends a request. Unless the test sets X-Forwarded-For itself, each request comes from its own
+ * client address (as Google's front end would append it), so the per-address throttle of one
+ * test never spills into another; the throttling tests set the header on purpose.
+ */
 export async function send(path: string, init: RequestInit): Promise<Reply> {
-  const response = await fetch(`${API_URL}${path}`, init);
+  const headers = new Headers(init.headers);
+  if (!headers.has("x-forwarded-for")) headers.set("X-Forwarded-For", randomClientIp());
+  const response = await fetch(`${API_URL}${path}`, { ...init, headers });
   const text = await response.text();
   let json: unknown;
   try {
@@ -81,6 +111,7 @@ export function authBody(reply: Reply): AuthBody {
   const body = reply.json as AuthBody;
   const keys = Object.keys(body ?? {}).sort().join(",");
   if (keys !== "expires_in,jwt_token,refresh_token,token_type,user") throw new Error(`unexpected body: ${reply.text}`);
+  rememberSecrets(body);
   return body;
 }
 
@@ -99,13 +130,18 @@ export async function signInWithCustomToken(token: string): Promise<{ localId: s
   // The emulator's ID tokens are unsigned: read the claims, never verify a signature here.
   const payload = body.idToken.split(".")[1] ?? "";
   const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
+  secretsSeen.add(body.idToken);
   return { localId: String(claims["user_id"]), idToken: body.idToken, claims };
 }
 
-/** Every document id of our collections and every Auth uid: "nothing written" means equal snapshots. */
-export async function snapshot(): Promise<Record<string, string[]>> {
+/**
+ * Every document id of our collections and every Auth uid: "nothing written" means equal
+ * snapshots. `except` leaves collections out (a failed login is meant to write its throttle
+ * counters).
+ */
+export async function snapshot(except: readonly string[] = []): Promise<Record<string, string[]>> {
   const result: Record<string, string[]> = {};
-  for (const name of COLLECTIONS) {
+  for (const name of COLLECTIONS.filter((c) => !except.includes(c))) {
     const docs = await db().collection(name).get();
     result[name] = docs.docs.map((d) => d.id).sort();
   }

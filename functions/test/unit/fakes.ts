@@ -20,6 +20,7 @@ import {
   type TokenMinter,
 } from "../../src/domain/ports.js";
 import type { SignupDeps } from "../../src/domain/signup.js";
+import type { Counter, CounterUpdate, ThrottleKey, ThrottleStore } from "../../src/domain/throttle.js";
 
 /**
  * In-memory stand-ins for the ports, for unit tests of the use cases. Every call goes through
@@ -45,7 +46,8 @@ export type Step =
   | "authUsers.delete"
   | "hasher.hash"
   | "hasher.verify"
-  | "minter.mint";
+  | "minter.mint"
+  | "throttle.record";
 
 export class Faults {
   private readonly failing = new Map<Step, Error>();
@@ -284,6 +286,39 @@ export class FakeHasher implements PasswordHasher {
   }
 }
 
+export class MemoryThrottle implements ThrottleStore {
+  readonly counters = new Map<string, Counter>();
+  writes = 0;
+  constructor(private readonly faults: Faults) {}
+
+  async read(keys: readonly ThrottleKey[], now: Date): Promise<ReadonlyMap<string, Counter>> {
+    const live = new Map<string, Counter>();
+    for (const key of keys) {
+      const counter = this.counters.get(key.id);
+      if (counter !== undefined && counter.expiresAt > now) live.set(key.id, counter);
+    }
+    return live;
+  }
+
+  async recordFailure(updates: readonly CounterUpdate[]): Promise<void> {
+    await this.faults.at("throttle.record");
+    this.writes++;
+    for (const update of updates) {
+      const previous = update.restart ? undefined : this.counters.get(update.key.id);
+      this.counters.set(update.key.id, {
+        failures: (previous?.failures ?? 0) + 1,
+        lockedUntil: update.lockedUntil ?? previous?.lockedUntil ?? null,
+        expiresAt: update.expiresAt,
+      });
+    }
+  }
+
+  async reset(keys: readonly ThrottleKey[]): Promise<void> {
+    this.writes++;
+    for (const key of keys) this.counters.delete(key.id);
+  }
+}
+
 export class FakeMinter implements TokenMinter {
   readonly minted: { uid: string; claims: Readonly<Record<string, unknown>> }[] = [];
   constructor(private readonly faults: Faults) {}
@@ -334,6 +369,7 @@ export function world() {
   const authUsers = new MemoryAuthUsers(faults);
   const hasher = new FakeHasher(faults);
   const minter = new FakeMinter(faults);
+  const throttle = new MemoryThrottle(faults);
   const events = new RecordingEvents();
   const clock = new ManualClock();
   const common = {
@@ -350,14 +386,14 @@ export function world() {
     policy: { minLength: 8, maxLength: 128, isCommon: (p) => p === "password123" },
     defaultRoleId: 1,
   };
-  const loginDeps: LoginDeps = { ...common, sessions: store.sessionStore };
+  const loginDeps: LoginDeps = { ...common, sessions: store.sessionStore, throttle };
   const refreshDeps: RefreshDeps = { ...common, sessions: store.sessionStore };
   const logoutDeps: LogoutDeps = { sessions: store.sessionStore, authUsers };
-  const accountDeps: AccountDeps = { ...common, sessions: store.sessionStore, policy: signupDeps.policy };
+  const accountDeps: AccountDeps = { ...common, sessions: store.sessionStore, policy: signupDeps.policy, throttle };
   const adminDeps: AdminDeps = { accounts: store, sessions: store.sessionStore, authUsers, adminRoleId: 9 };
   const housekeepingDeps: HousekeepingDeps = { accounts: store, sessions: store.sessionStore, clock };
   return {
-    faults, store, authUsers, hasher, minter, events, clock,
+    faults, store, authUsers, hasher, minter, events, clock, throttle,
     signupDeps, loginDeps, refreshDeps, logoutDeps, accountDeps, adminDeps, housekeepingDeps,
   };
 }

@@ -35,7 +35,11 @@ export async function changePasswordRoute(req: RouteRequest): Promise<JsonReply>
   const input = parseBody(ChangePasswordBody, req.body);
   const { account, idTokens } = await getServices();
   const caller = await authenticate(req.authorization, idTokens, true);
-  const result = await changePassword(caller.uid, { currentPassword: input.current_password, newPassword: input.new_password }, account);
+  const result = await changePassword(
+    caller.uid,
+    { currentPassword: input.current_password, newPassword: input.new_password, clientIp: req.clientIp },
+    account,
+  );
   return { status: 200, body: authBody(result) };
 }
 
@@ -45,6 +49,6 @@ export async function deleteAccountRoute(req: RouteRequest): Promise<JsonReply> 
   const { account, idTokens } = await getServices();
   // No revocation check: a retry after a partial deletion must still be accepted.
   const caller = await authenticate(req.authorization, idTokens, false);
-  await deleteAccount(caller.uid, { password: input.password }, account);
+  await deleteAccount(caller.uid, { password: input.password, clientIp: req.clientIp }, account);
   return { status: 200, body: { deleted: true } };
 }

@@ -1,0 +1,21 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { secretsSeen } from "./helpers.js";
+
+// Runs last (mocha sorts files): everything the functions logged during this suite - the
+// emulators' output, which carries the functions' structured logs - must contain no password,
+// no password hash, no custom or ID token and no refresh token.
+describe("nothing secret in the logs of the whole emulator suite", () => {
+  it("the log has none of the passwords sent or tokens received, and no Argon2 hash or JWT", async () => {
+    const path = process.env["STACK_LOG"];
+    if (path === undefined) throw new Error("STACK_LOG is not set: run through `npm test`");
+    await new Promise((r) => setTimeout(r, 1000)); // let the emulator flush its output
+    const log = readFileSync(path, "utf8");
+    expect(log, "the log should hold the functions' own output").to.include("Beginning execution");
+    expect(secretsSeen.size, "the suite should have seen many secrets").to.be.greaterThan(50);
+    const leaked = [...secretsSeen].filter((secret) => log.includes(secret));
+    expect(leaked.map((s) => `${s.slice(0, 6)}... (${s.length} chars)`)).to.deep.equal([]);
+    expect(log).to.not.match(/\$argon2id\$v=\d+\$m=/);
+    expect(log).to.not.match(/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}/);
+  });
+});
