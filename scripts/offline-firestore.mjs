@@ -12,13 +12,67 @@
 // Known remaining gaps (README, "The offline Firestore"): no transaction isolation, no
 // updateTime preconditions, no collection-group queries, no security rules.
 //
+// Fault injection (tests only): an HTTP control endpoint on port+1 (loopback) makes chosen
+// RPCs fail the way a real outage does, with a gRPC status code:
+//   POST /faults {"method": "Commit" | "BatchGetDocuments" | "RunQuery" | "*",
+//                 "code": 14, "times": 1, "match": "auth_refresh_tokens"}   add a fault
+//   DELETE /faults                                                        remove them all
+// `match` (optional) is a substring of a document or collection name the call must touch;
+// `times` is how many matching calls fail (-1: until removed).
+//
 // Usage: node scripts/offline-firestore.mjs [port]    (prints "ready" when listening)
 import { FirestoreServer } from "@firestore-emulator/server";
 import { ServerCredentials } from "@grpc/grpc-js";
+import { createServer } from "node:http";
 
 const COMMIT = "/google.firestore.v1.Firestore/Commit";
 const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
+
+/** Names of the documents or collections a call touches, for a fault's `match`. */
+function touched(request) {
+  const names = [];
+  for (const write of request.writes ?? []) names.push(write.has_delete ? write.delete : write.update?.name ?? "");
+  for (const document of request.documents ?? []) names.push(document);
+  for (const from of request.structured_query?.from ?? []) names.push(`${request.parent ?? ""}/${from.collection_id}`);
+  return names;
+}
+
+function withFaults(grpcServer, faults) {
+  for (const [path, handler] of grpcServer.handlers) {
+    const method = path.split("/").pop();
+    const original = handler.func;
+    handler.func = (call, callback) => {
+      const names = touched(call.request ?? {});
+      const fault = faults.find(
+        (f) => (f.method === "*" || f.method === method) && (f.match === undefined || names.some((n) => n.includes(f.match))),
+      );
+      if (fault === undefined) return original(call, callback);
+      if (fault.times > 0 && --fault.times === 0) faults.splice(faults.indexOf(fault), 1);
+      const error = { code: fault.code, details: `injected fault (${method})`, message: `injected fault (${method})` };
+      if (typeof callback === "function") callback(error, null);
+      else call.emit("error", error); // server-streaming calls
+    };
+  }
+}
+
+function controlServer(faults) {
+  return createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      if (req.url === "/faults" && req.method === "DELETE") faults.splice(0, faults.length);
+      else if (req.url === "/faults" && req.method === "POST") {
+        const f = JSON.parse(body || "{}");
+        faults.push({ method: f.method ?? "*", code: f.code ?? 14, times: f.times ?? 1, match: f.match });
+      } else {
+        res.statusCode = 404;
+      }
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify({ faults: faults.length }));
+    });
+  });
+}
 
 export function startOfflineFirestore(port, host = "127.0.0.1") {
   const emulator = new FirestoreServer();
@@ -36,10 +90,22 @@ export function startOfflineFirestore(port, host = "127.0.0.1") {
     }
     applyCommit(call, callback);
   };
+  const faults = [];
+  withFaults(grpcServer, faults); // after the atomic-commit patch: a fault wins over the commit
+  const control = controlServer(faults);
   return new Promise((resolve, reject) => {
     grpcServer.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error) => {
-      if (error) reject(error);
-      else resolve({ stop: () => grpcServer.forceShutdown(), state: emulator.state });
+      if (error) return reject(error);
+      control.once("error", reject);
+      control.listen(port + 1, host, () =>
+        resolve({
+          stop: () => {
+            grpcServer.forceShutdown();
+            control.close();
+          },
+          state: emulator.state,
+        }),
+      );
     });
   });
 }
@@ -66,7 +132,7 @@ function firstFailedPrecondition(state, writes) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const port = Number(process.argv[2] ?? 8080);
   const server = await startOfflineFirestore(port);
-  console.log(`offline Firestore listening on 127.0.0.1:${port} (atomic batches patch on)`);
+  console.log(`offline Firestore listening on 127.0.0.1:${port} (atomic batches patch on; fault control on :${port + 1})`);
   console.log("ready");
   const stop = () => {
     server.stop();

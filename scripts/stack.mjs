@@ -6,7 +6,7 @@
 //   node scripts/stack.mjs exec -- CMD ...   run CMD against a fresh stack, then stop it;
 //                                            exits with CMD's exit code
 //
-// CMD sees API_URL, STACK_LOG (the emulators' output, exec mode), PROJECT_ID, FIREBASE_AUTH_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST,
+// CMD sees API_URL, STACK_LOG (the emulators' output, exec mode), FIRESTORE_FAULTS_URL (offline only), PROJECT_ID, FIREBASE_AUTH_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST,
 // GCLOUD_PROJECT and STACK_FIRESTORE (offline | real). Normally called through the npm
 // scripts (`npm start`, `npm run stack -- CMD`), which install and build first.
 import { spawn } from "node:child_process";
@@ -37,6 +37,8 @@ const stackEnv = {
   FIREBASE_AUTH_EMULATOR_HOST: `${host}:${ports.auth}`,
   FIRESTORE_EMULATOR_HOST: `${host}:${ports.firestore}`,
   STACK_FIRESTORE: firestoreMode,
+  // Fault injection into the offline Firestore (scripts/offline-firestore.mjs); absent with the real one.
+  ...(firestoreMode === "offline" && { FIRESTORE_FAULTS_URL: `http://${host}:${ports.firestore + 1}/faults` }),
 };
 const env = {
   ...process.env,

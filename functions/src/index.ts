@@ -1,7 +1,7 @@
 /**
  * Entry point: declares the Cloud Functions of this codebase, nothing else.
  * - `auth`: every HTTP route (README, "API").
- * - `cleanupSessions`: daily deletion of expired refresh tokens.
+ * - `cleanupSessions`: daily deletion of expired refresh tokens and throttle counters.
  * - `onAuthUserDeleted`: forgets the server-only records of a user deleted outside the API.
  */
 import { region } from "firebase-functions/v1";

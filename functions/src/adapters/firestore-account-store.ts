@@ -3,7 +3,7 @@ import { z } from "zod";
 import { EmailTakenError, type Account, type AccountStore, type NewAccount } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { addSessionWrite } from "./firestore-session-store.js";
-import { ALREADY_EXISTS, grpcCode, translateStoreError } from "./store-errors.js";
+import { ALREADY_EXISTS, grpcCode, translateStoreError, withDeadline } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -79,7 +79,7 @@ export class FirestoreAccountStore implements AccountStore {
 
   async findByEmailKey(emailKey: string): Promise<Account | null> {
     try {
-      const doc = await this.credential(emailKey).get();
+      const doc = await withDeadline(this.credential(emailKey).get());
       if (!doc.exists) return null;
       const data = CredentialDoc.parse(doc.data());
       return {
@@ -100,7 +100,7 @@ export class FirestoreAccountStore implements AccountStore {
 
   async findByUid(uid: string): Promise<Account | null> {
     try {
-      const index = await this.db.collection(COLLECTIONS.uidIndex).doc(uid).get();
+      const index = await withDeadline(this.db.collection(COLLECTIONS.uidIndex).doc(uid).get());
       const emailKey: unknown = index.get("email_key");
       if (typeof emailKey !== "string") return null;
       const account = await this.findByEmailKey(emailKey);

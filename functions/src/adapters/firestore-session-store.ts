@@ -2,7 +2,7 @@ import { Timestamp, type DocumentReference, type Firestore, type Query, type Wri
 import { z } from "zod";
 import type { RefreshTokenRecord, SessionStore, StoredRefreshToken } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
-import { ALREADY_EXISTS, grpcCode, NOT_FOUND, translateStoreError } from "./store-errors.js";
+import { ALREADY_EXISTS, grpcCode, NOT_FOUND, translateStoreError, withDeadline } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -49,7 +49,7 @@ export class FirestoreSessionStore implements SessionStore {
 
   async find(tokenHash: string): Promise<StoredRefreshToken | null> {
     try {
-      const doc = await this.db.collection(COLLECTIONS.refreshTokens).doc(tokenHash).get();
+      const doc = await withDeadline(this.db.collection(COLLECTIONS.refreshTokens).doc(tokenHash).get());
       if (!doc.exists) return null;
       const data = TokenDoc.parse(doc.data());
       return {
@@ -108,7 +108,8 @@ export class FirestoreSessionStore implements SessionStore {
   async deleteExpired(now: Date, limit: number): Promise<number> {
     let deleted = 0;
     try {
-      for (const name of [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations]) {
+      // Throttle counters expire the same way (their own store has no other job to do it).
+      for (const name of [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations, COLLECTIONS.throttle]) {
         while (deleted < limit) {
           const page = await this.db
             .collection(name)

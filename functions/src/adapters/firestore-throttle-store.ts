@@ -1,7 +1,7 @@
 import { FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore";
 import type { Counter, CounterUpdate, ThrottleKey, ThrottleStore } from "../domain/throttle.js";
 import { COLLECTIONS } from "./collections.js";
-import { translateStoreError } from "./store-errors.js";
+import { translateStoreError, withDeadline } from "./store-errors.js";
 
 const date = (value: unknown): Date | null => (value instanceof Timestamp ? value.toDate() : null);
 
@@ -20,7 +20,7 @@ export class FirestoreThrottleStore implements ThrottleStore {
 
   async read(keys: readonly ThrottleKey[], now: Date): Promise<ReadonlyMap<string, Counter>> {
     try {
-      const docs = await this.db.getAll(...keys.map((key) => this.ref(key)));
+      const docs = await withDeadline(this.db.getAll(...keys.map((key) => this.ref(key))));
       const counters = new Map<string, Counter>();
       for (const doc of docs) {
         const expiresAt = date(doc.get("expires_at"));

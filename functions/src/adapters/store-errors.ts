@@ -22,6 +22,21 @@ export function grpcCode(error: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * Firestore's client retries reads on any error, with growing delays, for a minute or more;
+ * during an outage a login would hang until the function's own timeout. Reads therefore get a
+ * deadline of their own: past it the answer is a clean, retryable 503.
+ */
+export const READ_DEADLINE_MS = 8_000;
+
+export function withDeadline<T>(work: Promise<T>, ms = READ_DEADLINE_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer from the store within ${ms} ms`), { code: 4 })), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Turns a transient failure (Firestore, Auth, IAM) into a retryable 503; anything else stays a 500. */
 export function translateStoreError(error: unknown): unknown {
   const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;

@@ -107,10 +107,14 @@ export async function changePassword(
     }
     throw error;
   }
+  // Order: nothing is changed until the token is minted; sessions end before the password
+  // does, so a failure part-way never leaves old sessions alive under a new password (at
+  // worst the user is signed out with the old password still valid, and can simply retry).
   const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: account.roleId });
-  await deps.accounts.updatePasswordHash(account.emailKey, await deps.hasher.hash(password));
+  const passwordHash = await deps.hasher.hash(password);
   await deps.sessions.revokeAllSessions(uid);
   await deps.authUsers.revokeFirebaseSessions(uid);
+  await deps.accounts.updatePasswordHash(account.emailKey, passwordHash);
   const { refreshToken, record } = startSession(uid, account.emailKey, deps.clock.now(), deps.lifetimes);
   await deps.sessions.create(record);
   return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken };

@@ -10,7 +10,7 @@ export interface HousekeepingDeps {
 export const PURGE_LIMIT_PER_RUN = 10_000;
 
 /**
- * Deletes refresh tokens and rotation records past their `expires_at`. Expiry is always
+ * Deletes refresh tokens, rotation records and throttle counters past their `expires_at`. Expiry is always
  * checked in code as well; this only keeps the collections small. (A Firestore TTL policy on
  * `expires_at` does the same job and may be used instead or as well.)
  */

@@ -141,7 +141,7 @@ export interface SessionStore {
   revokeSession(sessionId: string): Promise<void>;
   /** Ends every session of a user. */
   revokeAllSessions(uid: string): Promise<void>;
-  /** Deletes up to `limit` token and rotation documents whose `expires_at` has passed; returns how many. */
+  /** Deletes up to `limit` token, rotation and throttle documents whose `expires_at` has passed; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
 }
 

@@ -22,7 +22,7 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 }
 
 describe("housekeeping functions (firebase-functions-test, emulators)", () => {
-  it("cleanupSessions deletes expired refresh tokens and rotation records, keeps live ones", async () => {
+  it("cleanupSessions deletes expired refresh tokens, rotation records and throttle counters, keeps live ones", async () => {
     const { cleanupSessions } = await import("../../src/index.js");
     const email = uniqueEmail("cleanup");
     const first = authBody(await post("/signup", { email, password }));
@@ -32,6 +32,8 @@ describe("housekeeping functions (firebase-functions-test, emulators)", () => {
     await tokenDoc(first.refresh_token).update({ expires_at: past });
     await tokenDoc(rotated.refresh_token).update({ expires_at: past });
     await db().collection("auth_refresh_rotations").doc(tokenDoc(first.refresh_token).id).update({ expires_at: past });
+    const counter = db().collection("auth_throttle").doc("f".repeat(64));
+    await counter.set({ dimension: "ip", failures: 3, expires_at: past });
 
     // firebase-functions-test has no wrapper typed for v2 scheduled functions; `run` is the
     // function's own test entry point (the handler with a ScheduledEvent).
@@ -40,6 +42,7 @@ describe("housekeeping functions (firebase-functions-test, emulators)", () => {
     expect((await tokenDoc(first.refresh_token).get()).exists).to.equal(false);
     expect((await tokenDoc(rotated.refresh_token).get()).exists).to.equal(false);
     expect((await db().collection("auth_refresh_rotations").doc(tokenDoc(first.refresh_token).id).get()).exists).to.equal(false);
+    expect((await counter.get()).exists).to.equal(false);
     expect((await tokenDoc(live.refresh_token).get()).exists).to.equal(true);
   });
 
