@@ -198,6 +198,31 @@ async function main() {
     const loginOk = login["2xx"];
     rows.push({ c, ceiling, login, signup, cpuPerLogin: (cpu1 - cpu0) / loginOk });
   }
+  // Load (bounded, loopback only): correctness under concurrency, status counts, memory.
+  const statusCounts = (result) => {
+    const counts = {};
+    for (const [code, n] of Object.entries(result.statusCodeStats ?? {})) counts[code] = n.count;
+    if (result.errors > 0) counts.errors = result.errors;
+    if (result.timeouts > 0) counts.timeouts = result.timeouts;
+    return counts;
+  };
+  const sameEmail = `bench.race.${randomBytes(4).toString("hex")}@example.com`;
+  const race = await autocannon({
+    url: `${fnUrl}/signup`, connections: 50, amount: 50, method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: sameEmail, password: PASSWORD }),
+  });
+  const burst = await autocannon({
+    url: `${fnUrl}/login`, connections: 64, amount: 500,
+    requests: [{ method: "POST", headers: { "content-type": "application/json" },
+      setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: accounts[Math.floor(Math.random() * accounts.length)], password: PASSWORD }) }) }],
+  });
+  const family = await fetch(`${fnUrl}/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: accounts[0], password: PASSWORD }) }).then((r) => r.json());
+  const refreshStatuses = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      fetch(`${fnUrl}/refresh`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh_token: family.refresh_token }) }).then((r) => r.status),
+    ),
+  );
   const peak = peakRssMiB(fn.pid);
 
   // Enumeration by timing: medians of "unknown email" and "wrong password" failures, interleaved.
@@ -225,7 +250,15 @@ async function main() {
   }
   const c8 = rows.find((r) => r.c === 8);
   console.log(`\ncold start (process start -> first successful login): median ${fmt(colds[1], 0)} ms (runs: ${colds.map((x) => fmt(x, 0)).join(", ")} ms)`);
-  console.log(`function process peak RSS: ${fmt(peak, 0)} MiB`);
+  console.log(`function process peak RSS: ${fmt(peak, 0)} MiB (whole run, load included)`);
+  console.log("\nload:");
+  console.log(`  50 concurrent signups of one email: ${JSON.stringify(statusCounts(race))} (want one 201, the rest 409)`);
+  console.log(
+    `  500 logins over ${accounts.length} accounts at concurrency 64: ${JSON.stringify(statusCounts(burst))}, ` +
+      `p50 ${fmt(burst.latency.p50, 0)} ms, p99 ${fmt(burst.latency.p99, 0)} ms (want only 200, no 5xx)`,
+  );
+  const tally = refreshStatuses.reduce((acc, code) => ({ ...acc, [code]: (acc[code] ?? 0) + 1 }), {});
+  console.log(`  20 concurrent refreshes of one token: ${JSON.stringify(tally)} (want exactly one 200)`);
   const mu = median(timings.unknown);
   const mw = median(timings.wrong);
   console.log(

@@ -48,6 +48,7 @@ async function build(cfg: Config): Promise<Services> {
     ]);
   const { FirebaseIdTokenVerifier } = await import("./adapters/firebase-id-token-verifier.js");
   const { FirestoreThrottleStore } = await import("./adapters/firestore-throttle-store.js");
+  const { firestoreLoginLookup } = await import("./adapters/firestore-login-lookup.js");
   const db = firebase.adminFirestore();
   const auth = firebase.adminAuth();
   const sessions = new FirestoreSessionStore(db);
@@ -76,7 +77,7 @@ async function build(cfg: Config): Promise<Services> {
     admin: { accounts: common.accounts, sessions, authUsers: common.authUsers, adminRoleId: cfg.ADMIN_ROLE_ID },
     housekeeping: { accounts: common.accounts, sessions, clock: common.clock },
     idTokens: new FirebaseIdTokenVerifier(auth),
-    login: { ...common, sessions, throttle },
+    login: { ...common, sessions, throttle, lookup: firestoreLoginLookup(db, throttle) },
     refresh: { ...common, sessions },
     logout: { sessions, authUsers: common.authUsers },
   };

@@ -1,4 +1,4 @@
-import { FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from "firebase-admin/firestore";
 import { z } from "zod";
 import { EmailTakenError, type Account, type AccountStore, type NewAccount } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
@@ -18,6 +18,23 @@ const CredentialDoc = z.object({
   auth_user_synced: z.boolean(),
   created_at: timestamp,
 });
+
+/** An `auth_credentials` document as an Account (null when it does not exist). */
+export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account | null {
+  if (!doc.exists) return null;
+  const data = CredentialDoc.parse(doc.data());
+  return {
+    uid: data.uid,
+    email: data.email,
+    emailKey,
+    displayName: data.display_name,
+    passwordHash: data.password_hash,
+    roleId: data.role_id,
+    disabled: data.disabled,
+    authUserSynced: data.auth_user_synced,
+    createdAt: data.created_at,
+  };
+}
 
 export class FirestoreAccountStore implements AccountStore {
   constructor(private readonly db: Firestore) {}
@@ -79,20 +96,7 @@ export class FirestoreAccountStore implements AccountStore {
 
   async findByEmailKey(emailKey: string): Promise<Account | null> {
     try {
-      const doc = await withDeadline(this.credential(emailKey).get());
-      if (!doc.exists) return null;
-      const data = CredentialDoc.parse(doc.data());
-      return {
-        uid: data.uid,
-        email: data.email,
-        emailKey,
-        displayName: data.display_name,
-        passwordHash: data.password_hash,
-        roleId: data.role_id,
-        disabled: data.disabled,
-        authUserSynced: data.auth_user_synced,
-        createdAt: data.created_at,
-      };
+      return accountFromDoc(emailKey, await withDeadline(this.credential(emailKey).get()));
     } catch (error) {
       throw translateStoreError(error);
     }

@@ -1,4 +1,4 @@
-import { FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from "firebase-admin/firestore";
 import type { Counter, CounterUpdate, ThrottleKey, ThrottleStore } from "../domain/throttle.js";
 import { COLLECTIONS } from "./collections.js";
 import { translateStoreError, withDeadline } from "./store-errors.js";
@@ -11,24 +11,28 @@ const date = (value: unknown): Date | null => (value instanceof Timestamp ? valu
  * round trip (getAll); a failure is one commit; increments keep concurrent failures counted.
  * `expires_at` is the TTL field.
  */
+/** Live counters among `docs` (expired or missing ones are left out). */
+export function countersFromDocs(docs: readonly DocumentSnapshot[], now: Date): Map<string, Counter> {
+  const counters = new Map<string, Counter>();
+  for (const doc of docs) {
+    const expiresAt = date(doc.get("expires_at"));
+    const failures: unknown = doc.get("failures");
+    if (!doc.exists || expiresAt === null || expiresAt <= now || typeof failures !== "number") continue;
+    counters.set(doc.id, { failures, lockedUntil: date(doc.get("locked_until")), expiresAt });
+  }
+  return counters;
+}
+
 export class FirestoreThrottleStore implements ThrottleStore {
   constructor(private readonly db: Firestore) {}
 
-  private ref(key: ThrottleKey) {
+  ref(key: ThrottleKey) {
     return this.db.collection(COLLECTIONS.throttle).doc(key.id);
   }
 
   async read(keys: readonly ThrottleKey[], now: Date): Promise<ReadonlyMap<string, Counter>> {
     try {
-      const docs = await withDeadline(this.db.getAll(...keys.map((key) => this.ref(key))));
-      const counters = new Map<string, Counter>();
-      for (const doc of docs) {
-        const expiresAt = date(doc.get("expires_at"));
-        const failures: unknown = doc.get("failures");
-        if (!doc.exists || expiresAt === null || expiresAt <= now || typeof failures !== "number") continue;
-        counters.set(doc.id, { failures, lockedUntil: date(doc.get("locked_until")), expiresAt });
-      }
-      return counters;
+      return countersFromDocs(await withDeadline(this.db.getAll(...keys.map((key) => this.ref(key)))), now);
     } catch (error) {
       throw translateStoreError(error);
     }

@@ -14,7 +14,7 @@ import type {
   TokenMinter,
 } from "./ports.js";
 import { startSession, type SessionLifetimes } from "./session.js";
-import { clearAfterSuccess, countFailure, enforce, throttleKeys, type ThrottleStore } from "./throttle.js";
+import { clearAfterSuccess, countFailure, enforce, throttleKeys, type Counter, type ThrottleKey, type ThrottleStore } from "./throttle.js";
 
 export interface LoginInput {
   readonly email: string;
@@ -23,7 +23,15 @@ export interface LoginInput {
   readonly clientIp?: string | undefined;
 }
 
+/** Reads what a login needs - the account and its throttle counters - together (one round trip). */
+export type LoginLookup = (
+  emailKey: string,
+  keys: readonly ThrottleKey[],
+  now: Date,
+) => Promise<{ readonly account: Account | null; readonly counters: ReadonlyMap<string, Counter> }>;
+
 export interface LoginDeps {
+  readonly lookup: LoginLookup;
   readonly accounts: AccountStore;
   readonly sessions: SessionStore;
   readonly throttle: ThrottleStore;
@@ -49,7 +57,7 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   const now = deps.clock.now();
 
   const keys = throttleKeys(email.key, input.clientIp);
-  const [counters, account] = await Promise.all([deps.throttle.read(keys, now), deps.accounts.findByEmailKey(email.key)]);
+  const { account, counters } = await deps.lookup(email.key, keys, now);
   enforce(keys, counters, now);
   const valid =
     account === null

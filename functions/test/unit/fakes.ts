@@ -386,7 +386,12 @@ export function world() {
     policy: { minLength: 8, maxLength: 128, isCommon: (p) => p === "password123" },
     defaultRoleId: 1,
   };
-  const loginDeps: LoginDeps = { ...common, sessions: store.sessionStore, throttle };
+  const loginDeps: LoginDeps = {
+    ...common,
+    sessions: store.sessionStore,
+    throttle,
+    lookup: async (emailKey, keys, now) => ({ account: await store.findByEmailKey(emailKey), counters: await throttle.read(keys, now) }),
+  };
   const refreshDeps: RefreshDeps = { ...common, sessions: store.sessionStore };
   const logoutDeps: LogoutDeps = { sessions: store.sessionStore, authUsers };
   const accountDeps: AccountDeps = { ...common, sessions: store.sessionStore, policy: signupDeps.policy, throttle };
