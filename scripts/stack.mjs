@@ -87,7 +87,8 @@ async function stop(code) {
 }
 
 async function startStack(mode) {
-  for (const [name, port] of Object.entries(ports)) {
+  const needed = { ...ports, ...(firestoreMode === "offline" && { "offline Firestore fault switch": ports.firestore + 1 }) };
+  for (const [name, port] of Object.entries(needed)) {
     if (await portInUse(host, port)) {
       throw new Error(`port ${port} (${name}) is already in use: is another stack running?`);
     }

@@ -73,7 +73,12 @@ export function randomClientIp(): string {
 export async function send(path: string, init: RequestInit): Promise<Reply> {
   const headers = new Headers(init.headers);
   if (!headers.has("x-forwarded-for")) headers.set("X-Forwarded-For", randomClientIp());
-  const response = await fetch(`${API_URL}${path}`, { ...init, headers });
+  return fetchReply(`${API_URL}${path}`, { ...init, headers });
+}
+
+/** One HTTP exchange, its body read as text and, when it is JSON, parsed. */
+export async function fetchReply(url: string, init: RequestInit): Promise<Reply> {
+  const response = await fetch(url, init);
   const text = await response.text();
   let json: unknown;
   try {

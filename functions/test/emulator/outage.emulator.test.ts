@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { join } from "node:path";
-import { credentialOf, errorCode, type Reply, uniqueEmail } from "./helpers.js";
+import { credentialOf, errorCode, fetchReply, type Reply, uniqueEmail } from "./helpers.js";
 
 // Firebase Auth going away mid-run. The stack's Auth emulator lives inside the same
 // `firebase emulators:start` as the Functions emulator and cannot be stopped alone, so this test
@@ -49,21 +49,12 @@ const startAuth = () =>
     "--config", join(root, "scripts", "bench.firebase.json"),
   ], {});
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const response = await fetch(`${fnUrl}${path}`, {
+const post = (path: string, body: unknown): Promise<Reply> =>
+  fetchReply(`${fnUrl}${path}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.77", ...headers },
+    headers: { "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.77" },
     body: JSON.stringify(body),
   });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
 
 describe("Firebase Auth going away mid-run (own Auth emulator + Functions Framework)", function () {
   this.timeout(180_000);
