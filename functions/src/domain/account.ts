@@ -1,6 +1,6 @@
 import { LIMITS } from "../config.js";
 import { AppError } from "../errors.js";
-import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
+import { publicUser, ROLE_CLAIM, type AuthResult, type PublicUser } from "./auth-result.js";
 import type { ParsedEmail } from "./email.js";
 import { acceptNewPassword, normalizeLoginPassword, type PasswordPolicy } from "./password-policy.js";
 import type { Account, AccountStore, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
@@ -23,15 +23,6 @@ export interface AccountDeps {
   readonly policy: PasswordPolicy;
   readonly throttle: ThrottleStore;
 }
-
-export type PublicUser = AuthResult["user"];
-
-const publicUser = (account: Account): PublicUser => ({
-  id: account.uid,
-  roleId: account.roleId,
-  name: account.displayName,
-  email: account.email,
-});
 
 const noAccount = (): AppError => new AppError("not_found", "There is no account for this sign-in.");
 

@@ -1,7 +1,7 @@
 import { AppError } from "../errors.js";
 import { ROLE_CLAIM } from "./auth-result.js";
 import type { AccountStore, AuthUsers, SessionStore } from "./ports.js";
-import type { PublicUser } from "./account.js";
+import { publicUser, type PublicUser } from "./auth-result.js";
 
 export interface AdminDeps {
   readonly accounts: AccountStore;
@@ -44,7 +44,7 @@ export async function setRole(caller: Caller, uid: string, roleId: number, deps:
   const account = await target(uid, deps);
   await deps.accounts.setRole(account, roleId);
   await deps.authUsers.setRoleClaim(uid, roleId);
-  return { id: uid, roleId, name: account.displayName, email: account.email };
+  return { ...publicUser(account), roleId };
 }
 
 /**

@@ -1,11 +1,23 @@
+import type { Account } from "./ports.js";
+
+/** The user as the API shows it (FlutterFlow's `user` object, unformatted). */
+export interface PublicUser {
+  readonly id: string;
+  readonly roleId: number;
+  readonly name: string;
+  readonly email: string;
+}
+
+export const publicUser = (account: Account): PublicUser => ({
+  id: account.uid,
+  roleId: account.roleId,
+  name: account.displayName,
+  email: account.email,
+});
+
 /** What signup and login give back: the body FlutterFlow's JWT guide documents, unformatted. */
 export interface AuthResult {
-  readonly user: {
-    readonly id: string;
-    readonly roleId: number;
-    readonly name: string;
-    readonly email: string;
-  };
+  readonly user: PublicUser;
   /** Firebase custom token, for `signInWithCustomToken` (FlutterFlow: Log in, JWT token). */
   readonly jwtToken: string;
   readonly expiresIn: number;

@@ -1,6 +1,6 @@
 import { LIMITS } from "../config.js";
 import { invalidCredentials } from "../errors.js";
-import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
+import { publicUser, ROLE_CLAIM, type AuthResult } from "./auth-result.js";
 import { parseEmail } from "./email.js";
 import { normalizeLoginPassword } from "./password-policy.js";
 import type {
@@ -83,12 +83,7 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   ]);
 
   return {
-    user: {
-      id: account.uid,
-      roleId: account.roleId,
-      name: account.displayName,
-      email: account.email,
-    },
+    user: publicUser(account),
     jwtToken,
     expiresIn: LIMITS.customTokenLifetimeSeconds,
     refreshToken,

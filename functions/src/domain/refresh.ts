@@ -1,6 +1,6 @@
 import { LIMITS } from "../config.js";
 import { invalidRefreshToken, refreshTokenReused } from "../errors.js";
-import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
+import { publicUser, ROLE_CLAIM, type AuthResult } from "./auth-result.js";
 import type { AccountStore, AuthEvents, Clock, SessionStore, TokenMinter } from "./ports.js";
 import { hashToken } from "./secrets.js";
 import { continueSession, isExpired, type SessionLifetimes } from "./session.js";
@@ -53,7 +53,7 @@ export async function refresh(input: { readonly refreshToken: string }, deps: Re
   if (outcome === "gone") throw invalidRefreshToken();
 
   return {
-    user: { id: account.uid, roleId: account.roleId, name: account.displayName, email: account.email },
+    user: publicUser(account),
     jwtToken,
     expiresIn: LIMITS.customTokenLifetimeSeconds,
     refreshToken: next.refreshToken,

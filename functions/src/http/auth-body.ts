@@ -1,4 +1,9 @@
-import type { AuthResult } from "../domain/auth-result.js";
+import type { AuthResult, PublicUser } from "../domain/auth-result.js";
+
+/** FlutterFlow's `user` object (`$.user.id`, `$.user.role_id`, ...). */
+export function userJson(user: PublicUser) {
+  return { id: user.id, role_id: user.roleId, name: user.name, email: user.email } as const;
+}
 
 /**
  * The body FlutterFlow's "JWT Token" guide documents. The app feeds `$.jwt_token` to the
@@ -6,12 +11,7 @@ import type { AuthResult } from "../domain/auth-result.js";
  */
 export function authBody(result: AuthResult) {
   return {
-    user: {
-      id: result.user.id,
-      role_id: result.user.roleId,
-      name: result.user.name,
-      email: result.user.email,
-    },
+    user: userJson(result.user),
     token_type: "Bearer",
     expires_in: result.expiresIn,
     jwt_token: result.jwtToken,

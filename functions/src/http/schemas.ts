@@ -57,6 +57,18 @@ export const DeleteAccountBody = z.strictObject({
   password: text("password"),
 });
 
+export const RoleBody = z.strictObject({
+  role_id: z
+    .number({ error: 'The field "role_id" must be a whole number.' })
+    .int('The field "role_id" must be a whole number.')
+    .min(0)
+    .max(1_000_000),
+});
+
+export const DisableBody = z.strictObject({
+  disabled: z.boolean({ error: 'The field "disabled" must be true or false (a JSON boolean).' }),
+});
+
 const shown = (key: string): string => (key.length > 64 ? `${key.slice(0, 64)}...` : key);
 
 /** Parses `body` or throws `invalid_request` naming the first field at fault. */

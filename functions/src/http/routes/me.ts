@@ -1,6 +1,7 @@
-import { changePassword, deleteAccount, getMe, updateMe, type PublicUser } from "../../domain/account.js";
+import { changePassword, deleteAccount, getMe, updateMe } from "../../domain/account.js";
+import type { PublicUser } from "../../domain/auth-result.js";
 import { getServices } from "../../services.js";
-import { authBody } from "../auth-body.js";
+import { authBody, userJson } from "../auth-body.js";
 import { authenticate } from "../authenticate.js";
 import type { RouteRequest } from "../handler.js";
 import { ChangePasswordBody, DeleteAccountBody, parseBody, UpdateMeBody } from "../schemas.js";
@@ -10,9 +11,7 @@ import type { JsonReply } from "../types.js";
  * The signed-in user's own account. Every route here needs `Authorization: Bearer <Firebase ID
  * token>`; the sensitive ones (password change, deletion) also check that it was not revoked.
  */
-const userBody = (user: PublicUser) => ({
-  user: { id: user.id, role_id: user.roleId, name: user.name, email: user.email },
-});
+const userBody = (user: PublicUser) => ({ user: userJson(user) });
 
 /** GET /me -> {"user": {...}} */
 export async function getMeRoute(req: RouteRequest): Promise<JsonReply> {
