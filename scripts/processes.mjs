@@ -1,4 +1,5 @@
 // Process and port helpers shared by the stack and the benchmark.
+import { readFileSync, readdirSync } from "node:fs";
 import net from "node:net";
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,3 +48,24 @@ export async function killGroup(child, graceMs = 15_000) {
   clearTimeout(timer);
   signal("SIGKILL");
 }
+
+/**
+ * CPU seconds of a process by kind of thread (Linux /proc): the JS main thread, libuv's pool
+ * (where Argon2 runs) and the rest (GC, compiler, inspector...).
+ */
+export function cpuByThread(pid) {
+  const out = { main: 0, pool: 0, other: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
+      const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime + stime
+      out[tid === String(pid) ? "main" : comm.startsWith("libuv-worker") ? "pool" : "other"] += seconds;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux

@@ -22,6 +22,30 @@ describe("all or nothing (emulators)", () => {
     expect((await taken.get()).get("n")).to.equal(1);
   });
 
+  it(`document lookups on this stack (${FIRESTORE_MODE} Firestore): reads of a missing document create nothing; 300 siblings are each found`, async () => {
+    // Guards the offline Firestore's constant-time lookup patch (scripts/offline-firestore.mjs);
+    // holds on real Firestore as well.
+    const collection = db().collection(`test_lookup_${Date.now()}`);
+    const missing = collection.doc("missing");
+    const reads = await db().getAll(missing, missing, collection.doc("also-missing"));
+    expect(reads.map((s) => s.exists)).to.deep.equal([false, false, false]);
+    await missing.create({ n: 1 });
+    const again = await missing.create({ n: 2 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(again, "a second create must fail").to.have.property("code", 6);
+    const batch = db().batch();
+    const siblings = Array.from({ length: 300 }, (_, i) => collection.doc(`d${i}`));
+    siblings.forEach((ref, i) => batch.create(ref, { i }));
+    await batch.commit();
+    const found = await db().getAll(...siblings);
+    expect(found.map((s) => s.get("i"))).to.deep.equal(siblings.map((_, i) => i));
+    expect((await missing.get()).get("n")).to.equal(1);
+    const listed = await collection.get();
+    expect(listed.size, "only created documents are listed").to.equal(301);
+  });
+
   it("10 concurrent signups of one email -> exactly one 201, the rest 409; one credential, uid index, users doc and Auth user", async () => {
     const email = uniqueEmail("race");
     const variants = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? email : email.toUpperCase()));

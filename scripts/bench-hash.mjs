@@ -1,0 +1,29 @@
+// Part of `npm run bench`: the hash-only ceiling, in a process of its own so that the bench can
+// give it the same CPU as the function. Prints JSON: Argon2id verifications per second with
+// `concurrency` in flight, and the CPU seconds one verification costs (libuv pool threads only,
+// where Argon2 runs). Usage: node scripts/bench-hash.mjs <concurrency> <milliseconds>
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { cpuByThread } from "./processes.mjs";
+
+const fnRequire = createRequire(join(dirname(fileURLToPath(import.meta.url)), "..", "functions", "package.json"));
+const argon2 = fnRequire("@node-rs/argon2");
+const [concurrency, durationMs] = process.argv.slice(2).map(Number);
+const PASSWORD = "correct horse battery staple";
+
+const phc = await argon2.hash(PASSWORD, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+for (let i = 0; i < 4; i++) await argon2.verify(phc, PASSWORD); // warm: threads started, code paged in
+const poolBefore = cpuByThread(process.pid).pool;
+const startAt = performance.now();
+let done = 0;
+const worker = async () => {
+  while (performance.now() - startAt < durationMs) {
+    await argon2.verify(phc, PASSWORD);
+    done++;
+  }
+};
+await Promise.all(Array.from({ length: concurrency }, worker));
+const elapsed = (performance.now() - startAt) / 1000;
+const pool = cpuByThread(process.pid).pool - poolBefore;
+process.stdout.write(JSON.stringify({ perSecond: done / elapsed, cpuPerVerify: pool / done }));
