@@ -1,13 +1,13 @@
-// Benchmark fixture, never deployed. `floor` is the FLOOR of a login on this stack. It makes exactly the
-// calls the real login makes and nothing else - one Firestore getAll (the credential and its
-// three throttle counters), one Argon2id verification, one custom token with the role claim,
-// one single-document create for the refresh token, a JSON answer - without validation,
-// routing, CORS, throttle rules, error mapping or logging. Served by the Functions Framework
-// like `auth`, its CPU per login is what the Functions Framework, firebase-admin and Argon2
-// cost by themselves: no implementation of this login can use less. `npm run bench` prints
-// the real login next to it, so the difference is this project's own code. `empty` (a JSON
-// answer, nothing else) and `firestore` (floor's two Firestore calls, nothing else) split the
-// floor into what the Functions Framework, the Firestore client and the rest cost.
+// Benchmark fixtures, never deployed, served by the Functions Framework like `auth`:
+//   bare      a bare login: exactly the calls the real login makes and nothing else - one
+//             Firestore getAll (the credential and its three throttle counters), one Argon2id
+//             verification, one custom token with the role claim, one single-document create
+//             for the refresh token, a JSON answer - without validation, routing, CORS,
+//             throttle rules, error mapping or logging. Next to the real login it shows what
+//             this project's own code costs.
+//   firestore bare's two Firestore calls only;   empty  a JSON answer only.
+// `empty`, `firestore` and one verification are costs every login on this stack pays: their
+// sum is a lower bound that no implementation can go under (`npm run bench` prints it).
 const { createHash, randomBytes } = require("node:crypto");
 const { createRequire } = require("node:module");
 const { join } = require("node:path");
@@ -53,7 +53,7 @@ exports.firestore = async (req, res) => {
   res.json({});
 };
 
-exports.floor = async (req, res) => {
+exports.bare = async (req, res) => {
   const { emailKey, data } = await readCredential(req);
   if (data === undefined || !(await argon2.verify(data.password_hash, String(req.body.password)))) {
     res.status(401).json({ error: { code: "invalid_credentials" } });
