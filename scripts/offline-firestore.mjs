@@ -127,13 +127,14 @@ function withConstantTimeLookups(state) {
     throw new Error("offline Firestore: the collection class changed; was the package upgraded?");
   }
   Collection.prototype.getDocument = function getDocument(name) {
-    let document = this.documents[name];
-    if (document === undefined) {
-      // The package's maps come frozen from immer: copy once, then insert in place.
-      if (Object.isFrozen(this.documents)) this.documents = { ...this.documents };
-      document = new Document(this.emitter, this.database, this, name, {}, {});
-      this.documents[name] = document;
+    if (Object.hasOwn(this.documents, name)) return this.documents[name];
+    // The package's maps come frozen from immer: copy once into a prototype-less map (so an id
+    // like "constructor" is just a key), then insert in place.
+    if (Object.isFrozen(this.documents) || Object.getPrototypeOf(this.documents) !== null) {
+      this.documents = Object.assign(Object.create(null), this.documents);
     }
+    const document = new Document(this.emitter, this.database, this, name, {}, {});
+    this.documents[name] = document;
     return document;
   };
 }

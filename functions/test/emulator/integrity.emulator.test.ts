@@ -22,13 +22,15 @@ describe("all or nothing (emulators)", () => {
     expect((await taken.get()).get("n")).to.equal(1);
   });
 
-  it(`document lookups on this stack (${FIRESTORE_MODE} Firestore): reads of a missing document create nothing; 300 siblings are each found`, async () => {
+  it(`document lookups on this stack (${FIRESTORE_MODE} Firestore): reads of a missing document create nothing; ids like "constructor" work; 300 siblings are each found`, async () => {
     // Guards the offline Firestore's constant-time lookup patch (scripts/offline-firestore.mjs);
     // holds on real Firestore as well.
     const collection = db().collection(`test_lookup_${Date.now()}`);
     const missing = collection.doc("missing");
-    const reads = await db().getAll(missing, missing, collection.doc("also-missing"));
+    const reads = await db().getAll(missing, missing, collection.doc("constructor"));
     expect(reads.map((s) => s.exists)).to.deep.equal([false, false, false]);
+    await collection.doc("constructor").create({ n: 0 });
+    expect((await collection.doc("constructor").get()).get("n")).to.equal(0);
     await missing.create({ n: 1 });
     const again = await missing.create({ n: 2 }).then(
       () => undefined,
@@ -43,7 +45,7 @@ describe("all or nothing (emulators)", () => {
     expect(found.map((s) => s.get("i"))).to.deep.equal(siblings.map((_, i) => i));
     expect((await missing.get()).get("n")).to.equal(1);
     const listed = await collection.get();
-    expect(listed.size, "only created documents are listed").to.equal(301);
+    expect(listed.size, "only created documents are listed").to.equal(302);
   });
 
   it("10 concurrent signups of one email -> exactly one 201, the rest 409; one credential, uid index, users doc and Auth user", async () => {
