@@ -13,7 +13,7 @@
 //   - cold start: process start -> first successful login answer
 //   - peak memory (RSS) of the function process, load results, failed-login timing, import costs
 // Everything listens on 127.0.0.1 and every load phase is bounded in time.
-// Usage: npm run bench [-- --seconds 8] [-- --shared-cores]
+// Usage: npm run bench -- [--seconds 8] [--shared-cores]
 import autocannon from "autocannon";
 import { execFileSync, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
