@@ -94,8 +94,8 @@ const nextClientIp = () => {
   return `198.18.${(clientCounter >> 8) & 255}.${clientCounter & 255}`;
 };
 
-async function post(path, body) {
-  const response = await fetch(`${fnUrl}${path}`, {
+async function post(path, body, url = fnUrl) {
+  const response = await fetch(`${url}${path}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-Forwarded-For": nextClientIp() },
     body: JSON.stringify(body),
@@ -248,12 +248,8 @@ async function main() {
     fixture.tally = emptyTally();
     await waitFor(`${target} function`, () => portOpen(fixture.port));
     for (let k = 0; k < 20; k++) {
-      const r = await fetch(`${fixture.url}/`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Forwarded-For": nextClientIp() },
-        body: JSON.stringify({ email: accounts[k % accounts.length], password: PASSWORD }),
-      });
-      if (r.status !== 200) throw new Error(`${target} function answered ${r.status}`);
+      const status = await post("/", { email: accounts[k % accounts.length], password: PASSWORD }, fixture.url);
+      if (status !== 200) throw new Error(`${target} function answered ${status}`);
     }
   }
   // Each round: the ceiling, then the four servers in an order rotated by one per round, so

@@ -4,17 +4,12 @@ import { login } from "../../src/domain/login.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { failure } from "./failure.js";
-import { world, type Step } from "./fakes.js";
+import { signedUpWorld, type Step } from "./fakes.js";
 
 const email = "ada@example.com";
 const password = "correct horse battery";
 
-async function signedUp() {
-  const w = world();
-  const created = await signup({ email, password, name: "Ada" }, w.signupDeps);
-  return { w, uid: created.user.id, token: created.refreshToken };
-}
-
+const signedUp = () => signedUpWorld({ email, password, name: "Ada" });
 
 describe("account use cases (in-memory fakes)", () => {
   it("getMe returns the server record; a missing or disabled account is not_found", async () => {

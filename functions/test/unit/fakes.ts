@@ -19,7 +19,7 @@ import {
   type StoredRefreshToken,
   type TokenMinter,
 } from "../../src/domain/ports.js";
-import type { SignupDeps } from "../../src/domain/signup.js";
+import { signup, type SignupDeps } from "../../src/domain/signup.js";
 import type { Counter, CounterUpdate, ThrottleKey, ThrottleStore } from "../../src/domain/throttle.js";
 
 /**
@@ -401,4 +401,11 @@ export function world() {
     faults, store, authUsers, hasher, minter, events, clock, throttle,
     signupDeps, loginDeps, refreshDeps, logoutDeps, accountDeps, adminDeps, housekeepingDeps,
   };
+}
+
+/** A fresh world with one account signed up through the real use case: its uid and first refresh token. */
+export async function signedUpWorld(account: { email: string; password: string; name: string }) {
+  const w = world();
+  const created = await signup(account, w.signupDeps);
+  return { w, uid: created.user.id, token: created.refreshToken };
 }

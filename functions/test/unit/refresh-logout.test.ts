@@ -2,20 +2,14 @@ import { expect } from "chai";
 import { login } from "../../src/domain/login.js";
 import { logout } from "../../src/domain/logout.js";
 import { refresh } from "../../src/domain/refresh.js";
-import { signup } from "../../src/domain/signup.js";
 import { hashToken } from "../../src/domain/secrets.js";
 import { failure } from "./failure.js";
-import { world } from "./fakes.js";
+import { signedUpWorld } from "./fakes.js";
 
 const email = "linus@example.com";
 const password = "correct horse battery";
 
-async function signedUp() {
-  const w = world();
-  const created = await signup({ email, password, name: "Linus" }, w.signupDeps);
-  return { w, uid: created.user.id, token: created.refreshToken };
-}
-
+const signedUp = () => signedUpWorld({ email, password, name: "Linus" });
 
 describe("refresh (use case, in-memory fakes, manual clock)", () => {
   it("rotates: a new custom token and a new refresh token; the old one is marked used", async () => {
