@@ -1,6 +1,7 @@
 // Benchmark (not a test): serves the `auth` function the way Cloud Functions 2nd gen does in
-// production - the Functions Framework, one Node 22 process - with the Auth emulator and the
-// offline Firestore behind it, and prints ratios measured in this one run:
+// production - the Functions Framework, one Node 22 process - with the Auth emulator and
+// Firestore behind it (the real emulator where installed, else the offline stand-in; the same
+// choice and STACK_FIRESTORE switch as the stack), and prints ratios measured in this one run:
 //   - login and signup latency (p50/p99) and throughput at concurrency 1, 4, 8 (autocannon)
 //   - the hash-only ceiling: Argon2id verifications/s at the same parameters and concurrency,
 //     on the same CPU as the function (bench-hash.mjs)
@@ -21,6 +22,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chooseFirestore, offlineBanner, realFirestoreArgs, realFirestoreReady } from "./firestore-emulator.mjs";
 import { cpuByThread, killGroup, portInUse, waitFor as waitUntil } from "./processes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -33,9 +35,11 @@ const PASSWORD = "correct horse battery staple";
 const host = "127.0.0.1";
 const ports = { firestore: 8180, auth: 9199, fn: 8190, bare: 8191, empty: 8192, firestoreOnly: 8193 };
 const projectId = "demo-flutterflow-auth-bench";
+const firestore = chooseFirestore();
+const firestoreLabel = firestore.mode === "real" ? "the real Firestore emulator" : "the offline Firestore stand-in";
 
 // CPU layout. The function under test gets CPU 0 to itself, and the hash-only ceiling is measured
-// on that same CPU; the stand-ins for remote services (offline Firestore, Auth emulator) and the
+// on that same CPU; the stand-ins for remote services (Firestore emulator, Auth emulator) and the
 // load generator (this process) run on CPU 1. In production Firestore and Auth are remote and
 // an instance has its own vCPU; on two shared cores the stand-ins would take the function's CPU
 // and the ratios would measure them too. `--shared-cores` (or a machine without `taskset` or
@@ -191,19 +195,24 @@ async function main() {
   for (const port of Object.values(ports)) {
     if (await portOpen(port)) throw new Error(`port ${port} is in use`);
   }
-  console.log(`bench: ${seconds}s per phase; Node ${process.version}; Argon2id m=19456 t=2 p=1\n`);
+  console.log(`bench: ${seconds}s per phase; Node ${process.version}; Argon2id m=19456 t=2 p=1; Firestore: ${firestoreLabel}\n`);
+  if (firestore.mode === "offline") console.warn(offlineBanner(firestore.reason));
   if (pinned) execFileSync("taskset", ["-a", "-p", "-c", CPU.services, String(process.pid)], { stdio: "ignore" });
   console.log(
     pinned
-      ? `layout: the function and the hash ceiling on CPU ${CPU.function}; offline Firestore, Auth emulator and load generator on CPU ${CPU.services}\n`
+      ? `layout: the function and the hash ceiling on CPU ${CPU.function}; ${firestoreLabel}, Auth emulator and load generator on CPU ${CPU.services}\n`
       : "layout: everything shares every CPU (--shared-cores, or no taskset / single CPU)\n",
   );
-  start("offline Firestore", CPU.services, "node", [join(root, "scripts", "offline-firestore.mjs"), String(ports.firestore)]);
+  if (firestore.mode === "real") {
+    start("Firestore emulator", CPU.services, firestore.launcher, realFirestoreArgs(host, ports.firestore, projectId));
+  } else {
+    start("offline Firestore", CPU.services, "node", [join(root, "scripts", "offline-firestore.mjs"), String(ports.firestore)]);
+  }
   start("auth emulator", CPU.services, join(root, "node_modules", ".bin", "firebase"), [
     "emulators:start", "--only", "auth", "--project", projectId,
     "--config", join(root, "scripts", "bench.firebase.json"),
   ]);
-  await waitFor("offline Firestore", () => portOpen(ports.firestore));
+  await waitFor(firestoreLabel, () => (firestore.mode === "real" ? realFirestoreReady(host, ports.firestore) : portOpen(ports.firestore)));
   await waitFor("Auth emulator", () => portOpen(ports.auth));
 
   // Accounts to log in with, created through the API by a first function process.
@@ -393,8 +402,8 @@ async function main() {
   if (targets.login.failed + targets.bare.failed > 0) console.log(`  (non-2xx answers: login ${targets.login.failed}, bare ${targets.bare.failed})`);
   console.log(
     pinned
-      ? "\nThe offline Firestore and the Auth emulator run on the other CPU, as remote services would."
-      : "\nNote: the Auth emulator and the offline Firestore share the CPUs with the function; in production they are remote.",
+      ? `\nFirestore (${firestoreLabel}) and the Auth emulator run on the other CPU, as remote services would.`
+      : `\nNote: the Auth emulator and Firestore (${firestoreLabel}) share the CPUs with the function; in production they are remote.`,
   );
 }
 

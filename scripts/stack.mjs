@@ -1,18 +1,21 @@
-// The local stack: Auth emulator + Functions emulator serving this backend + Firestore (the
-// offline stand-in by default; the real emulator with STACK_FIRESTORE=real, which needs Java
-// 21 and internet for its first download).
+// The local stack: Auth emulator + Functions emulator serving this backend + Firestore: the
+// real Firestore emulator (the Cloud CLI's, started directly, with firestore.rules loaded)
+// wherever it is installed, else the offline stand-in with a banner naming what is then not
+// tested. STACK_FIRESTORE=real|offline forces either (firestore-emulator.mjs).
 //
 //   node scripts/stack.mjs start             run until Ctrl-C, printing the URLs
 //   node scripts/stack.mjs exec -- CMD ...   run CMD against a fresh stack, then stop it;
 //                                            exits with CMD's exit code
 //
-// CMD sees API_URL, STACK_LOG (the emulators' output, exec mode), FIRESTORE_FAULTS_URL (offline only), PROJECT_ID, FIREBASE_AUTH_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST,
-// GCLOUD_PROJECT and STACK_FIRESTORE (offline | real). Normally called through the npm
+// CMD sees API_URL, STACK_LOG (the emulators' output, exec mode), FIRESTORE_FAULTS_URL (offline
+// only), PROJECT_ID, FIREBASE_AUTH_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST, GCLOUD_PROJECT and
+// STACK_FIRESTORE (offline | real: the one that runs). Normally called through the npm
 // scripts (`npm start`, `npm run stack -- CMD`), which install and build first.
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chooseFirestore, loadRules, offlineBanner, realFirestoreArgs, realFirestoreReady } from "./firestore-emulator.mjs";
 import { killGroup, portInUse, waitFor } from "./processes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -24,7 +27,8 @@ const ports = {
   functions: firebaseJson.emulators.functions.port,
   firestore: firebaseJson.emulators.firestore.port,
 };
-const firestoreMode = process.env.STACK_FIRESTORE === "real" ? "real" : "offline";
+const firestore = chooseFirestore();
+const firestoreMode = firestore.mode;
 const apiUrl = `http://${host}:${ports.functions}/${projectId}/us-central1/auth`;
 const binDir = join(root, "node_modules", ".bin");
 
@@ -96,15 +100,19 @@ async function startStack(mode) {
   mkdirSync(join(root, ".stack"), { recursive: true });
   const output = mode === "start" ? "inherit" : openSync(logFile, "w");
 
-  const only = ["auth", "functions"];
   if (firestoreMode === "offline") {
+    console.warn(offlineBanner(firestore.reason));
     startChild("offline Firestore", "node", [join(root, "scripts", "offline-firestore.mjs"), String(ports.firestore)], output);
     await waitFor("the offline Firestore", () => portInUse(host, ports.firestore), 30_000, () => stopping);
   } else {
-    only.push("firestore");
+    log(`Firestore: the real emulator (${firestore.launcher}; ${firestore.java})`);
+    startChild("Firestore emulator", firestore.launcher, realFirestoreArgs(host, ports.firestore, projectId), output);
+    await waitFor("the Firestore emulator", () => realFirestoreReady(host, ports.firestore), 60_000, () => stopping);
+    await loadRules(host, ports.firestore, projectId, readFileSync(join(root, firebaseJson.firestore.rules), "utf8"));
+    log("Firestore: firestore.rules loaded");
   }
-  log(`starting emulators: ${only.join(", ")} (Firestore: ${firestoreMode})`);
-  startChild("firebase emulators", join(binDir, "firebase"), ["emulators:start", "--only", only.join(","), "--project", projectId], output);
+  log(`starting emulators: auth, functions (Firestore: ${firestoreMode}, at ${host}:${ports.firestore})`);
+  startChild("firebase emulators", join(binDir, "firebase"), ["emulators:start", "--only", "auth,functions", "--project", projectId], output);
   try {
     await waitFor("the auth function to load", functionAnswers, 180_000, () => stopping);
   } catch (error) {
@@ -117,13 +125,13 @@ function printUrls() {
   const line = "-".repeat(72);
   console.log(`
 ${line}
-Local stack ready (Firestore: ${firestoreMode}, project ${projectId})
+Local stack ready (project ${projectId})
   API (function "auth"):  ${apiUrl}
     POST ${apiUrl}/signup            POST ${apiUrl}/login
     POST ${apiUrl}/refresh           POST ${apiUrl}/logout
     GET|PATCH|DELETE ${apiUrl}/me    POST ${apiUrl}/password/change
   Auth emulator:          http://${host}:${ports.auth}
-  Firestore emulator:     ${host}:${ports.firestore}
+  Firestore emulator:     ${host}:${ports.firestore}  ${firestoreMode === "real" ? "REAL emulator, firestore.rules loaded" : "OFFLINE STAND-IN: no rules, no isolation (see banner above)"}
 
 Try it:
   curl -s -X POST ${apiUrl}/signup \\

@@ -17,7 +17,8 @@ function required(name: string): string {
 
 export const API_URL = required("API_URL");
 export const AUTH_HOST = required("FIREBASE_AUTH_EMULATOR_HOST");
-required("FIRESTORE_EMULATOR_HOST");
+export const FIRESTORE_HOST = required("FIRESTORE_EMULATOR_HOST");
+export const PROJECT_ID = required("PROJECT_ID");
 export const FIRESTORE_MODE = process.env["STACK_FIRESTORE"] === "real" ? "real" : "offline";
 
 /** The app's collections and this backend's server-only ones. */

@@ -4,89 +4,221 @@ import {
   initializeTestEnvironment,
   type RulesTestEnvironment,
 } from "@firebase/rules-unit-testing";
+import { expect } from "chai";
+import { setLogLevel } from "firebase/firestore";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FIRESTORE_MODE } from "./helpers.js";
+import { FIRESTORE_MODE, PROJECT_ID } from "./helpers.js";
 
-// Security rules are evaluated only by the real Firestore emulator. The offline stand-in
-// ignores rules entirely, so on it these tests are SKIPPED (reported as pending, never as
-// passing). Run them where Java 21 and internet are available:
-//   STACK_FIRESTORE=real npm test
-const SKIP_REASON =
-  "Firestore rules tests SKIPPED: the offline Firestore does not evaluate security rules. " +
-  "Run `STACK_FIRESTORE=real npm test` (needs Java 21 and internet for the emulator download).";
+// firestore.rules, evaluated by the real Firestore emulator through @firebase/rules-unit-testing.
+// The offline stand-in ignores rules entirely: there these tests are SKIPPED (reported as
+// pending and announced by a banner, never counted as passing). `npm test` runs them wherever
+// the Cloud CLI's Firestore emulator is installed (README, "Tests").
+//
+// Every check is a row of CHECKS, so the same rows run twice: against firestore.rules (each
+// must hold), and against mutants of it, each loosening one rule (each mutant must be caught by
+// at least one row). The second part is what shows these tests can fail.
+const RULES_PATH = join(__dirname, "..", "..", "..", "firestore.rules");
+const RULES = readFileSync(RULES_PATH, "utf8");
+const [HOST, PORT] = (process.env["FIRESTORE_EMULATOR_HOST"] ?? "127.0.0.1:8080").split(":");
+const SERVER_ONLY = ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "auth_refresh_rotations", "auth_throttle"] as const;
 
-describe("firestore.rules (real Firestore emulator only)", function () {
+type Firestore = ReturnType<ReturnType<RulesTestEnvironment["authenticatedContext"]>["firestore"]>;
+interface Actors {
+  alice: Firestore; // signed in as users/alice (email claim alice@example.com)
+  carol: Firestore; // signed in, no users/carol document yet
+  anon: Firestore; // not signed in
+  admin: Firestore; // signed in with role_id 9: rules give a role no power over others' documents
+}
+interface Check {
+  readonly name: string;
+  readonly allowed: boolean;
+  readonly run: (a: Actors) => Promise<unknown>;
+}
+
+const allow = (name: string, run: Check["run"]): Check => ({ name, allowed: true, run });
+const deny = (name: string, run: Check["run"]): Check => ({ name, allowed: false, run });
+const ts = () => new Date("2026-01-01T00:00:00Z");
+
+const CHECKS: readonly Check[] = [
+  // users/{uid}: the owner
+  allow("owner reads users/{own uid}", (a) => a.alice.doc("users/alice").get()),
+  allow("owner changes display_name", (a) => a.alice.doc("users/alice").update({ display_name: "Alice L." })),
+  allow("owner changes photo_url", (a) => a.alice.doc("users/alice").update({ photo_url: "https://example.com/a.png" })),
+  allow("owner changes phone_number", (a) => a.alice.doc("users/alice").update({ phone_number: "+15551234567" })),
+  allow("owner adds an app field of their own", (a) => a.alice.doc("users/alice").update({ bio: "hi" })),
+  allow("owner rewrites the document keeping the server fields", (a) =>
+    a.alice.doc("users/alice").set({ uid: "alice", email: "Alice@Example.com", role_id: 1, created_time: ts(), display_name: "A" }),
+  ),
+  deny("owner changes email", (a) => a.alice.doc("users/alice").update({ email: "mallory@example.com" })),
+  deny("owner removes email", (a) => a.alice.doc("users/alice").set({ uid: "alice", role_id: 1, created_time: ts() })),
+  deny("owner changes uid", (a) => a.alice.doc("users/alice").update({ uid: "bob" })),
+  deny("owner changes role_id", (a) => a.alice.doc("users/alice").update({ role_id: 9 })),
+  deny("owner removes role_id", (a) =>
+    a.alice.doc("users/alice").set({ uid: "alice", email: "Alice@Example.com", created_time: ts() }),
+  ),
+  deny("owner changes created_time", (a) => a.alice.doc("users/alice").update({ created_time: new Date("2001-01-01T00:00:00Z") })),
+  allow("owner deletes users/{own uid}", (a) => a.alice.doc("users/alice").delete()),
+
+  // users/{uid}: creating a missing document (FlutterFlow's maybeCreateUser)
+  allow("create own missing document with the token's email", (a) =>
+    a.carol.doc("users/carol").set({ uid: "carol", email: "carol@example.com", display_name: "", created_time: ts() }),
+  ),
+  allow("create own missing document without email", (a) => a.carol.doc("users/carol").set({ uid: "carol", display_name: "C" })),
+  deny("create own document with another email", (a) => a.carol.doc("users/carol").set({ uid: "carol", email: "alice@example.com" })),
+  deny("create own document with a role", (a) => a.carol.doc("users/carol").set({ uid: "carol", role_id: 9 })),
+  deny("create own document with another uid field", (a) => a.carol.doc("users/carol").set({ uid: "alice" })),
+  deny("create own document with a created_time that is not a timestamp", (a) =>
+    a.carol.doc("users/carol").set({ uid: "carol", created_time: "yesterday" }),
+  ),
+  deny("create another user's document", (a) => a.carol.doc("users/dave").set({ uid: "dave" })),
+
+  // users/{uid}: other users, whatever their role
+  deny("read another user's document", (a) => a.alice.doc("users/bob").get()),
+  deny("list the users collection", (a) => a.alice.collection("users").get()),
+  deny("update another user's document", (a) => a.alice.doc("users/bob").update({ display_name: "hacked" })),
+  deny("delete another user's document", (a) => a.alice.doc("users/bob").delete()),
+  deny("an admin-role token reads another user's document", (a) => a.admin.doc("users/bob").get()),
+  deny("an admin-role token updates another user's document", (a) => a.admin.doc("users/bob").update({ role_id: 9 })),
+
+  // fcm_tokens
+  allow("owner adds an fcm token", (a) => a.alice.collection("users/alice/fcm_tokens").add({ fcm_token: "t", device_type: "Android", created_at: ts() })),
+  allow("owner lists their fcm tokens", (a) => a.alice.collection("users/alice/fcm_tokens").get()),
+  allow("owner deletes an fcm token", (a) => a.alice.doc("users/alice/fcm_tokens/t1").delete()),
+  deny("add an fcm token to another user", (a) => a.alice.collection("users/bob/fcm_tokens").add({ fcm_token: "t" })),
+  deny("list another user's fcm tokens", (a) => a.alice.collection("users/bob/fcm_tokens").get()),
+  deny("delete another user's fcm token", (a) => a.alice.doc("users/bob/fcm_tokens/t1").delete()),
+
+  // not signed in
+  deny("anonymous reads a users document", (a) => a.anon.doc("users/alice").get()),
+  deny("anonymous updates a users document", (a) => a.anon.doc("users/alice").update({ display_name: "x" })),
+  deny("anonymous creates a users document", (a) => a.anon.doc("users/zed").set({ uid: "zed" })),
+  deny("anonymous deletes a users document", (a) => a.anon.doc("users/alice").delete()),
+  deny("anonymous lists fcm tokens", (a) => a.anon.collection("users/alice/fcm_tokens").get()),
+  deny("anonymous writes an fcm token", (a) => a.anon.collection("users/alice/fcm_tokens").add({ fcm_token: "t" })),
+
+  // server-only collections, for the owner of the records, an admin-role token and anonymous
+  ...SERVER_ONLY.flatMap((collection) =>
+    (["alice", "admin", "anon"] as const).flatMap((who) => [
+      deny(`${who}: read ${collection}`, (a) => a[who].doc(`${collection}/alice-doc`).get()),
+      deny(`${who}: list ${collection}`, (a) => a[who].collection(collection).get()),
+      deny(`${who}: create in ${collection}`, (a) => a[who].doc(`${collection}/new-doc`).set({ uid: "alice" })),
+      deny(`${who}: update ${collection}`, (a) => a[who].doc(`${collection}/alice-doc`).update({ role_id: 9 })),
+      deny(`${who}: delete ${collection}`, (a) => a[who].doc(`${collection}/alice-doc`).delete()),
+    ]),
+  ),
+  deny("collection-group read of fcm_tokens across users", (a) => a.alice.collectionGroup("fcm_tokens").get()),
+];
+
+async function newEnvironment(projectId: string, rules: string): Promise<RulesTestEnvironment> {
+  return initializeTestEnvironment({ projectId, firestore: { rules, host: HOST ?? "127.0.0.1", port: Number(PORT) } });
+}
+
+/** Fresh documents before each check, written with the rules off. */
+async function seed(env: RulesTestEnvironment): Promise<void> {
+  await env.clearFirestore();
+  await env.withSecurityRulesDisabled(async (ctx) => {
+    const db = ctx.firestore();
+    await db.doc("users/alice").set({ uid: "alice", email: "Alice@Example.com", display_name: "Alice", role_id: 1, created_time: ts() });
+    await db.doc("users/bob").set({ uid: "bob", email: "bob@example.com", display_name: "Bob", role_id: 1, created_time: ts() });
+    await db.doc("users/alice/fcm_tokens/t1").set({ fcm_token: "a", device_type: "iOS" });
+    await db.doc("users/bob/fcm_tokens/t1").set({ fcm_token: "b", device_type: "iOS" });
+    for (const collection of SERVER_ONLY) await db.doc(`${collection}/alice-doc`).set({ uid: "alice", role_id: 1 });
+  });
+}
+
+function actors(env: RulesTestEnvironment): Actors {
+  return {
+    alice: env.authenticatedContext("alice", { email: "alice@example.com", role_id: 1 }).firestore(),
+    carol: env.authenticatedContext("carol", { email: "carol@example.com", role_id: 1 }).firestore(),
+    anon: env.unauthenticatedContext().firestore(),
+    admin: env.authenticatedContext("root", { email: "root@example.com", role_id: 9 }).firestore(),
+  };
+}
+
+/**
+ * The first check that does not hold under `env`'s rules, or undefined. Documents are seeded
+ * again only after a check that may have written (an allowed one, or a denial that failed).
+ */
+async function firstBroken(env: RulesTestEnvironment): Promise<string | undefined> {
+  let dirty = true;
+  for (const check of CHECKS) {
+    if (dirty) await seed(env);
+    const a = actors(env);
+    const held = await (check.allowed ? assertSucceeds(check.run(a)) : assertFails(check.run(a))).then(
+      () => true,
+      () => false,
+    );
+    if (!held) return check.name;
+    dirty = check.allowed;
+  }
+  return undefined;
+}
+
+/** One loosening of firestore.rules each: the exact text replaced must be present. */
+const MUTANTS: ReadonlyArray<{ name: string; from: string | RegExp; to: string }> = [
+  ...["uid", "email", "role_id", "created_time"].map((field) => ({
+    name: `users: '${field}' no longer protected on update`,
+    from: new RegExp(`'${field}',? ?`),
+    to: "",
+  })),
+  { name: "users: read by any signed-in user", from: "allow read: if isOwner(uid);", to: "allow read: if signedIn();" },
+  { name: "users: update by any signed-in user", from: "allow update: if isOwner(uid) &&", to: "allow update: if signedIn() &&" },
+  { name: "users: delete by any signed-in user", from: "allow delete: if isOwner(uid);", to: "allow delete: if signedIn();" },
+  { name: "users: create of any document", from: "allow create: if isOwner(uid) &&", to: "allow create: if signedIn() &&" },
+  { name: "users: create with a role", from: "!('role_id' in data)", to: "true" },
+  { name: "users: create with any uid field", from: "data.get('uid', uid) == uid", to: "true" },
+  { name: "users: create with any email", from: "data.email == request.auth.token.get('email', null)", to: "true" },
+  { name: "users: create with any created_time", from: "data.created_time is timestamp", to: "true" },
+  { name: "fcm_tokens: any signed-in user", from: /(match \/fcm_tokens\/\{tokenId\} \{\s*allow read, write: if )isOwner\(uid\)/, to: "$1signedIn()" },
+  ...SERVER_ONLY.flatMap((collection) => [
+    { name: `${collection}: readable when signed in`, from: new RegExp(`(match /${collection}/\\{doc\\} \\{\\s*)allow read, write: if false;`), to: "$1allow read: if signedIn(); allow write: if false;" },
+    { name: `${collection}: writable when signed in`, from: new RegExp(`(match /${collection}/\\{doc\\} \\{\\s*)allow read, write: if false;`), to: "$1allow read: if false; allow write: if signedIn();" },
+  ]),
+];
+
+describe("firestore.rules (real Firestore emulator)", function () {
+  this.timeout(600_000);
   let env: RulesTestEnvironment;
 
   before(async function () {
     if (FIRESTORE_MODE !== "real") {
-      console.warn(`\n  !!! ${SKIP_REASON}\n`);
+      console.warn(
+        "\n  !!! Firestore rules tests SKIPPED (pending): the offline stand-in does not evaluate rules." +
+          "\n  !!! They run wherever the Cloud CLI's Firestore emulator is installed (README, Tests).\n",
+      );
       this.skip();
     }
-    const [host, port] = (process.env["FIRESTORE_EMULATOR_HOST"] ?? "").split(":");
-    env = await initializeTestEnvironment({
-      projectId: process.env["PROJECT_ID"] ?? "demo-flutterflow-auth",
-      firestore: {
-        rules: readFileSync(join(__dirname, "..", "..", "..", "firestore.rules"), "utf8"),
-        host: host ?? "127.0.0.1",
-        port: Number(port),
-      },
-    });
+    setLogLevel("silent"); // every denial would otherwise print a warning with a stack
+    // A project of its own: clearing it never touches the stack's data, and the stack's own
+    // project keeps the rules the stack loaded (the end-to-end test below relies on them).
+    env = await newEnvironment(`${PROJECT_ID}-rules`, RULES);
   });
 
   after(async () => {
     await env?.cleanup();
   });
 
-  beforeEach(async () => {
-    await env.clearFirestore();
-    await env.withSecurityRulesDisabled(async (ctx) => {
-      const db = ctx.firestore();
-      await db.doc("users/alice").set({ uid: "alice", email: "alice@example.com", display_name: "Alice", role_id: 1 });
-      await db.doc("users/bob").set({ uid: "bob", email: "bob@example.com", display_name: "Bob", role_id: 1 });
-      await db.doc("auth_credentials/abc").set({ uid: "alice", password_hash: "$argon2id$...", role_id: 1 });
-      await db.doc("auth_uid_index/alice").set({ email_key: "abc" });
-      await db.doc("auth_refresh_tokens/t1").set({ uid: "alice", session_id: "s1" });
-      await db.doc("auth_refresh_rotations/t0").set({ uid: "alice", session_id: "s1" });
+  for (const check of CHECKS) {
+    it(`${check.allowed ? "allows" : "denies"}: ${check.name}`, async () => {
+      await seed(env);
+      const a = actors(env);
+      await (check.allowed ? assertSucceeds(check.run(a)) : assertFails(check.run(a)));
     });
-  });
+  }
 
-  const alice = () => env.authenticatedContext("alice", { role_id: 1 }).firestore();
-
-  it("a user reads their own users/{uid} but not another's", async () => {
-    await assertSucceeds(alice().doc("users/alice").get());
-    await assertFails(alice().doc("users/bob").get());
-    await assertFails(env.unauthenticatedContext().firestore().doc("users/alice").get());
-  });
-
-  it("a user updates their profile but cannot change role_id or uid", async () => {
-    await assertSucceeds(alice().doc("users/alice").update({ display_name: "Alice L." }));
-    await assertFails(alice().doc("users/alice").update({ role_id: 99 }));
-    await assertFails(alice().doc("users/alice").update({ uid: "bob" }));
-    await assertFails(alice().doc("users/bob").update({ display_name: "hacked" }));
-  });
-
-  it("a user may create their own missing users/{uid} (FlutterFlow's maybeCreateUser), without a role", async () => {
-    const carol = env.authenticatedContext("carol").firestore();
-    await assertSucceeds(carol.doc("users/carol").set({ uid: "carol", email: "carol@example.com" }));
-    const dave = env.authenticatedContext("dave").firestore();
-    await assertFails(dave.doc("users/dave").set({ uid: "dave", role_id: 0 }));
-    await assertFails(dave.doc("users/erin").set({ uid: "erin" }));
-  });
-
-  it("fcm_tokens: own only", async () => {
-    await assertSucceeds(alice().collection("users/alice/fcm_tokens").add({ fcm_token: "t", device_type: "Android" }));
-    await assertFails(alice().collection("users/bob/fcm_tokens").add({ fcm_token: "t" }));
-    await assertFails(alice().collection("users/bob/fcm_tokens").get());
-  });
-
-  it("server-only collections are closed to every client", async () => {
-    for (const path of ["auth_credentials/abc", "auth_uid_index/alice", "auth_refresh_tokens/t1", "auth_refresh_rotations/t0"]) {
-      await assertFails(alice().doc(path).get());
-      await assertFails(alice().doc(path).set({ uid: "alice" }));
-      await assertFails(alice().doc(path).delete());
+  describe("each loosening of firestore.rules is caught by at least one check", () => {
+    for (const [index, mutant] of MUTANTS.entries()) {
+      it(`mutant ${index + 1}: ${mutant.name}`, async () => {
+        const mutated = RULES.replace(mutant.from, mutant.to);
+        expect(mutated, "the mutation must change the rules").to.not.equal(RULES);
+        const mutantEnv = await newEnvironment(`${PROJECT_ID}-mutant-${index + 1}`, mutated);
+        try {
+          expect(await firstBroken(mutantEnv), "no check noticed this loosening").to.be.a("string");
+        } finally {
+          await mutantEnv.cleanup();
+        }
+      });
     }
-    await assertFails(alice().collection("auth_credentials").get());
   });
 });

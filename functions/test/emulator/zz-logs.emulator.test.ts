@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { secretsSeen } from "./helpers.js";
 
-// Runs last (mocha sorts files): everything the functions logged during this suite - the
+// Runs last (.mocharc.emulator.cjs sorts the files): everything the functions logged during this suite - the
 // emulators' output, which carries the functions' structured logs - must contain no password,
 // no password hash, no custom or ID token and no refresh token.
 describe("nothing secret in the logs of the whole emulator suite", () => {
@@ -12,7 +12,8 @@ describe("nothing secret in the logs of the whole emulator suite", () => {
     await new Promise((r) => setTimeout(r, 1000)); // let the emulator flush its output
     const log = readFileSync(path, "utf8");
     expect(log, "the log should hold the functions' own output").to.include("Beginning execution");
-    expect(secretsSeen.size, "the suite should have seen many secrets").to.be.greaterThan(50);
+    // The smallest suite (EMULATOR_SUITE=faults) sees about 10; a broken collection sees none.
+    expect(secretsSeen.size, "the suite should have seen secrets").to.be.greaterThan(5);
     const leaked = [...secretsSeen].filter((secret) => log.includes(secret));
     expect(leaked.map((s) => `${s.slice(0, 6)}... (${s.length} chars)`)).to.deep.equal([]);
     expect(log).to.not.match(/\$argon2id\$v=\d+\$m=/);

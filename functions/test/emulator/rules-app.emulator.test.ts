@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import { deleteApp, initializeApp, type FirebaseApp } from "firebase/app";
+import { connectAuthEmulator, getAuth, signInWithCustomToken } from "firebase/auth";
+import {
+  collection,
+  connectFirestoreEmulator,
+  deleteDoc,
+  doc,
+  getDoc,
+  getDocs,
+  getFirestore,
+  setLogLevel,
+  setDoc,
+  Timestamp,
+  updateDoc,
+} from "firebase/firestore";
+import { AUTH_HOST, authBody, FIRESTORE_HOST, FIRESTORE_MODE, post, PROJECT_ID, uniqueEmail } from "./helpers.js";
+
+// The app's side of the rules, end to end: an account made by this backend, signed in with the
+// Firebase JS SDK exactly as FlutterFlow's "Log In (JWT token)" does (signInWithCustomToken on
+// the Auth emulator), against the rules the stack loaded from firestore.rules. Shows that the
+// ID token a custom-token user gets carries what the rules rely on (uid, email, role_id).
+const password = "correct horse battery staple";
+
+async function denied(operation: Promise<unknown>): Promise<string> {
+  const error = await operation.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, "the operation should be refused").to.not.equal(undefined);
+  return String((error as { code?: unknown }).code);
+}
+
+describe("the stack's rules, as a signed-in FlutterFlow app meets them (Firebase JS SDK, real Firestore emulator)", function () {
+  let app: FirebaseApp | undefined;
+
+  before(function () {
+    if (FIRESTORE_MODE !== "real") {
+      console.warn("\n  !!! App-side rules test SKIPPED (pending): the offline stand-in does not evaluate rules.\n");
+      this.skip();
+    }
+    setLogLevel("silent"); // each denial would otherwise print a warning with a stack
+  });
+
+  afterEach(async () => {
+    if (app !== undefined) await deleteApp(app);
+    app = undefined;
+  });
+
+  async function signedInApp(jwtToken: string) {
+    app = initializeApp({ projectId: PROJECT_ID, apiKey: "fake-api-key" }, `app-${Date.now()}-${Math.random()}`);
+    const auth = getAuth(app);
+    connectAuthEmulator(auth, `http://${AUTH_HOST}`, { disableWarnings: true });
+    const credential = await signInWithCustomToken(auth, jwtToken);
+    const firestore = getFirestore(app);
+    const [host, port] = FIRESTORE_HOST.split(":");
+    connectFirestoreEmulator(firestore, host ?? "127.0.0.1", Number(port));
+    return { uid: credential.user.uid, firestore };
+  }
+
+  it("after signup: the app reads and edits its users/{uid}, cannot touch email, role_id, uid or created_time, nor any auth_* record", async () => {
+    const email = uniqueEmail("Rules.App");
+    const body = authBody(await post("/signup", { email, password, name: "Rules App" }));
+    const { uid, firestore } = await signedInApp(body.jwt_token);
+    expect(uid).to.equal(body.user.id);
+    const me = doc(firestore, "users", uid);
+
+    const snapshot = await getDoc(me);
+    expect(snapshot.get("email")).to.equal(email);
+    await updateDoc(me, { display_name: "Renamed", photo_url: "https://example.com/p.png", phone_number: "+15550000000" });
+    await setDoc(doc(firestore, "users", uid, "fcm_tokens", "device1"), { fcm_token: "tok", device_type: "Android", created_at: Timestamp.now() });
+    expect((await getDocs(collection(firestore, "users", uid, "fcm_tokens"))).size).to.equal(1);
+
+    for (const change of [{ email: "someone.else@example.com" }, { role_id: 9 }, { uid: "x" }, { created_time: Timestamp.now() }]) {
+      expect(await denied(updateDoc(me, change)), JSON.stringify(change)).to.equal("permission-denied");
+    }
+    for (const name of ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "auth_refresh_rotations", "auth_throttle"]) {
+      expect(await denied(getDocs(collection(firestore, name))), name).to.equal("permission-denied");
+    }
+    expect(await denied(getDoc(doc(firestore, "users", "someoneElse0000000000")))).to.equal("permission-denied");
+    expect((await getDoc(me)).get("role_id")).to.equal(1);
+  });
+
+  it("FlutterFlow's maybeCreateUser after the document was deleted: only with the signed-in user's own email and no role", async () => {
+    const email = uniqueEmail("Rules.Recreate");
+    const body = authBody(await post("/signup", { email, password }));
+    const { uid, firestore } = await signedInApp(body.jwt_token);
+    const me = doc(firestore, "users", uid);
+    await deleteDoc(me);
+
+    const base = { uid, display_name: "", photo_url: "", phone_number: "", created_time: Timestamp.now() };
+    expect(await denied(setDoc(me, { ...base, email: "victim@example.com" }))).to.equal("permission-denied");
+    expect(await denied(setDoc(me, { ...base, email: email.toLowerCase(), role_id: 9 }))).to.equal("permission-denied");
+    // What FlutterFlow writes: the Auth user's email, which the backend set in lower case.
+    await setDoc(me, { ...base, email: email.toLowerCase() });
+    expect((await getDoc(me)).get("email")).to.equal(email.toLowerCase());
+  });
+});
