@@ -50,7 +50,26 @@ const EnvSchema = z.object({
 
 export type Config = Readonly<z.infer<typeof EnvSchema>>;
 
+/**
+ * Refuses to run on Cloud Functions (`K_SERVICE` is set by Cloud Run, which runs 2nd gen) while
+ * an emulator host variable is set, outside the Functions emulator (`FUNCTIONS_EMULATOR`):
+ * with `FIREBASE_AUTH_EMULATOR_HOST` set, firebase-admin accepts UNSIGNED ID tokens and mints
+ * unsigned custom tokens, so anyone could sign in as anyone.
+ */
+export function assertNoEmulatorInProduction(env: Readonly<Record<string, string | undefined>>): void {
+  const deployed = (env["K_SERVICE"] ?? "") !== "" && env["FUNCTIONS_EMULATOR"] !== "true";
+  if (!deployed) return;
+  const emulatorHosts = Object.keys(env).filter((name) => name.endsWith("_EMULATOR_HOST") && (env[name] ?? "") !== "");
+  if (emulatorHosts.length > 0) {
+    throw new Error(
+      `Refusing to start: ${emulatorHosts.join(", ")} set in a deployed function (K_SERVICE=${env["K_SERVICE"]}). ` +
+        "Emulator hosts make firebase-admin accept unsigned tokens; remove them from functions/.env*.",
+    );
+  }
+}
+
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  assertNoEmulatorInProduction(env);
   const result = EnvSchema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues

@@ -28,4 +28,17 @@ describe("config", () => {
       /SESSION_ABSOLUTE_TTL_SECONDS/,
     );
   });
+
+  it("refuses to start on Cloud Functions with an emulator host set (unsigned tokens would be accepted)", () => {
+    const deployed = { K_SERVICE: "auth" };
+    for (const name of ["FIREBASE_AUTH_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST", "FIREBASE_STORAGE_EMULATOR_HOST"]) {
+      expect(() => parseConfig({ ...deployed, [name]: "127.0.0.1:9099" })).to.throw(new RegExp(`Refusing to start: ${name}`));
+    }
+    expect(parseConfig(deployed).DEFAULT_ROLE_ID).to.equal(1);
+    // The Functions emulator sets K_SERVICE-like variables too, and FUNCTIONS_EMULATOR=true.
+    expect(() => parseConfig({ ...deployed, FUNCTIONS_EMULATOR: "true", FIREBASE_AUTH_EMULATOR_HOST: "127.0.0.1:9099" })).to.not.throw();
+    // Local runs (tests, Functions Framework without K_SERVICE) are not deployed.
+    expect(() => parseConfig({ FIREBASE_AUTH_EMULATOR_HOST: "127.0.0.1:9099" })).to.not.throw();
+    expect(() => parseConfig({ ...deployed, FIREBASE_AUTH_EMULATOR_HOST: "" })).to.not.throw();
+  });
 });
