@@ -66,6 +66,7 @@ const env = {
   FIRESTORE_EMULATOR_HOST: `${host}:${ports.firestore}`,
   METADATA_SERVER_DETECTION: "none",
   NODE_ENV: "production",
+  AUTH_HMAC_KEY: "bench-only-hmac-key-not-a-secret-0123456789abcdef",
   NO_UPDATE_NOTIFIER: "1",
 };
 const children = [];
@@ -248,7 +249,7 @@ async function main() {
   // (bench-fixtures/index.js) are served the same way on the same CPU.
   const fixtures = {
     bare: { port: ports.bare, note: "same calls as login, no project code" },
-    firestore: { port: ports.firestoreOnly, note: "bare's getAll and create only" },
+    firestore: { port: ports.firestoreOnly, note: "bare's Firestore calls only" },
     empty: { port: ports.empty, note: "a JSON answer, nothing else" },
   };
   for (const [target, fixture] of Object.entries(fixtures)) {

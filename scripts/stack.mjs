@@ -12,7 +12,7 @@
 // STACK_FIRESTORE (offline | real: the one that runs). Normally called through the npm
 // scripts (`npm start`, `npm run stack -- CMD`), which install and build first.
 import { spawn } from "node:child_process";
-import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chooseFirestore, loadRules, offlineBanner, realFirestoreArgs, realFirestoreReady } from "./firestore-emulator.mjs";
@@ -33,6 +33,20 @@ const apiUrl = `http://${host}:${ports.functions}/${projectId}/us-central1/auth`
 const binDir = join(root, "node_modules", ".bin");
 
 const logFile = join(root, ".stack", "emulators.log");
+
+// The server secret the function needs (AUTH_HMAC_KEY, a Cloud Functions secret). Locally the
+// Functions emulator reads secrets from functions/.secret.local (git-ignored): a fixed value for
+// tests is written there when the file has none. Never a production value.
+const TEST_HMAC_KEY = "local-emulator-only-hmac-key-not-a-secret-0123456789";
+function ensureLocalSecret() {
+  const file = join(root, "functions", ".secret.local");
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "";
+  if (!/^AUTH_HMAC_KEY=/m.test(current)) {
+    appendFileSync(file, `${current === "" || current.endsWith("\n") ? "" : "\n"}AUTH_HMAC_KEY=${TEST_HMAC_KEY}\n`);
+  }
+  const line = readFileSync(file, "utf8").match(/^AUTH_HMAC_KEY=(.*)$/m);
+  return line?.[1] ?? TEST_HMAC_KEY;
+}
 const stackEnv = {
   API_URL: apiUrl,
   STACK_LOG: logFile,
@@ -41,6 +55,8 @@ const stackEnv = {
   FIREBASE_AUTH_EMULATOR_HOST: `${host}:${ports.auth}`,
   FIRESTORE_EMULATOR_HOST: `${host}:${ports.firestore}`,
   STACK_FIRESTORE: firestoreMode,
+  // The same secret for processes the tests start themselves (the Functions Framework).
+  AUTH_HMAC_KEY: ensureLocalSecret(),
   // Fault injection into the offline Firestore (scripts/offline-firestore.mjs); absent with the real one.
   ...(firestoreMode === "offline" && { FIRESTORE_FAULTS_URL: `http://${host}:${ports.firestore + 1}/faults` }),
 };

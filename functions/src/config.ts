@@ -31,8 +31,12 @@ const EnvSchema = z.object({
   ARGON2_PARALLELISM: int(1, 16, 1),
   /** A refresh token not used for this long expires (sliding window). */
   REFRESH_IDLE_TTL_SECONDS: int(60, 400 * DAY, 30 * DAY),
+  /** An exchanged refresh token presented again within this many seconds gets the same successor (0: never). */
+  REFRESH_REUSE_INTERVAL_SECONDS: int(0, 60, 10),
   /** A session (a login and all its rotated refresh tokens) ends this long after the login. */
   SESSION_ABSOLUTE_TTL_SECONDS: int(60, 400 * DAY, 90 * DAY),
+  /** Live sessions (logins) one user may hold; a new login past it ends the oldest. */
+  MAX_SESSIONS_PER_USER: int(1, 1000, 50),
   /** Which X-Forwarded-For entry, counted from the right, is the client (1: Google's own). */
   CLIENT_IP_HOPS: int(1, 5, 1),
   /**
@@ -87,6 +91,22 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     );
   }
   return config;
+}
+
+/**
+ * The server's secret (`AUTH_HMAC_KEY`, a Cloud Functions secret: Secret Manager in production,
+ * `functions/.secret.local` on the emulators): keys the HMAC that derives refresh-token
+ * successors. Read at the first request, never at module load (deploys load the module without
+ * secrets). At least 32 characters; `openssl rand -base64 32` makes one.
+ */
+export function serverSecret(env: Readonly<Record<string, string | undefined>> = process.env): Buffer {
+  const value = env["AUTH_HMAC_KEY"] ?? "";
+  if (value.length < 32) {
+    throw new Error(
+      "AUTH_HMAC_KEY is missing or shorter than 32 characters: set it with `firebase functions:secrets:set AUTH_HMAC_KEY` (README, Deploy)",
+    );
+  }
+  return Buffer.from(value, "utf8");
 }
 
 let cached: Config | undefined;

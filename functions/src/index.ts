@@ -5,6 +5,7 @@
  * - `onAuthUserDeleted`: forgets the server-only records of a user deleted outside the API.
  */
 import { region } from "firebase-functions/v1";
+import { defineSecret } from "firebase-functions/params";
 import { onRequest } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { config } from "./config.js";
@@ -15,6 +16,9 @@ import { runAuthUserDeleted, runSessionCleanup } from "./triggers.js";
 
 const cfg = config();
 const REGION = "us-central1";
+// Keys the HMAC of refresh-token successors (config.ts, serverSecret). Secret Manager in
+// production (`firebase functions:secrets:set AUTH_HMAC_KEY`), functions/.secret.local locally.
+const AUTH_HMAC_KEY = defineSecret("AUTH_HMAC_KEY");
 
 export const auth = onRequest(
   {
@@ -24,6 +28,7 @@ export const auth = onRequest(
     cpu: 1,
     concurrency: 80,
     timeoutSeconds: 30,
+    secrets: [AUTH_HMAC_KEY],
     // CORS is this backend's own (http/cors.ts). `false` also stops the Functions emulator
     // from wrapping the function in an allow-all CORS layer that production does not have.
     cors: false,

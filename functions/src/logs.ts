@@ -31,6 +31,11 @@ export function housekeepingEvent(event: string, fields: Record<string, string |
 }
 
 export const authEvents: AuthEvents = {
+  security(entry) {
+    const { event, ...fields } = entry;
+    const quiet = event === "password_changed" || event === "account_deleted" || event === "account_enabled";
+    (quiet ? logger.info : logger.warn)(`security: ${event.replaceAll("_", " ")}`, { event, security: true, ...fields });
+  },
   rollbackFailed(uid, error) {
     logger.error("signup rollback failed; the next login repairs the account", {
       event: "signup_rollback_failed",
@@ -48,6 +53,6 @@ export const authEvents: AuthEvents = {
     logger.info("password hash upgraded", { event: "password_rehashed", uid });
   },
   refreshTokenReused(uid, sessionId) {
-    logger.warn("refresh token reused; session revoked", { event: "refresh_token_reused", uid, sessionId });
+    authEvents.security({ event: "refresh_token_reused", uid, sessionId });
   },
 };

@@ -1,4 +1,5 @@
-import { config, type Config } from "./config.js";
+import { config, serverSecret, type Config } from "./config.js";
+import { successorToken } from "./domain/secrets.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { AccountDeps } from "./domain/account.js";
 import type { AdminDeps } from "./domain/admin.js";
@@ -48,7 +49,9 @@ async function build(cfg: Config): Promise<Services> {
     ]);
   const { FirebaseIdTokenVerifier } = await import("./adapters/firebase-id-token-verifier.js");
   const { FirestoreThrottleStore } = await import("./adapters/firestore-throttle-store.js");
-  const { firestoreLoginLookup } = await import("./adapters/firestore-login-lookup.js");
+  // The secret is read at the first refresh, so a missing one never stops signup or login.
+  let secret: Buffer | undefined;
+  const key = (): Buffer => (secret ??= serverSecret());
   const db = firebase.adminFirestore();
   const auth = firebase.adminAuth();
   const sessions = new FirestoreSessionStore(db);
@@ -72,13 +75,18 @@ async function build(cfg: Config): Promise<Services> {
     isCommon: isCommonPassword,
   };
   return {
-    signup: { ...common, policy, defaultRoleId: cfg.DEFAULT_ROLE_ID },
+    signup: { ...common, throttle, policy, defaultRoleId: cfg.DEFAULT_ROLE_ID },
     account: { ...common, sessions, policy, throttle },
-    admin: { accounts: common.accounts, sessions, authUsers: common.authUsers, adminRoleId: cfg.ADMIN_ROLE_ID },
+    admin: { accounts: common.accounts, sessions, authUsers: common.authUsers, adminRoleId: cfg.ADMIN_ROLE_ID, events: authEvents },
     housekeeping: { accounts: common.accounts, sessions, clock: common.clock },
     idTokens: new FirebaseIdTokenVerifier(auth),
-    login: { ...common, sessions, throttle, lookup: firestoreLoginLookup(db, throttle) },
-    refresh: { ...common, sessions },
+    login: { ...common, sessions, throttle, maxSessions: cfg.MAX_SESSIONS_PER_USER },
+    refresh: {
+      ...common,
+      sessions,
+      successorOf: (token: string) => successorToken(key(), token),
+      reuseIntervalSeconds: cfg.REFRESH_REUSE_INTERVAL_SECONDS,
+    },
     logout: { sessions, authUsers: common.authUsers },
   };
 }

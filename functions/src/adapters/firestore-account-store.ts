@@ -16,6 +16,8 @@ const CredentialDoc = z.object({
   role_id: z.number().int(),
   disabled: z.boolean(),
   auth_user_synced: z.boolean(),
+  deleting: z.boolean().default(false),
+  session_epoch: z.number().int().default(0),
   created_at: timestamp,
 });
 
@@ -32,6 +34,8 @@ export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account
     roleId: data.role_id,
     disabled: data.disabled,
     authUserSynced: data.auth_user_synced,
+    deleting: data.deleting,
+    sessionEpoch: data.session_epoch,
     createdAt: data.created_at,
   };
 }
@@ -57,6 +61,7 @@ export class FirestoreAccountStore implements AccountStore {
       role_id: account.roleId,
       disabled: account.disabled,
       auth_user_synced: account.authUserSynced,
+      session_epoch: account.sessionEpoch,
       created_at: account.createdAt,
       updated_at: account.createdAt,
     });
@@ -144,6 +149,10 @@ export class FirestoreAccountStore implements AccountStore {
     await this.updateCredential(emailKey, { disabled });
   }
 
+  async startDeletion(emailKey: string): Promise<void> {
+    await this.updateCredential(emailKey, { disabled: true, deleting: true });
+  }
+
   async deleteServerRecords(uid: string): Promise<void> {
     try {
       const index = this.db.collection(COLLECTIONS.uidIndex).doc(uid);
@@ -188,6 +197,10 @@ export class FirestoreAccountStore implements AccountStore {
 
   async updatePasswordHash(emailKey: string, passwordHash: string): Promise<void> {
     await this.updateCredential(emailKey, { password_hash: passwordHash });
+  }
+
+  async changePasswordHash(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void> {
+    await this.updateCredential(account.emailKey, { password_hash: passwordHash, session_epoch: account.sessionEpoch + 1 });
   }
 
   private async updateCredential(emailKey: string, fields: Record<string, unknown>): Promise<void> {

@@ -14,6 +14,7 @@ const TokenDoc = z.object({
   expires_at: timestamp,
   session_expires_at: timestamp,
   rotated_at: timestamp.optional(),
+  session_epoch: z.number().int().default(0),
 });
 
 /** Firestore's limit on writes in one batch (500), with room to spare. */
@@ -33,6 +34,8 @@ export function addSessionWrite(db: Firestore, batch: WriteBatch, token: Refresh
     created_at: token.createdAt,
     expires_at: token.expiresAt,
     session_expires_at: token.sessionExpiresAt,
+    session_epoch: token.sessionEpoch,
+    live: true, // the head of its family; false once exchanged (the session cap counts heads)
   });
 }
 
@@ -61,6 +64,7 @@ export class FirestoreSessionStore implements SessionStore {
         expiresAt: data.expires_at,
         sessionExpiresAt: data.session_expires_at,
         rotatedAt: data.rotated_at ?? null,
+        sessionEpoch: data.session_epoch,
       };
     } catch (error) {
       throw translateStoreError(error);
@@ -78,7 +82,7 @@ export class FirestoreSessionStore implements SessionStore {
       expires_at: parent.sessionExpiresAt,
     });
     // update() requires the parent to exist: a session ended meanwhile stays ended.
-    batch.update(db.collection(COLLECTIONS.refreshTokens).doc(parent.tokenHash), { rotated_at: now });
+    batch.update(db.collection(COLLECTIONS.refreshTokens).doc(parent.tokenHash), { rotated_at: now, live: false });
     addSessionWrite(db, batch, child);
     try {
       await batch.commit();
@@ -96,6 +100,20 @@ export class FirestoreSessionStore implements SessionStore {
       this.db.collection(COLLECTIONS.refreshTokens).where("session_id", "==", sessionId),
       this.db.collection(COLLECTIONS.refreshRotations).where("session_id", "==", sessionId),
     ]);
+  }
+
+  async liveSessions(uid: string): Promise<{ readonly sessionId: string; readonly sessionExpiresAt: Date }[]> {
+    try {
+      const heads = await withDeadline(
+        this.db.collection(COLLECTIONS.refreshTokens).where("uid", "==", uid).where("live", "==", true).select("session_id", "session_expires_at").get(),
+      );
+      return heads.docs.map((doc) => {
+        const data = TokenDoc.pick({ session_id: true, session_expires_at: true }).parse(doc.data());
+        return { sessionId: data.session_id, sessionExpiresAt: data.session_expires_at };
+      });
+    } catch (error) {
+      throw translateStoreError(error);
+    }
   }
 
   async revokeAllSessions(uid: string): Promise<void> {

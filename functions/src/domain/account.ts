@@ -3,10 +3,10 @@ import { AppError } from "../errors.js";
 import { publicUser, ROLE_CLAIM, type AuthResult, type PublicUser } from "./auth-result.js";
 import type { ParsedEmail } from "./email.js";
 import { acceptNewPassword, normalizeLoginPassword, type PasswordPolicy } from "./password-policy.js";
-import type { Account, AccountStore, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
+import type { Account, AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
 import { startSession, type SessionLifetimes } from "./session.js";
 import { parseName } from "./signup.js";
-import { clearAfterSuccess, countFailure, enforce, throttleKeys, type ThrottleStore } from "./throttle.js";
+import { beginPasswordAttempt, type ThrottleStore } from "./throttle.js";
 
 /**
  * What a signed-in user does with their own account. The caller's uid comes from a verified
@@ -22,9 +22,12 @@ export interface AccountDeps {
   readonly lifetimes: SessionLifetimes;
   readonly policy: PasswordPolicy;
   readonly throttle: ThrottleStore;
+  readonly events: AuthEvents;
 }
 
 const noAccount = (): AppError => new AppError("not_found", "There is no account for this sign-in.");
+
+const accountDisabled = (): AppError => new AppError("forbidden", "This account is disabled.");
 
 async function existing(uid: string, deps: Pick<AccountDeps, "accounts">): Promise<Account> {
   const account = await deps.accounts.findByUid(uid);
@@ -38,24 +41,18 @@ async function existing(uid: string, deps: Pick<AccountDeps, "accounts">): Promi
  */
 async function reauthenticate(
   account: Account,
-  check: { readonly password: string; readonly field: string; readonly clientIp: string | undefined },
-  deps: Pick<AccountDeps, "hasher" | "throttle" | "clock">,
+  check: { readonly password: string; readonly field: string; readonly clientNetwork: string | undefined },
+  deps: Pick<AccountDeps, "hasher" | "throttle" | "clock" | "events">,
 ): Promise<void> {
-  const now = deps.clock.now();
-  const keys = throttleKeys(account.emailKey, check.clientIp);
-  const counters = await deps.throttle.read(keys, now);
-  enforce(keys, counters, now);
+  const attempt = await beginPasswordAttempt(deps.throttle, account.emailKey, check.clientNetwork, deps.clock.now(), deps.events);
   let valid = false;
   try {
     valid = await deps.hasher.verify(account.passwordHash, normalizeLoginPassword(check.password));
   } catch (error) {
     if (!(error instanceof AppError)) throw error; // a malformed password is simply wrong here
   }
-  if (!valid) {
-    await countFailure(deps.throttle, keys, counters, now);
-    throw new AppError("invalid_credentials", "The password is incorrect.", { field: check.field });
-  }
-  await clearAfterSuccess(deps.throttle, keys, counters);
+  if (!valid) throw new AppError("invalid_credentials", "The password is incorrect.", { field: check.field }); // already counted
+  await attempt.succeeded();
 }
 
 export async function getMe(uid: string, deps: Pick<AccountDeps, "accounts">): Promise<PublicUser> {
@@ -80,14 +77,19 @@ export async function updateMe(
  * Changes the password: checks the current one, applies the policy, re-hashes, ends every
  * session (ours and Firebase's, `revokeRefreshTokens`), and starts a fresh one for the caller,
  * whose app signs in again with the returned `jwt_token`.
+ *
+ * A login racing the change (it read the old hash before the new one was written) would
+ * otherwise keep its session: the new hash and `sessionEpoch` + 1 are one write, and /refresh
+ * refuses every session of a lower epoch, whenever it was created. Firebase sessions are
+ * revoked before and after that write, so one started by a racing login in between ends too.
  */
 export async function changePassword(
   uid: string,
-  input: { readonly currentPassword: string; readonly newPassword: string; readonly clientIp?: string | undefined },
+  input: { readonly currentPassword: string; readonly newPassword: string; readonly clientNetwork?: string | undefined },
   deps: AccountDeps,
 ): Promise<AuthResult> {
   const account = await existing(uid, deps);
-  await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientIp: input.clientIp }, deps);
+  await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientNetwork: input.clientNetwork }, deps);
   const email: ParsedEmail = { display: account.email, canonical: account.email.toLowerCase(), key: account.emailKey };
   let password: string;
   try {
@@ -105,9 +107,15 @@ export async function changePassword(
   const passwordHash = await deps.hasher.hash(password);
   await deps.sessions.revokeAllSessions(uid);
   await deps.authUsers.revokeFirebaseSessions(uid);
-  await deps.accounts.updatePasswordHash(account.emailKey, passwordHash);
-  const { refreshToken, record } = startSession(uid, account.emailKey, deps.clock.now(), deps.lifetimes);
+  await deps.accounts.changePasswordHash(account, passwordHash);
+  await deps.authUsers.revokeFirebaseSessions(uid);
+  const { refreshToken, record } = startSession(
+    { uid, emailKey: account.emailKey, sessionEpoch: account.sessionEpoch + 1 },
+    deps.clock.now(),
+    deps.lifetimes,
+  );
   await deps.sessions.create(record);
+  deps.events.security({ event: "password_changed", uid });
   return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken };
 }
 
@@ -118,18 +126,22 @@ export async function changePassword(
  * Auth user, whose valid ID token is what lets a retry in. Every step is idempotent: a retry
  * after a partial failure finishes the job. When the records are already gone, only the Auth
  * user is left to delete, which needs no password (there is no account left to protect).
+ * An account disabled by an administrator cannot delete itself: that would free the email and
+ * undo the ban (a deletion of its own in progress is told apart by `deleting`).
  */
 export async function deleteAccount(
   uid: string,
-  input: { readonly password: string; readonly clientIp?: string | undefined },
+  input: { readonly password: string; readonly clientNetwork?: string | undefined },
   deps: AccountDeps,
 ): Promise<void> {
   const account = await deps.accounts.findByUid(uid);
   if (account !== null) {
-    await reauthenticate(account, { password: input.password, field: "password", clientIp: input.clientIp }, deps);
-    await deps.accounts.setDisabled(account.emailKey, true);
+    if (account.disabled && !account.deleting) throw accountDisabled();
+    await reauthenticate(account, { password: input.password, field: "password", clientNetwork: input.clientNetwork }, deps);
+    await deps.accounts.startDeletion(account.emailKey);
     await deps.sessions.revokeAllSessions(uid);
     await deps.accounts.deleteAccountRecords(account);
   }
   await deps.authUsers.delete(uid);
+  deps.events.security({ event: "account_deleted", uid });
 }

@@ -1,6 +1,6 @@
 import { AppError } from "../errors.js";
 import { ROLE_CLAIM } from "./auth-result.js";
-import type { AccountStore, AuthUsers, SessionStore } from "./ports.js";
+import type { AccountStore, AuthEvents, AuthUsers, SessionStore } from "./ports.js";
 import { publicUser, type PublicUser } from "./auth-result.js";
 
 export interface AdminDeps {
@@ -8,6 +8,7 @@ export interface AdminDeps {
   readonly sessions: SessionStore;
   readonly authUsers: AuthUsers;
   readonly adminRoleId: number;
+  readonly events: AuthEvents;
 }
 
 export interface Caller {
@@ -35,15 +36,19 @@ async function target(uid: string, deps: AdminDeps) {
 
 /**
  * Sets a user's role: the credential (the authority, read at every login and refresh), the
- * display copy in `users/{uid}`, and the custom user claims, so the user's existing Firebase
- * session carries the new `role_id` from its next ID-token refresh (at most an hour; at once
- * when the app calls /refresh or forces a token refresh).
+ * display copy in `users/{uid}`, and the custom user claims; then ends the user's Firebase
+ * sessions. The role travels as a developer claim of the custom token, and Firebase keeps a
+ * custom token's claims in every ID token of the session it starts, so without the revocation
+ * an old session would keep the old `role_id` in rules for as long as it lives. This backend's
+ * own sessions stay: the app's next /refresh mints a token with the new role.
  */
 export async function setRole(caller: Caller, uid: string, roleId: number, deps: AdminDeps): Promise<PublicUser> {
   await requireAdmin(caller, deps);
   const account = await target(uid, deps);
   await deps.accounts.setRole(account, roleId);
   await deps.authUsers.setRoleClaim(uid, roleId);
+  await deps.authUsers.revokeFirebaseSessions(uid);
+  deps.events.security({ event: "role_changed", actorUid: caller.uid, targetUid: uid, roleId });
   return { ...publicUser(account), roleId };
 }
 
@@ -62,5 +67,6 @@ export async function setDisabled(caller: Caller, uid: string, disabled: boolean
     await deps.sessions.revokeAllSessions(uid);
     await deps.authUsers.revokeFirebaseSessions(uid);
   }
+  deps.events.security({ event: disabled ? "account_disabled" : "account_enabled", actorUid: caller.uid, targetUid: uid });
   return { disabled };
 }

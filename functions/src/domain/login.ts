@@ -13,25 +13,17 @@ import type {
   SessionStore,
   TokenMinter,
 } from "./ports.js";
-import { startSession, type SessionLifetimes } from "./session.js";
-import { clearAfterSuccess, countFailure, enforce, throttleKeys, type Counter, type ThrottleKey, type ThrottleStore } from "./throttle.js";
+import { capSessions, startSession, type SessionLifetimes } from "./session.js";
+import { beginPasswordAttempt, type ThrottleStore } from "./throttle.js";
 
 export interface LoginInput {
   readonly email: string;
   readonly password: string;
   /** The client's address as Google's front end saw it; absent when unknown. */
-  readonly clientIp?: string | undefined;
+  readonly clientNetwork?: string | undefined;
 }
 
-/** Reads what a login needs - the account and its throttle counters - together (one round trip). */
-export type LoginLookup = (
-  emailKey: string,
-  keys: readonly ThrottleKey[],
-  now: Date,
-) => Promise<{ readonly account: Account | null; readonly counters: ReadonlyMap<string, Counter> }>;
-
 export interface LoginDeps {
-  readonly lookup: LoginLookup;
   readonly accounts: AccountStore;
   readonly sessions: SessionStore;
   readonly throttle: ThrottleStore;
@@ -41,6 +33,8 @@ export interface LoginDeps {
   readonly clock: Clock;
   readonly lifetimes: SessionLifetimes;
   readonly events: AuthEvents;
+  /** Most sessions one user may hold; the oldest end first (MAX_SESSIONS_PER_USER). */
+  readonly maxSessions: number;
 }
 
 /**
@@ -49,37 +43,41 @@ export interface LoginDeps {
  * No quick exit: an unknown email is verified against a dummy hash of the same cost, and
  * every failure (unknown email, wrong password, disabled account) is the same error, so
  * neither the answer nor its timing tells whether an account exists. Failures are counted
- * by the throttle (throttle.ts), unknown emails exactly like real ones.
+ * by the throttle (throttle.ts), unknown emails exactly like real ones: each check is reserved
+ * before its hash is computed, so a burst of guesses cannot outrun the counters.
  */
 export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthResult> {
   const email = parseEmail(input.email);
   const password = normalizeLoginPassword(input.password);
   const now = deps.clock.now();
 
-  const keys = throttleKeys(email.key, input.clientIp);
-  const { account, counters } = await deps.lookup(email.key, keys, now);
-  enforce(keys, counters, now);
+  // The credential read and the reservation go out together; no hash before both are back.
+  const [account, attempt] = await Promise.all([
+    deps.accounts.findByEmailKey(email.key),
+    beginPasswordAttempt(deps.throttle, email.key, input.clientNetwork, now, deps.events),
+  ]);
   const valid =
     account === null
       ? await deps.hasher.verifyDummy(password).then(() => false)
       : await deps.hasher.verify(account.passwordHash, password);
   if (account === null || !valid || account.disabled) {
-    await countFailure(deps.throttle, keys, counters, now);
-    throw invalidCredentials();
+    const reason = account === null ? "unknown_account" : !valid ? "wrong_password" : "account_disabled";
+    deps.events.security({ event: "login_failed", reason, ...(account !== null && { uid: account.uid }) });
+    throw invalidCredentials(); // already counted by the throttle
   }
 
-  await Promise.all([
-    repairAuthUser(account, email.canonical, deps),
-    rehash(account, password, deps),
-    clearAfterSuccess(deps.throttle, keys, counters).catch((error: unknown) =>
-      deps.events.followUpFailed("reset_throttle", account.uid, error),
-    ),
-  ]);
+  await Promise.all([repairAuthUser(account, email.canonical, deps), rehash(account, password, deps)]);
 
-  const { refreshToken, record: session } = startSession(account.uid, account.emailKey, now, deps.lifetimes);
+  const { refreshToken, record: session } = startSession(account, now, deps.lifetimes);
   const [jwtToken] = await Promise.all([
     deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),
-    deps.sessions.create(session),
+    attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
+    deps.sessions.create(session).then(() =>
+      capSessions(account.uid, deps.maxSessions, deps.sessions).then(
+        (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
+        (error: unknown) => deps.events.followUpFailed("cap_sessions", account.uid, error),
+      ),
+    ),
   ]);
 
   return {

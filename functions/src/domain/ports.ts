@@ -63,6 +63,14 @@ export interface Account {
   readonly disabled: boolean;
   /** False until the Firebase Auth user is known to exist; login repairs it. */
   readonly authUserSynced: boolean;
+  /** Set when the user's own deletion began: a retry may finish it (an admin's disabling may not be undone by deleting). */
+  readonly deleting: boolean;
+  /**
+   * Sessions started under a lower epoch are over (a password change raises it in the same
+   * write as the new hash). A generation number, not a time: a login that read the old hash read
+   * the old epoch in the same document, so no clock comparison is needed to know it is stale.
+   */
+  readonly sessionEpoch: number;
   readonly createdAt: Date;
 }
 
@@ -91,6 +99,8 @@ export interface RefreshTokenRecord {
   readonly expiresAt: Date;
   /** Absolute end of the session, whatever the refreshes. */
   readonly sessionExpiresAt: Date;
+  /** The account's `sessionEpoch` when the session started; refresh refuses older ones. */
+  readonly sessionEpoch: number;
 }
 
 export interface StoredRefreshToken extends RefreshTokenRecord {
@@ -118,6 +128,8 @@ export interface AccountStore {
   /** Sets the display name (and photo URL) on the credential and on `users/{uid}`. */
   updateProfile(account: Account, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void>;
   setDisabled(emailKey: string, disabled: boolean): Promise<void>;
+  /** Disables the credential and marks the user's own deletion as begun (retry-safe). */
+  startDeletion(emailKey: string): Promise<void>;
   /** Sets the role on the credential (the authority) and its display copy in `users/{uid}`. */
   setRole(account: Account, roleId: number): Promise<void>;
   /** Deletes the uid index and the credential, not `users/{uid}` (app data). Idempotent. */
@@ -125,7 +137,10 @@ export interface AccountStore {
   /** Deletes `users/{uid}` with its `fcm_tokens`, then the uid index and the credential. Idempotent. */
   deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void>;
   markAuthUserSynced(emailKey: string): Promise<void>;
+  /** Replaces the hash (a re-hash at login: same password, sessions unaffected). */
   updatePasswordHash(emailKey: string, passwordHash: string): Promise<void>;
+  /** A new password: the hash and `sessionEpoch` + 1 in ONE write, ending every older session. */
+  changePasswordHash(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void>;
 }
 
 export interface SessionStore {
@@ -141,6 +156,8 @@ export interface SessionStore {
   revokeSession(sessionId: string): Promise<void>;
   /** Ends every session of a user. */
   revokeAllSessions(uid: string): Promise<void>;
+  /** The user's sessions (one entry per family: its newest token), expired ones included. */
+  liveSessions(uid: string): Promise<{ readonly sessionId: string; readonly sessionExpiresAt: Date }[]>;
   /** Deletes up to `limit` token, rotation and throttle documents whose `expires_at` has passed; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
 }
@@ -154,12 +171,29 @@ export class EmailTakenError extends Error {
   }
 }
 
+/**
+ * Security-relevant acts, one structured log event each (README, "Security events"), meant for
+ * log-based alerts. Ids only: never an email, address, password, hash or token.
+ */
+export type SecurityEvent =
+  | { readonly event: "login_failed"; readonly reason: "unknown_account" | "wrong_password" | "account_disabled"; readonly uid?: string }
+  | { readonly event: "throttled"; readonly dimensions: readonly string[]; readonly retryAfterSeconds: number }
+  | { readonly event: "locked"; readonly dimension: string; readonly seconds: number }
+  | { readonly event: "password_changed"; readonly uid: string }
+  | { readonly event: "role_changed"; readonly actorUid: string; readonly targetUid: string; readonly roleId: number }
+  | { readonly event: "account_disabled" | "account_enabled"; readonly actorUid: string; readonly targetUid: string }
+  | { readonly event: "account_deleted"; readonly uid: string }
+  | { readonly event: "refresh_token_reused"; readonly uid: string; readonly sessionId: string }
+  | { readonly event: "sessions_capped"; readonly uid: string; readonly ended: number };
+
 /** Things an operator should be able to see in the logs. Never given a secret. */
 export interface AuthEvents {
+  /** A security-relevant act (SecurityEvent). */
+  security(event: SecurityEvent): void;
   /** An undo after a failed signup step failed too; the account is repaired at next login. */
   rollbackFailed(uid: string, error: unknown): void;
   /** A follow-up write failed after the main work succeeded; repaired later. */
-  followUpFailed(step: "mark_auth_user_synced" | "rehash_password" | "reset_throttle", uid: string, error: unknown): void;
+  followUpFailed(step: "mark_auth_user_synced" | "rehash_password" | "reset_throttle" | "cap_sessions", uid: string, error: unknown): void;
   /** Login found no confirmed Firebase Auth user and created or updated it. */
   authUserRepaired(uid: string): void;
   /** A stored hash was made with weaker parameters and was replaced. */

@@ -1,17 +1,22 @@
 import { LIMITS } from "../config.js";
 import { invalidRefreshToken, refreshTokenReused } from "../errors.js";
 import { publicUser, ROLE_CLAIM, type AuthResult } from "./auth-result.js";
-import type { AccountStore, AuthEvents, Clock, SessionStore, TokenMinter } from "./ports.js";
+import type { Account, AccountStore, AuthEvents, AuthUsers, Clock, SessionStore, StoredRefreshToken, TokenMinter } from "./ports.js";
 import { hashToken } from "./secrets.js";
 import { continueSession, isExpired, type SessionLifetimes } from "./session.js";
 
 export interface RefreshDeps {
   readonly accounts: AccountStore;
   readonly sessions: SessionStore;
+  readonly authUsers: AuthUsers;
   readonly minter: TokenMinter;
   readonly clock: Clock;
   readonly lifetimes: SessionLifetimes;
   readonly events: AuthEvents;
+  /** The successor of a refresh token: an HMAC of it under the server's secret (never stored). */
+  readonly successorOf: (refreshToken: string) => string;
+  /** Seconds during which an exchanged token gets its successor again (0: never). */
+  readonly reuseIntervalSeconds: number;
 }
 
 /** What `newRefreshToken()` makes: 43 base64url characters. Anything else is not ours. */
@@ -25,43 +30,78 @@ export function presentedTokenHash(token: string): string | null {
 /**
  * Exchanges a refresh token for a new custom token and a new refresh token (rotation).
  * - A malformed token costs no read; an unknown one, one read.
- * - A token already exchanged is reuse (RFC 9700 4.14.2): the whole session is ended and the
- *   caller gets `refresh_token_reused`. Concurrent refreshes of one token: one wins (a create()
- *   precondition), the others count as reuse. No grace period: only token hashes are stored,
- *   so the winner's new token cannot be handed to a second caller, and a second child would
- *   break single use.
- * - The account is re-read: a disabled or deleted account gets nothing; a changed role arrives
- *   in the new token's claims.
+ * - The successor of a token is derived from it (`successorOf`: an HMAC under the server's
+ *   secret), so it never has to be stored to be handed out again: within the reuse interval
+ *   (`reuseIntervalSeconds`, default 10 s) presenting an already exchanged token again returns
+ *   the same successor - parallel refreshes from several widgets, a double tap, a retry after a
+ *   lost answer are not theft. Past the interval it is reuse (RFC 9700 4.14.2): the whole
+ *   session ends, the user's Firebase sessions are revoked, and the caller gets
+ *   `refresh_token_reused`. Single use still rests on a create() precondition: concurrent
+ *   exchanges of one token write one child.
+ * - The account is re-read: a disabled or deleted account gets nothing; a session older than
+ *   the account's last password change (its `sessionEpoch`) is over; a changed role arrives in
+ *   the new token's claims.
  */
 export async function refresh(input: { readonly refreshToken: string }, deps: RefreshDeps): Promise<AuthResult> {
   const hash = presentedTokenHash(input.refreshToken);
   if (hash === null) throw invalidRefreshToken();
   const stored = await deps.sessions.find(hash);
   if (stored === null) throw invalidRefreshToken();
-  if (stored.rotatedAt !== null) return reuse(stored.uid, stored.sessionId, deps);
-
   const now = deps.clock.now();
-  if (isExpired(stored, now)) throw invalidRefreshToken();
-  const account = await deps.accounts.findByEmailKey(stored.emailKey);
-  if (account === null || account.uid !== stored.uid || account.disabled) throw invalidRefreshToken();
+  if (stored.rotatedAt !== null) return again(input.refreshToken, stored, now, deps);
 
+  if (isExpired(stored, now)) throw invalidRefreshToken();
+  const account = await usableAccount(stored, deps);
   // Mint before rotating: if minting fails, the presented token still works for a retry.
   const jwtToken = await deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId });
-  const next = continueSession(stored, now, deps.lifetimes);
+  const next = continueSession(stored, now, deps.lifetimes, deps.successorOf(input.refreshToken));
   const outcome = await deps.sessions.rotate(stored, next.record, now);
-  if (outcome === "already_rotated") return reuse(stored.uid, stored.sessionId, deps);
+  if (outcome === "already_rotated") return again(input.refreshToken, { ...stored, rotatedAt: now }, now, deps);
   if (outcome === "gone") throw invalidRefreshToken();
-
-  return {
-    user: publicUser(account),
-    jwtToken,
-    expiresIn: LIMITS.customTokenLifetimeSeconds,
-    refreshToken: next.refreshToken,
-  };
+  return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken: next.refreshToken };
 }
 
+async function usableAccount(stored: StoredRefreshToken, deps: RefreshDeps): Promise<Account> {
+  const account = await deps.accounts.findByEmailKey(stored.emailKey);
+  if (account === null || account.uid !== stored.uid || account.disabled) throw invalidRefreshToken();
+  if (stored.sessionEpoch < account.sessionEpoch) throw invalidRefreshToken();
+  return account;
+}
+
+/** How many exchanged tokens `again` follows to the live one (a client refreshing quickly twice). */
+const MAX_CHAIN = 5;
+
+/**
+ * An exchanged token presented again. Within the reuse interval: the session's live token,
+ * found by following successors from the presented one (the same answer the first exchange
+ * gave, or a later one of the same family). Past it, or when the chain is broken: reuse.
+ */
+async function again(presented: string, stored: StoredRefreshToken, now: Date, deps: RefreshDeps): Promise<AuthResult> {
+  const rotatedAt = stored.rotatedAt ?? now;
+  const withinInterval = deps.reuseIntervalSeconds > 0 && now.getTime() - rotatedAt.getTime() <= deps.reuseIntervalSeconds * 1000;
+  if (!withinInterval) return reuse(stored.uid, stored.sessionId, deps);
+  let token = presented;
+  for (let step = 0; step < MAX_CHAIN; step++) {
+    token = deps.successorOf(token);
+    const next = await deps.sessions.find(hashToken(token));
+    if (next === null || next.sessionId !== stored.sessionId) break;
+    if (next.rotatedAt !== null) continue;
+    if (isExpired(next, now)) throw invalidRefreshToken();
+    const account = await usableAccount(next, deps);
+    const jwtToken = await deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId });
+    return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken: token };
+  }
+  return reuse(stored.uid, stored.sessionId, deps);
+}
+
+/**
+ * Reuse means one of two parties holds a stolen token, and the one who refreshed first may be
+ * the thief: the family ends, and so do the user's Firebase sessions (`revokeRefreshTokens`),
+ * or the thief's app would keep its Firestore access under the app's rules.
+ */
 async function reuse(uid: string, sessionId: string, deps: RefreshDeps): Promise<never> {
   await deps.sessions.revokeSession(sessionId);
+  await deps.authUsers.revokeFirebaseSessions(uid);
   deps.events.refreshTokenReused(uid, sessionId);
   throw refreshTokenReused();
 }

@@ -1,4 +1,4 @@
-import type { RefreshTokenRecord, StoredRefreshToken } from "./ports.js";
+import type { RefreshTokenRecord, SessionStore, StoredRefreshToken } from "./ports.js";
 import { hashToken, newId, newRefreshToken } from "./secrets.js";
 
 export interface SessionLifetimes {
@@ -18,18 +18,24 @@ export interface IssuedToken {
 const plus = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);
 const earlier = (a: Date, b: Date): Date => (a < b ? a : b);
 
-function issue(fields: Omit<RefreshTokenRecord, "tokenHash">): IssuedToken {
-  const refreshToken = newRefreshToken();
+function issueAs(refreshToken: string, fields: Omit<RefreshTokenRecord, "tokenHash">): IssuedToken {
   return { refreshToken, record: { ...fields, tokenHash: hashToken(refreshToken) } };
 }
 
+const issue = (fields: Omit<RefreshTokenRecord, "tokenHash">): IssuedToken => issueAs(newRefreshToken(), fields);
+
 /** Starts a session (at signup or login): its first refresh token. */
-export function startSession(uid: string, emailKey: string, now: Date, lifetimes: SessionLifetimes): IssuedToken {
+export function startSession(
+  account: { readonly uid: string; readonly emailKey: string; readonly sessionEpoch: number },
+  now: Date,
+  lifetimes: SessionLifetimes,
+): IssuedToken {
   const sessionExpiresAt = plus(now, lifetimes.absoluteSeconds);
   return issue({
     sessionId: newId(),
-    uid,
-    emailKey,
+    uid: account.uid,
+    emailKey: account.emailKey,
+    sessionEpoch: account.sessionEpoch,
     createdAt: now,
     expiresAt: earlier(plus(now, lifetimes.idleSeconds), sessionExpiresAt),
     sessionExpiresAt,
@@ -37,15 +43,29 @@ export function startSession(uid: string, emailKey: string, now: Date, lifetimes
 }
 
 /** The next token of a session (rotation): same family, same absolute end, a new idle window. */
-export function continueSession(parent: StoredRefreshToken, now: Date, lifetimes: SessionLifetimes): IssuedToken {
-  return issue({
+export function continueSession(parent: StoredRefreshToken, now: Date, lifetimes: SessionLifetimes, refreshToken: string): IssuedToken {
+  return issueAs(refreshToken, {
     sessionId: parent.sessionId,
     uid: parent.uid,
     emailKey: parent.emailKey,
+    sessionEpoch: parent.sessionEpoch,
     createdAt: now,
     expiresAt: earlier(plus(now, lifetimes.idleSeconds), parent.sessionExpiresAt),
     sessionExpiresAt: parent.sessionExpiresAt,
   });
+}
+
+/**
+ * Ends the user's oldest sessions past `max` (a leaked password or a script cannot pile up
+ * sessions without bound). Oldest = the earliest absolute end, i.e. the earliest login.
+ * Best effort after the new session is written: a failure here is logged, never a failed login.
+ */
+export async function capSessions(uid: string, max: number, sessions: SessionStore): Promise<number> {
+  const live = await sessions.liveSessions(uid);
+  if (live.length <= max) return 0;
+  const oldest = [...live].sort((a, b) => a.sessionExpiresAt.getTime() - b.sessionExpiresAt.getTime()).slice(0, live.length - max);
+  for (const session of oldest) await sessions.revokeSession(session.sessionId);
+  return oldest.length;
 }
 
 /** A stored token is usable when it was never rotated and neither expiry has passed. */

@@ -14,15 +14,19 @@ import {
   type TokenMinter,
 } from "./ports.js";
 import { newId } from "./secrets.js";
+import { beginSignup, type ThrottleStore } from "./throttle.js";
 import { startSession, type SessionLifetimes } from "./session.js";
 
 export interface SignupInput {
   readonly email: string;
   readonly password: string;
   readonly name?: string | undefined;
+  /** The client's network (address, IPv6 /64); signups are counted per network. */
+  readonly clientNetwork?: string | undefined;
 }
 
 export interface SignupDeps {
+  readonly throttle: ThrottleStore;
   readonly accounts: AccountStore;
   readonly authUsers: AuthUsers;
   readonly hasher: PasswordHasher;
@@ -60,9 +64,11 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   const uid = newId();
   const roleId = deps.defaultRoleId;
   const now = deps.clock.now();
+  // Counted before any hash: a flood of signups from one network is refused cheaply.
+  const counted = await beginSignup(deps.throttle, input.clientNetwork, now, deps.events);
   const passwordHash = await deps.hasher.hash(password);
   const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: roleId });
-  const { refreshToken, record: session } = startSession(uid, email.key, now, deps.lifetimes);
+  const { refreshToken, record: session } = startSession({ uid, emailKey: email.key, sessionEpoch: 0 }, now, deps.lifetimes);
 
   const record: NewAccount = {
     account: {
@@ -74,6 +80,8 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
       roleId,
       disabled: false,
       authUserSynced: false,
+      deleting: false,
+      sessionEpoch: 0,
       createdAt: now,
     },
     profile: { uid, email: email.display, displayName, roleId, createdAt: now },
@@ -83,7 +91,10 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   try {
     await deps.accounts.create(record);
   } catch (error) {
-    if (error instanceof EmailTakenError) throw emailTaken();
+    if (error instanceof EmailTakenError) {
+      await counted.emailTaken();
+      throw emailTaken();
+    }
     throw error;
   }
 
@@ -95,12 +106,13 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
     throw error;
   }
 
-  try {
-    await deps.accounts.markAuthUserSynced(email.key);
-  } catch (error) {
-    // Not fatal: the account works, and the next login re-checks the Auth user.
-    deps.events.followUpFailed("mark_auth_user_synced", uid, error);
-  }
+  await Promise.all([
+    deps.accounts.markAuthUserSynced(email.key).catch((error: unknown) =>
+      // Not fatal: the account works, and the next login re-checks the Auth user.
+      deps.events.followUpFailed("mark_auth_user_synced", uid, error),
+    ),
+    counted.signedUp(email.key).catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error)),
+  ]);
 
   return {
     user: { id: uid, roleId, name: displayName, email: email.display },

@@ -1,142 +1,249 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../errors.js";
+import type { AuthEvents } from "./ports.js";
+
+type Events = Pick<AuthEvents, "security">;
 
 /**
- * Throttling of password guessing, shared by every instance (the counters live in Firestore).
+ * Throttling of password guessing and signups, shared by every instance (the counters live in
+ * Firestore). The policy (README, "Throttling"):
  *
- * Three counters per failed password check, each with growing delays after a free allowance:
- * - `account`    (the email's key, whether or not an account exists): slows a distributed
- *                attack on one account; short locks, so an attacker cannot lock a victim out
- *                for long (at most 15 minutes at a time).
- * - `account_ip` (that email from one client address): the tightest.
- * - `ip`         (one client address, every email): stops one client spraying many accounts.
- * A counter starts over once `windowSeconds` pass without a failure. A successful login resets
- * the account counters (only when they are non-zero: a normal login writes nothing); the
- * address counter is not reset, or one valid account would launder an attacker's address.
+ * - `account_ip` (one email from one client network): the tightest; always applies.
+ * - `account`    (one email, from anywhere): slows a distributed attack on one account. Short
+ *                locks, and a network the owner logged in from before (a *trusted* network of
+ *                that account) skips it: attackers elsewhere cannot lock the owner out.
+ * - `ip`         (one client network, all emails): counts DISTINCT accounts that failed from
+ *                it (an account's first failure from that network in the window), not guesses,
+ *                so a shared address - FlutterFlow's test-mode proxy, a school's NAT - is not
+ *                locked by a few users' typos; guesses on one account are `account_ip`'s job.
+ *                Skipped by an account's trusted networks.
+ * - `signup_ip`  (one client network): signups per window; a 409 also counts on `ip`.
+ *
+ * Counters live in fixed windows (the document id carries the window's number), so a new window
+ * is a new document and nothing needs resetting; an attacker gets at most twice an allowance
+ * across a window boundary.
+ *
+ * Every password check is RESERVED before its hash is computed: one increment per counter
+ * (commutative, so concurrent reservations never contend), then the counts read back. A count
+ * read back is at least the reservation's own rank, so at most `limit` reservations can ever
+ * read a count at or under `limit`: however many arrive at once, on one instance or many, at
+ * most the allowance is checked; the rest get 429 and give their reservation back. A failed
+ * check writes nothing more; a successful one gives its reservation back.
  */
-export type Dimension = "account" | "account_ip" | "ip";
+export type Dimension = "account" | "account_ip" | "ip" | "signup_ip";
 
 export interface Rule {
-  /** Failures allowed before any delay. */
+  /** Attempts allowed in a window before any delay (the next one is checked and sets the first lock). */
   readonly free: number;
-  /** Lock after the first failure past the allowance; doubles with each further failure. */
+  /** Lock set by the first attempt past the allowance; doubles with each further one. */
   readonly baseSeconds: number;
   readonly capSeconds: number;
   readonly windowSeconds: number;
 }
 
+const HOUR = 60 * 60;
 export const THROTTLE_RULES: Readonly<Record<Dimension, Rule>> = {
-  account: { free: 10, baseSeconds: 2, capSeconds: 15 * 60, windowSeconds: 60 * 60 },
-  account_ip: { free: 5, baseSeconds: 2, capSeconds: 60 * 60, windowSeconds: 60 * 60 },
-  ip: { free: 50, baseSeconds: 2, capSeconds: 60 * 60, windowSeconds: 60 * 60 },
+  account_ip: { free: 5, baseSeconds: 2, capSeconds: HOUR, windowSeconds: HOUR },
+  account: { free: 10, baseSeconds: 2, capSeconds: 15 * 60, windowSeconds: HOUR },
+  ip: { free: 50, baseSeconds: 2, capSeconds: HOUR, windowSeconds: HOUR },
+  signup_ip: { free: 20, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
 };
+
+/** How long a successful login makes its network trusted for that account. */
+export const TRUST_SECONDS = 90 * 24 * HOUR;
 
 export interface ThrottleKey {
   readonly dimension: Dimension;
-  /** Document id: SHA-256 of the dimension and its values (no address or email is stored). */
+  /** Document id: SHA-256 of the dimension, its values and the window (no address or email is stored). */
   readonly id: string;
+  /** When the document may be deleted: its window's end plus the longest lock. */
+  readonly expiresAt: Date;
 }
 
 export interface Counter {
-  readonly failures: number;
+  /** Attempts counted in this window (reservations not given back). */
+  readonly count: number;
   readonly lockedUntil: Date | null;
-  /** When the counter starts over (last failure + window). */
-  readonly expiresAt: Date;
-}
-
-export interface CounterUpdate {
-  readonly key: ThrottleKey;
-  /** True: the counter had expired or did not exist, so it starts at 1 (else it is incremented). */
-  readonly restart: boolean;
-  readonly lockedUntil: Date | null;
-  readonly expiresAt: Date;
+  /** The count of the attempt that set the lock: the next allowed attempt is `lockRank + 1`. */
+  readonly lockRank: number;
 }
 
 export interface ThrottleStore {
-  /** Live (unexpired) counters by key id; one round trip. */
-  read(keys: readonly ThrottleKey[], now: Date): Promise<ReadonlyMap<string, Counter>>;
-  /** Records one failure on every key, in one commit. */
-  recordFailure(updates: readonly CounterUpdate[]): Promise<void>;
-  reset(keys: readonly ThrottleKey[]): Promise<void>;
+  /** The counters of `keys` (missing ones left out) and whether `trustId` exists; one round trip. */
+  read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly trusted: boolean }>;
+  /** Adds `delta` to every key's count with commutative increments (one commit), then reads them back. */
+  add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>>;
+  /**
+   * Gives one attempt back on `giveBack`, deletes `clear`, and marks `trust` (a network a
+   * successful login came from, for that account) as trusted until its date - in one commit.
+   */
+  settle(giveBack: readonly ThrottleKey[], clear: readonly ThrottleKey[], trust?: { readonly id: string; readonly until: Date }): Promise<void>;
+  lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
 }
 
-const keyOf = (dimension: Dimension, ...parts: string[]): ThrottleKey => ({
-  dimension,
-  id: createHash("sha256").update([dimension, ...parts].join("\u0000")).digest("hex"),
-});
+const sha256 = (parts: readonly string[]) => createHash("sha256").update(parts.join("\u0000")).digest("hex");
 
-/** The counters a password check against `emailKey` from `clientIp` touches. */
-export function throttleKeys(emailKey: string, clientIp: string | undefined): ThrottleKey[] {
-  const keys = [keyOf("account", emailKey)];
-  if (clientIp !== undefined) keys.push(keyOf("account_ip", emailKey, clientIp), keyOf("ip", clientIp));
+function keyOf(dimension: Dimension, now: Date, ...parts: string[]): ThrottleKey {
+  const rule = THROTTLE_RULES[dimension];
+  const window = Math.floor(now.getTime() / 1000 / rule.windowSeconds);
+  return {
+    dimension,
+    id: sha256([dimension, ...parts, String(window)]),
+    expiresAt: new Date(((window + 1) * rule.windowSeconds + rule.capSeconds) * 1000),
+  };
+}
+
+/** The counters a password check against `emailKey` from `network` may touch. */
+export function throttleKeys(emailKey: string, network: string | undefined, now: Date): ThrottleKey[] {
+  const keys = [keyOf("account", now, emailKey)];
+  if (network !== undefined) keys.push(keyOf("account_ip", now, emailKey, network), keyOf("ip", now, network));
   return keys;
 }
 
-export function lockSeconds(rule: Rule, failures: number): number {
-  if (failures <= rule.free) return 0;
-  return Math.min(rule.capSeconds, rule.baseSeconds * 2 ** Math.min(30, failures - rule.free - 1));
+export const trustIdOf = (emailKey: string, network: string): string => sha256(["trusted", emailKey, network]);
+
+export function lockSeconds(rule: Rule, count: number): number {
+  if (count <= rule.free) return 0;
+  return Math.min(rule.capSeconds, rule.baseSeconds * 2 ** Math.min(30, count - rule.free - 1));
 }
 
-/** Seconds until every touched counter allows another attempt (0: go ahead). */
-export function secondsToWait(keys: readonly ThrottleKey[], counters: ReadonlyMap<string, Counter>, now: Date): number {
-  let wait = 0;
-  for (const key of keys) {
-    const lockedUntil = counters.get(key.id)?.lockedUntil;
-    if (lockedUntil) wait = Math.max(wait, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
-  }
-  return wait;
-}
-
-/** What one more failure does to each counter. */
-export function failureUpdates(keys: readonly ThrottleKey[], counters: ReadonlyMap<string, Counter>, now: Date): CounterUpdate[] {
-  return keys.map((key) => {
-    const rule = THROTTLE_RULES[key.dimension];
-    const current = counters.get(key.id);
-    const failures = (current?.failures ?? 0) + 1;
-    const lock = lockSeconds(rule, failures);
-    return {
-      key,
-      restart: current === undefined,
-      lockedUntil: lock > 0 ? new Date(now.getTime() + lock * 1000) : null,
-      expiresAt: new Date(now.getTime() + rule.windowSeconds * 1000),
-    };
-  });
-}
+const secondsUntil = (date: Date | null, now: Date): number =>
+  date === null ? 0 : Math.max(0, Math.ceil((date.getTime() - now.getTime()) / 1000));
 
 export const tooManyRequests = (retryAfterSeconds: number): AppError =>
   new AppError("too_many_requests", `Too many attempts. Try again in ${retryAfterSeconds} seconds.`, {
     retryAfterSeconds,
   });
 
-/** Refuses the attempt while any counter is locked. */
-export function enforce(keys: readonly ThrottleKey[], counters: ReadonlyMap<string, Counter>, now: Date): void {
-  const wait = secondsToWait(keys, counters, now);
-  if (wait > 0) throw tooManyRequests(wait);
+/** Fails closed: a reservation that cannot be made is a 429, never an uncounted attempt. */
+const unavailableCounters = (cause: unknown): AppError =>
+  new AppError("too_many_requests", tooManyRequests(1).message, { retryAfterSeconds: 1, cause });
+
+/**
+ * Reserves one attempt on `keys` (see the module comment). Throws 429 when a counter is locked
+ * (no write) or when the reservation came too late (given back). Sets the lock of every counter
+ * the attempt takes past its allowance.
+ */
+async function reserve(store: ThrottleStore, keys: readonly ThrottleKey[], counters: ReadonlyMap<string, Counter>, now: Date, events: Events): Promise<void> {
+  const throttled = (seconds: number, dimensions: readonly ThrottleKey[]): AppError => {
+    events.security({ event: "throttled", dimensions: dimensions.map((key) => key.dimension), retryAfterSeconds: seconds });
+    return tooManyRequests(seconds);
+  };
+  const lockedKeys = keys.filter((key) => secondsUntil(counters.get(key.id)?.lockedUntil ?? null, now) > 0);
+  const wait = Math.max(0, ...lockedKeys.map((key) => secondsUntil(counters.get(key.id)?.lockedUntil ?? null, now)));
+  if (wait > 0) throw throttled(wait, lockedKeys);
+  if (keys.length === 0) return;
+  let after: ReadonlyMap<string, Counter>;
+  try {
+    after = await store.add(keys, 1);
+  } catch (error) {
+    throw unavailableCounters(error);
+  }
+  const locks: { key: ThrottleKey; until: Date; rank: number; seconds: number }[] = [];
+  const lateKeys: ThrottleKey[] = [];
+  let late = 0;
+  for (const key of keys) {
+    const rule = THROTTLE_RULES[key.dimension];
+    const counter = after.get(key.id) ?? { count: 1, lockedUntil: null, lockRank: 0 };
+    const limit = Math.max(rule.free, counter.lockRank) + 1;
+    const locked = secondsUntil(counter.lockedUntil, now);
+    // Too late: past the limit, or behind a lock set meanwhile by an attempt of a lower rank.
+    if (counter.count > limit || (locked > 0 && counter.count > counter.lockRank)) {
+      late = Math.max(late, locked, lockSeconds(rule, limit), 1);
+      lateKeys.push(key);
+    } else if (counter.count > rule.free) {
+      const seconds = lockSeconds(rule, counter.count);
+      locks.push({ key, until: new Date(now.getTime() + seconds * 1000), rank: counter.count, seconds });
+    }
+  }
+  if (late > 0) {
+    await store.settle(keys, []).catch(() => undefined); // best effort: the window ends anyway
+    throw throttled(late, lateKeys);
+  }
+  try {
+    await Promise.all(locks.map((lock) => store.lock(lock.key, lock.until, lock.rank)));
+  } catch (error) {
+    throw unavailableCounters(error);
+  }
+  for (const lock of locks) events.security({ event: "locked", dimension: lock.key.dimension, seconds: lock.seconds });
+}
+
+/** A password check that was reserved; only a success has anything left to do. */
+export interface PasswordAttempt {
+  /** The password was right: the pair's counter cleared, the reservation given back, the network trusted. */
+  succeeded(): Promise<void>;
 }
 
 /**
- * Counts a failed password check. Fails closed: if the counters cannot be written (contention,
- * an outage), the caller is told to wait rather than allowed an uncounted guess.
+ * Reserves one password check of `emailKey` from `network` before any hash is computed (login,
+ * password change, account deletion share it). Throws 429 `too_many_requests` with the seconds
+ * to wait; unknown accounts are throttled exactly like real ones.
  */
-export async function countFailure(
+export async function beginPasswordAttempt(
   store: ThrottleStore,
-  keys: readonly ThrottleKey[],
-  counters: ReadonlyMap<string, Counter>,
+  emailKey: string,
+  network: string | undefined,
   now: Date,
-): Promise<void> {
-  try {
-    await store.recordFailure(failureUpdates(keys, counters, now));
-  } catch (error) {
-    throw new AppError("too_many_requests", tooManyRequests(1).message, { retryAfterSeconds: 1, cause: error });
-  }
+  events: Events,
+): Promise<PasswordAttempt> {
+  const keys = throttleKeys(emailKey, network, now);
+  const trustId = network === undefined ? undefined : trustIdOf(emailKey, network);
+  const state = await store.read(keys, trustId, now); // an outage here is a 503, nothing counted or checked
+  const pairCount = state.counters.get(keys.find((k) => k.dimension === "account_ip")?.id ?? "")?.count ?? 0;
+  const applicable = keys.filter((key) => {
+    if (key.dimension === "account_ip") return true;
+    if (state.trusted) return false; // the owner's own network: no account-wide or address-wide lock
+    if (key.dimension === "ip") return pairCount === 0; // distinct accounts, not guesses
+    return true;
+  });
+  await reserve(store, applicable, state.counters, now, events);
+  return {
+    async succeeded() {
+      // The pair's own counter starts over; the account and address counters only get this
+      // attempt back: an attacker's failures elsewhere stay counted after the owner logs in.
+      const clear = keys.filter((key) => key.dimension === "account_ip");
+      const giveBack = applicable.filter((key) => key.dimension !== "account_ip");
+      const trust = trustId !== undefined && !state.trusted ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000) } : undefined;
+      await store.settle(giveBack, clear, trust);
+    },
+  };
 }
 
-/** After a successful check: clears the account counters, writing only if there is something to clear. */
-export async function clearAfterSuccess(
-  store: ThrottleStore,
-  keys: readonly ThrottleKey[],
-  counters: ReadonlyMap<string, Counter>,
-): Promise<void> {
-  const stale = keys.filter((key) => key.dimension !== "ip" && counters.has(key.id));
-  if (stale.length > 0) await store.reset(stale);
+/** Signups from one network: reserved before the hash, never given back. */
+export interface SignupAttempt {
+  /** The email was taken (409). */
+  emailTaken(): Promise<void>;
+  /** The account was made: its network is trusted for it (best effort). */
+  signedUp(emailKey: string): Promise<void>;
+}
+
+export async function beginSignup(store: ThrottleStore, network: string | undefined, now: Date, events: Events): Promise<SignupAttempt> {
+  if (network === undefined) return { emailTaken: async () => undefined, signedUp: async () => undefined };
+  const signupKey = keyOf("signup_ip", now, network);
+  const ipKey = keyOf("ip", now, network);
+  const state = await store.read([signupKey, ipKey], undefined, now);
+  // A network locked for guessing (or for probing emails through 409s) cannot sign up either.
+  const ipWait = secondsUntil(state.counters.get(ipKey.id)?.lockedUntil ?? null, now);
+  if (ipWait > 0) {
+    events.security({ event: "throttled", dimensions: ["ip"], retryAfterSeconds: ipWait });
+    throw tooManyRequests(ipWait);
+  }
+  await reserve(store, [signupKey], state.counters, now, events);
+  return {
+    signedUp: (emailKey) => store.settle([], [], { id: trustIdOf(emailKey, network), until: new Date(now.getTime() + TRUST_SECONDS * 1000) }),
+    // A 409 tells whether an email is registered: it counts on the network's `ip` counter like
+    // an account that failed (best effort: the 409 is the answer either way).
+    emailTaken: async () => {
+      try {
+        const count = (await store.add([ipKey], 1)).get(ipKey.id)?.count ?? 0;
+        const lock = lockSeconds(THROTTLE_RULES.ip, count);
+        if (lock > 0) {
+          await store.lock(ipKey, new Date(now.getTime() + lock * 1000), count);
+          events.security({ event: "locked", dimension: "ip", seconds: lock });
+        }
+      } catch {
+        // the counters are unavailable: the signup itself already failed with 409
+      }
+    },
+  };
 }

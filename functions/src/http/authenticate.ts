@@ -6,18 +6,19 @@ const unauthenticated = (message: string): AppError =>
 
 /**
  * `Authorization: Bearer <Firebase ID token>` (FlutterFlow's `currentJwtToken`) -> the caller.
- * `checkRevoked` also refuses tokens issued before `revokeRefreshTokens` and disabled users, at
- * the cost of one Auth lookup: used for password change, deletion and admin actions.
+ * Every signed-in endpoint checks revocation: tokens issued before `revokeRefreshTokens`
+ * (logout everywhere, password change, reuse, role change, disabling) and tokens of disabled
+ * users are refused, at the cost of one Auth lookup per call. An ID token otherwise stays valid
+ * for up to an hour after its session was ended.
  */
 export async function authenticate(
   authorization: string | undefined,
   verifier: IdTokenVerifier,
-  checkRevoked: boolean,
 ): Promise<{ readonly uid: string; readonly claims: Readonly<Record<string, unknown>> }> {
   if (authorization === undefined || authorization === "") {
     throw unauthenticated('Send the Firebase ID token as "Authorization: Bearer <token>" (FlutterFlow: currentJwtToken).');
   }
   const match = /^Bearer +([A-Za-z0-9_.-]{1,8192})$/i.exec(authorization.trim());
   if (match?.[1] === undefined) throw unauthenticated("The Authorization header must be \"Bearer <token>\".");
-  return verifier.verify(match[1], checkRevoked);
+  return verifier.verify(match[1], true);
 }

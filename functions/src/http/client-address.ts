@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import { isIP } from "node:net";
 import type { HttpRequest } from "./types.js";
 
@@ -19,4 +20,17 @@ export function clientAddress(req: HttpRequest, hops: number): string | undefine
   }
   const socket = req.socket?.remoteAddress;
   return socket !== undefined && isIP(socket) !== 0 ? socket : undefined;
+}
+
+/**
+ * The network a client address is throttled by. IPv4: the address. IPv6: its /64, the usual
+ * smallest allocation to one subscriber (RFC 6177; a /128 would give anyone with a /64 2^64
+ * fresh counters). IPv4-mapped IPv6 (`::ffff:203.0.113.7`): the IPv4 address, so both spellings
+ * share a counter. `ipaddr.js` parses the many IPv6 notations (compressed, zone ids, dotted tail).
+ */
+export function throttleNetwork(address: string): string {
+  const parsed = ipaddr.process(address); // IPv4-mapped IPv6 -> IPv4
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  const prefix = parsed.toByteArray().slice(0, 8);
+  return `${ipaddr.fromByteArray([...prefix, 0, 0, 0, 0, 0, 0, 0, 0]).toString()}/64`;
 }

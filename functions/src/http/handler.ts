@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AppError, isAppError } from "../errors.js";
 import { requestFailed } from "../logs.js";
-import { clientAddress } from "./client-address.js";
+import { clientAddress, throttleNetwork } from "./client-address.js";
 import type { CorsStep } from "./cors.js";
 import { jsonBody } from "./request.js";
 import { internalError, sendError, sendJson } from "./respond.js";
@@ -18,8 +18,8 @@ export interface RouteRequest {
   readonly authorization: string | undefined;
   /** Values of the `:name` segments of the route's pattern. */
   readonly params: Readonly<Record<string, string>>;
-  /** The client's address as Google's front end saw it (client-address.ts). */
-  readonly clientIp: string | undefined;
+  /** The client's network for throttling: the address Google's front end saw, IPv6 as its /64 (client-address.ts). */
+  readonly clientNetwork: string | undefined;
 }
 
 export type RouteHandler = (req: RouteRequest) => Promise<JsonReply>;
@@ -68,8 +68,9 @@ export function createHandler(routes: RouteTable, cors: CorsStep, clientIpHops =
       }
       const body = method === "GET" ? {} : jsonBody(req);
       const authorization = req.headers.authorization;
-      const clientIp = clientAddress(req, clientIpHops);
-      sendJson(res, await handler({ body, authorization, params: found.params, clientIp }));
+      const address = clientAddress(req, clientIpHops);
+      const clientNetwork = address === undefined ? undefined : throttleNetwork(address);
+      sendJson(res, await handler({ body, authorization, params: found.params, clientNetwork }));
     } catch (caught) {
       const error = isAppError(caught) ? caught : internalError(caught);
       if (error.status >= 500) requestFailed(requestId(req), path, error.status, error.details.cause ?? error);

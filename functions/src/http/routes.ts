@@ -7,7 +7,7 @@ import type { RouteTable } from "./handler.js";
 const me = () => import("./routes/me.js");
 
 export const ROUTES: RouteTable = {
-  "/signup": { POST: async (req) => (await import("./routes/signup.js")).signupRoute(req.body) },
+  "/signup": { POST: async (req) => (await import("./routes/signup.js")).signupRoute(req) },
   "/login": { POST: async (req) => (await import("./routes/login.js")).loginRoute(req) },
   "/refresh": { POST: async (req) => (await import("./routes/refresh.js")).refreshRoute(req.body) },
   "/logout": { POST: async (req) => (await import("./routes/logout.js")).logoutRoute(req.body) },

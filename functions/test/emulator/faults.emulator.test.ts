@@ -50,9 +50,9 @@ describe("store failures at each step (offline Firestore fault injection, emulat
   it("signup: the commit times out -> 503 unavailable with Retry-After, nothing written; a retry succeeds", async () => {
     const email = uniqueEmail("f-signup");
     await fault("Commit", DEADLINE_EXCEEDED, "auth_credentials", -1);
-    const before = await snapshot();
+    const before = await snapshot(["auth_throttle"]); // the attempt counts on the signup counter
     expectCleanFailure(await post("/signup", { email, password }));
-    expect(await snapshot()).to.deep.equal(before);
+    expect(await snapshot(["auth_throttle"])).to.deep.equal(before);
     await clearFaults();
     expect((await post("/signup", { email, password })).status).to.equal(201);
   });
@@ -60,22 +60,23 @@ describe("store failures at each step (offline Firestore fault injection, emulat
   it("signup: an unexpected store error -> 500 internal with the generic message, nothing written", async () => {
     const email = uniqueEmail("f-internal");
     await fault("Commit", INTERNAL, "auth_credentials", -1);
-    const before = await snapshot();
+    const before = await snapshot(["auth_throttle"]); // the attempt counts on the signup counter
     const reply = await post("/signup", { email, password });
     expect([reply.status, errorCode(reply)]).to.deep.equal([500, "internal"]);
     expect(reply.text).to.not.include("injected");
-    expect(await snapshot()).to.deep.equal(before);
+    expect(await snapshot(["auth_throttle"])).to.deep.equal(before);
   });
 
   it("login: the session write fails -> 503, no session, no token; a retry succeeds", async () => {
     const email = uniqueEmail("f-login");
     expect((await post("/signup", { email, password })).status).to.equal(201);
     await fault("Commit", DEADLINE_EXCEEDED, "auth_refresh_tokens", -1);
-    const before = await snapshot();
+    // The attempt was reserved on the throttle counters before the failure (throttle.ts).
+    const before = await snapshot(["auth_throttle"]);
     const reply = await post("/login", { email, password });
     expectCleanFailure(reply);
     expect(reply.text).to.not.include("jwt_token");
-    expect(await snapshot()).to.deep.equal(before);
+    expect(await snapshot(["auth_throttle"])).to.deep.equal(before);
     await clearFaults();
     expect((await post("/login", { email, password })).status).to.equal(200);
   });
@@ -85,11 +86,12 @@ describe("store failures at each step (offline Firestore fault injection, emulat
     expect((await post("/signup", { email, password })).status).to.equal(201);
     // The client retries reads on any error; the adapter's own deadline (8 s) ends the wait.
     await fault("BatchGetDocuments", UNAVAILABLE, "auth_credentials", -1);
-    const before = await snapshot();
+    // The attempt was reserved on the throttle counters before the failure (throttle.ts).
+    const before = await snapshot(["auth_throttle"]);
     const reply = await post("/login", { email, password });
     expectCleanFailure(reply);
     expect(reply.status).to.equal(503);
-    expect(await snapshot()).to.deep.equal(before);
+    expect(await snapshot(["auth_throttle"])).to.deep.equal(before);
     await clearFaults();
     expect((await post("/login", { email, password })).status).to.equal(200);
   });

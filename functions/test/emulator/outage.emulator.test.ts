@@ -1,65 +1,31 @@
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { credentialOf, errorCode, fetchReply, type Reply, uniqueEmail } from "./helpers.js";
+import { portOpen, root, serveFunction, startProcess, stopProcess, waitFor, type Served } from "./framework.js";
+import { credentialOf, errorCode, uniqueEmail } from "./helpers.js";
 
 // Firebase Auth going away mid-run. The stack's Auth emulator lives inside the same
 // `firebase emulators:start` as the Functions emulator and cannot be stopped alone, so this test
 // runs its own pair - an Auth emulator and the function under the Functions Framework (as in
 // production) - against the stack's Firestore, stops the Auth emulator, and starts it again.
-const root = join(__dirname, "..", "..", "..");
 const AUTH_PORT = 9199; // scripts/bench.firebase.json: its own hub and logging ports too
 const FN_PORT = 8290;
-const fnUrl = `http://127.0.0.1:${FN_PORT}`;
 const password = "correct horse battery staple";
 
-const portOpen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(command, args, { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: "ignore" });
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  process.kill(-child.pid, "SIGINT");
-  const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 const startAuth = () =>
-  start(join(root, "node_modules", ".bin", "firebase"), [
+  startProcess(join(root, "node_modules", ".bin", "firebase"), [
     "emulators:start", "--only", "auth", "--project", process.env["PROJECT_ID"] ?? "demo-flutterflow-auth",
     "--config", join(root, "scripts", "bench.firebase.json"),
   ], {});
 
-const post = (path: string, body: unknown): Promise<Reply> =>
-  fetchReply(`${fnUrl}${path}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.77" },
-    body: JSON.stringify(body),
-  });
-
 describe("Firebase Auth going away mid-run (own Auth emulator + Functions Framework)", function () {
   this.timeout(180_000);
   let auth: ChildProcess | undefined;
-  let fn: ChildProcess | undefined;
+  let fn: Served | undefined;
+  const post = (path: string, body: unknown) => {
+    if (fn === undefined) throw new Error("the function is not running");
+    return fn.post(path, body);
+  };
 
   before(async () => {
     for (const port of [AUTH_PORT, FN_PORT]) {
@@ -67,16 +33,12 @@ describe("Firebase Auth going away mid-run (own Auth emulator + Functions Framew
     }
     auth = startAuth();
     await waitFor("the Auth emulator", () => portOpen(AUTH_PORT));
-    fn = start("node", [
-      join(root, "node_modules", "@google-cloud", "functions-framework", "build", "src", "main.js"),
-      "--target=auth", `--source=${join(root, "functions")}`, `--port=${FN_PORT}`, "--signature-type=http",
-    ], { FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${AUTH_PORT}`, NODE_ENV: "production", METADATA_SERVER_DETECTION: "none" });
-    await waitFor("the function", async () => (await post("/login", {})).status === 400);
+    fn = await serveFunction(FN_PORT, { FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${AUTH_PORT}` });
   });
 
   after(async () => {
-    await stop(fn);
-    await stop(auth);
+    await stopProcess(fn?.process);
+    await stopProcess(auth);
   });
 
   it("signup answers 503 while Auth is down, leaving nothing behind; after it returns the same email signs up", async () => {
@@ -88,14 +50,14 @@ describe("Firebase Auth going away mid-run (own Auth emulator + Functions Framew
     );
     const { idToken } = (await exchange.json()) as { idToken: string };
     const email = uniqueEmail("outage");
-    await stop(auth);
+    await stopProcess(auth);
 
     const reply = await post("/signup", { email, password });
     expect([reply.status, errorCode(reply)], reply.text).to.deep.equal([503, "unavailable"]);
     expect(reply.headers.get("retry-after")).to.equal("1");
     expect((await credentialOf(email).get()).exists, "the Firestore writes were undone").to.equal(false);
     // A signed-in call needs Auth to check the token (under the emulator firebase-admin always asks it).
-    const me = await fetch(`${fnUrl}/me`, { headers: { Authorization: `Bearer ${idToken}`, "X-Forwarded-For": "198.51.100.77" } });
+    const me = await fetch(`${fn?.url ?? ""}/me`, { headers: { Authorization: `Bearer ${idToken}`, "X-Forwarded-For": "198.51.100.77" } });
     expect(me.status, await me.text()).to.equal(503);
 
     auth = startAuth();

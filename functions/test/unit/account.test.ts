@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { changePassword, deleteAccount, getMe, updateMe } from "../../src/domain/account.js";
 import { login } from "../../src/domain/login.js";
 import { refresh } from "../../src/domain/refresh.js";
+import { startSession } from "../../src/domain/session.js";
 import { signup } from "../../src/domain/signup.js";
 import { failure } from "./failure.js";
 import { signedUpWorld, type Step } from "./fakes.js";
@@ -38,13 +39,38 @@ describe("account use cases (in-memory fakes)", () => {
     expect([weak.code, weak.details.field, weak.details.reason]).to.deep.equal(["weak_password", "new_password", "too_short"]);
 
     const result = await changePassword(uid, { currentPassword: password, newPassword: "another good one" }, w.accountDeps);
-    expect(w.authUsers.firebaseRevocations).to.deep.equal([uid]);
+    // Before the new hash is written, and after it (a racing login's Firebase session ends too).
+    expect(w.authUsers.firebaseRevocations).to.deep.equal([uid, uid]);
     for (const old of [token, other.refreshToken]) {
       expect((await failure(refresh({ refreshToken: old }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
     }
     await refresh({ refreshToken: result.refreshToken }, w.refreshDeps);
     expect((await failure(login({ email, password }, w.loginDeps))).code).to.equal("invalid_credentials");
     await login({ email, password: "another good one" }, w.loginDeps);
+  });
+
+  it("changePassword: a login that read the old hash before the change keeps no session (epoch), whenever its session was written", async () => {
+    const { w, uid } = await signedUp();
+    // The race, made deterministic: the racing login read the credential (old hash, old epoch)
+    // before the change, and writes its session only after the change revoked every session.
+    const readBefore = await w.store.findByUid(uid);
+    if (readBefore === null) throw new Error("no account");
+    await changePassword(uid, { currentPassword: password, newPassword: "another good one" }, w.accountDeps);
+    const racing = startSession(readBefore, w.clock.now(), w.refreshDeps.lifetimes);
+    await w.store.sessionStore.create(racing.record);
+    expect((await failure(refresh({ refreshToken: racing.refreshToken }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+    const fresh = await login({ email, password: "another good one" }, w.loginDeps);
+    await refresh({ refreshToken: fresh.refreshToken }, w.refreshDeps);
+  });
+
+  it("deleteAccount: an account disabled by an administrator cannot delete itself (403), nothing deleted", async () => {
+    const { w, uid } = await signedUp();
+    const account = await w.store.findByUid(uid);
+    await w.store.setDisabled(account?.emailKey ?? "", true);
+    const sizes = w.store.sizes();
+    const refused = await failure(deleteAccount(uid, { password }, w.accountDeps));
+    expect(refused.code).to.equal("forbidden");
+    expect(w.store.sizes()).to.deep.equal(sizes);
   });
 
   it("deleteAccount: wrong password -> 401, nothing deleted; right password -> everything gone, email free", async () => {

@@ -15,12 +15,14 @@ import {
   type NewAccount,
   type PasswordHasher,
   type RefreshTokenRecord,
+  type SecurityEvent,
   type SessionStore,
   type StoredRefreshToken,
   type TokenMinter,
 } from "../../src/domain/ports.js";
 import { signup, type SignupDeps } from "../../src/domain/signup.js";
-import type { Counter, CounterUpdate, ThrottleKey, ThrottleStore } from "../../src/domain/throttle.js";
+import { successorToken } from "../../src/domain/secrets.js";
+import type { Counter, ThrottleKey, ThrottleStore } from "../../src/domain/throttle.js";
 
 /**
  * In-memory stand-ins for the ports, for unit tests of the use cases. Every call goes through
@@ -107,6 +109,10 @@ export class MemoryStore implements AccountStore {
       await this.faults.at("sessions.revoke");
       for (const [hash, token] of this.sessions) if (token.uid === uid) this.sessions.delete(hash);
     },
+    liveSessions: async (uid) =>
+      [...this.sessions.values()]
+        .filter((token) => token.uid === uid && token.rotatedAt === null)
+        .map((token) => ({ sessionId: token.sessionId, sessionExpiresAt: token.sessionExpiresAt })),
     deleteExpired: async (now, limit) => {
       let deleted = 0;
       for (const [hash, token] of this.sessions) {
@@ -171,6 +177,11 @@ export class MemoryStore implements AccountStore {
     this.patch(emailKey, { disabled });
   }
 
+  async startDeletion(emailKey: string): Promise<void> {
+    await this.faults.at("accounts.setDisabled");
+    this.patch(emailKey, { disabled: true, deleting: true });
+  }
+
   async deleteServerRecords(uid: string): Promise<void> {
     const account = this.accounts.get(uid);
     if (account === undefined) return;
@@ -193,6 +204,11 @@ export class MemoryStore implements AccountStore {
   async updatePasswordHash(emailKey: string, passwordHash: string): Promise<void> {
     await this.faults.at("accounts.updatePasswordHash");
     this.patch(emailKey, { passwordHash });
+  }
+
+  async changePasswordHash(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void> {
+    await this.faults.at("accounts.updatePasswordHash");
+    this.patch(account.emailKey, { passwordHash, sessionEpoch: account.sessionEpoch + 1 });
   }
 
   /** Everything stored, for "nothing written" / "nothing left" assertions. */
@@ -265,12 +281,17 @@ export class FakeHasher implements PasswordHasher {
     public cost = 2,
   ) {}
 
+  hashes = 0;
   async hash(password: string): Promise<string> {
+    this.hashes++;
     await this.faults.at("hasher.hash");
     return `fake$${this.cost}$${createHash("sha256").update(password).digest("hex")}`;
   }
 
+  /** How many verifications ran (dummy ones included). */
+  verifications = 0;
   async verify(phc: string, password: string): Promise<boolean> {
+    this.verifications++;
     await this.faults.at("hasher.verify");
     const digest = phc.split("$")[2];
     return digest === createHash("sha256").update(password).digest("hex");
@@ -288,34 +309,50 @@ export class FakeHasher implements PasswordHasher {
 
 export class MemoryThrottle implements ThrottleStore {
   readonly counters = new Map<string, Counter>();
+  readonly trusted = new Map<string, Date>();
   writes = 0;
   constructor(private readonly faults: Faults) {}
 
-  async read(keys: readonly ThrottleKey[], now: Date): Promise<ReadonlyMap<string, Counter>> {
-    const live = new Map<string, Counter>();
+  private pick(keys: readonly ThrottleKey[]): Map<string, Counter> {
+    const found = new Map<string, Counter>();
     for (const key of keys) {
       const counter = this.counters.get(key.id);
-      if (counter !== undefined && counter.expiresAt > now) live.set(key.id, counter);
+      if (counter !== undefined) found.set(key.id, counter);
     }
-    return live;
+    return found;
   }
 
-  async recordFailure(updates: readonly CounterUpdate[]): Promise<void> {
+  async read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date) {
+    const until = trustId === undefined ? undefined : this.trusted.get(trustId);
+    return { counters: this.pick(keys), trusted: until !== undefined && until > now };
+  }
+
+  /** Increments, then reads back after a turn of the event loop (as the commit and the read would). */
+  async add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>> {
     await this.faults.at("throttle.record");
     this.writes++;
-    for (const update of updates) {
-      const previous = update.restart ? undefined : this.counters.get(update.key.id);
-      this.counters.set(update.key.id, {
-        failures: (previous?.failures ?? 0) + 1,
-        lockedUntil: update.lockedUntil ?? previous?.lockedUntil ?? null,
-        expiresAt: update.expiresAt,
-      });
+    for (const key of keys) {
+      const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
+      this.counters.set(key.id, { ...counter, count: counter.count + delta });
     }
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.pick(keys);
   }
 
-  async reset(keys: readonly ThrottleKey[]): Promise<void> {
+  async settle(giveBack: readonly ThrottleKey[], clear: readonly ThrottleKey[], trust?: { readonly id: string; readonly until: Date }): Promise<void> {
     this.writes++;
-    for (const key of keys) this.counters.delete(key.id);
+    if (trust !== undefined) this.trusted.set(trust.id, trust.until);
+    for (const key of giveBack) {
+      const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
+      this.counters.set(key.id, { ...counter, count: counter.count - 1 });
+    }
+    for (const key of clear) this.counters.delete(key.id);
+  }
+
+  async lock(key: ThrottleKey, until: Date, rank: number): Promise<void> {
+    this.writes++;
+    const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
+    this.counters.set(key.id, { ...counter, lockedUntil: until, lockRank: rank });
   }
 }
 
@@ -332,6 +369,11 @@ export class FakeMinter implements TokenMinter {
 
 export class RecordingEvents implements AuthEvents {
   readonly seen: string[] = [];
+  readonly security: (event: SecurityEvent) => void = (event) => {
+    this.seen.push(event.event);
+    this.securityEvents.push(event);
+  };
+  readonly securityEvents: SecurityEvent[] = [];
   rollbackFailed(uid: string): void {
     this.seen.push(`rollback_failed:${uid}`);
   }
@@ -383,19 +425,25 @@ export function world() {
   };
   const signupDeps: SignupDeps = {
     ...common,
+    throttle,
     policy: { minLength: 8, maxLength: 128, isCommon: (p) => p === "password123" },
     defaultRoleId: 1,
   };
   const loginDeps: LoginDeps = {
     ...common,
+    maxSessions: 50,
     sessions: store.sessionStore,
     throttle,
-    lookup: async (emailKey, keys, now) => ({ account: await store.findByEmailKey(emailKey), counters: await throttle.read(keys, now) }),
   };
-  const refreshDeps: RefreshDeps = { ...common, sessions: store.sessionStore };
+  const refreshDeps: RefreshDeps = {
+    ...common,
+    sessions: store.sessionStore,
+    successorOf: (token) => successorToken(Buffer.from("unit-test-secret-unit-test-secret!"), token),
+    reuseIntervalSeconds: 10,
+  };
   const logoutDeps: LogoutDeps = { sessions: store.sessionStore, authUsers };
   const accountDeps: AccountDeps = { ...common, sessions: store.sessionStore, policy: signupDeps.policy, throttle };
-  const adminDeps: AdminDeps = { accounts: store, sessions: store.sessionStore, authUsers, adminRoleId: 9 };
+  const adminDeps: AdminDeps = { accounts: store, sessions: store.sessionStore, authUsers, adminRoleId: 9, events };
   const housekeepingDeps: HousekeepingDeps = { accounts: store, sessions: store.sessionStore, clock };
   return {
     faults, store, authUsers, hasher, minter, events, clock, throttle,

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { login } from "../../src/domain/login.js";
 import { logout } from "../../src/domain/logout.js";
 import { refresh } from "../../src/domain/refresh.js";
-import { hashToken } from "../../src/domain/secrets.js";
+import { hashToken, successorToken } from "../../src/domain/secrets.js";
 import { failure } from "./failure.js";
 import { signedUpWorld } from "./fakes.js";
 
@@ -10,6 +10,25 @@ const email = "linus@example.com";
 const password = "correct horse battery";
 
 const signedUp = () => signedUpWorld({ email, password, name: "Linus" });
+
+describe("session cap (login, in-memory fakes, manual clock)", () => {
+  it("past MAX_SESSIONS_PER_USER a new login ends the oldest sessions; rotations do not count twice", async () => {
+    const { w, token: first } = await signedUp();
+    const deps = { ...w.loginDeps, maxSessions: 3 };
+    const tokens = [first];
+    for (let i = 0; i < 4; i++) {
+      w.clock.advance(60);
+      tokens.push((await login({ email, password }, deps)).refreshToken);
+    }
+    // 5 sessions made, 3 allowed: the two oldest (signup's, the first login's) are over.
+    for (const old of tokens.slice(0, 2)) expect((await failure(refresh({ refreshToken: old }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+    const rotated = await refresh({ refreshToken: tokens[2] ?? "" }, w.refreshDeps);
+    w.clock.advance(60);
+    const newest = (await login({ email, password }, deps)).refreshToken; // ends the rotated session (the oldest now)
+    expect((await failure(refresh({ refreshToken: rotated.refreshToken }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+    for (const live of [tokens[3], tokens[4], newest]) await refresh({ refreshToken: live ?? "" }, w.refreshDeps);
+  });
+});
 
 describe("refresh (use case, in-memory fakes, manual clock)", () => {
   it("rotates: a new custom token and a new refresh token; the old one is marked used", async () => {
@@ -30,6 +49,7 @@ describe("refresh (use case, in-memory fakes, manual clock)", () => {
     const { w, token } = await signedUp();
     const first = await refresh({ refreshToken: token }, w.refreshDeps);
     const second = await refresh({ refreshToken: first.refreshToken }, w.refreshDeps);
+    w.clock.advance(11); // past the reuse interval (10 s)
     const error = await failure(refresh({ refreshToken: token }, w.refreshDeps));
     expect(error.code).to.equal("refresh_token_reused");
     expect(w.store.sessions.size).to.equal(0);
@@ -41,14 +61,38 @@ describe("refresh (use case, in-memory fakes, manual clock)", () => {
     const { w, token } = await signedUp();
     const other = await login({ email, password }, w.loginDeps);
     await refresh({ refreshToken: token }, w.refreshDeps);
+    w.clock.advance(11);
     await failure(refresh({ refreshToken: token }, w.refreshDeps));
     await refresh({ refreshToken: other.refreshToken }, w.refreshDeps);
   });
 
-  it("parallel refreshes of one token: exactly one succeeds; the loser counts as reuse", async () => {
+  it("parallel refreshes of one token are not theft: within the reuse interval every caller gets the SAME successor, stored once", async () => {
     const { w, token } = await signedUp();
-    const results = await Promise.allSettled([refresh({ refreshToken: token }, w.refreshDeps), refresh({ refreshToken: token }, w.refreshDeps)]);
-    expect(results.filter((r) => r.status === "fulfilled")).to.have.length(1);
+    const results = await Promise.all(Array.from({ length: 4 }, () => refresh({ refreshToken: token }, w.refreshDeps)));
+    expect(new Set(results.map((r) => r.refreshToken)).size).to.equal(1);
+    expect(w.store.sessions.size).to.equal(2); // the parent (exchanged) and one child
+    // A retry after a lost answer, 9 s later: the same successor again.
+    w.clock.advance(9);
+    expect((await refresh({ refreshToken: token }, w.refreshDeps)).refreshToken).to.equal(results[0]?.refreshToken);
+    // The successor is single use as usual; past the interval the parent is reuse.
+    const next = await refresh({ refreshToken: results[0]?.refreshToken ?? "" }, w.refreshDeps);
+    expect((await refresh({ refreshToken: token }, w.refreshDeps)).refreshToken, "follows the chain to the live token").to.equal(next.refreshToken);
+    w.clock.advance(2);
+    expect((await failure(refresh({ refreshToken: token }, w.refreshDeps))).code).to.equal("refresh_token_reused");
+  });
+
+  it("reuse interval 0 turns it off: a second exchange is reuse at once", async () => {
+    const { w, token } = await signedUp();
+    const deps = { ...w.refreshDeps, reuseIntervalSeconds: 0 };
+    await refresh({ refreshToken: token }, deps);
+    expect((await failure(refresh({ refreshToken: token }, deps))).code).to.equal("refresh_token_reused");
+  });
+
+  it("successors cannot be derived without the server's secret", () => {
+    const a = successorToken(Buffer.from("a".repeat(32)), "t".repeat(43));
+    expect(a).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(successorToken(Buffer.from("b".repeat(32)), "t".repeat(43))).to.not.equal(a);
+    expect(successorToken(Buffer.from("a".repeat(32)), "t".repeat(43))).to.equal(a);
   });
 
   it("idle expiry and absolute expiry -> invalid_refresh_token (clock moved, no sleeping)", async () => {

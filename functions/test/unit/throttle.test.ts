@@ -15,6 +15,8 @@ async function registered() {
   return w;
 }
 
+const codes = async (attempts: Promise<unknown>[]) => (await Promise.all(attempts.map((a) => failure(a)))).map((e) => e.code);
+
 describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
   it("lock length: free allowance, then doubling, capped", () => {
     const rule = THROTTLE_RULES.account_ip;
@@ -23,24 +25,27 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     expect(lockSeconds(rule, 1000)).to.equal(rule.capSeconds);
   });
 
-  it("keys hash the email key and address: no address or email in a document id", () => {
-    const keys = throttleKeys("k".repeat(64), "203.0.113.9");
+  it("keys hash the email key, network and window: no address or email in a document id; a new window is a new key", () => {
+    const now = new Date("2026-11-28T10:00:00Z");
+    const keys = throttleKeys("k".repeat(64), "203.0.113.9", now);
     expect(keys.map((k) => k.dimension)).to.deep.equal(["account", "account_ip", "ip"]);
     for (const key of keys) expect(key.id).to.match(/^[0-9a-f]{64}$/).and.not.include("203.0.113");
-    expect(throttleKeys("k".repeat(64), undefined).map((k) => k.dimension)).to.deep.equal(["account"]);
+    expect(throttleKeys("k".repeat(64), undefined, now).map((k) => k.dimension)).to.deep.equal(["account"]);
+    const nextHour = throttleKeys("k".repeat(64), "203.0.113.9", new Date("2026-11-28T11:00:00Z"));
+    expect(nextHour.map((k) => k.id)).to.not.include.members(keys.map((k) => k.id));
   });
 
-  it("after the allowance, failures from one address get 429 with Retry-After; the right password waits too", async () => {
+  it("after the allowance, guesses from one network get 429 with Retry-After; the right password waits too", async () => {
     const w = await registered();
     const ip = "203.0.113.7";
     for (let i = 0; i < THROTTLE_RULES.account_ip.free + 1; i++) {
-      expect((await failure(login({ email, password: wrong, clientIp: ip }, w.loginDeps))).code).to.equal("invalid_credentials");
+      expect((await failure(login({ email, password: wrong, clientNetwork: ip }, w.loginDeps))).code).to.equal("invalid_credentials");
     }
-    const limited = await failure(login({ email, password, clientIp: ip }, w.loginDeps));
+    const limited = await failure(login({ email, password, clientNetwork: ip }, w.loginDeps));
     expect(limited.code).to.equal("too_many_requests");
     expect(limited.details.retryAfterSeconds).to.equal(2);
     w.clock.advance(2);
-    await login({ email, password, clientIp: ip }, w.loginDeps);
+    await login({ email, password, clientNetwork: ip }, w.loginDeps);
   });
 
   it("unknown accounts are throttled exactly like real ones", async () => {
@@ -48,59 +53,120 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     const known: string[] = [];
     const unknown: string[] = [];
     for (let i = 0; i < 8; i++) {
-      known.push((await failure(login({ email, password: wrong, clientIp: "198.51.100.1" }, w.loginDeps))).code);
-      unknown.push((await failure(login({ email: "nobody@example.com", password: wrong, clientIp: "198.51.100.2" }, w.loginDeps))).code);
+      known.push((await failure(login({ email, password: wrong, clientNetwork: "198.51.100.1" }, w.loginDeps))).code);
+      unknown.push((await failure(login({ email: "nobody@example.com", password: wrong, clientNetwork: "198.51.100.2" }, w.loginDeps))).code);
     }
     expect(unknown).to.deep.equal(known);
-    expect(known.at(-1)).to.equal("too_many_requests");
   });
 
-  it("a distributed attack on one account is slowed by the account counter, with short locks", async () => {
+  it("a burst of concurrent guesses cannot outrun the counters: only the allowance is checked, the rest get 429 before any hash", async () => {
     const w = await registered();
-    for (let i = 0; i < THROTTLE_RULES.account.free; i++) {
-      await failure(login({ email, password: wrong, clientIp: `192.0.2.${i + 1}` }, w.loginDeps));
+    const verifiesBefore = w.hasher.verifications;
+    const results = await codes(Array.from({ length: 40 }, () => login({ email, password: wrong, clientNetwork: "203.0.113.9" }, w.loginDeps)));
+    // Each reservation reads back a count at least its own rank: at most the allowance can read
+    // one within it. (Here every read follows every increment, so none does: a burst is refused
+    // whole, which is the safe side.)
+    const checked = results.filter((c) => c === "invalid_credentials").length;
+    expect(checked).to.be.at.most(THROTTLE_RULES.account_ip.free + 1);
+    expect(results.filter((c) => c === "too_many_requests")).to.have.length(40 - checked);
+    expect(w.hasher.verifications - verifiesBefore).to.equal(checked);
+    // The refused reservations were given back: the account is not locked by refused requests.
+    if (checked === 0) await login({ email, password, clientNetwork: "203.0.113.9" }, w.loginDeps);
+  });
+
+  it("a distributed attack on one account (many networks) is stopped by the account counter; its locks are short", async () => {
+    const w = await registered();
+    const results: string[] = [];
+    for (let i = 0; i < THROTTLE_RULES.account.free + 3; i++) {
+      results.push((await failure(login({ email, password: wrong, clientNetwork: `192.0.2.${i + 1}` }, w.loginDeps))).code);
     }
-    await failure(login({ email, password: wrong, clientIp: "192.0.2.200" }, w.loginDeps));
-    const limited = await failure(login({ email, password, clientIp: "192.0.2.201" }, w.loginDeps));
-    expect(limited.code).to.equal("too_many_requests");
+    expect(results.slice(0, THROTTLE_RULES.account.free + 1).every((c) => c === "invalid_credentials")).to.equal(true);
+    expect(results.at(-1)).to.equal("too_many_requests");
+    const limited = await failure(login({ email, password, clientNetwork: "192.0.2.200" }, w.loginDeps));
     expect(limited.details.retryAfterSeconds).to.be.at.most(THROTTLE_RULES.account.capSeconds);
   });
 
-  it("a successful login resets the account counters and writes nothing when there was nothing to reset", async () => {
+  it("lockout button closed: a network the owner logged in from before skips the account-wide lock; the attacker stays stopped", async () => {
     const w = await registered();
-    await login({ email, password, clientIp: "203.0.113.1" }, w.loginDeps);
-    expect(w.throttle.writes).to.equal(0);
-    await failure(login({ email, password: wrong, clientIp: "203.0.113.1" }, w.loginDeps));
-    expect(w.throttle.writes).to.equal(1); // one commit per failure
-    await login({ email, password, clientIp: "203.0.113.1" }, w.loginDeps);
-    expect(w.throttle.writes).to.equal(2); // the reset
-    expect(w.throttle.counters.size).to.equal(1); // the address counter stays
+    const home = "203.0.113.100";
+    await login({ email, password, clientNetwork: home }, w.loginDeps); // trusted from now on
+    for (let i = 0; i < THROTTLE_RULES.account.free + 5; i++) {
+      await failure(login({ email, password: wrong, clientNetwork: `192.0.2.${i + 1}` }, w.loginDeps));
+    }
+    // The attacker, from a new network, is refused before any check.
+    expect((await failure(login({ email, password, clientNetwork: "192.0.2.250" }, w.loginDeps))).code).to.equal("too_many_requests");
+    // The owner, from home, gets in.
+    await login({ email, password, clientNetwork: home }, w.loginDeps);
   });
 
-  it("counters start over after their window", async () => {
+  it("shared networks: the address counter counts distinct failing accounts, and returning users skip it", async () => {
+    const w = world();
+    const shared = "198.51.100.50"; // e.g. FlutterFlow's test-mode proxy
+    const users = Array.from({ length: 3 }, (_, i) => `user${i}@example.com`);
+    for (const user of users) await signup({ email: user, password, clientNetwork: shared }, w.signupDeps); // signing up trusts the pair
+    // One account guessed many times from the shared address counts once on the address counter.
+    for (let i = 0; i < 5; i++) await failure(login({ email: "victim@example.com", password: wrong, clientNetwork: shared }, w.loginDeps));
+    // Many distinct failing accounts lock the address for new accounts ...
+    for (let i = 0; i < THROTTLE_RULES.ip.free + 1; i++) {
+      expect((await failure(login({ email: `typo${i}@example.com`, password: wrong, clientNetwork: shared }, w.loginDeps))).code).to.equal(
+        i < THROTTLE_RULES.ip.free ? "invalid_credentials" : "too_many_requests",
+      );
+    }
+    // ... but not for users who signed up or logged in from it before.
+    for (const user of users) await login({ email: user, password, clientNetwork: shared }, w.loginDeps);
+  });
+
+  it("every check is reserved before its hash; a success clears its pair's counter and gives the rest back", async () => {
     const w = await registered();
-    for (let i = 0; i < 7; i++) await failure(login({ email, password: wrong, clientIp: "203.0.113.2" }, w.loginDeps));
-    w.clock.advance(THROTTLE_RULES.account_ip.windowSeconds + 1);
-    expect((await failure(login({ email, password: wrong, clientIp: "203.0.113.2" }, w.loginDeps))).code).to.equal("invalid_credentials");
+    await failure(login({ email, password: wrong, clientNetwork: "203.0.113.1" }, w.loginDeps));
+    await login({ email, password, clientNetwork: "203.0.113.1" }, w.loginDeps);
+    // account: the failure stays, the success given back; account_ip: cleared; ip: the failure stays.
+    const counts = [...w.throttle.counters.values()].map((c) => c.count).sort();
+    expect(counts).to.deep.equal([1, 1]);
+  });
+
+  it("counters start over in the next window", async () => {
+    const w = await registered();
+    for (let i = 0; i < 7; i++) await failure(login({ email, password: wrong, clientNetwork: "203.0.113.2" }, w.loginDeps));
+    w.clock.advance(THROTTLE_RULES.account_ip.windowSeconds + THROTTLE_RULES.account_ip.capSeconds);
+    expect((await failure(login({ email, password: wrong, clientNetwork: "203.0.113.2" }, w.loginDeps))).code).to.equal("invalid_credentials");
   });
 
   it("password change and deletion share the login counters: a stolen session cannot guess the password", async () => {
     const w = world();
     const created = await signup({ email, password }, w.signupDeps);
     const { changePassword } = await import("../../src/domain/account.js");
-    const codes: string[] = [];
+    const results: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const attempt = changePassword(created.user.id, { currentPassword: wrong, newPassword: "a new good one", clientIp: "203.0.113.4" }, w.accountDeps);
-      codes.push((await failure(attempt)).code);
+      const attempt = changePassword(created.user.id, { currentPassword: wrong, newPassword: "a new good one", clientNetwork: "203.0.113.4" }, w.accountDeps);
+      results.push((await failure(attempt)).code);
     }
-    expect(codes).to.deep.equal([...Array(6).fill("invalid_credentials"), "too_many_requests"]);
-    expect((await failure(login({ email, password, clientIp: "203.0.113.4" }, w.loginDeps))).code).to.equal("too_many_requests");
+    expect(results).to.deep.equal([...Array(6).fill("invalid_credentials"), "too_many_requests"]);
+    expect((await failure(login({ email, password, clientNetwork: "203.0.113.4" }, w.loginDeps))).code).to.equal("too_many_requests");
   });
 
-  it("fails closed: a counter that cannot be written answers 429, not another free guess", async () => {
+  it("signups per network: past the allowance 429 before any hash; a 409 counts as a failure of the network", async () => {
+    const w = world();
+    const net = "198.51.100.77";
+    for (let i = 0; i < THROTTLE_RULES.signup_ip.free + 1; i++) await signup({ email: `s${i}@example.com`, password, clientNetwork: net }, w.signupDeps);
+    const hashesBefore = w.hasher.hashes;
+    expect((await failure(signup({ email: "late@example.com", password, clientNetwork: net }, w.signupDeps))).code).to.equal("too_many_requests");
+    expect(w.hasher.hashes).to.equal(hashesBefore);
+    // 409s from another network: each counts on that network's address counter, like an account
+    // that failed to log in from it.
+    const prober = "198.51.100.78";
+    await signup({ email: "taken@example.com", password }, w.signupDeps);
+    for (let i = 0; i < THROTTLE_RULES.ip.free - 5; i++) await failure(login({ email: `p${i}@example.com`, password: wrong, clientNetwork: prober }, w.loginDeps));
+    for (let i = 0; i < 6; i++) {
+      expect((await failure(signup({ email: "taken@example.com", password, clientNetwork: prober }, w.signupDeps))).code).to.equal("email_exists");
+    }
+    expect((await failure(login({ email: "someone@example.com", password: wrong, clientNetwork: prober }, w.loginDeps))).code).to.equal("too_many_requests");
+  });
+
+  it("fails closed: a reservation that cannot be written answers 429, not another free guess", async () => {
     const w = await registered();
     w.faults.failAt("throttle.record", Object.assign(new Error("contention"), { code: 10 }));
-    const error = await failure(login({ email, password: wrong, clientIp: "203.0.113.3" }, w.loginDeps));
+    const error = await failure(login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.loginDeps));
     expect([error.code, error.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 1]);
   });
 });

@@ -12,7 +12,7 @@ const targetUid = (req: RouteRequest): string => req.params["uid"] ?? "";
 export async function setRoleRoute(req: RouteRequest): Promise<JsonReply> {
   const input = parseBody(RoleBody, req.body);
   const { admin, idTokens } = await getServices();
-  const caller = await authenticate(req.authorization, idTokens, true);
+  const caller = await authenticate(req.authorization, idTokens);
   const user = await setRole(caller, targetUid(req), input.role_id, admin);
   return { status: 200, body: { user: userJson(user) } };
 }
@@ -21,6 +21,6 @@ export async function setRoleRoute(req: RouteRequest): Promise<JsonReply> {
 export async function setDisabledRoute(req: RouteRequest): Promise<JsonReply> {
   const input = parseBody(DisableBody, req.body);
   const { admin, idTokens } = await getServices();
-  const caller = await authenticate(req.authorization, idTokens, true);
+  const caller = await authenticate(req.authorization, idTokens);
   return { status: 200, body: await setDisabled(caller, targetUid(req), input.disabled, admin) };
 }

@@ -9,5 +9,5 @@ import type { JsonReply } from "../types.js";
 export async function loginRoute(req: RouteRequest): Promise<JsonReply> {
   const input = parseBody(LoginBody, req.body);
   const { login: deps } = await getServices();
-  return { status: 200, body: authBody(await login({ ...input, clientIp: req.clientIp }, deps)) };
+  return { status: 200, body: authBody(await login({ ...input, clientNetwork: req.clientNetwork }, deps)) };
 }

@@ -9,14 +9,14 @@ import type { JsonReply } from "../types.js";
 
 /**
  * The signed-in user's own account. Every route here needs `Authorization: Bearer <Firebase ID
- * token>`; the sensitive ones (password change, deletion) also check that it was not revoked.
+ * token>`, checked for revocation (authenticate.ts).
  */
 const userBody = (user: PublicUser) => ({ user: userJson(user) });
 
 /** GET /me -> {"user": {...}} */
 export async function getMeRoute(req: RouteRequest): Promise<JsonReply> {
   const { account, idTokens } = await getServices();
-  const caller = await authenticate(req.authorization, idTokens, false);
+  const caller = await authenticate(req.authorization, idTokens);
   return { status: 200, body: userBody(await getMe(caller.uid, account)) };
 }
 
@@ -24,7 +24,7 @@ export async function getMeRoute(req: RouteRequest): Promise<JsonReply> {
 export async function updateMeRoute(req: RouteRequest): Promise<JsonReply> {
   const input = parseBody(UpdateMeBody, req.body);
   const { account, idTokens } = await getServices();
-  const caller = await authenticate(req.authorization, idTokens, false);
+  const caller = await authenticate(req.authorization, idTokens);
   const user = await updateMe(caller.uid, { name: input.name, photoUrl: input.photo_url }, account);
   return { status: 200, body: userBody(user) };
 }
@@ -33,10 +33,10 @@ export async function updateMeRoute(req: RouteRequest): Promise<JsonReply> {
 export async function changePasswordRoute(req: RouteRequest): Promise<JsonReply> {
   const input = parseBody(ChangePasswordBody, req.body);
   const { account, idTokens } = await getServices();
-  const caller = await authenticate(req.authorization, idTokens, true);
+  const caller = await authenticate(req.authorization, idTokens);
   const result = await changePassword(
     caller.uid,
-    { currentPassword: input.current_password, newPassword: input.new_password, clientIp: req.clientIp },
+    { currentPassword: input.current_password, newPassword: input.new_password, clientNetwork: req.clientNetwork },
     account,
   );
   return { status: 200, body: authBody(result) };
@@ -46,8 +46,8 @@ export async function changePasswordRoute(req: RouteRequest): Promise<JsonReply>
 export async function deleteAccountRoute(req: RouteRequest): Promise<JsonReply> {
   const input = parseBody(DeleteAccountBody, req.body);
   const { account, idTokens } = await getServices();
-  // No revocation check: a retry after a partial deletion must still be accepted.
-  const caller = await authenticate(req.authorization, idTokens, false);
-  await deleteAccount(caller.uid, { password: input.password, clientIp: req.clientIp }, account);
+  // A retry after a partial deletion still passes: deletion revokes nothing before its last step.
+  const caller = await authenticate(req.authorization, idTokens);
+  await deleteAccount(caller.uid, { password: input.password, clientNetwork: req.clientNetwork }, account);
   return { status: 200, body: { deleted: true } };
 }

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import { join } from "node:path";
+import { fetchReply, type Reply } from "./helpers.js";
+
+// The built `auth` function served by Google's Functions Framework - what Cloud Functions 2nd
+// gen runs in production: ONE process answering many requests at once (concurrency 80), where
+// the Functions emulator starts a worker per concurrent request. Attacks that depend on
+// concurrency inside one instance are sent here.
+export const root = join(__dirname, "..", "..", "..");
+
+export const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Starts a process in its own group (so stopping it stops its children). */
+export function startProcess(command: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(command, args, { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: "ignore" });
+}
+
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  process.kill(-child.pid, "SIGINT");
+  const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface Served {
+  readonly url: string;
+  readonly process: ChildProcess;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply>;
+}
+
+/** Serves the built function on `port` (with `env` on top of this process's: the stack's emulators by default). */
+export async function serveFunction(port: number, env: Record<string, string> = {}): Promise<Served> {
+  if (await portOpen(port)) throw new Error(`port ${port} is in use`);
+  const child = startProcess("node", [
+    join(root, "node_modules", "@google-cloud", "functions-framework", "build", "src", "main.js"),
+    "--target=auth", `--source=${join(root, "functions")}`, `--port=${port}`, "--signature-type=http",
+  ], { NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", ...env });
+  const url = `http://127.0.0.1:${port}`;
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetchReply(`${url}${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.77", ...headers },
+      body: JSON.stringify(body),
+    });
+  await waitFor("the function under the Functions Framework", async () => (await post("/login", {})).status === 400);
+  return { url, process: child, post };
+}
