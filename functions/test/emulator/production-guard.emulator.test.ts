@@ -1,0 +1,42 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { portOpen, root } from "./framework.js";
+
+// The function refuses to start on Cloud Functions (K_SERVICE set by Cloud Run, no
+// FUNCTIONS_EMULATOR) while an emulator host is set: under FIREBASE_AUTH_EMULATOR_HOST,
+// firebase-admin would accept unsigned ID tokens from anyone. Started as production starts it.
+const PORT = 8293;
+
+function startDeployedLike(env: Record<string, string>): Promise<{ code: number | null; output: string; listening: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn("node", [
+      join(root, "node_modules", "@google-cloud", "functions-framework", "build", "src", "main.js"),
+      "--target=auth", `--source=${join(root, "functions")}`, `--port=${PORT}`, "--signature-type=http",
+    ], { cwd: root, env: { ...process.env, NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", ...env } });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(async () => {
+      const listening = await portOpen(PORT);
+      child.kill("SIGKILL");
+      resolve({ code: null, output, listening });
+    }, 15_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, listening: false });
+    });
+  });
+}
+
+describe("production guard: no emulator hosts in a deployed function", function () {
+  this.timeout(60_000);
+
+  it("K_SERVICE with FIREBASE_AUTH_EMULATOR_HOST: the function does not start, and says why", async () => {
+    const env: Record<string, string> = { K_SERVICE: "auth", FIREBASE_AUTH_EMULATOR_HOST: "127.0.0.1:9099", FUNCTIONS_EMULATOR: "" };
+    const result = await startDeployedLike(env);
+    expect(result.listening, result.output).to.equal(false);
+    expect(result.code, result.output).to.not.equal(0);
+    expect(result.output).to.match(/Refusing to start: .*FIREBASE_AUTH_EMULATOR_HOST/);
+  });
+});
