@@ -23,6 +23,7 @@
 // RPCs fail the way a real outage does, with a gRPC status code:
 //   POST /faults {"method": "Commit" | "BatchGetDocuments" | "RunQuery" | "*",
 //                 "code": 14, "times": 1, "match": "auth_refresh_tokens"}   add a fault
+//   POST /faults {..., "delayMs": 1500}       a slow call instead: answered normally, that much later
 //   DELETE /faults                                                        remove them all
 // `match` (optional) is a substring of a document or collection name the call must touch;
 // `times` is how many matching calls fail (-1: until removed).
@@ -56,6 +57,10 @@ function withFaults(grpcServer, faults) {
       );
       if (fault === undefined) return original(call, callback);
       if (fault.times > 0 && --fault.times === 0) faults.splice(faults.indexOf(fault), 1);
+      if (fault.delayMs !== undefined) {
+        setTimeout(() => original(call, callback), fault.delayMs);
+        return;
+      }
       const error = { code: fault.code, details: `injected fault (${method})`, message: `injected fault (${method})` };
       if (typeof callback === "function") callback(error, null);
       else call.emit("error", error); // server-streaming calls
@@ -71,7 +76,7 @@ function controlServer(faults) {
       if (req.url === "/faults" && req.method === "DELETE") faults.splice(0, faults.length);
       else if (req.url === "/faults" && req.method === "POST") {
         const f = JSON.parse(body || "{}");
-        faults.push({ method: f.method ?? "*", code: f.code ?? 14, times: f.times ?? 1, match: f.match });
+        faults.push({ method: f.method ?? "*", code: f.code ?? 14, times: f.times ?? 1, match: f.match, delayMs: f.delayMs });
       } else {
         res.statusCode = 404;
       }

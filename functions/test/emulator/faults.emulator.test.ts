@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { accountFootprint, authBody, bearer, credentialOf, errorCode, FIRESTORE_MODE, post, send, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
+import { createHash } from "node:crypto";
+import { serveFunction, stopProcess } from "./framework.js";
+import { accountFootprint, authBody, bearer, credentialOf, db, errorCode, FIRESTORE_MODE, post, send, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
 
 // Store failures injected into the offline Firestore (scripts/offline-firestore.mjs, "fault
 // injection"): each answer must be a clean 503 `unavailable` (retryable) or 500 `internal`, and
@@ -12,8 +14,8 @@ const ABORTED = 10;
 const DEADLINE_EXCEEDED = 4; // a commit the Firestore client does not retry: reaches our code
 const INTERNAL = 13;
 
-async function fault(method: string, code: number, match?: string, times = 1): Promise<void> {
-  const response = await fetch(FAULTS_URL ?? "", { method: "POST", body: JSON.stringify({ method, code, match, times }) });
+async function fault(method: string, code: number, match?: string, times = 1, delayMs?: number): Promise<void> {
+  const response = await fetch(FAULTS_URL ?? "", { method: "POST", body: JSON.stringify({ method, code, match, times, delayMs }) });
   expect(response.ok).to.equal(true);
 }
 
@@ -131,5 +133,38 @@ describe("store failures at each step (offline Firestore fault injection, emulat
     const retry = await remove();
     expect(retry.status, retry.text).to.equal(200);
     expect((await credentialOf(email).get()).exists).to.equal(false);
+  });
+
+  it("password change: logins with the old password inside the change (its hash write held back) keep no session - the epoch", async function () {
+    this.timeout(60_000);
+    // One instance serving the change and the logins at once, as in production.
+    const fn = await serveFunction(8292);
+    try {
+      const email = uniqueEmail("f-epoch");
+      const created = authBody(await fn.post("/signup", { email, password }));
+      const { idToken } = await signInWithCustomToken(created.jwt_token);
+      // The change revokes every session, then writes the new hash: that write is held back 2 s,
+      // so logins meanwhile read the old hash and write their sessions AFTER the revocation.
+      await fault("Commit", 0, "auth_credentials", 1, 2000);
+      const change = fn.post("/password/change", { current_password: password, new_password: "a brand new secret" }, bearer(idToken));
+      let settled = false;
+      void change.finally(() => (settled = true));
+      const racing: string[] = [];
+      for (let i = 0; !settled && i < 200; i++) {
+        const reply = await fn.post("/login", { email, password }, { "X-Forwarded-For": `198.18.170.${i + 1}` });
+        if (reply.status === 200) racing.push(authBody(reply).refresh_token);
+      }
+      expect((await change).status).to.equal(200);
+      const stored = await Promise.all(racing.map((t) => db().collection("auth_refresh_tokens").doc(createHash("sha256").update(t).digest("hex")).get()));
+      const inWindow = stored.filter((d) => d.exists).length;
+      expect(inWindow, "no login landed between the revocation and the new hash").to.be.greaterThan(0);
+      for (const token of racing) {
+        const reply = await fn.post("/refresh", { refresh_token: token });
+        expect([reply.status, errorCode(reply)], "a racing login's session outlived the password change").to.deep.equal([401, "invalid_refresh_token"]);
+      }
+      console.log(`      (${racing.length} logins with the old password during the change, ${inWindow} after its revocation; none kept a session)`);
+    } finally {
+      await stopProcess(fn.process);
+    }
   });
 });

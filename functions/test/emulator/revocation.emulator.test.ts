@@ -32,6 +32,8 @@ async function newAdmin(tag: string): Promise<string> {
   return (await signInWithCustomToken(authBody(await post("/login", { email: admin.email, password })).jwt_token)).idToken;
 }
 
+const tokenDoc = (token: string) => db().collection("auth_refresh_tokens").doc(createHash("sha256").update(token).digest("hex"));
+
 const me = (idToken: string) => send("/me", { method: "GET", headers: bearer(idToken) });
 
 async function firebaseSessionsRevokedAfter(uid: string, idToken: string): Promise<boolean> {
@@ -125,32 +127,27 @@ describe("revocation ends the app's Firebase session too (emulators)", () => {
     const fn = await serveFunction(8292);
     try {
       const user = await signUpAndSignIn("race-pw");
-      const newPassword = "a completely new passphrase";
-      let racingWon = 0;
-      let racers = 0;
-      // Two rounds with the logins spread differently around the change; each round from a
-      // network of its own, trusted by its first login, so at most 5 failures land on a pair.
-      for (const [round, delay] of [5, 25].entries()) {
-        const network = { "X-Forwarded-For": `203.0.113.${150 + round}` };
-        const current = round === 0 ? password : `${newPassword} ${round - 1}`;
-        const next = `${newPassword} ${round}`;
-        const idToken = (await signInWithCustomToken(authBody(await fn.post("/login", { email: user.email, password: current }, network)).jwt_token)).idToken;
-        const logins = Array.from({ length: 5 }, (_, i) =>
-          new Promise((r) => setTimeout(r, i * delay)).then(() => fn.post("/login", { email: user.email, password: current }, network)),
-        );
-        const change = fn.post("/password/change", { current_password: current, new_password: next }, { ...bearer(idToken), ...network });
-        const [changed, ...replies] = await Promise.all([change, ...logins]);
-        expect(changed.status, changed.text).to.equal(200);
-        const won = replies.filter((r) => r.status === 200).map(authBody);
-        racers += replies.length;
-        racingWon += won.length;
-        for (const login of won) {
-          const reply = await fn.post("/refresh", { refresh_token: login.refresh_token }, network);
-          expect([reply.status, errorCode(reply)], "a racing login's session outlived the password change").to.deep.equal([401, "invalid_refresh_token"]);
-        }
-        expect((await fn.post("/refresh", { refresh_token: authBody(changed).refresh_token }, network)).status).to.equal(200);
+      const home = { "X-Forwarded-For": "203.0.113.150" }; // trusted by the next login
+      const idToken = (await signInWithCustomToken(authBody(await fn.post("/login", { email: user.email, password }, home)).jwt_token)).idToken;
+      // 30 logins with the old password, each from a network of its own, spread over the
+      // ~250 ms the change takes (check, hash, revocations, write): some read the old hash and
+      // write their session AFTER the change revoked every session - the window the epoch closes.
+      const logins = Array.from({ length: 30 }, (_, i) =>
+        new Promise((r) => setTimeout(r, i * 8)).then(() => fn.post("/login", { email: user.email, password }, { "X-Forwarded-For": `198.18.150.${i + 1}` })),
+      );
+      const change = fn.post("/password/change", { current_password: password, new_password: "a completely new passphrase" }, { ...bearer(idToken), ...home });
+      const [changed, ...replies] = await Promise.all([change, ...logins]);
+      expect(changed.status, changed.text).to.equal(200);
+      const won = replies.filter((r) => r.status === 200).map(authBody);
+      // Sessions still stored after the change: written after its revocation (in the window).
+      const inWindow = (await Promise.all(won.map((login) => tokenDoc(login.refresh_token).get()))).filter((d) => d.exists).length;
+      for (const login of won) {
+        const reply = await fn.post("/refresh", { refresh_token: login.refresh_token }, home);
+        expect([reply.status, errorCode(reply)], "a racing login's session outlived the password change").to.deep.equal([401, "invalid_refresh_token"]);
       }
-      console.log(`      (${racingWon} of ${racers} racing logins got in with the old password; none kept a session)`);
+      expect((await fn.post("/refresh", { refresh_token: authBody(changed).refresh_token }, home)).status).to.equal(200);
+      console.log(`      (${won.length} of 30 racing logins got in with the old password, ${inWindow} of them after the change had revoked every session; none kept a session)`);
+      if (inWindow === 0) console.warn("      !!! no racing login landed in the window this time: the epoch itself is proven by the unit test (account.test.ts)");
     } finally {
       await stopProcess(fn.process);
     }
