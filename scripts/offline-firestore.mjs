@@ -40,7 +40,11 @@ const NOT_FOUND = 5;
 /** Names of the documents or collections a call touches, for a fault's `match`. */
 function touched(request) {
   const names = [];
-  for (const write of request.writes ?? []) names.push(write.has_delete ? write.delete : write.update?.name ?? "");
+  for (const write of request.writes ?? []) {
+    names.push(write.has_delete ? write.delete : write.update?.name ?? "");
+    // The fields a write sets, as "field:<name>", so a fault can pick one kind of write.
+    for (const field of Object.keys(write.update?.fields ?? {})) names.push(`field:${field}`);
+  }
   for (const document of request.documents ?? []) names.push(document);
   for (const from of request.structured_query?.from ?? []) names.push(`${request.parent ?? ""}/${from.collection_id}`);
   return names;

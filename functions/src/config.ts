@@ -95,7 +95,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
 
 /**
  * The server's secret (`AUTH_HMAC_KEY`, a Cloud Functions secret: Secret Manager in production,
- * `functions/.secret.local` on the emulators): keys the HMAC that derives refresh-token
+ * `functions/.secret.local` on the emulators): keys the HMACs of document ids derived from emails and networks, and of refresh-token
  * successors. Read at the first request, never at module load (deploys load the module without
  * secrets). At least 32 characters; `openssl rand -base64 32` makes one.
  */

@@ -16,7 +16,7 @@ import { runAuthUserDeleted, runSessionCleanup } from "./triggers.js";
 
 const cfg = config();
 const REGION = "us-central1";
-// Keys the HMAC of refresh-token successors (config.ts, serverSecret). Secret Manager in
+// Keys the HMACs of document ids and refresh-token successors (config.ts, serverSecret). Secret Manager in
 // production (`firebase functions:secrets:set AUTH_HMAC_KEY`), functions/.secret.local locally.
 const AUTH_HMAC_KEY = defineSecret("AUTH_HMAC_KEY");
 

@@ -1,5 +1,5 @@
 import { config, serverSecret, type Config } from "./config.js";
-import { successorToken } from "./domain/secrets.js";
+import { hmacKeys, successorToken } from "./domain/secrets.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { AccountDeps } from "./domain/account.js";
 import type { AdminDeps } from "./domain/admin.js";
@@ -49,14 +49,17 @@ async function build(cfg: Config): Promise<Services> {
     ]);
   const { FirebaseIdTokenVerifier } = await import("./adapters/firebase-id-token-verifier.js");
   const { FirestoreThrottleStore } = await import("./adapters/firestore-throttle-store.js");
-  // The secret is read at the first refresh, so a missing one never stops signup or login.
+  // The secret (AUTH_HMAC_KEY) is read when a key is first derived, not at start-up: a request
+  // refused before that (a 400, 404, 405, 415) never needs it.
   let secret: Buffer | undefined;
   const key = (): Buffer => (secret ??= serverSecret());
   const db = firebase.adminFirestore();
   const auth = firebase.adminAuth();
   const sessions = new FirestoreSessionStore(db);
   const throttle = new FirestoreThrottleStore(db);
+  const keys = hmacKeys(key); // keyed ids of emails and networks (secrets.ts)
   const common = {
+    keys,
     accounts: new FirestoreAccountStore(db),
     authUsers: new FirebaseAuthUsers(auth),
     hasher: new Argon2Hasher({

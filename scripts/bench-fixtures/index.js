@@ -3,13 +3,13 @@
 //             credential read beside the throttle reservation (read the three counters and the
 //             trust marker; increment the counters in one commit; read them back), one Argon2id
 //             verification, then one custom token with the role claim beside the session's
-//             create (and the session-cap query) and the throttle's settling commit, a JSON
+//             commit (with the session count) and the throttle's settling commit, a JSON
 //             answer - without validation, routing, CORS, throttle rules, error mapping or
 //             logging. Next to the real login it shows what this project's own code costs.
 //   firestore bare's Firestore calls only;   empty  a JSON answer only.
 // `empty`, `firestore` and one verification are costs every login on this stack pays: their
 // sum is a lower bound that no implementation can go under (`npm run bench` prints it).
-const { createHash, randomBytes } = require("node:crypto");
+const { createHash, createHmac, randomBytes } = require("node:crypto");
 const { createRequire } = require("node:module");
 const { join } = require("node:path");
 
@@ -22,14 +22,18 @@ const argon2 = fnRequire("@node-rs/argon2");
 const app = initializeApp();
 const db = getFirestore(app);
 const auth = getAuth(app);
+// Keyed ids as the function derives them (functions/src/domain/secrets.ts, hmacKeys).
+const secret = Buffer.from(process.env.AUTH_HMAC_KEY ?? "", "utf8");
+const mac = (label, parts) => createHmac("sha256", secret).update(label).update("\u0000").update(parts.join("\u0000"), "utf8").digest("hex");
 const sha256 = (text) => createHash("sha256").update(text, "utf8").digest("hex");
 
 const HOUR = 3600;
-const throttleRef = (parts) => db.collection("auth_throttle").doc(sha256(parts.join("\u0000")));
+const throttleRef = (parts) => db.collection("auth_throttle").doc(mac("throttle", parts));
 
 /** The credential, beside the throttle reservation (read, increment, read back). */
 async function readAndReserve(req) {
-  const emailKey = sha256(String(req.body.email).trim().toLowerCase());
+  const canonical = String(req.body.email).trim().toLowerCase();
+  const emailKey = mac("email", [canonical]);
   const ip = String(req.headers["x-forwarded-for"] ?? "").split(",").pop().trim();
   const window = String(Math.floor(Date.now() / 1000 / HOUR));
   const keys = [["account", emailKey, window], ["account_ip", emailKey, ip, window], ["ip", ip, window]].map(throttleRef);
@@ -41,7 +45,8 @@ async function readAndReserve(req) {
     await batch.commit();
     await db.getAll(...keys);
   };
-  const [credential] = await Promise.all([db.collection("auth_credentials").doc(emailKey).get(), reserve()]);
+  // The credential's read also looks at its legacy id (migration), in the same getAll.
+  const [[credential]] = await Promise.all([db.getAll(db.collection("auth_credentials").doc(emailKey), db.collection("auth_credentials").doc(sha256(canonical))), reserve()]);
   return { emailKey, data: credential.data(), keys, trust };
 }
 
@@ -54,15 +59,17 @@ function settle({ keys, trust }) {
   return batch.commit();
 }
 
-/** The refresh token's one document, then the session-cap query. */
+/** The refresh token's one document and the session count on the credential, in one commit. */
 async function createSession(uid, emailKey) {
   const refreshToken = randomBytes(32).toString("base64url");
   const now = Timestamp.now();
-  await db.collection("auth_refresh_tokens").doc(sha256(refreshToken)).create({
+  const batch = db.batch();
+  batch.create(db.collection("auth_refresh_tokens").doc(sha256(refreshToken)), {
     uid, session_id: randomBytes(16).toString("hex"), email_key: emailKey,
     created_at: now, expires_at: now, session_expires_at: now, session_epoch: 0, live: true,
   });
-  await db.collection("auth_refresh_tokens").where("uid", "==", uid).where("live", "==", true).select("session_id", "session_expires_at").get();
+  batch.update(db.collection("auth_credentials").doc(emailKey), { session_count: FieldValue.increment(1) });
+  await batch.commit();
   return refreshToken;
 }
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { EmailTakenError, type Account, type AccountStore, type NewAccount } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { addSessionWrite } from "./firestore-session-store.js";
-import { ALREADY_EXISTS, grpcCode, translateStoreError, withDeadline } from "./store-errors.js";
+import { ALREADY_EXISTS, grpcCode, NOT_FOUND, translateStoreError, withDeadline } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -18,6 +18,7 @@ const CredentialDoc = z.object({
   auth_user_synced: z.boolean(),
   deleting: z.boolean().default(false),
   session_epoch: z.number().int().default(0),
+  session_count: z.number().int().default(0),
   created_at: timestamp,
 });
 
@@ -36,6 +37,7 @@ export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account
     authUserSynced: data.auth_user_synced,
     deleting: data.deleting,
     sessionEpoch: data.session_epoch,
+    sessionCount: data.session_count,
     createdAt: data.created_at,
   };
 }
@@ -47,8 +49,15 @@ export class FirestoreAccountStore implements AccountStore {
     return this.db.collection(COLLECTIONS.credentials).doc(emailKey);
   }
 
-  async create({ account, profile, session }: NewAccount): Promise<void> {
+  async create({ account, profile, session, legacyEmailKey }: NewAccount): Promise<void> {
     const db = this.db;
+    // An account written before the HMAC keys still holds its email at the legacy id.
+    try {
+      if ((await withDeadline(this.credential(legacyEmailKey).get())).exists) throw new EmailTakenError();
+    } catch (error) {
+      if (error instanceof EmailTakenError) throw error;
+      throw translateStoreError(error);
+    }
     const batch = db.batch();
     // The credential (keyed by the email's hash) goes first: its create() precondition is the
     // uniqueness lock. Real Firestore commits a batch all or nothing; the offline stand-in is
@@ -62,6 +71,7 @@ export class FirestoreAccountStore implements AccountStore {
       disabled: account.disabled,
       auth_user_synced: account.authUserSynced,
       session_epoch: account.sessionEpoch,
+      session_count: account.sessionCount,
       created_at: account.createdAt,
       updated_at: account.createdAt,
     });
@@ -105,6 +115,41 @@ export class FirestoreAccountStore implements AccountStore {
     } catch (error) {
       throw translateStoreError(error);
     }
+  }
+
+  async findByEmail(email: { readonly key: string; readonly legacyKey: string }): Promise<Account | null> {
+    try {
+      const [current, legacy] = await withDeadline(this.db.getAll(this.credential(email.key), this.credential(email.legacyKey)));
+      if (current?.exists) return accountFromDoc(email.key, current);
+      if (legacy === undefined || !legacy.exists) return null;
+      return await this.migrate(email, legacy);
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+  }
+
+  /**
+   * Moves a credential from its legacy id to its keyed id, with the uid index, in one batch:
+   * the create() precondition makes a concurrent migration (or signup) lose cleanly, and the
+   * delete's precondition a second mover. Refresh tokens keep naming the old id; refresh finds
+   * the account through the uid index then (refresh.ts).
+   */
+  private async migrate(email: { readonly key: string; readonly legacyKey: string }, legacy: DocumentSnapshot): Promise<Account | null> {
+    const data = legacy.data() ?? {};
+    const batch = this.db.batch();
+    batch.create(this.credential(email.key), { ...data, updated_at: FieldValue.serverTimestamp() });
+    batch.delete(legacy.ref, { exists: true });
+    if (typeof data["uid"] === "string") {
+      batch.set(this.db.collection(COLLECTIONS.uidIndex).doc(data["uid"]), { email_key: email.key }, { merge: true });
+    }
+    try {
+      await withDeadline(batch.commit());
+    } catch (error) {
+      const code = grpcCode(error);
+      if (code !== ALREADY_EXISTS && code !== NOT_FOUND) throw error;
+      // Someone else moved it meanwhile: it is at the keyed id now.
+    }
+    return accountFromDoc(email.key, await withDeadline(this.credential(email.key).get()));
   }
 
   async findByUid(uid: string): Promise<Account | null> {
@@ -193,6 +238,10 @@ export class FirestoreAccountStore implements AccountStore {
 
   async markAuthUserSynced(emailKey: string): Promise<void> {
     await this.updateCredential(emailKey, { auth_user_synced: true });
+  }
+
+  async setSessionCount(emailKey: string, count: number): Promise<void> {
+    await this.updateCredential(emailKey, { session_count: count });
   }
 
   async updatePasswordHash(emailKey: string, passwordHash: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { Timestamp, type DocumentReference, type Firestore, type Query, type WriteBatch } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentReference, type Firestore, type Query, type WriteBatch } from "firebase-admin/firestore";
 import { z } from "zod";
 import type { RefreshTokenRecord, SessionStore, StoredRefreshToken } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
@@ -45,6 +45,8 @@ export class FirestoreSessionStore implements SessionStore {
   async create(token: RefreshTokenRecord): Promise<void> {
     const batch = this.db.batch();
     addSessionWrite(this.db, batch, token);
+    // Counted on the credential (session cap, session.ts); update() fails if the account is gone.
+    batch.update(this.db.collection(COLLECTIONS.credentials).doc(token.emailKey), { session_count: FieldValue.increment(1) });
     await batch.commit().catch((error: unknown) => {
       throw translateStoreError(error);
     });

@@ -4,6 +4,7 @@ import { publicUser, ROLE_CLAIM, type AuthResult, type PublicUser } from "./auth
 import type { ParsedEmail } from "./email.js";
 import { acceptNewPassword, normalizeLoginPassword, type PasswordPolicy } from "./password-policy.js";
 import type { Account, AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
+import { legacyEmailKey, type Keys } from "./secrets.js";
 import { startSession, type SessionLifetimes } from "./session.js";
 import { parseName } from "./signup.js";
 import { beginPasswordAttempt, type ThrottleStore } from "./throttle.js";
@@ -23,6 +24,7 @@ export interface AccountDeps {
   readonly policy: PasswordPolicy;
   readonly throttle: ThrottleStore;
   readonly events: AuthEvents;
+  readonly keys: Keys;
 }
 
 const noAccount = (): AppError => new AppError("not_found", "There is no account for this sign-in.");
@@ -42,9 +44,9 @@ async function existing(uid: string, deps: Pick<AccountDeps, "accounts">): Promi
 async function reauthenticate(
   account: Account,
   check: { readonly password: string; readonly field: string; readonly clientNetwork: string | undefined },
-  deps: Pick<AccountDeps, "hasher" | "throttle" | "clock" | "events">,
+  deps: Pick<AccountDeps, "hasher" | "throttle" | "clock" | "events" | "keys">,
 ): Promise<void> {
-  const attempt = await beginPasswordAttempt(deps.throttle, account.emailKey, check.clientNetwork, deps.clock.now(), deps.events);
+  const attempt = await beginPasswordAttempt(deps, account.emailKey, check.clientNetwork, deps.clock.now());
   let valid = false;
   try {
     valid = await deps.hasher.verify(account.passwordHash, normalizeLoginPassword(check.password));
@@ -90,7 +92,8 @@ export async function changePassword(
 ): Promise<AuthResult> {
   const account = await existing(uid, deps);
   await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientNetwork: input.clientNetwork }, deps);
-  const email: ParsedEmail = { display: account.email, canonical: account.email.toLowerCase(), key: account.emailKey };
+  const canonical = account.email.toLowerCase();
+  const email: ParsedEmail = { display: account.email, canonical, key: account.emailKey, legacyKey: legacyEmailKey(canonical) };
   let password: string;
   try {
     password = acceptNewPassword(input.newPassword, email, deps.policy);

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { LIMITS } from "../config.js";
 import { invalidRequest } from "../errors.js";
+import { legacyEmailKey, type Keys } from "./secrets.js";
 
 /**
  * Email policy (documented in the README):
@@ -14,23 +14,26 @@ import { invalidRequest } from "../errors.js";
  * - The pattern is zod's default email pattern (dot-atom local part of letters, digits and
  *   `_ ' + -`, a domain with a TLD of two or more letters); at most 254 characters, 64 before `@`.
  * - Addresses are compared case-insensitively (ASCII lower case), as Firebase Auth does.
- * - Documents are keyed by the SHA-256 of the canonical address, never by the address itself,
- *   so no address can form a bad document path or be read off a document id.
+ * - Documents are keyed by an HMAC of the canonical address under the server's secret (`Keys`),
+ *   never by the address itself, so no address can form a bad document path or be read off (or
+ *   guessed from) a document id.
  */
 export interface ParsedEmail {
   /** Trimmed, as typed. */
   readonly display: string;
   /** ASCII lower case of `display`: the identity of the account. */
   readonly canonical: string;
-  /** Hex SHA-256 of `canonical`: the document id of the email index. */
+  /** The document id of the email's credential (`Keys.email`). */
   readonly key: string;
+  /** Its id before the HMAC keys (plain SHA-256), still looked up for migration. */
+  readonly legacyKey: string;
 }
 
 const emailPattern = z.regexes.email;
 // Printable ASCII only: no controls (CR, LF, NUL), no DEL, nothing above U+007E.
 const printableAscii = /^[\x21-\x7e]+$/;
 
-export function parseEmail(raw: string): ParsedEmail {
+export function parseEmail(raw: string, keys: Pick<Keys, "email">): ParsedEmail {
   const display = raw.trim();
   if (display.length === 0) throw invalidRequest("email", "Enter your email address.");
   if (!printableAscii.test(display)) {
@@ -47,9 +50,5 @@ export function parseEmail(raw: string): ParsedEmail {
     throw invalidRequest("email", "Enter a valid email address.");
   }
   const canonical = display.toLowerCase();
-  return { display, canonical, key: emailKey(canonical) };
-}
-
-export function emailKey(canonical: string): string {
-  return createHash("sha256").update(canonical, "utf8").digest("hex");
+  return { display, canonical, key: keys.email(canonical), legacyKey: legacyEmailKey(canonical) };
 }

@@ -13,6 +13,7 @@ import type {
   SessionStore,
   TokenMinter,
 } from "./ports.js";
+import type { Keys } from "./secrets.js";
 import { capSessions, startSession, type SessionLifetimes } from "./session.js";
 import { beginPasswordAttempt, type ThrottleStore } from "./throttle.js";
 
@@ -33,6 +34,7 @@ export interface LoginDeps {
   readonly clock: Clock;
   readonly lifetimes: SessionLifetimes;
   readonly events: AuthEvents;
+  readonly keys: Keys;
   /** Most sessions one user may hold; the oldest end first (MAX_SESSIONS_PER_USER). */
   readonly maxSessions: number;
 }
@@ -47,14 +49,14 @@ export interface LoginDeps {
  * before its hash is computed, so a burst of guesses cannot outrun the counters.
  */
 export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthResult> {
-  const email = parseEmail(input.email);
+  const email = parseEmail(input.email, deps.keys);
   const password = normalizeLoginPassword(input.password);
   const now = deps.clock.now();
 
   // The credential read and the reservation go out together; no hash before both are back.
   const [account, attempt] = await Promise.all([
-    deps.accounts.findByEmailKey(email.key),
-    beginPasswordAttempt(deps.throttle, email.key, input.clientNetwork, now, deps.events),
+    deps.accounts.findByEmail(email),
+    beginPasswordAttempt(deps, email.key, input.clientNetwork, now),
   ]);
   const valid =
     account === null
@@ -73,7 +75,7 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
     deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),
     attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
     deps.sessions.create(session).then(() =>
-      capSessions(account.uid, deps.maxSessions, deps.sessions).then(
+      capSessions(account, deps.maxSessions, deps).then(
         (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
         (error: unknown) => deps.events.followUpFailed("cap_sessions", account.uid, error),
       ),

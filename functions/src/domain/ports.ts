@@ -71,6 +71,11 @@ export interface Account {
    * the old epoch in the same document, so no clock comparison is needed to know it is stale.
    */
   readonly sessionEpoch: number;
+  /**
+   * An upper bound of the user's live sessions: +1 with every session written, set to the true
+   * count whenever the cap is checked. Lets a login skip the session-cap query until it matters.
+   */
+  readonly sessionCount: number;
   readonly createdAt: Date;
 }
 
@@ -112,6 +117,8 @@ export interface NewAccount {
   readonly account: Account;
   readonly profile: UserProfile;
   readonly session: RefreshTokenRecord;
+  /** The email's id before the HMAC keys: a credential there (not yet migrated) holds the email. */
+  readonly legacyEmailKey: string;
 }
 
 export interface AccountStore {
@@ -123,6 +130,12 @@ export interface AccountStore {
   /** Undoes `create` for this uid (compensation); succeeds when nothing is there. */
   removeCreated(record: NewAccount): Promise<void>;
   findByEmailKey(emailKey: string): Promise<Account | null>;
+  /**
+   * The credential of an email: at its keyed id, or at its legacy (plain SHA-256) id, in which
+   * case it is moved to the keyed id first (migration; the uid index follows). One round trip
+   * when nothing is to be moved.
+   */
+  findByEmail(email: { readonly key: string; readonly legacyKey: string }): Promise<Account | null>;
   /** Through the uid index; null when the account does not exist (any more). */
   findByUid(uid: string): Promise<Account | null>;
   /** Sets the display name (and photo URL) on the credential and on `users/{uid}`. */
@@ -137,6 +150,8 @@ export interface AccountStore {
   /** Deletes `users/{uid}` with its `fcm_tokens`, then the uid index and the credential. Idempotent. */
   deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void>;
   markAuthUserSynced(emailKey: string): Promise<void>;
+  /** Sets the upper bound of live sessions to a counted value (after a session-cap check). */
+  setSessionCount(emailKey: string, count: number): Promise<void>;
   /** Replaces the hash (a re-hash at login: same password, sessions unaffected). */
   updatePasswordHash(emailKey: string, passwordHash: string): Promise<void>;
   /** A new password: the hash and `sessionEpoch` + 1 in ONE write, ending every older session. */
@@ -144,6 +159,7 @@ export interface AccountStore {
 }
 
 export interface SessionStore {
+  /** Writes a new session's first token, and counts it on the account (`sessionCount` + 1), in one commit. */
   create(token: RefreshTokenRecord): Promise<void>;
   find(tokenHash: string): Promise<StoredRefreshToken | null>;
   /**

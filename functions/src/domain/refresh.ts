@@ -62,7 +62,8 @@ export async function refresh(input: { readonly refreshToken: string }, deps: Re
 }
 
 async function usableAccount(stored: StoredRefreshToken, deps: RefreshDeps): Promise<Account> {
-  const account = await deps.accounts.findByEmailKey(stored.emailKey);
+  // A session started before its credential moved to the keyed id names the old id: the uid finds it.
+  const account = (await deps.accounts.findByEmailKey(stored.emailKey)) ?? (await deps.accounts.findByUid(stored.uid));
   if (account === null || account.uid !== stored.uid || account.disabled) throw invalidRefreshToken();
   if (stored.sessionEpoch < account.sessionEpoch) throw invalidRefreshToken();
   return account;

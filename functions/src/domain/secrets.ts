@@ -28,6 +28,30 @@ export function successorToken(secret: Buffer, token: string): string {
   return createHmac("sha256", secret).update("refresh-successor\u0000").update(token, "utf8").digest("base64url");
 }
 
+/**
+ * Document ids derived from emails and client networks. Keyed with an HMAC under the server's
+ * secret: an unsalted SHA-256 of an IPv4 address is reversed by trying all 2^32 of them, and an
+ * email's by trying known addresses; without the secret neither can be.
+ */
+export interface Keys {
+  /** The id of an email's credential (and everything that refers to the account by email). */
+  email(canonical: string): string;
+  /** The id of a throttle counter or trust marker. */
+  throttle(parts: readonly string[]): string;
+}
+
+/** `Keys` under `secret` (read when first needed: a request that never derives a key never needs it). */
+export function hmacKeys(secret: () => Buffer): Keys {
+  const mac = (label: string, parts: readonly string[]) =>
+    createHmac("sha256", secret()).update(label).update("\u0000").update(parts.join("\u0000"), "utf8").digest("hex");
+  return { email: (canonical) => mac("email", [canonical]), throttle: (parts) => mac("throttle", parts) };
+}
+
+/** What versions before the HMAC keys used as an email's credential id: its plain SHA-256 (migrated at login). */
+export function legacyEmailKey(canonical: string): string {
+  return createHash("sha256").update(canonical, "utf8").digest("hex");
+}
+
 /** Only this digest of a refresh token is ever stored. */
 export function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");

@@ -1,4 +1,4 @@
-import type { RefreshTokenRecord, SessionStore, StoredRefreshToken } from "./ports.js";
+import type { AccountStore, RefreshTokenRecord, SessionStore, StoredRefreshToken } from "./ports.js";
 import { hashToken, newId, newRefreshToken } from "./secrets.js";
 
 export interface SessionLifetimes {
@@ -57,14 +57,21 @@ export function continueSession(parent: StoredRefreshToken, now: Date, lifetimes
 
 /**
  * Ends the user's oldest sessions past `max` (a leaked password or a script cannot pile up
- * sessions without bound). Oldest = the earliest absolute end, i.e. the earliest login.
- * Best effort after the new session is written: a failure here is logged, never a failed login.
+ * sessions without bound). Oldest = the earliest absolute end, i.e. the earliest login. Runs the
+ * query only when the account's `sessionCount` (an upper bound) says the cap may be passed, then
+ * stores the true count. Best effort after the new session is written: a failure here is
+ * logged, never a failed login.
  */
-export async function capSessions(uid: string, max: number, sessions: SessionStore): Promise<number> {
-  const live = await sessions.liveSessions(uid);
-  if (live.length <= max) return 0;
-  const oldest = [...live].sort((a, b) => a.sessionExpiresAt.getTime() - b.sessionExpiresAt.getTime()).slice(0, live.length - max);
-  for (const session of oldest) await sessions.revokeSession(session.sessionId);
+export async function capSessions(
+  account: { readonly uid: string; readonly emailKey: string; readonly sessionCount: number },
+  max: number,
+  deps: { readonly sessions: SessionStore; readonly accounts: Pick<AccountStore, "setSessionCount"> },
+): Promise<number> {
+  if (account.sessionCount + 1 <= max) return 0; // this login's session included
+  const live = await deps.sessions.liveSessions(account.uid);
+  const oldest = [...live].sort((a, b) => a.sessionExpiresAt.getTime() - b.sessionExpiresAt.getTime()).slice(0, Math.max(0, live.length - max));
+  for (const session of oldest) await deps.sessions.revokeSession(session.sessionId);
+  await deps.accounts.setSessionCount(account.emailKey, live.length - oldest.length);
   return oldest.length;
 }
 

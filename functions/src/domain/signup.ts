@@ -13,7 +13,7 @@ import {
   type PasswordHasher,
   type TokenMinter,
 } from "./ports.js";
-import { newId } from "./secrets.js";
+import { newId, type Keys } from "./secrets.js";
 import { beginSignup, type ThrottleStore } from "./throttle.js";
 import { startSession, type SessionLifetimes } from "./session.js";
 
@@ -27,6 +27,7 @@ export interface SignupInput {
 
 export interface SignupDeps {
   readonly throttle: ThrottleStore;
+  readonly keys: Keys;
   readonly accounts: AccountStore;
   readonly authUsers: AuthUsers;
   readonly hasher: PasswordHasher;
@@ -57,7 +58,7 @@ const emailTaken = (): AppError =>
  * 4. The flag is set; if that write fails the next login repairs it (idempotent).
  */
 export async function signup(input: SignupInput, deps: SignupDeps): Promise<AuthResult> {
-  const email = parseEmail(input.email);
+  const email = parseEmail(input.email, deps.keys);
   const displayName = parseName(input.name, email.display);
   const password = acceptNewPassword(input.password, email, deps.policy);
 
@@ -65,7 +66,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   const roleId = deps.defaultRoleId;
   const now = deps.clock.now();
   // Counted before any hash: a flood of signups from one network is refused cheaply.
-  const counted = await beginSignup(deps.throttle, input.clientNetwork, now, deps.events);
+  const counted = await beginSignup(deps, input.clientNetwork, now);
   const passwordHash = await deps.hasher.hash(password);
   const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: roleId });
   const { refreshToken, record: session } = startSession({ uid, emailKey: email.key, sessionEpoch: 0 }, now, deps.lifetimes);
@@ -82,10 +83,12 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
       authUserSynced: false,
       deleting: false,
       sessionEpoch: 0,
+      sessionCount: 1,
       createdAt: now,
     },
     profile: { uid, email: email.display, displayName, roleId, createdAt: now },
     session,
+    legacyEmailKey: email.legacyKey,
   };
 
   try {

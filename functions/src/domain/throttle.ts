@@ -1,8 +1,14 @@
-import { createHash } from "node:crypto";
 import { AppError } from "../errors.js";
 import type { AuthEvents } from "./ports.js";
+import type { Keys } from "./secrets.js";
 
-type Events = Pick<AuthEvents, "security">;
+/** What the throttle needs: its store, the security events, and the keyed ids. */
+export interface ThrottleDeps {
+  readonly throttle: ThrottleStore;
+  readonly events: Pick<AuthEvents, "security">;
+  readonly keys: Pick<Keys, "throttle">;
+}
+type Events = ThrottleDeps["events"];
 
 /**
  * Throttling of password guessing and signups, shared by every instance (the counters live in
@@ -54,7 +60,7 @@ export const TRUST_SECONDS = 90 * 24 * HOUR;
 
 export interface ThrottleKey {
   readonly dimension: Dimension;
-  /** Document id: SHA-256 of the dimension, its values and the window (no address or email is stored). */
+  /** Document id: an HMAC of the dimension, its values and the window (no address or email is stored). */
   readonly id: string;
   /** When the document may be deleted: its window's end plus the longest lock. */
   readonly expiresAt: Date;
@@ -81,26 +87,24 @@ export interface ThrottleStore {
   lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
 }
 
-const sha256 = (parts: readonly string[]) => createHash("sha256").update(parts.join("\u0000")).digest("hex");
-
-function keyOf(dimension: Dimension, now: Date, ...parts: string[]): ThrottleKey {
+function keyOf(keys: ThrottleDeps["keys"], dimension: Dimension, now: Date, ...parts: string[]): ThrottleKey {
   const rule = THROTTLE_RULES[dimension];
   const window = Math.floor(now.getTime() / 1000 / rule.windowSeconds);
   return {
     dimension,
-    id: sha256([dimension, ...parts, String(window)]),
+    id: keys.throttle([dimension, ...parts, String(window)]),
     expiresAt: new Date(((window + 1) * rule.windowSeconds + rule.capSeconds) * 1000),
   };
 }
 
 /** The counters a password check against `emailKey` from `network` may touch. */
-export function throttleKeys(emailKey: string, network: string | undefined, now: Date): ThrottleKey[] {
-  const keys = [keyOf("account", now, emailKey)];
-  if (network !== undefined) keys.push(keyOf("account_ip", now, emailKey, network), keyOf("ip", now, network));
+export function throttleKeys(ids: ThrottleDeps["keys"], emailKey: string, network: string | undefined, now: Date): ThrottleKey[] {
+  const keys = [keyOf(ids, "account", now, emailKey)];
+  if (network !== undefined) keys.push(keyOf(ids, "account_ip", now, emailKey, network), keyOf(ids, "ip", now, network));
   return keys;
 }
 
-export const trustIdOf = (emailKey: string, network: string): string => sha256(["trusted", emailKey, network]);
+export const trustIdOf = (ids: ThrottleDeps["keys"], emailKey: string, network: string): string => ids.throttle(["trusted", emailKey, network]);
 
 export function lockSeconds(rule: Rule, count: number): number {
   if (count <= rule.free) return 0;
@@ -180,14 +184,14 @@ export interface PasswordAttempt {
  * to wait; unknown accounts are throttled exactly like real ones.
  */
 export async function beginPasswordAttempt(
-  store: ThrottleStore,
+  deps: ThrottleDeps,
   emailKey: string,
   network: string | undefined,
   now: Date,
-  events: Events,
 ): Promise<PasswordAttempt> {
-  const keys = throttleKeys(emailKey, network, now);
-  const trustId = network === undefined ? undefined : trustIdOf(emailKey, network);
+  const { throttle: store, events } = deps;
+  const keys = throttleKeys(deps.keys, emailKey, network, now);
+  const trustId = network === undefined ? undefined : trustIdOf(deps.keys, emailKey, network);
   const state = await store.read(keys, trustId, now); // an outage here is a 503, nothing counted or checked
   const pairCount = state.counters.get(keys.find((k) => k.dimension === "account_ip")?.id ?? "")?.count ?? 0;
   const applicable = keys.filter((key) => {
@@ -217,10 +221,11 @@ export interface SignupAttempt {
   signedUp(emailKey: string): Promise<void>;
 }
 
-export async function beginSignup(store: ThrottleStore, network: string | undefined, now: Date, events: Events): Promise<SignupAttempt> {
+export async function beginSignup(deps: ThrottleDeps, network: string | undefined, now: Date): Promise<SignupAttempt> {
   if (network === undefined) return { emailTaken: async () => undefined, signedUp: async () => undefined };
-  const signupKey = keyOf("signup_ip", now, network);
-  const ipKey = keyOf("ip", now, network);
+  const { throttle: store, events } = deps;
+  const signupKey = keyOf(deps.keys, "signup_ip", now, network);
+  const ipKey = keyOf(deps.keys, "ip", now, network);
   const state = await store.read([signupKey, ipKey], undefined, now);
   // A network locked for guessing (or for probing emails through 409s) cannot sign up either.
   const ipWait = secondsUntil(state.counters.get(ipKey.id)?.lockedUntil ?? null, now);
@@ -230,7 +235,7 @@ export async function beginSignup(store: ThrottleStore, network: string | undefi
   }
   await reserve(store, [signupKey], state.counters, now, events);
   return {
-    signedUp: (emailKey) => store.settle([], [], { id: trustIdOf(emailKey, network), until: new Date(now.getTime() + TRUST_SECONDS * 1000) }),
+    signedUp: (emailKey) => store.settle([], [], { id: trustIdOf(deps.keys, emailKey, network), until: new Date(now.getTime() + TRUST_SECONDS * 1000) }),
     // A 409 tells whether an email is registered: it counts on the network's `ip` counter like
     // an account that failed (best effort: the 409 is the answer either way).
     emailTaken: async () => {

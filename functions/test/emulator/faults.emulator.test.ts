@@ -145,7 +145,7 @@ describe("store failures at each step (offline Firestore fault injection, emulat
       const { idToken } = await signInWithCustomToken(created.jwt_token);
       // The change revokes every session, then writes the new hash: that write is held back 2 s,
       // so logins meanwhile read the old hash and write their sessions AFTER the revocation.
-      await fault("Commit", 0, "auth_credentials", 1, 2000);
+      await fault("Commit", 0, "field:password_hash", 1, 2000);
       const change = fn.post("/password/change", { current_password: password, new_password: "a brand new secret" }, bearer(idToken));
       let settled = false;
       void change.finally(() => (settled = true));

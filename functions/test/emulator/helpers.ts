@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { emailKey } from "../../src/domain/email.js";
+import { hmacKeys } from "../../src/domain/secrets.js";
 import { adminAuth, adminFirestore } from "../../src/firebase.js";
 
 /**
@@ -19,6 +19,9 @@ export const API_URL = required("API_URL");
 export const AUTH_HOST = required("FIREBASE_AUTH_EMULATOR_HOST");
 export const FIRESTORE_HOST = required("FIRESTORE_EMULATOR_HOST");
 export const PROJECT_ID = required("PROJECT_ID");
+/** The stack's server secret (scripts/stack.mjs): the tests derive document ids as the function does. */
+export const keys = hmacKeys(() => Buffer.from(required("AUTH_HMAC_KEY"), "utf8"));
+const emailKey = (canonical: string) => keys.email(canonical);
 export const FIRESTORE_MODE = process.env["STACK_FIRESTORE"] === "real" ? "real" : "offline";
 
 /** The app's collections and this backend's server-only ones. */

@@ -1,5 +1,9 @@
 import { expect } from "chai";
-import { emailKey, parseEmail } from "../../src/domain/email.js";
+import { parseEmail as parse } from "../../src/domain/email.js";
+import { hmacKeys, legacyEmailKey } from "../../src/domain/secrets.js";
+
+const keys = hmacKeys(() => Buffer.from("unit-test-secret-unit-test-secret!"));
+const parseEmail = (raw: string) => parse(raw, keys);
 import { AppError } from "../../src/errors.js";
 
 function refused(raw: string): AppError {
@@ -17,7 +21,11 @@ describe("email policy", () => {
     const parsed = parseEmail("  Ada.Lovelace+fx@Example.COM\t");
     expect(parsed.display).to.equal("Ada.Lovelace+fx@Example.COM");
     expect(parsed.canonical).to.equal("ada.lovelace+fx@example.com");
-    expect(parsed.key).to.equal(emailKey("ada.lovelace+fx@example.com")).and.match(/^[0-9a-f]{64}$/);
+    expect(parsed.key).to.equal(keys.email("ada.lovelace+fx@example.com")).and.match(/^[0-9a-f]{64}$/);
+    // Keyed: not the plain SHA-256 of the address (which anyone holding a list of addresses could compute).
+    expect(parsed.key).to.not.equal(legacyEmailKey("ada.lovelace+fx@example.com"));
+    expect(parsed.legacyKey).to.equal(legacyEmailKey("ada.lovelace+fx@example.com"));
+    expect(parse("ada.lovelace+fx@example.com", hmacKeys(() => Buffer.from("another-secret-another-secret-xx!"))).key).to.not.equal(parsed.key);
     expect(parseEmail("ADA.LOVELACE+FX@example.com").key).to.equal(parsed.key);
   });
 

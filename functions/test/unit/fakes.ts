@@ -21,7 +21,7 @@ import {
   type TokenMinter,
 } from "../../src/domain/ports.js";
 import { signup, type SignupDeps } from "../../src/domain/signup.js";
-import { successorToken } from "../../src/domain/secrets.js";
+import { hmacKeys, successorToken } from "../../src/domain/secrets.js";
 import type { Counter, ThrottleKey, ThrottleStore } from "../../src/domain/throttle.js";
 
 /**
@@ -86,6 +86,9 @@ export class MemoryStore implements AccountStore {
     create: async (token) => {
       await this.faults.at("sessions.create");
       this.addToken(token);
+      const uid = this.index.get(token.emailKey);
+      const account = uid === undefined ? undefined : this.accounts.get(uid);
+      if (account !== undefined) this.accounts.set(account.uid, { ...account, sessionCount: account.sessionCount + 1 });
     },
     find: async (tokenHash) => {
       await this.faults.at("sessions.find");
@@ -146,6 +149,10 @@ export class MemoryStore implements AccountStore {
     this.sessions.delete(record.session.tokenHash);
   }
 
+  async findByEmail(email: { readonly key: string; readonly legacyKey: string }): Promise<Account | null> {
+    return this.findByEmailKey(email.key); // the fakes never hold legacy ids
+  }
+
   async findByEmailKey(emailKey: string): Promise<Account | null> {
     await this.faults.at("accounts.find");
     const uid = this.index.get(emailKey);
@@ -199,6 +206,10 @@ export class MemoryStore implements AccountStore {
   async markAuthUserSynced(emailKey: string): Promise<void> {
     await this.faults.at("accounts.markAuthUserSynced");
     this.patch(emailKey, { authUserSynced: true });
+  }
+
+  async setSessionCount(emailKey: string, sessionCount: number): Promise<void> {
+    this.patch(emailKey, { sessionCount });
   }
 
   async updatePasswordHash(emailKey: string, passwordHash: string): Promise<void> {
@@ -414,7 +425,9 @@ export function world() {
   const throttle = new MemoryThrottle(faults);
   const events = new RecordingEvents();
   const clock = new ManualClock();
+  const keys = hmacKeys(() => Buffer.from("unit-test-secret-unit-test-secret!"));
   const common = {
+    keys,
     accounts: store,
     authUsers,
     hasher,
@@ -446,7 +459,7 @@ export function world() {
   const adminDeps: AdminDeps = { accounts: store, sessions: store.sessionStore, authUsers, adminRoleId: 9, events };
   const housekeepingDeps: HousekeepingDeps = { accounts: store, sessions: store.sessionStore, clock };
   return {
-    faults, store, authUsers, hasher, minter, events, clock, throttle,
+    faults, store, authUsers, hasher, minter, events, clock, throttle, keys,
     signupDeps, loginDeps, refreshDeps, logoutDeps, accountDeps, adminDeps, housekeepingDeps,
   };
 }

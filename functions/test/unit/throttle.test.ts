@@ -26,12 +26,13 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
   });
 
   it("keys hash the email key, network and window: no address or email in a document id; a new window is a new key", () => {
+    const w0 = world();
     const now = new Date("2026-11-28T10:00:00Z");
-    const keys = throttleKeys("k".repeat(64), "203.0.113.9", now);
+    const keys = throttleKeys(w0.keys, "k".repeat(64), "203.0.113.9", now);
     expect(keys.map((k) => k.dimension)).to.deep.equal(["account", "account_ip", "ip"]);
     for (const key of keys) expect(key.id).to.match(/^[0-9a-f]{64}$/).and.not.include("203.0.113");
-    expect(throttleKeys("k".repeat(64), undefined, now).map((k) => k.dimension)).to.deep.equal(["account"]);
-    const nextHour = throttleKeys("k".repeat(64), "203.0.113.9", new Date("2026-11-28T11:00:00Z"));
+    expect(throttleKeys(w0.keys, "k".repeat(64), undefined, now).map((k) => k.dimension)).to.deep.equal(["account"]);
+    const nextHour = throttleKeys(w0.keys, "k".repeat(64), "203.0.113.9", new Date("2026-11-28T11:00:00Z"));
     expect(nextHour.map((k) => k.id)).to.not.include.members(keys.map((k) => k.id));
   });
 
