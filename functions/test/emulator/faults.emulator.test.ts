@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { createHash } from "node:crypto";
 import { serveFunction, stopProcess } from "./framework.js";
-import { accountFootprint, authBody, bearer, credentialOf, db, errorCode, FIRESTORE_MODE, post, send, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
+import { accountFootprint, authBody, bearer, credentialOf, errorCode, FIRESTORE_MODE, post, refreshTokenDoc, send, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
 
 // Store failures injected into the offline Firestore (scripts/offline-firestore.mjs, "fault
 // injection"): each answer must be a clean 503 `unavailable` (retryable) or 500 `internal`, and
@@ -155,7 +154,7 @@ describe("store failures at each step (offline Firestore fault injection, emulat
         if (reply.status === 200) racing.push(authBody(reply).refresh_token);
       }
       expect((await change).status).to.equal(200);
-      const stored = await Promise.all(racing.map((t) => db().collection("auth_refresh_tokens").doc(createHash("sha256").update(t).digest("hex")).get()));
+      const stored = await Promise.all(racing.map((t) => refreshTokenDoc(t).get()));
       const inWindow = stored.filter((d) => d.exists).length;
       expect(inWindow, "no login landed between the revocation and the new hash").to.be.greaterThan(0);
       for (const token of racing) {

@@ -39,6 +39,14 @@ export async function stopProcess(child: ChildProcess | undefined): Promise<void
   clearTimeout(timer);
 }
 
+/** The command line that serves the built `auth` function under the Functions Framework on `port`. */
+export function functionsFrameworkArgs(port: number): string[] {
+  return [
+    join(root, "node_modules", "@google-cloud", "functions-framework", "build", "src", "main.js"),
+    "--target=auth", `--source=${join(root, "functions")}`, `--port=${port}`, "--signature-type=http",
+  ];
+}
+
 export interface Served {
   readonly url: string;
   readonly process: ChildProcess;
@@ -48,10 +56,7 @@ export interface Served {
 /** Serves the built function on `port` (with `env` on top of this process's: the stack's emulators by default). */
 export async function serveFunction(port: number, env: Record<string, string> = {}): Promise<Served> {
   if (await portOpen(port)) throw new Error(`port ${port} is in use`);
-  const child = startProcess("node", [
-    join(root, "node_modules", "@google-cloud", "functions-framework", "build", "src", "main.js"),
-    "--target=auth", `--source=${join(root, "functions")}`, `--port=${port}`, "--signature-type=http",
-  ], { NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", ...env });
+  const child = startProcess("node", functionsFrameworkArgs(port), { NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", ...env });
   const url = `http://127.0.0.1:${port}`;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetchReply(`${url}${path}`, {

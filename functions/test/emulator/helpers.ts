@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { hmacKeys } from "../../src/domain/secrets.js";
+import { hashToken, hmacKeys } from "../../src/domain/secrets.js";
 import { adminAuth, adminFirestore } from "../../src/firebase.js";
 
 /**
@@ -173,6 +173,11 @@ export async function accountFootprint(email: string): Promise<{ credentials: nu
     users: userDocs.docs.filter((d) => String(d.get("email")).toLowerCase() === lower).length,
     authUsers: authUsers.users.filter((u) => u.email === lower).length,
   };
+}
+
+/** The stored document of a refresh token (the function keeps only its SHA-256). */
+export function refreshTokenDoc(token: string) {
+  return db().collection("auth_refresh_tokens").doc(hashToken(token));
 }
 
 /** The server-only credential of an email (keyed by the hash of the canonical address). */

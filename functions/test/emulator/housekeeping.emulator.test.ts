@@ -1,10 +1,8 @@
 import { expect } from "chai";
 import firebaseFunctionsTest from "firebase-functions-test";
-import { auth, authBody, credentialOf, db, post, uniqueEmail } from "./helpers.js";
-import { createHash } from "node:crypto";
+import { auth, authBody, credentialOf, db, post, refreshTokenDoc as tokenDoc, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
-const tokenDoc = (token: string) => db().collection("auth_refresh_tokens").doc(createHash("sha256").update(token).digest("hex"));
 
 // The background functions, run in this process with firebase-functions-test (online mode,
 // against the emulators of the running stack), plus one end-to-end check through the Functions

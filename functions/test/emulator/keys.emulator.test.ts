@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { Argon2Hasher, OWASP_ARGON2ID } from "../../src/adapters/argon2-hasher.js";
 import { legacyEmailKey, newId, newRefreshToken } from "../../src/domain/secrets.js";
-import { auth, authBody, credentialOf, db, errorCode, keys, post, uniqueEmail } from "./helpers.js";
+import { auth, authBody, credentialOf, db, errorCode, keys, post, refreshTokenDoc, uniqueEmail } from "./helpers.js";
 
 // Document ids derived from emails and client networks are HMACs under the server's secret
 // (AUTH_HMAC_KEY), not plain SHA-256; credentials written by earlier versions (at the SHA-256
@@ -44,7 +44,7 @@ describe("keyed document ids and the migration of legacy ones (emulators)", () =
     });
     batch.create(db().collection("auth_uid_index").doc(uid), { email_key: legacyKey, created_at: now });
     batch.create(db().collection("users").doc(uid), { uid, email, display_name: "Legacy", created_time: now, role_id: 1 });
-    batch.create(db().collection("auth_refresh_tokens").doc(sha256(refreshToken)), {
+    batch.create(refreshTokenDoc(refreshToken), {
       uid, session_id: newId(), email_key: legacyKey, created_at: now,
       expires_at: new Date(now.getTime() + 86_400_000), session_expires_at: new Date(now.getTime() + 86_400_000),
     });

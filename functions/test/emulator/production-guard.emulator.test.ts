@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { portOpen, root } from "./framework.js";
+import { functionsFrameworkArgs, portOpen, root } from "./framework.js";
 
 // The function refuses to start on Cloud Functions (K_SERVICE set by Cloud Run, no
 // FUNCTIONS_EMULATOR) while an emulator host is set: under FIREBASE_AUTH_EMULATOR_HOST,
@@ -10,10 +9,7 @@ const PORT = 8293;
 
 function startDeployedLike(env: Record<string, string>): Promise<{ code: number | null; output: string; listening: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn("node", [
-      join(root, "node_modules", "@google-cloud", "functions-framework", "build", "src", "main.js"),
-      "--target=auth", `--source=${join(root, "functions")}`, `--port=${PORT}`, "--signature-type=http",
-    ], { cwd: root, env: { ...process.env, NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", ...env } });
+    const child = spawn("node", functionsFrameworkArgs(PORT), { cwd: root, env: { ...process.env, NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", ...env } });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

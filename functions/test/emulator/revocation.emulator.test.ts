@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { createHash } from "node:crypto";
 import { serveFunction, stopProcess } from "./framework.js";
-import { auth, authBody, bearer, credentialOf, db, errorCode, post, send, signInWithCustomToken, uniqueEmail } from "./helpers.js";
+import { auth, authBody, bearer, credentialOf, errorCode, post, refreshTokenDoc, send, signInWithCustomToken, uniqueEmail } from "./helpers.js";
 
 // Access really ends where the README says it does: not only this backend's refresh tokens, but
 // the app's Firebase session (its ID tokens, checked with the revocation check by every
@@ -32,8 +31,6 @@ async function newAdmin(tag: string): Promise<string> {
   return (await signInWithCustomToken(authBody(await post("/login", { email: admin.email, password })).jwt_token)).idToken;
 }
 
-const tokenDoc = (token: string) => db().collection("auth_refresh_tokens").doc(createHash("sha256").update(token).digest("hex"));
-
 const me = (idToken: string) => send("/me", { method: "GET", headers: bearer(idToken) });
 
 async function firebaseSessionsRevokedAfter(uid: string, idToken: string): Promise<boolean> {
@@ -53,7 +50,7 @@ describe("revocation ends the app's Firebase session too (emulators)", () => {
 
     // The victim's app presents the same token, past the reuse interval (10 s; the exchange is
     // dated back rather than waited for): reuse.
-    await db().collection("auth_refresh_tokens").doc(createHash("sha256").update(victim.refreshToken).digest("hex")).update({ rotated_at: new Date(Date.now() - 11_000) });
+    await refreshTokenDoc(victim.refreshToken).update({ rotated_at: new Date(Date.now() - 11_000) });
     const replay = await post("/refresh", { refresh_token: victim.refreshToken });
     expect([replay.status, errorCode(replay)]).to.deep.equal([401, "refresh_token_reused"]);
     // The thief's refresh token is dead, and so is the thief's Firebase session.
@@ -140,7 +137,7 @@ describe("revocation ends the app's Firebase session too (emulators)", () => {
       expect(changed.status, changed.text).to.equal(200);
       const won = replies.filter((r) => r.status === 200).map(authBody);
       // Sessions still stored after the change: written after its revocation (in the window).
-      const inWindow = (await Promise.all(won.map((login) => tokenDoc(login.refresh_token).get()))).filter((d) => d.exists).length;
+      const inWindow = (await Promise.all(won.map((login) => refreshTokenDoc(login.refresh_token).get()))).filter((d) => d.exists).length;
       for (const login of won) {
         const reply = await fn.post("/refresh", { refresh_token: login.refresh_token }, home);
         expect([reply.status, errorCode(reply)], "a racing login's session outlived the password change").to.deep.equal([401, "invalid_refresh_token"]);

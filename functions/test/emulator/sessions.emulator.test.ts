@@ -1,10 +1,7 @@
 import { expect } from "chai";
-import { createHash } from "node:crypto";
-import { auth, authBody, credentialOf, db, errorCode, post, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
+import { auth, authBody, credentialOf, db, errorCode, post, refreshTokenDoc as tokenDoc, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
-const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
-const tokenDoc = (token: string) => db().collection("auth_refresh_tokens").doc(sha256(token));
 
 async function account(tag: string) {
   const email = uniqueEmail(tag);
