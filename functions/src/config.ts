@@ -95,9 +95,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
 
 /**
  * The server's secret (`AUTH_HMAC_KEY`, a Cloud Functions secret: Secret Manager in production,
- * `functions/.secret.local` on the emulators): keys the HMACs of document ids derived from emails and networks, and of refresh-token
- * successors. Read at the first request, never at module load (deploys load the module without
- * secrets). At least 32 characters; `openssl rand -base64 32` makes one.
+ * `functions/.secret.local` on the emulators): keys the HMACs of document ids derived from
+ * emails and networks, and of refresh-token successors. Read when a key is first derived, never
+ * at module load (deploys load the module without secrets). At least 32 characters;
+ * `openssl rand -base64 32` makes one.
  */
 export function serverSecret(env: Readonly<Record<string, string | undefined>> = process.env): Buffer {
   const value = env["AUTH_HMAC_KEY"] ?? "";

@@ -52,7 +52,4 @@ export const authEvents: AuthEvents = {
   passwordRehashed(uid) {
     logger.info("password hash upgraded", { event: "password_rehashed", uid });
   },
-  refreshTokenReused(uid, sessionId) {
-    authEvents.security({ event: "refresh_token_reused", uid, sessionId });
-  },
 };

@@ -17,16 +17,16 @@ const code = (error: unknown): unknown =>
   typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
 
 /**
- * Firebase ID tokens with `verifyIdToken` (signature, audience, expiry; with checkRevoked also
- * `revokeRefreshTokens` and disabled users, at the cost of one Auth lookup). Under the Auth
- * emulator the SDK accepts the emulator's unsigned tokens.
+ * Firebase ID tokens with `verifyIdToken` and its revocation check: signature, audience, expiry,
+ * `revokeRefreshTokens` and disabled users (one Auth lookup per call). Under the Auth emulator
+ * the SDK accepts the emulator's unsigned tokens.
  */
 export class FirebaseIdTokenVerifier implements IdTokenVerifier {
   constructor(private readonly auth: Auth) {}
 
-  async verify(idToken: string, checkRevoked: boolean) {
+  async verify(idToken: string) {
     try {
-      const decoded = await this.auth.verifyIdToken(idToken, checkRevoked);
+      const decoded = await this.auth.verifyIdToken(idToken, true);
       return { uid: decoded.uid, claims: decoded };
     } catch (error) {
       const reason = code(error);

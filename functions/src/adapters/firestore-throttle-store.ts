@@ -4,10 +4,10 @@ import { COLLECTIONS } from "./collections.js";
 import { translateStoreError, withDeadline } from "./store-errors.js";
 
 /**
- * Throttle counters: `auth_throttle/{sha256(dimension, values, window)}` = `{dimension, count,
- * locked_until?, lock_rank?, expires_at}`, and trusted networks `auth_throttle/{sha256("trusted",
- * email key, network)}` = `{dimension: "trusted", expires_at}`. No email or address is stored,
- * only hashes. Counts change only by `FieldValue.increment`, which commutes: concurrent
+ * Throttle counters: `auth_throttle/{hmac(dimension, values, window)}` = `{dimension, count,
+ * locked_until?, lock_rank?, expires_at}`, and trusted networks `auth_throttle/{hmac("trusted",
+ * email key, network)}` = `{dimension: "trusted", expires_at}` (ids from `Keys.throttle`). No
+ * email or address is stored. Counts change only by `FieldValue.increment`, which commutes: concurrent
  * reservations never contend (a transaction on one hot document serializes and aborts under
  * a burst: 5 concurrent ones took 5 s on the emulator, 40 aborted 34). `expires_at` is the TTL
  * field, and the daily clean-up deletes expired documents.

@@ -19,8 +19,8 @@ export interface PasswordHasher {
 
 /** Checks Firebase ID tokens (FlutterFlow's `currentJwtToken`). */
 export interface IdTokenVerifier {
-  /** The token's uid and claims; throws when it is invalid, expired or (with checkRevoked) revoked. */
-  verify(idToken: string, checkRevoked: boolean): Promise<{ readonly uid: string; readonly claims: Readonly<Record<string, unknown>> }>;
+  /** The token's uid and claims; throws when it is invalid, expired, revoked or its user disabled. */
+  verify(idToken: string): Promise<{ readonly uid: string; readonly claims: Readonly<Record<string, unknown>> }>;
 }
 
 export interface TokenMinter {
@@ -214,6 +214,4 @@ export interface AuthEvents {
   authUserRepaired(uid: string): void;
   /** A stored hash was made with weaker parameters and was replaced. */
   passwordRehashed(uid: string): void;
-  /** A rotated refresh token was presented again: its whole session was ended. */
-  refreshTokenReused(uid: string, sessionId: string): void;
 }

@@ -103,6 +103,6 @@ async function again(presented: string, stored: StoredRefreshToken, now: Date, d
 async function reuse(uid: string, sessionId: string, deps: RefreshDeps): Promise<never> {
   await deps.sessions.revokeSession(sessionId);
   await deps.authUsers.revokeFirebaseSessions(uid);
-  deps.events.refreshTokenReused(uid, sessionId);
+  deps.events.security({ event: "refresh_token_reused", uid, sessionId });
   throw refreshTokenReused();
 }

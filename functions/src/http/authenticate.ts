@@ -20,5 +20,5 @@ export async function authenticate(
   }
   const match = /^Bearer +([A-Za-z0-9_.-]{1,8192})$/i.exec(authorization.trim());
   if (match?.[1] === undefined) throw unauthenticated("The Authorization header must be \"Bearer <token>\".");
-  return verifier.verify(match[1], true);
+  return verifier.verify(match[1]);
 }

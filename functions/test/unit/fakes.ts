@@ -381,7 +381,7 @@ export class FakeMinter implements TokenMinter {
 export class RecordingEvents implements AuthEvents {
   readonly seen: string[] = [];
   readonly security: (event: SecurityEvent) => void = (event) => {
-    this.seen.push(event.event);
+    this.seen.push("uid" in event ? `${event.event}:${event.uid}` : event.event);
     this.securityEvents.push(event);
   };
   readonly securityEvents: SecurityEvent[] = [];
@@ -396,9 +396,6 @@ export class RecordingEvents implements AuthEvents {
   }
   passwordRehashed(uid: string): void {
     this.seen.push(`password_rehashed:${uid}`);
-  }
-  refreshTokenReused(uid: string): void {
-    this.seen.push(`refresh_token_reused:${uid}`);
   }
 }
 
