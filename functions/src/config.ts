@@ -130,4 +130,18 @@ export const LIMITS = {
   maxNameLength: 100,
   /** Lifetime firebase-admin gives every custom token (not configurable in the SDK). */
   customTokenLifetimeSeconds: 3600,
+  /** A signup repeated this soon after its account was made, with the same password, signs in (signup.ts). */
+  signupRetrySeconds: 60 * 60,
+} as const;
+
+/**
+ * Time limits (deadlines.ts), fixed so every answer comes well inside the `auth` function's
+ * 30 s timeout (index.ts): an outage is a clean 503 `unavailable` the app can retry, not the
+ * platform's timeout page after a long spinner.
+ */
+export const DEADLINES = {
+  /** Each call to Firestore or Firebase Auth (read, commit, query, Auth admin call, token minting). */
+  callMs: 6_000,
+  /** Each HTTP request, all calls together: past it the answer is 503 and no further call starts. */
+  requestMs: 15_000,
 } as const;

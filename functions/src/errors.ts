@@ -89,3 +89,32 @@ export const refreshTokenReused = (): AppError =>
   );
 
 export const isAppError = (value: unknown): value is AppError => value instanceof AppError;
+
+/** A 500 never says more than this; the cause goes to the log only. */
+export const internalError = (cause: unknown): AppError => new AppError("internal", INTERNAL_MESSAGE, { cause });
+
+/** gRPC status codes that Firestore and Google APIs use for passing trouble. */
+const TRANSIENT_GRPC = new Set([
+  4, // DEADLINE_EXCEEDED (also our own deadlines, deadlines.ts)
+  8, // RESOURCE_EXHAUSTED
+  10, // ABORTED (contention)
+  14, // UNAVAILABLE
+]);
+
+/** firebase-admin's codes for a service it could not reach (the Auth API, IAM). */
+const TRANSIENT_SDK = new Set(["app/network-error", "app/network-timeout", "auth/quota-exceeded"]);
+
+/** True for a failure that a retry may not meet: Firestore, Auth or IAM out of reach or overloaded. */
+export function isTransient(error: unknown): boolean {
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  return typeof code === "number" ? TRANSIENT_GRPC.has(code) : typeof code === "string" && TRANSIENT_SDK.has(code);
+}
+
+/**
+ * The one mapping of failures to answers (HTTP handler): an AppError as it is, a transient
+ * failure of Firestore, Auth or IAM as a retryable 503 `unavailable`, anything else a 500.
+ */
+export function toAppError(caught: unknown): AppError {
+  if (isAppError(caught)) return caught;
+  return isTransient(caught) ? unavailable(caught) : internalError(caught);
+}

@@ -24,8 +24,15 @@ export function adminAuth(): Auth {
 export function adminFirestore(): Firestore {
   if (firestore === undefined) {
     firestore = getFirestore(adminApp());
-    // Optional fields are left out rather than written as null or undefined.
-    firestore.settings({ ignoreUndefinedProperties: true });
+    firestore.settings({
+      // Optional fields are left out rather than written as null or undefined.
+      ignoreUndefinedProperties: true,
+      // gRPC waits longer and longer between reconnection attempts while Firestore is out of
+      // reach (up to 120 s): after a one-minute outage this instance kept failing for another
+      // 20 s. Capped at 1 s, it serves again within about a second of Firestore's return
+      // (measured on the emulator, README "Outages").
+      grpcOptions: { "grpc.initial_reconnect_backoff_ms": 500, "grpc.max_reconnect_backoff_ms": 1000 },
+    });
   }
   return firestore;
 }

@@ -78,7 +78,7 @@ async function build(cfg: Config): Promise<Services> {
     isCommon: isCommonPassword,
   };
   return {
-    signup: { ...common, throttle, policy, defaultRoleId: cfg.DEFAULT_ROLE_ID },
+    signup: { ...common, sessions, throttle, maxSessions: cfg.MAX_SESSIONS_PER_USER, policy, defaultRoleId: cfg.DEFAULT_ROLE_ID },
     account: { ...common, sessions, policy, throttle },
     admin: { accounts: common.accounts, sessions, authUsers: common.authUsers, adminRoleId: cfg.ADMIN_ROLE_ID, events: authEvents },
     housekeeping: { accounts: common.accounts, sessions, clock: common.clock },

@@ -1,6 +1,6 @@
 import type { Auth } from "firebase-admin/auth";
 import { EmailTakenError, type AuthUserProfile, type AuthUsers } from "../domain/ports.js";
-import { translateStoreError } from "./store-errors.js";
+import { withDeadline } from "../deadlines.js";
 
 const authCode = (error: unknown): string | undefined => {
   if (typeof error === "object" && error !== null && "code" in error) {
@@ -8,6 +8,11 @@ const authCode = (error: unknown): string | undefined => {
     if (typeof code === "string") return code;
   }
   return undefined;
+};
+
+/** A user that is not there is already in the state the call wanted. */
+const ignoreMissingUser = (error: unknown): void => {
+  if (authCode(error) !== "auth/user-not-found") throw error;
 };
 
 /**
@@ -20,70 +25,46 @@ export class FirebaseAuthUsers implements AuthUsers {
 
   async create(profile: AuthUserProfile): Promise<void> {
     try {
-      await this.auth.createUser({
-        uid: profile.uid,
-        email: profile.email,
-        displayName: profile.displayName,
-        emailVerified: false,
-      });
+      await withDeadline(() =>
+        this.auth.createUser({ uid: profile.uid, email: profile.email, displayName: profile.displayName, emailVerified: false }),
+      );
     } catch (error) {
       if (authCode(error) === "auth/email-already-exists") throw new EmailTakenError();
-      throw translateStoreError(error);
+      throw error;
     }
   }
 
   async ensure(profile: AuthUserProfile): Promise<void> {
     try {
-      await this.auth.updateUser(profile.uid, {
-        email: profile.email,
-        displayName: profile.displayName,
-      });
+      await withDeadline(() => this.auth.updateUser(profile.uid, { email: profile.email, displayName: profile.displayName }));
     } catch (error) {
-      if (authCode(error) !== "auth/user-not-found") throw translateStoreError(error);
+      if (authCode(error) !== "auth/user-not-found") throw error;
       await this.create(profile);
     }
   }
 
   async updateProfile(uid: string, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void> {
-    try {
-      await this.auth.updateUser(uid, {
+    await withDeadline(() =>
+      this.auth.updateUser(uid, {
         displayName: profile.displayName,
         ...(profile.photoUrl !== undefined && { photoURL: profile.photoUrl }),
-      });
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+      }),
+    );
   }
 
   async setRoleClaim(uid: string, roleId: number): Promise<void> {
-    try {
-      await this.auth.setCustomUserClaims(uid, { role_id: roleId });
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+    await withDeadline(() => this.auth.setCustomUserClaims(uid, { role_id: roleId }));
   }
 
   async setDisabled(uid: string, disabled: boolean): Promise<void> {
-    try {
-      await this.auth.updateUser(uid, { disabled });
-    } catch (error) {
-      if (authCode(error) !== "auth/user-not-found") throw translateStoreError(error);
-    }
+    await withDeadline(() => this.auth.updateUser(uid, { disabled })).catch(ignoreMissingUser);
   }
 
   async revokeFirebaseSessions(uid: string): Promise<void> {
-    try {
-      await this.auth.revokeRefreshTokens(uid);
-    } catch (error) {
-      if (authCode(error) !== "auth/user-not-found") throw translateStoreError(error);
-    }
+    await withDeadline(() => this.auth.revokeRefreshTokens(uid)).catch(ignoreMissingUser);
   }
 
   async delete(uid: string): Promise<void> {
-    try {
-      await this.auth.deleteUser(uid);
-    } catch (error) {
-      if (authCode(error) !== "auth/user-not-found") throw translateStoreError(error);
-    }
+    await withDeadline(() => this.auth.deleteUser(uid)).catch(ignoreMissingUser);
   }
 }

@@ -1,6 +1,6 @@
 import type { Auth } from "firebase-admin/auth";
 import type { TokenMinter } from "../domain/ports.js";
-import { translateStoreError } from "./store-errors.js";
+import { withDeadline } from "../deadlines.js";
 
 /**
  * Custom tokens from firebase-admin. On Cloud Functions (no key file) each one is signed by
@@ -11,10 +11,6 @@ export class FirebaseTokenMinter implements TokenMinter {
   constructor(private readonly auth: Auth) {}
 
   async mint(uid: string, claims: Readonly<Record<string, number | string | boolean>>): Promise<string> {
-    try {
-      return await this.auth.createCustomToken(uid, { ...claims });
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+    return withDeadline(() => this.auth.createCustomToken(uid, { ...claims }));
   }
 }

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { EmailTakenError, type Account, type AccountStore, type NewAccount } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { addSessionWrite } from "./firestore-session-store.js";
-import { ALREADY_EXISTS, grpcCode, NOT_FOUND, translateStoreError, withDeadline } from "./store-errors.js";
+import { withDeadline } from "../deadlines.js";
+import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -52,12 +53,7 @@ export class FirestoreAccountStore implements AccountStore {
   async create({ account, profile, session, legacyEmailKey }: NewAccount): Promise<void> {
     const db = this.db;
     // An account written before the HMAC keys still holds its email at the legacy id.
-    try {
-      if ((await withDeadline(this.credential(legacyEmailKey).get())).exists) throw new EmailTakenError();
-    } catch (error) {
-      if (error instanceof EmailTakenError) throw error;
-      throw translateStoreError(error);
-    }
+    if ((await withDeadline(() => this.credential(legacyEmailKey).get())).exists) throw new EmailTakenError();
     const batch = db.batch();
     // The credential (keyed by the email's hash) goes first: its create() precondition is the
     // uniqueness lock. Real Firestore commits a batch all or nothing; the offline stand-in is
@@ -89,10 +85,10 @@ export class FirestoreAccountStore implements AccountStore {
     });
     addSessionWrite(db, batch, session);
     try {
-      await batch.commit();
+      await withDeadline(() => batch.commit());
     } catch (error) {
       if (grpcCode(error) === ALREADY_EXISTS) throw new EmailTakenError();
-      throw translateStoreError(error);
+      throw error; // past the deadline the outcome is unknown: a retried signup is answered as the first (signup.ts)
     }
   }
 
@@ -104,28 +100,18 @@ export class FirestoreAccountStore implements AccountStore {
     batch.delete(db.collection(COLLECTIONS.uidIndex).doc(account.uid));
     // Last: while it exists nobody else can claim the email, so it is ours to delete.
     batch.delete(this.credential(account.emailKey));
-    await batch.commit().catch((error: unknown) => {
-      throw translateStoreError(error);
-    });
+    await withDeadline(() => batch.commit());
   }
 
   async findByEmailKey(emailKey: string): Promise<Account | null> {
-    try {
-      return accountFromDoc(emailKey, await withDeadline(this.credential(emailKey).get()));
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+    return accountFromDoc(emailKey, await withDeadline(() => this.credential(emailKey).get()));
   }
 
   async findByEmail(email: { readonly key: string; readonly legacyKey: string }): Promise<Account | null> {
-    try {
-      const [current, legacy] = await withDeadline(this.db.getAll(this.credential(email.key), this.credential(email.legacyKey)));
-      if (current?.exists) return accountFromDoc(email.key, current);
-      if (legacy === undefined || !legacy.exists) return null;
-      return await this.migrate(email, legacy);
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+    const [current, legacy] = await withDeadline(() => this.db.getAll(this.credential(email.key), this.credential(email.legacyKey)));
+    if (current?.exists) return accountFromDoc(email.key, current);
+    if (legacy === undefined || !legacy.exists) return null;
+    return this.migrate(email, legacy);
   }
 
   /**
@@ -143,25 +129,21 @@ export class FirestoreAccountStore implements AccountStore {
       batch.set(this.db.collection(COLLECTIONS.uidIndex).doc(data["uid"]), { email_key: email.key }, { merge: true });
     }
     try {
-      await withDeadline(batch.commit());
+      await withDeadline(() => batch.commit());
     } catch (error) {
       const code = grpcCode(error);
       if (code !== ALREADY_EXISTS && code !== NOT_FOUND) throw error;
       // Someone else moved it meanwhile: it is at the keyed id now.
     }
-    return accountFromDoc(email.key, await withDeadline(this.credential(email.key).get()));
+    return this.findByEmailKey(email.key);
   }
 
   async findByUid(uid: string): Promise<Account | null> {
-    try {
-      const index = await withDeadline(this.db.collection(COLLECTIONS.uidIndex).doc(uid).get());
-      const emailKey: unknown = index.get("email_key");
-      if (typeof emailKey !== "string") return null;
-      const account = await this.findByEmailKey(emailKey);
-      return account !== null && account.uid === uid ? account : null;
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+    const index = await withDeadline(() => this.db.collection(COLLECTIONS.uidIndex).doc(uid).get());
+    const emailKey: unknown = index.get("email_key");
+    if (typeof emailKey !== "string") return null;
+    const account = await this.findByEmailKey(emailKey);
+    return account !== null && account.uid === uid ? account : null;
   }
 
   async updateProfile(account: Account, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void> {
@@ -176,18 +158,14 @@ export class FirestoreAccountStore implements AccountStore {
       { uid: account.uid, display_name: profile.displayName, photo_url: profile.photoUrl },
       { merge: true },
     );
-    await batch.commit().catch((error: unknown) => {
-      throw translateStoreError(error);
-    });
+    await withDeadline(() => batch.commit());
   }
 
   async setRole(account: Account, roleId: number): Promise<void> {
     const batch = this.db.batch();
     batch.update(this.credential(account.emailKey), { role_id: roleId, updated_at: FieldValue.serverTimestamp() });
     batch.set(this.db.collection(COLLECTIONS.users).doc(account.uid), { role_id: roleId }, { merge: true });
-    await batch.commit().catch((error: unknown) => {
-      throw translateStoreError(error);
-    });
+    await withDeadline(() => batch.commit());
   }
 
   async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
@@ -199,41 +177,33 @@ export class FirestoreAccountStore implements AccountStore {
   }
 
   async deleteServerRecords(uid: string): Promise<void> {
-    try {
-      const index = this.db.collection(COLLECTIONS.uidIndex).doc(uid);
-      const emailKey: unknown = (await index.get()).get("email_key");
-      const batch = this.db.batch();
-      if (typeof emailKey === "string") {
-        // Only if the credential is this uid's (the email may have been signed up again).
-        const credential = await this.credential(emailKey).get();
-        if (credential.get("uid") === uid) batch.delete(credential.ref);
-      }
-      batch.delete(index);
-      await batch.commit();
-    } catch (error) {
-      throw translateStoreError(error);
+    const index = this.db.collection(COLLECTIONS.uidIndex).doc(uid);
+    const emailKey: unknown = (await withDeadline(() => index.get())).get("email_key");
+    const batch = this.db.batch();
+    if (typeof emailKey === "string") {
+      // Only if the credential is this uid's (the email may have been signed up again).
+      const credential = await withDeadline(() => this.credential(emailKey).get());
+      if (credential.get("uid") === uid) batch.delete(credential.ref);
     }
+    batch.delete(index);
+    await withDeadline(() => batch.commit());
   }
 
   async deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void> {
     const db = this.db;
-    try {
-      const userRef = db.collection(COLLECTIONS.users).doc(account.uid);
-      // FlutterFlow's push tokens: users/{uid}/fcm_tokens/{autoId}.
-      const tokens = await userRef.collection("fcm_tokens").select().get();
-      for (let i = 0; i < tokens.docs.length; i += 400) {
-        const batch = db.batch();
-        for (const doc of tokens.docs.slice(i, i + 400)) batch.delete(doc.ref);
-        await batch.commit();
-      }
+    const userRef = db.collection(COLLECTIONS.users).doc(account.uid);
+    // FlutterFlow's push tokens: users/{uid}/fcm_tokens/{autoId}.
+    const tokens = await withDeadline(() => userRef.collection("fcm_tokens").select().get());
+    for (let i = 0; i < tokens.docs.length; i += 400) {
       const batch = db.batch();
-      batch.delete(userRef);
-      batch.delete(db.collection(COLLECTIONS.uidIndex).doc(account.uid));
-      batch.delete(this.credential(account.emailKey)); // last: frees the email for a new signup
-      await batch.commit();
-    } catch (error) {
-      throw translateStoreError(error);
+      for (const doc of tokens.docs.slice(i, i + 400)) batch.delete(doc.ref);
+      await withDeadline(() => batch.commit());
     }
+    const batch = db.batch();
+    batch.delete(userRef);
+    batch.delete(db.collection(COLLECTIONS.uidIndex).doc(account.uid));
+    batch.delete(this.credential(account.emailKey)); // last: frees the email for a new signup
+    await withDeadline(() => batch.commit());
   }
 
   async markAuthUserSynced(emailKey: string): Promise<void> {
@@ -253,11 +223,7 @@ export class FirestoreAccountStore implements AccountStore {
   }
 
   private async updateCredential(emailKey: string, fields: Record<string, unknown>): Promise<void> {
-    try {
-      // update() requires the document to exist: it never resurrects a deleted account.
-      await this.credential(emailKey).update({ ...fields, updated_at: FieldValue.serverTimestamp() });
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+    // update() requires the document to exist: it never resurrects a deleted account.
+    await withDeadline(() => this.credential(emailKey).update({ ...fields, updated_at: FieldValue.serverTimestamp() }));
   }
 }

@@ -2,7 +2,8 @@ import { FieldValue, Timestamp, type DocumentReference, type Firestore, type Que
 import { z } from "zod";
 import type { RefreshTokenRecord, SessionStore, StoredRefreshToken } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
-import { ALREADY_EXISTS, grpcCode, NOT_FOUND, translateStoreError, withDeadline } from "./store-errors.js";
+import { withDeadline } from "../deadlines.js";
+import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -47,30 +48,24 @@ export class FirestoreSessionStore implements SessionStore {
     addSessionWrite(this.db, batch, token);
     // Counted on the credential (session cap, session.ts); update() fails if the account is gone.
     batch.update(this.db.collection(COLLECTIONS.credentials).doc(token.emailKey), { session_count: FieldValue.increment(1) });
-    await batch.commit().catch((error: unknown) => {
-      throw translateStoreError(error);
-    });
+    await withDeadline(() => batch.commit());
   }
 
   async find(tokenHash: string): Promise<StoredRefreshToken | null> {
-    try {
-      const doc = await withDeadline(this.db.collection(COLLECTIONS.refreshTokens).doc(tokenHash).get());
-      if (!doc.exists) return null;
-      const data = TokenDoc.parse(doc.data());
-      return {
-        tokenHash,
-        sessionId: data.session_id,
-        uid: data.uid,
-        emailKey: data.email_key,
-        createdAt: data.created_at,
-        expiresAt: data.expires_at,
-        sessionExpiresAt: data.session_expires_at,
-        rotatedAt: data.rotated_at ?? null,
-        sessionEpoch: data.session_epoch,
-      };
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+    const doc = await withDeadline(() => this.db.collection(COLLECTIONS.refreshTokens).doc(tokenHash).get());
+    if (!doc.exists) return null;
+    const data = TokenDoc.parse(doc.data());
+    return {
+      tokenHash,
+      sessionId: data.session_id,
+      uid: data.uid,
+      emailKey: data.email_key,
+      createdAt: data.created_at,
+      expiresAt: data.expires_at,
+      sessionExpiresAt: data.session_expires_at,
+      rotatedAt: data.rotated_at ?? null,
+      sessionEpoch: data.session_epoch,
+    };
   }
 
   async rotate(parent: StoredRefreshToken, child: RefreshTokenRecord, now: Date): Promise<"rotated" | "already_rotated" | "gone"> {
@@ -83,17 +78,19 @@ export class FirestoreSessionStore implements SessionStore {
       rotated_at: now,
       expires_at: parent.sessionExpiresAt,
     });
-    // update() requires the parent to exist: a session ended meanwhile stays ended.
-    batch.update(db.collection(COLLECTIONS.refreshTokens).doc(parent.tokenHash), { rotated_at: now, live: false });
+    // update() requires the parent to exist: a session ended meanwhile stays ended. The reuse
+    // interval runs from the commit (server time), not from the request: a commit that lands
+    // after its deadline (the client got a 503) still leaves the client's retry inside it.
+    batch.update(db.collection(COLLECTIONS.refreshTokens).doc(parent.tokenHash), { rotated_at: FieldValue.serverTimestamp(), live: false });
     addSessionWrite(db, batch, child);
     try {
-      await batch.commit();
+      await withDeadline(() => batch.commit());
       return "rotated";
     } catch (error) {
       const code = grpcCode(error);
       if (code === ALREADY_EXISTS) return "already_rotated";
       if (code === NOT_FOUND) return "gone";
-      throw translateStoreError(error);
+      throw error;
     }
   }
 
@@ -105,17 +102,13 @@ export class FirestoreSessionStore implements SessionStore {
   }
 
   async liveSessions(uid: string): Promise<{ readonly sessionId: string; readonly sessionExpiresAt: Date }[]> {
-    try {
-      const heads = await withDeadline(
-        this.db.collection(COLLECTIONS.refreshTokens).where("uid", "==", uid).where("live", "==", true).select("session_id", "session_expires_at").get(),
-      );
-      return heads.docs.map((doc) => {
-        const data = TokenDoc.pick({ session_id: true, session_expires_at: true }).parse(doc.data());
-        return { sessionId: data.session_id, sessionExpiresAt: data.session_expires_at };
-      });
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+    const heads = await withDeadline(() =>
+      this.db.collection(COLLECTIONS.refreshTokens).where("uid", "==", uid).where("live", "==", true).select("session_id", "session_expires_at").get(),
+    );
+    return heads.docs.map((doc) => {
+      const data = TokenDoc.pick({ session_id: true, session_expires_at: true }).parse(doc.data());
+      return { sessionId: data.session_id, sessionExpiresAt: data.session_expires_at };
+    });
   }
 
   async revokeAllSessions(uid: string): Promise<void> {
@@ -127,27 +120,19 @@ export class FirestoreSessionStore implements SessionStore {
 
   async deleteExpired(now: Date, limit: number): Promise<number> {
     let deleted = 0;
-    try {
-      // Throttle counters expire the same way (their own store has no other job to do it).
-      for (const name of [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations, COLLECTIONS.throttle]) {
-        while (deleted < limit) {
-          const page = await this.db
-            .collection(name)
-            .where("expires_at", "<=", now)
-            .limit(Math.min(BATCH_LIMIT, limit - deleted))
-            .select()
-            .get();
-          if (page.empty) break;
-          const batch = this.db.batch();
-          for (const doc of page.docs) batch.delete(doc.ref);
-          await batch.commit();
-          deleted += page.size;
-        }
+    // Throttle counters expire the same way (their own store has no other job to do it).
+    for (const name of [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations, COLLECTIONS.throttle]) {
+      while (deleted < limit) {
+        const query = this.db.collection(name).where("expires_at", "<=", now).limit(Math.min(BATCH_LIMIT, limit - deleted)).select();
+        const page = await withDeadline(() => query.get());
+        if (page.empty) break;
+        const batch = this.db.batch();
+        for (const doc of page.docs) batch.delete(doc.ref);
+        await withDeadline(() => batch.commit());
+        deleted += page.size;
       }
-      return deleted;
-    } catch (error) {
-      throw translateStoreError(error);
     }
+    return deleted;
   }
 
   /**
@@ -156,19 +141,15 @@ export class FirestoreSessionStore implements SessionStore {
    * no rotation can add to it (rotation updates its parent, which must exist).
    */
   private async deleteAll(queries: Query[]): Promise<void> {
-    try {
-      for (let pass = 0; pass < 5; pass++) {
-        const snapshots = await Promise.all(queries.map((q) => q.select().get()));
-        const refs: DocumentReference[] = snapshots.flatMap((s) => s.docs.map((d) => d.ref));
-        if (refs.length === 0) return;
-        for (let i = 0; i < refs.length; i += BATCH_LIMIT) {
-          const batch = this.db.batch();
-          for (const ref of refs.slice(i, i + BATCH_LIMIT)) batch.delete(ref);
-          await batch.commit();
-        }
+    for (let pass = 0; pass < 5; pass++) {
+      const snapshots = await Promise.all(queries.map((q) => withDeadline(() => q.select().get())));
+      const refs: DocumentReference[] = snapshots.flatMap((s) => s.docs.map((d) => d.ref));
+      if (refs.length === 0) return;
+      for (let i = 0; i < refs.length; i += BATCH_LIMIT) {
+        const batch = this.db.batch();
+        for (const ref of refs.slice(i, i + BATCH_LIMIT)) batch.delete(ref);
+        await withDeadline(() => batch.commit());
       }
-    } catch (error) {
-      throw translateStoreError(error);
     }
   }
 }

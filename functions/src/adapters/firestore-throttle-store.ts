@@ -1,7 +1,7 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from "firebase-admin/firestore";
 import type { Counter, ThrottleKey, ThrottleStore } from "../domain/throttle.js";
 import { COLLECTIONS } from "./collections.js";
-import { translateStoreError, withDeadline } from "./store-errors.js";
+import { withDeadline } from "../deadlines.js";
 
 /**
  * Throttle counters: `auth_throttle/{hmac(dimension, values, window)}` = `{dimension, count,
@@ -38,33 +38,21 @@ export class FirestoreThrottleStore implements ThrottleStore {
   }
 
   async read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date) {
-    try {
-      const refs = keys.map((key) => this.ref(key.id));
-      if (trustId !== undefined) refs.push(this.ref(trustId));
-      const docs = await withDeadline(this.db.getAll(...refs));
-      const trust = trustId === undefined ? undefined : docs.pop();
-      const trustedUntil = trust === undefined ? null : date(trust.get("expires_at"));
-      return { counters: countersFrom(docs), trusted: trustedUntil !== null && trustedUntil > now };
-    } catch (error) {
-      throw translateStoreError(error);
-    }
+    const refs = keys.map((key) => this.ref(key.id));
+    if (trustId !== undefined) refs.push(this.ref(trustId));
+    const docs = await withDeadline(() => this.db.getAll(...refs));
+    const trust = trustId === undefined ? undefined : docs.pop();
+    const trustedUntil = trust === undefined ? null : date(trust.get("expires_at"));
+    return { counters: countersFrom(docs), trusted: trustedUntil !== null && trustedUntil > now };
   }
 
   async add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>> {
-    try {
-      const batch = this.db.batch();
-      for (const key of keys) {
-        batch.set(
-          this.ref(key.id),
-          { dimension: key.dimension, count: FieldValue.increment(delta), expires_at: key.expiresAt },
-          { merge: true },
-        );
-      }
-      await withDeadline(batch.commit());
-      return countersFrom(await withDeadline(this.db.getAll(...keys.map((key) => this.ref(key.id)))));
-    } catch (error) {
-      throw translateStoreError(error);
+    const batch = this.db.batch();
+    for (const key of keys) {
+      batch.set(this.ref(key.id), { dimension: key.dimension, count: FieldValue.increment(delta), expires_at: key.expiresAt }, { merge: true });
     }
+    await withDeadline(() => batch.commit());
+    return countersFrom(await withDeadline(() => this.db.getAll(...keys.map((key) => this.ref(key.id)))));
   }
 
   async settle(giveBack: readonly ThrottleKey[], clear: readonly ThrottleKey[], trust?: { readonly id: string; readonly until: Date }): Promise<void> {
@@ -73,14 +61,10 @@ export class FirestoreThrottleStore implements ThrottleStore {
     for (const key of giveBack) batch.set(this.ref(key.id), { count: FieldValue.increment(-1) }, { merge: true });
     for (const key of clear) batch.delete(this.ref(key.id));
     if (trust !== undefined) batch.set(this.ref(trust.id), { dimension: "trusted", expires_at: trust.until });
-    await withDeadline(batch.commit()).catch((error: unknown) => {
-      throw translateStoreError(error);
-    });
+    await withDeadline(() => batch.commit());
   }
 
   async lock(key: ThrottleKey, until: Date, rank: number): Promise<void> {
-    await withDeadline(this.ref(key.id).set({ locked_until: until, lock_rank: rank }, { merge: true })).catch((error: unknown) => {
-      throw translateStoreError(error);
-    });
+    await withDeadline(() => this.ref(key.id).set({ locked_until: until, lock_rank: rank }, { merge: true }));
   }
 }

@@ -38,23 +38,34 @@ async function existing(uid: string, deps: Pick<AccountDeps, "accounts">): Promi
 }
 
 /**
- * Verifies the password of a signed-in user (a re-authentication for sensitive actions), under
+ * Checks the password of a signed-in user (a re-authentication for sensitive actions), under
  * the same throttle counters as login: a stolen session cannot be used to guess the password.
  */
+async function passwordMatches(
+  account: Account,
+  password: string,
+  clientNetwork: string | undefined,
+  deps: Pick<AccountDeps, "hasher" | "throttle" | "clock" | "events" | "keys">,
+): Promise<boolean> {
+  const attempt = await beginPasswordAttempt(deps, account.emailKey, clientNetwork, deps.clock.now());
+  let valid = false;
+  try {
+    valid = await deps.hasher.verify(account.passwordHash, normalizeLoginPassword(password));
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error; // a malformed password is simply wrong here
+  }
+  if (valid) await attempt.succeeded(); // a failure stays counted
+  return valid;
+}
+
 async function reauthenticate(
   account: Account,
   check: { readonly password: string; readonly field: string; readonly clientNetwork: string | undefined },
   deps: Pick<AccountDeps, "hasher" | "throttle" | "clock" | "events" | "keys">,
 ): Promise<void> {
-  const attempt = await beginPasswordAttempt(deps, account.emailKey, check.clientNetwork, deps.clock.now());
-  let valid = false;
-  try {
-    valid = await deps.hasher.verify(account.passwordHash, normalizeLoginPassword(check.password));
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error; // a malformed password is simply wrong here
+  if (!(await passwordMatches(account, check.password, check.clientNetwork, deps))) {
+    throw new AppError("invalid_credentials", "The password is incorrect.", { field: check.field });
   }
-  if (!valid) throw new AppError("invalid_credentials", "The password is incorrect.", { field: check.field }); // already counted
-  await attempt.succeeded();
 }
 
 export async function getMe(uid: string, deps: Pick<AccountDeps, "accounts">): Promise<PublicUser> {
@@ -84,13 +95,23 @@ export async function updateMe(
  * otherwise keep its session: the new hash and `sessionEpoch` + 1 are one write, and /refresh
  * refuses every session of a lower epoch, whenever it was created. Firebase sessions are
  * revoked before and after that write, so one started by a racing login in between ends too.
+ *
+ * Retry-safe: the change revokes the caller's own ID token, so a retry after a lost answer
+ * arrives with a revoked token (`sessionEnded`; the route accepts that ending for this call
+ * only). If the new password is already in place, the change happened: the retry gets a fresh
+ * session, as the first answer would have given. Otherwise the change is made now, with the
+ * current password checked as always. Either way the password is checked under the login
+ * throttle, so a revoked token grants nothing a login with that password would not.
  */
 export async function changePassword(
   uid: string,
-  input: { readonly currentPassword: string; readonly newPassword: string; readonly clientNetwork?: string | undefined },
+  input: { readonly currentPassword: string; readonly newPassword: string; readonly clientNetwork?: string | undefined; readonly sessionEnded?: boolean },
   deps: AccountDeps,
 ): Promise<AuthResult> {
   const account = await existing(uid, deps);
+  if (input.sessionEnded === true && (await passwordMatches(account, input.newPassword, input.clientNetwork, deps))) {
+    return signedIn(account, account.sessionEpoch, deps);
+  }
   await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientNetwork: input.clientNetwork }, deps);
   const canonical = account.email.toLowerCase();
   const email: ParsedEmail = { display: account.email, canonical, key: account.emailKey, legacyKey: legacyEmailKey(canonical) };
@@ -105,20 +126,21 @@ export async function changePassword(
   }
   // Order: nothing is changed until the token is minted; sessions end before the password
   // does, so a failure part-way never leaves old sessions alive under a new password (at
-  // worst the user is signed out with the old password still valid, and can simply retry).
+  // worst the user is signed out with the old password still valid, and the retry completes it).
   const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: account.roleId });
   const passwordHash = await deps.hasher.hash(password);
   await deps.sessions.revokeAllSessions(uid);
   await deps.authUsers.revokeFirebaseSessions(uid);
   await deps.accounts.changePasswordHash(account, passwordHash);
   await deps.authUsers.revokeFirebaseSessions(uid);
-  const { refreshToken, record } = startSession(
-    { uid, emailKey: account.emailKey, sessionEpoch: account.sessionEpoch + 1 },
-    deps.clock.now(),
-    deps.lifetimes,
-  );
-  await deps.sessions.create(record);
   deps.events.security({ event: "password_changed", uid });
+  return signedIn(account, account.sessionEpoch + 1, deps, jwtToken);
+}
+
+/** A fresh session of `account` at `sessionEpoch`, with a custom token (minted unless given). */
+async function signedIn(account: Account, sessionEpoch: number, deps: AccountDeps, minted?: string): Promise<AuthResult> {
+  const { refreshToken, record } = startSession({ uid: account.uid, emailKey: account.emailKey, sessionEpoch }, deps.clock.now(), deps.lifetimes);
+  const [jwtToken] = await Promise.all([minted ?? deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }), deps.sessions.create(record)]);
   return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken };
 }
 

@@ -18,9 +18,23 @@ export interface PasswordHasher {
 }
 
 /** Checks Firebase ID tokens (FlutterFlow's `currentJwtToken`). */
+/** How a genuine, unexpired ID token's sign-in has ended since it was issued. */
+export type EndedSignIn = "revoked" | "user_deleted";
+
+export interface VerifiedCaller {
+  readonly uid: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** Set only when the caller asked to accept it (`accept`): the token is genuine but its sign-in ended. */
+  readonly ended?: EndedSignIn;
+}
+
 export interface IdTokenVerifier {
-  /** The token's uid and claims; throws when it is invalid, expired, revoked or its user disabled. */
-  verify(idToken: string): Promise<{ readonly uid: string; readonly claims: Readonly<Record<string, unknown>> }>;
+  /**
+   * The token's uid and claims; throws when it is invalid, expired, revoked, or its user is
+   * disabled or deleted. `accept` lets a genuine, unexpired token through whose sign-in ended in
+   * one of the named ways (the retry of an act that ends it: password change, deletion).
+   */
+  verify(idToken: string, accept?: readonly EndedSignIn[]): Promise<VerifiedCaller>;
 }
 
 export interface TokenMinter {

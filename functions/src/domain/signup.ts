@@ -1,21 +1,13 @@
 import { LIMITS } from "../config.js";
-import { AppError, invalidRequest } from "../errors.js";
+import { AppError, invalidRequest, isAppError } from "../errors.js";
 import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
-import { parseEmail } from "./email.js";
+import { parseEmail, type ParsedEmail } from "./email.js";
+import { login, type LoginDeps } from "./login.js";
 import { acceptNewPassword, type PasswordPolicy } from "./password-policy.js";
-import {
-  EmailTakenError,
-  type AccountStore,
-  type AuthEvents,
-  type AuthUsers,
-  type Clock,
-  type NewAccount,
-  type PasswordHasher,
-  type TokenMinter,
-} from "./ports.js";
-import { newId, type Keys } from "./secrets.js";
-import { beginSignup, type ThrottleStore } from "./throttle.js";
-import { startSession, type SessionLifetimes } from "./session.js";
+import { EmailTakenError, type NewAccount } from "./ports.js";
+import { newId } from "./secrets.js";
+import { beginSignup } from "./throttle.js";
+import { startSession } from "./session.js";
 
 export interface SignupInput {
   readonly email: string;
@@ -25,18 +17,10 @@ export interface SignupInput {
   readonly clientNetwork?: string | undefined;
 }
 
-export interface SignupDeps {
-  readonly throttle: ThrottleStore;
-  readonly keys: Keys;
-  readonly accounts: AccountStore;
-  readonly authUsers: AuthUsers;
-  readonly hasher: PasswordHasher;
-  readonly minter: TokenMinter;
-  readonly clock: Clock;
+/** What signup uses: what login uses (a repeated signup signs in), the password policy and the default role. */
+export interface SignupDeps extends LoginDeps {
   readonly policy: PasswordPolicy;
-  readonly lifetimes: SessionLifetimes;
   readonly defaultRoleId: number;
-  readonly events: AuthEvents;
 }
 
 const emailTaken = (): AppError =>
@@ -56,6 +40,8 @@ const emailTaken = (): AppError =>
  *    case it was created but the answer lost). If the undo itself fails, the account's
  *    `authUserSynced` flag is still false and the next login creates the Auth user.
  * 4. The flag is set; if that write fails the next login repairs it (idempotent).
+ * A signup sent again after a lost answer (or a 503 whose commit landed all the same) signs in
+ * to the account the first one made (`repeatedSignup`), instead of a 409.
  */
 export async function signup(input: SignupInput, deps: SignupDeps): Promise<AuthResult> {
   const email = parseEmail(input.email, deps.keys);
@@ -94,11 +80,11 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   try {
     await deps.accounts.create(record);
   } catch (error) {
-    if (error instanceof EmailTakenError) {
-      await counted.emailTaken();
-      throw emailTaken();
-    }
-    throw error;
+    if (!(error instanceof EmailTakenError)) throw error;
+    const repeated = await repeatedSignup(input, email, now, deps);
+    if (repeated !== null) return repeated;
+    await counted.emailTaken();
+    throw emailTaken();
   }
 
   try {
@@ -123,6 +109,26 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
     expiresIn: LIMITS.customTokenLifetimeSeconds,
     refreshToken,
   };
+}
+
+/**
+ * The email is taken. If by an account made in the last `LIMITS.signupRetrySeconds` whose
+ * password is the one given, this is the same person sending the signup again - most often a
+ * retry after a lost answer or a 503 whose commit did land - and the answer is what the first
+ * one would have been: signed in to that account (login finishes whatever the first attempt
+ * left undone, such as the Auth user). The password is checked as a login, under the login
+ * throttle, so this reveals nothing a login would not. Otherwise null: 409 `email_exists`.
+ */
+async function repeatedSignup(input: SignupInput, email: ParsedEmail, now: Date, deps: SignupDeps): Promise<AuthResult | null> {
+  const existing = await deps.accounts.findByEmail(email);
+  if (existing === null || existing.disabled) return null;
+  if (now.getTime() - existing.createdAt.getTime() > LIMITS.signupRetrySeconds * 1000) return null;
+  try {
+    return await login({ email: input.email, password: input.password, clientNetwork: input.clientNetwork }, deps);
+  } catch (error) {
+    if (isAppError(error) && error.code === "invalid_credentials") return null;
+    throw error;
+  }
 }
 
 async function rollback(record: NewAccount, deps: SignupDeps): Promise<void> {

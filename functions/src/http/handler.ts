@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { AppError, isAppError } from "../errors.js";
+import { withinBudget } from "../deadlines.js";
+import { AppError, toAppError } from "../errors.js";
 import { requestFailed } from "../logs.js";
 import { clientAddress, throttleNetwork } from "./client-address.js";
 import type { CorsStep } from "./cors.js";
 import { jsonBody } from "./request.js";
-import { internalError, sendError, sendJson } from "./respond.js";
+import { sendError, sendJson } from "./respond.js";
 import type { HttpRequest, HttpResponse, JsonReply } from "./types.js";
 
 const METHODS = ["GET", "POST", "PATCH", "DELETE"] as const;
@@ -48,8 +49,9 @@ function match(routes: RouteTable, path: string) {
 }
 
 /**
- * The HTTP adapter: CORS, routing, method, content type and size; then one route call; then
- * one place that turns any failure into the JSON error answer. No business logic here.
+ * The HTTP adapter: CORS, routing, method, content type and size; then one route call within
+ * the request's time budget; then one place that turns any failure into the JSON error answer
+ * (errors.ts, `toAppError`: transient store and Auth failures become 503). No business logic here.
  */
 export function createHandler(routes: RouteTable, cors: CorsStep, clientIpHops = 1) {
   return async (req: HttpRequest, res: HttpResponse): Promise<void> => {
@@ -70,9 +72,10 @@ export function createHandler(routes: RouteTable, cors: CorsStep, clientIpHops =
       const authorization = req.headers.authorization;
       const address = clientAddress(req, clientIpHops);
       const clientNetwork = address === undefined ? undefined : throttleNetwork(address);
-      sendJson(res, await handler({ body, authorization, params: found.params, clientNetwork }));
+      // The route runs under the request's time budget (deadlines.ts): an outage is a 503 in bounded time.
+      sendJson(res, await withinBudget(() => handler({ body, authorization, params: found.params, clientNetwork })));
     } catch (caught) {
-      const error = isAppError(caught) ? caught : internalError(caught);
+      const error = toAppError(caught);
       if (error.status >= 500) requestFailed(requestId(req), path, error.status, error.details.cause ?? error);
       sendError(res, error);
     }

@@ -1,4 +1,4 @@
-import { AppError, INTERNAL_MESSAGE } from "../errors.js";
+import type { AppError } from "../errors.js";
 import type { HttpResponse, JsonReply } from "./types.js";
 
 /**
@@ -29,7 +29,3 @@ export function sendError(res: HttpResponse, error: AppError): void {
   if (retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(retryAfterSeconds));
   sendJson(res, errorReply(error));
 }
-
-/** A 500 never says more than this; the cause goes to the log only. */
-export const internalError = (cause: unknown): AppError =>
-  new AppError("internal", INTERNAL_MESSAGE, { cause });

@@ -63,6 +63,42 @@ describe("account use cases (in-memory fakes)", () => {
     await refresh({ refreshToken: fresh.refreshToken }, w.refreshDeps);
   });
 
+  it("changePassword retried after a lost answer (the caller's token is revoked by then): a fresh session, the change made once", async () => {
+    const { w, uid } = await signedUp();
+    const change = { currentPassword: password, newPassword: "another good one" };
+    await changePassword(uid, change, w.accountDeps); // its answer is lost
+    const epoch = w.store.accounts.get(uid)?.sessionEpoch;
+    const hash = w.store.accounts.get(uid)?.passwordHash;
+    const retried = await changePassword(uid, { ...change, sessionEnded: true }, w.accountDeps);
+    expect(retried.jwtToken).to.equal(`custom-token-for-${uid}`);
+    expect([w.store.accounts.get(uid)?.sessionEpoch, w.store.accounts.get(uid)?.passwordHash]).to.deep.equal([epoch, hash]);
+    await refresh({ refreshToken: retried.refreshToken }, w.refreshDeps); // a live session of the current epoch
+    await login({ email, password: "another good one" }, w.loginDeps);
+  });
+
+  it("changePassword retried after it failed part-way (sessions ended, password not yet changed): the retry makes the change", async () => {
+    const { w, uid } = await signedUp();
+    const change = { currentPassword: password, newPassword: "another good one" };
+    w.faults.failAt("accounts.updatePasswordHash");
+    const lost = await changePassword(uid, change, w.accountDeps).then(() => "answered", (error: unknown) => String(error));
+    expect(lost).to.include("injected failure");
+    expect(w.authUsers.firebaseRevocations).to.deep.equal([uid]); // the caller's token is revoked already
+    w.faults.heal();
+    const retried = await changePassword(uid, { ...change, sessionEnded: true }, w.accountDeps);
+    await refresh({ refreshToken: retried.refreshToken }, w.refreshDeps);
+    await login({ email, password: "another good one" }, w.loginDeps);
+    expect((await failure(login({ email, password }, w.loginDeps))).code).to.equal("invalid_credentials");
+  });
+
+  it("changePassword with a revoked token and neither password right: 401, both checks counted by the throttle", async () => {
+    const { w, uid } = await signedUp();
+    const [verificationsBefore, reservationsBefore] = [w.hasher.verifications, w.throttle.writes];
+    const error = await failure(changePassword(uid, { currentPassword: "nope nope nope", newPassword: "guess guess guess", sessionEnded: true }, w.accountDeps));
+    expect([error.code, error.details.field]).to.deep.equal(["invalid_credentials", "current_password"]);
+    expect(w.hasher.verifications - verificationsBefore).to.equal(2);
+    expect(w.throttle.writes - reservationsBefore).to.equal(2); // two reservations, neither given back
+  });
+
   it("deleteAccount: an account disabled by an administrator cannot delete itself (403), nothing deleted", async () => {
     const { w, uid } = await signedUp();
     const account = await w.store.findByUid(uid);

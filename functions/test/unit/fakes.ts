@@ -436,6 +436,8 @@ export function world() {
   const signupDeps: SignupDeps = {
     ...common,
     throttle,
+    sessions: store.sessionStore,
+    maxSessions: 50,
     policy: { minLength: 8, maxLength: 128, isCommon: (p) => p === "password123" },
     defaultRoleId: 1,
   };

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { LIMITS } from "../../src/config.js";
 import { AppError } from "../../src/errors.js";
 import { signup } from "../../src/domain/signup.js";
 import { EmailTakenError } from "../../src/domain/ports.js";
@@ -56,13 +57,45 @@ describe("signup (use case, in-memory fakes)", () => {
     expect(result.user.name).to.equal("james");
   });
 
-  it("a second signup differing only in case and spaces -> email_exists, nothing more written", async () => {
+  it("a second signup differing only in case and spaces, with another password -> email_exists, nothing more written", async () => {
     const w = world();
     await signup(input, w.signupDeps);
-    const error = await rejection(signup({ ...input, email: "ADA@example.COM" }, w.signupDeps));
+    const error = await rejection(signup({ ...input, email: "ADA@example.COM", password: "another horse battery" }, w.signupDeps));
     expect(error).to.be.instanceOf(AppError).and.include({ code: "email_exists" });
     expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 1 });
     expect(w.authUsers.users.size).to.equal(1);
+  });
+
+  it("the same signup sent again (a retry after a lost answer) signs in to the account the first one made", async () => {
+    const w = world();
+    const first = await signup(input, w.signupDeps);
+    const again = await signup({ ...input, email: "ADA@example.COM" }, w.signupDeps);
+    expect(again.user).to.deep.equal(first.user);
+    expect(again.jwtToken).to.equal(`custom-token-for-${first.user.id}`);
+    expect(again.refreshToken).to.not.equal(first.refreshToken);
+    expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 2 });
+    expect(w.authUsers.users.size).to.equal(1);
+  });
+
+  it("a repeated signup finishes what the first left undone (its Auth user), like a login", async () => {
+    const w = world();
+    w.faults.failAt("authUsers.create");
+    w.faults.failAt("accounts.removeCreated");
+    await rejection(signup(input, w.signupDeps)); // the undo failed too: the account is left, marked for repair
+    w.faults.heal();
+    const again = await signup(input, w.signupDeps);
+    expect(w.authUsers.users.has(again.user.id)).to.equal(true);
+    expect(w.store.accounts.get(again.user.id)?.authUserSynced).to.equal(true);
+  });
+
+  it(`past ${LIMITS.signupRetrySeconds} s after the account was made, the same signup is a 409 again (no password check)`, async () => {
+    const w = world();
+    await signup(input, w.signupDeps);
+    w.clock.advance(LIMITS.signupRetrySeconds + 1);
+    const hashes = w.hasher.verifications;
+    const error = await rejection(signup(input, w.signupDeps));
+    expect(error).to.be.instanceOf(AppError).and.include({ code: "email_exists" });
+    expect(w.hasher.verifications).to.equal(hashes);
   });
 
   it("weak passwords are refused before hashing, with a reason", async () => {

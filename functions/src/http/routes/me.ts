@@ -33,10 +33,16 @@ export async function updateMeRoute(req: RouteRequest): Promise<JsonReply> {
 export async function changePasswordRoute(req: RouteRequest): Promise<JsonReply> {
   const input = parseBody(ChangePasswordBody, req.body);
   const { account, idTokens } = await getServices();
-  const caller = await authenticate(req.authorization, idTokens);
+  // A retry after a lost answer comes with the token the change revoked (account.ts, changePassword).
+  const caller = await authenticate(req.authorization, idTokens, ["revoked"]);
   const result = await changePassword(
     caller.uid,
-    { currentPassword: input.current_password, newPassword: input.new_password, clientNetwork: req.clientNetwork },
+    {
+      currentPassword: input.current_password,
+      newPassword: input.new_password,
+      clientNetwork: req.clientNetwork,
+      sessionEnded: caller.ended === "revoked",
+    },
     account,
   );
   return { status: 200, body: authBody(result) };
@@ -46,8 +52,10 @@ export async function changePasswordRoute(req: RouteRequest): Promise<JsonReply>
 export async function deleteAccountRoute(req: RouteRequest): Promise<JsonReply> {
   const input = parseBody(DeleteAccountBody, req.body);
   const { account, idTokens } = await getServices();
-  // A retry after a partial deletion still passes: deletion revokes nothing before its last step.
-  const caller = await authenticate(req.authorization, idTokens);
+  // A retry after a partial deletion still passes: deletion revokes nothing before its last step,
+  // the Auth user's deletion; a retry after that step (its answer lost) finds the user deleted
+  // and is told the deletion is done.
+  const caller = await authenticate(req.authorization, idTokens, ["user_deleted"]);
   await deleteAccount(caller.uid, { password: input.password, clientNetwork: req.clientNetwork }, account);
   return { status: 200, body: { deleted: true } };
 }
