@@ -42,8 +42,10 @@ function touched(request) {
   const names = [];
   for (const write of request.writes ?? []) {
     names.push(write.has_delete ? write.delete : write.update?.name ?? "");
-    // The fields a write sets, as "field:<name>", so a fault can pick one kind of write.
-    for (const field of Object.keys(write.update?.fields ?? {})) names.push(`field:${field}`);
+    // The fields a write sets, as "field:<name>", so a fault can pick one kind of write (the
+    // request is a generated message class, whose map of fields is a Map).
+    const fields = write.update?.fields;
+    for (const field of fields instanceof Map ? fields.keys() : Object.keys(fields ?? {})) names.push(`field:${field}`);
   }
   for (const document of request.documents ?? []) names.push(document);
   for (const from of request.structured_query?.from ?? []) names.push(`${request.parent ?? ""}/${from.collection_id}`);

@@ -29,7 +29,16 @@ export class FirebaseAuthUsers implements AuthUsers {
         this.auth.createUser({ uid: profile.uid, email: profile.email, displayName: profile.displayName, emailVerified: false }),
       );
     } catch (error) {
-      if (authCode(error) === "auth/email-already-exists") throw new EmailTakenError();
+      const code = authCode(error);
+      if (code !== "auth/email-already-exists" && code !== "auth/uid-already-exists") throw error;
+      // Made for this very uid meanwhile - by a repeated signup's repair, or by an earlier request
+      // whose answer was lost - is what was asked for. (Account uids are random: no one else's.)
+      const existing = await withDeadline(() => this.auth.getUser(profile.uid)).catch((lookup: unknown) => {
+        if (authCode(lookup) === "auth/user-not-found") return null;
+        throw lookup;
+      });
+      if (existing !== null && existing.email === profile.email) return;
+      if (code === "auth/email-already-exists") throw new EmailTakenError();
       throw error;
     }
   }
@@ -39,7 +48,7 @@ export class FirebaseAuthUsers implements AuthUsers {
       await withDeadline(() => this.auth.updateUser(profile.uid, { email: profile.email, displayName: profile.displayName }));
     } catch (error) {
       if (authCode(error) !== "auth/user-not-found") throw error;
-      await this.create(profile);
+      await this.create(profile); // a create racing this one (same uid) counts as done
     }
   }
 

@@ -1,5 +1,5 @@
 import { LIMITS } from "../config.js";
-import { AppError, invalidRequest, isAppError } from "../errors.js";
+import { AppError, invalidRequest, isAppError, isTransient } from "../errors.js";
 import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
 import { parseEmail, type ParsedEmail } from "./email.js";
 import { login, type LoginDeps } from "./login.js";
@@ -36,9 +36,10 @@ const emailTaken = (): AppError =>
  * 2. One Firestore batch of `create()` writes: the credential keyed by the email's hash
  *    (first), the uid index, `users/{uid}`, the session. The credential's create precondition
  *    is the uniqueness lock: of two concurrent signups of one email exactly one batch commits.
- * 3. The Firebase Auth user. If that fails, step 2 is undone (and the Auth user deleted in
- *    case it was created but the answer lost). If the undo itself fails, the account's
- *    `authUserSynced` flag is still false and the next login creates the Auth user.
+ * 3. The Firebase Auth user. If Auth refuses it, step 2 is undone (and the Auth user deleted
+ *    in case it was created but the answer lost). If the undo itself fails, or Auth could not
+ *    be reached (the outcome unknown, a 503), the account's `authUserSynced` flag is still
+ *    false and the next login, or the signup sent again, creates the Auth user.
  * 4. The flag is set; if that write fails the next login repairs it (idempotent).
  * A signup sent again after a lost answer (or a 503 whose commit landed all the same) signs in
  * to the account the first one made (`repeatedSignup`), instead of a 409.
@@ -90,6 +91,11 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   try {
     await deps.authUsers.create({ uid, email: email.canonical, displayName });
   } catch (error) {
+    // Auth out of reach or silent: the user may or may not have been created (a request to a
+    // silent Auth can still land later, after an undo). The account stays, marked unsynced, and
+    // the answer is a 503: the retry (repeatedSignup) or any login creates or confirms the Auth
+    // user. Undoing now could leave an Auth user behind with no account, holding the email.
+    if (isTransient(error)) throw error;
     await rollback(record, deps);
     if (error instanceof EmailTakenError) throw emailTaken();
     throw error;

@@ -1,4 +1,4 @@
-import { AppError } from "../errors.js";
+import { AppError, isContention } from "../errors.js";
 import type { AuthEvents } from "./ports.js";
 import type { Keys } from "./secrets.js";
 
@@ -119,9 +119,13 @@ export const tooManyRequests = (retryAfterSeconds: number): AppError =>
     retryAfterSeconds,
   });
 
-/** Fails closed: a reservation that cannot be made is a 429, never an uncounted attempt. */
-const unavailableCounters = (cause: unknown): AppError =>
-  new AppError("too_many_requests", tooManyRequests(1).message, { retryAfterSeconds: 1, cause });
+/**
+ * Fails closed: a reservation that cannot be made is never an uncounted attempt. Contention on
+ * the counters (a burst on one account) answers 429; Firestore out of reach passes on as the
+ * outage it is (a 503 at the edge).
+ */
+const unavailableCounters = (cause: unknown): unknown =>
+  isContention(cause) ? new AppError("too_many_requests", tooManyRequests(1).message, { retryAfterSeconds: 1, cause }) : cause;
 
 /**
  * Reserves one attempt on `keys` (see the module comment). Throws 429 when a counter is locked

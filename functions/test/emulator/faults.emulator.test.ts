@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { DEADLINES } from "../../src/config.js";
 import { serveFunction, stopProcess } from "./framework.js";
 import { accountFootprint, authBody, bearer, credentialOf, errorCode, FIRESTORE_MODE, post, refreshTokenDoc, send, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
 
@@ -85,7 +86,7 @@ describe("store failures at each step (offline Firestore fault injection, emulat
   it("login: the credential read keeps failing -> a clean error, nothing written; recovery after the outage", async () => {
     const email = uniqueEmail("f-read");
     expect((await post("/signup", { email, password })).status).to.equal(201);
-    // The client retries reads on any error; the adapter's own deadline (8 s) ends the wait.
+    // The client retries reads on any error; the call's own deadline (6 s, deadlines.ts) ends the wait.
     await fault("BatchGetDocuments", UNAVAILABLE, "auth_credentials", -1);
     // The attempt was reserved on the throttle counters before the failure (throttle.ts).
     const before = await snapshot(["auth_throttle"]);
@@ -117,6 +118,10 @@ describe("store failures at each step (offline Firestore fault injection, emulat
     await clearFaults();
     expect((await credentialOf(email).get()).get("password_hash")).to.equal(hashBefore);
     expect((await post("/login", { email, password })).status).to.equal(200);
+    // The retry comes with the token the first attempt revoked, and completes the change.
+    const retried = await post("/password/change", { current_password: password, new_password: "a brand new secret" }, bearer(idToken));
+    expect(retried.status, retried.text).to.equal(200);
+    expect((await post("/login", { email, password: "a brand new secret" })).status).to.equal(200);
   });
 
   it("account deletion: the final delete fails -> 503; a retry finishes, nothing lingers", async () => {
@@ -132,6 +137,60 @@ describe("store failures at each step (offline Firestore fault injection, emulat
     const retry = await remove();
     expect(retry.status, retry.text).to.equal(200);
     expect((await credentialOf(email).get()).exists).to.equal(false);
+  });
+
+  // A commit that lands AFTER its deadline: the client got a 503, yet the write happened (the
+  // stand-in holds the call back, then applies it). The retry must find the user no worse off.
+  const landed = async (what: string, check: () => Promise<boolean>) => {
+    for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await check(), `${what} landed after the 503`).to.equal(true);
+  };
+
+  it("signup: the commit lands after its deadline -> 503; the same signup again signs in to that account", async function () {
+    this.timeout(60_000);
+    const email = uniqueEmail("f-late-signup");
+    await fault("Commit", 0, "auth_credentials", 1, DEADLINES.callMs + 2_000);
+    expectCleanFailure(await post("/signup", { email, password }));
+    await landed("the account", async () => (await credentialOf(email).get()).exists);
+    const uid: unknown = (await credentialOf(email).get()).get("uid");
+    const again = await post("/signup", { email, password });
+    expect(again.status, again.text).to.equal(201);
+    expect(authBody(again).user.id).to.equal(uid);
+    expect(await accountFootprint(email)).to.deep.equal({ credentials: 1, uidIndex: 1, users: 1, authUsers: 1 });
+    expect((await post("/signup", { email, password: "another horse battery staple" })).status, "another password").to.equal(409);
+  });
+
+  it("refresh: the rotation lands after its deadline -> 503; a retry seconds later gets the successor, not a reuse alarm", async function () {
+    this.timeout(60_000);
+    const created = authBody(await post("/signup", { email: uniqueEmail("f-late-refresh"), password }));
+    // Landing 9 s after the request, and retried 2 s after that: 11 s after the request, past the
+    // 10 s reuse interval if it ran from the request; it runs from the commit.
+    await fault("Commit", 0, "auth_refresh_rotations", 1, 9_000);
+    const sentAt = Date.now();
+    expectCleanFailure(await post("/refresh", { refresh_token: created.refresh_token }));
+    await landed("the rotation", async () => (await refreshTokenDoc(created.refresh_token).get()).get("rotated_at") !== undefined);
+    await new Promise((r) => setTimeout(r, Math.max(0, sentAt + 11_000 - Date.now())));
+    const retried = await post("/refresh", { refresh_token: created.refresh_token });
+    expect(retried.status, retried.text).to.equal(200);
+    expect((await post("/refresh", { refresh_token: authBody(retried).refresh_token })).status, "the successor is live").to.equal(200);
+  });
+
+  it("password change: the new hash lands after its deadline -> 503; the retry (with the revoked token) gets a fresh session", async function () {
+    this.timeout(60_000);
+    const email = uniqueEmail("f-late-pw");
+    const created = authBody(await post("/signup", { email, password }));
+    const { idToken } = await signInWithCustomToken(created.jwt_token);
+    const epoch: unknown = (await credentialOf(email).get()).get("session_epoch");
+    await new Promise((r) => setTimeout(r, 1100)); // revocation has one-second resolution (a token of the same second stays valid)
+    await fault("Commit", 0, "field:password_hash", 1, DEADLINES.callMs + 2_000);
+    const change = { current_password: password, new_password: "a brand new secret" };
+    expectCleanFailure(await post("/password/change", change, bearer(idToken)));
+    await landed("the new hash", async () => (await credentialOf(email).get()).get("session_epoch") !== epoch);
+    const retried = await post("/password/change", change, bearer(idToken));
+    expect(retried.status, retried.text).to.equal(200);
+    expect((await post("/refresh", { refresh_token: authBody(retried).refresh_token })).status).to.equal(200);
+    expect((await credentialOf(email).get()).get("session_epoch"), "changed once").to.equal(Number(epoch) + 1);
+    expect((await post("/login", { email, password })).status).to.equal(401);
   });
 
   it("password change: logins with the old password inside the change (its hash write held back) keep no session - the epoch", async function () {

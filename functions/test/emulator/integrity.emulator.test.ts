@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Argon2Hasher, OWASP_ARGON2ID } from "../../src/adapters/argon2-hasher.js";
 import { newId } from "../../src/domain/secrets.js";
-import { accountFootprint, auth, credentialOf, db, FIRESTORE_MODE, post, snapshot, uniqueEmail } from "./helpers.js";
+import { accountFootprint, auth, authBody, credentialOf, db, FIRESTORE_MODE, post, snapshot, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
 
@@ -48,10 +48,10 @@ describe("all or nothing (emulators)", () => {
     expect(listed.size, "only created documents are listed").to.equal(302);
   });
 
-  it("10 concurrent signups of one email -> exactly one 201, the rest 409; one credential, uid index, users doc and Auth user", async () => {
+  it("10 concurrent signups of one email with different passwords -> exactly one 201, the rest 409; one credential, uid index, users doc and Auth user", async () => {
     const email = uniqueEmail("race");
     const variants = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? email : email.toUpperCase()));
-    const replies = await Promise.all(variants.map((e, i) => post("/signup", { email: e, password, name: `racer ${i}` })));
+    const replies = await Promise.all(variants.map((e, i) => post("/signup", { email: e, password: `${password} ${i}`, name: `racer ${i}` })));
     const statuses = replies.map((r) => r.status).sort();
     expect(statuses, replies.map((r) => r.text).join("\n")).to.deep.equal([201, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
     for (const reply of replies.filter((r) => r.status === 409)) {
@@ -60,6 +60,16 @@ describe("all or nothing (emulators)", () => {
       });
     }
     expect(await accountFootprint(email)).to.deep.equal({ credentials: 1, uidIndex: 1, users: 1, authUsers: 1 });
+  });
+
+  it("10 concurrent signups of one email with the SAME password (a double tap, retries) -> all signed in to one account, nothing doubled or undone", async () => {
+    const email = uniqueEmail("race-same");
+    const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => post("/signup", { email: i % 2 === 0 ? email : email.toUpperCase(), password })));
+    expect(replies.map((r) => r.status), replies.map((r) => r.text).join("\n")).to.deep.equal(Array(10).fill(201));
+    expect(new Set(replies.map((r) => authBody(r).user.id)).size, "one account").to.equal(1);
+    expect(await accountFootprint(email)).to.deep.equal({ credentials: 1, uidIndex: 1, users: 1, authUsers: 1 });
+    expect((await credentialOf(email).get()).get("auth_user_synced")).to.equal(true);
+    for (const reply of replies) expect((await post("/refresh", { refresh_token: authBody(reply).refresh_token })).status).to.equal(200);
   });
 
   it("a failure in the middle of signup (Auth refuses the user after the Firestore batch) leaves nothing behind", async () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { LIMITS } from "../../src/config.js";
-import { AppError } from "../../src/errors.js";
+import { AppError, toAppError } from "../../src/errors.js";
 import { signup } from "../../src/domain/signup.js";
 import { EmailTakenError } from "../../src/domain/ports.js";
 import { hashToken } from "../../src/domain/secrets.js";
@@ -139,6 +139,21 @@ describe("signup (use case, in-memory fakes)", () => {
     const again = world();
     const result = await signup(input, again.signupDeps);
     expect(result.user.email).to.equal("Ada@Example.com");
+  });
+
+  it("Auth out of reach (outcome unknown) -> the error surfaces as transient, the account is kept unsynced; the same signup then finishes it", async () => {
+    const w = world();
+    w.faults.failAt("authUsers.create", Object.assign(new Error("connect ECONNREFUSED"), { code: "app/network-error" }));
+    const error = await rejection(signup(input, w.signupDeps));
+    expect(toAppError(error).code).to.equal("unavailable");
+    const [kept] = [...w.store.accounts.values()];
+    expect(kept?.authUserSynced).to.equal(false);
+    expect(w.faults.calls).to.not.include("accounts.removeCreated"); // no undo: a late create could leave an Auth user alone
+    w.faults.heal();
+    const again = await signup(input, w.signupDeps);
+    expect(again.user.id).to.equal(kept?.uid);
+    expect(w.authUsers.users.has(again.user.id)).to.equal(true);
+    expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 2 });
   });
 
   it("Auth already has a user with this email -> email_exists, Firestore writes undone", async () => {

@@ -1,4 +1,6 @@
 import { LIMITS } from "../../src/config.js";
+import { DeadlineExceeded } from "../../src/deadlines.js";
+import { toAppError } from "../../src/errors.js";
 import { expect } from "chai";
 import { login } from "../../src/domain/login.js";
 import { signup } from "../../src/domain/signup.js";
@@ -168,10 +170,14 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     expect((await failure(login({ email: "someone@example.com", password: wrong, clientNetwork: prober }, w.loginDeps))).code).to.equal("too_many_requests");
   });
 
-  it("fails closed: a reservation that cannot be written answers 429, not another free guess", async () => {
+  it("fails closed: a reservation that cannot be written is never a free guess (contention 429, an outage 503)", async () => {
     const w = await registered();
     w.faults.failAt("throttle.record", Object.assign(new Error("contention"), { code: 10 }));
     const error = await failure(login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.loginDeps));
     expect([error.code, error.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 1]);
+    w.faults.failAt("throttle.record", new DeadlineExceeded("no answer"));
+    const outage = await login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.loginDeps).then(() => undefined, (e: unknown) => e);
+    expect(toAppError(outage).code).to.equal("unavailable");
+    expect(w.hasher.verifications).to.equal(0); // neither was checked
   });
 });
