@@ -126,7 +126,9 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
  * throttle, so this reveals nothing a login would not. Otherwise null: 409 `email_exists`.
  */
 async function repeatedSignup(input: SignupInput, email: ParsedEmail, now: Date, deps: SignupDeps): Promise<AuthResult | null> {
-  const existing = await deps.accounts.findByEmail(email);
+  // At its keyed id only: an account still at its legacy id predates this version, and a refused
+  // signup moves nothing (login does that).
+  const existing = await deps.accounts.findByEmailKey(email.key);
   if (existing === null || existing.disabled) return null;
   if (now.getTime() - existing.createdAt.getTime() > LIMITS.signupRetrySeconds * 1000) return null;
   try {

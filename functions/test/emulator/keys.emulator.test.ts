@@ -33,7 +33,7 @@ describe("keyed document ids and the migration of legacy ones (emulators)", () =
     const canonical = email.toLowerCase();
     const legacyKey = legacyEmailKey(canonical);
     const uid = newId();
-    const now = new Date();
+    const now = new Date(Date.now() - 365 * 86_400_000); // made a year ago, by an earlier version
     const hash = await new Argon2Hasher(OWASP_ARGON2ID).hash(password);
     await auth().createUser({ uid, email: canonical, displayName: "Legacy" });
     const refreshToken = newRefreshToken();
@@ -46,7 +46,7 @@ describe("keyed document ids and the migration of legacy ones (emulators)", () =
     batch.create(db().collection("users").doc(uid), { uid, email, display_name: "Legacy", created_time: now, role_id: 1 });
     batch.create(refreshTokenDoc(refreshToken), {
       uid, session_id: newId(), email_key: legacyKey, created_at: now,
-      expires_at: new Date(now.getTime() + 86_400_000), session_expires_at: new Date(now.getTime() + 86_400_000),
+      expires_at: new Date(Date.now() + 86_400_000), session_expires_at: new Date(Date.now() + 86_400_000),
     });
     await batch.commit();
 
