@@ -44,7 +44,7 @@ const caller = (uid: string, claims: Readonly<Record<string, unknown>>, ended?: 
  * the SDK accepts the emulator's unsigned tokens.
  */
 export class FirebaseIdTokenVerifier implements IdTokenVerifier {
-  constructor(private readonly auth: Auth) {}
+  constructor(private readonly auth: Pick<Auth, "verifyIdToken">) {}
 
   async verify(idToken: string, accept: readonly EndedSignIn[] = []): Promise<VerifiedCaller> {
     try {
