@@ -1,12 +1,12 @@
 /**
- * Entry point: declares the Cloud Functions of this codebase, nothing else.
+ * Entry point: declares the Cloud Functions of this codebase, nothing else. All are 2nd gen.
  * - `auth`: every HTTP route (README, "API").
  * - `cleanupSessions`: daily deletion of expired refresh tokens and throttle counters.
- * - `onAuthUserDeleted`: forgets the server-only records of a user deleted outside the API.
+ * - `authUserDeleted`: forgets the server-only records of a user deleted outside the API.
  */
-import { region } from "firebase-functions/v1";
-import { defineSecret } from "firebase-functions/params";
+import { defineInt, defineSecret } from "firebase-functions/params";
 import { onRequest } from "firebase-functions/v2/https";
+import { IS_NOT_TENANT, onUserDeleted } from "firebase-functions/v2/identity";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { config } from "./config.js";
 import { corsStep } from "./http/cors.js";
@@ -19,6 +19,18 @@ const REGION = "us-central1";
 // Keys the HMACs of document ids and refresh-token successors (config.ts, serverSecret). Secret Manager in
 // production (`firebase functions:secrets:set AUTH_HMAC_KEY`), functions/.secret.local locally.
 const AUTH_HMAC_KEY = defineSecret("AUTH_HMAC_KEY");
+// Deploy-time parameters (functions/.env, or asked by `firebase deploy`), not code edits.
+// Each instance runs one CPU and up to 80 requests at once: about 35 Argon2 hashes a second.
+// The cap is what stops a flood of signups or logins from scaling hashing CPU, and the bill,
+// without bound; raise it for a larger app (README, "Deploy").
+const AUTH_MAX_INSTANCES = defineInt("AUTH_MAX_INSTANCES", {
+  default: 10,
+  description: "Most instances of the auth function (each: 1 CPU, 80 concurrent requests, about 35 password hashes a second)",
+});
+const AUTH_MIN_INSTANCES = defineInt("AUTH_MIN_INSTANCES", {
+  default: 0,
+  description: "Instances of the auth function kept warm (billed while idle; 1 removes most cold starts)",
+});
 
 export const auth = onRequest(
   {
@@ -28,6 +40,8 @@ export const auth = onRequest(
     cpu: 1,
     concurrency: 80,
     timeoutSeconds: 30,
+    maxInstances: AUTH_MAX_INSTANCES,
+    minInstances: AUTH_MIN_INSTANCES,
     secrets: [AUTH_HMAC_KEY],
     // CORS is this backend's own (http/cors.ts). `false` also stops the Functions emulator
     // from wrapping the function in an allow-all CORS layer that production does not have.
@@ -38,8 +52,11 @@ export const auth = onRequest(
 
 export const cleanupSessions = onSchedule({ schedule: "every 24 hours", region: REGION, timeoutSeconds: 540 }, runSessionCleanup);
 
-// Auth deletion events exist only as 1st-gen triggers (2nd gen has blocking functions only).
-export const onAuthUserDeleted = region(REGION)
-  .runWith({ memory: "256MB" })
-  .auth.user()
-  .onDelete((user) => runAuthUserDeleted(user.uid));
+// Firebase Auth's 2nd-gen event (Eventarc `google.firebase.auth.user.v2.deleted`), for users of
+// the project itself: this backend never creates users in an Identity Platform tenant, so a
+// tenant's deletions are not its business (IS_NOT_TENANT). The event carries the deleted user's
+// record; only its uid is used.
+export const authUserDeleted = onUserDeleted(
+  { region: REGION, memory: "256MiB", tenantId: IS_NOT_TENANT },
+  (event) => runAuthUserDeleted(event.data.uid),
+);

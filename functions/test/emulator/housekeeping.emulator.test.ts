@@ -44,11 +44,20 @@ describe("housekeeping functions (firebase-functions-test, emulators)", () => {
     expect((await tokenDoc(live.refresh_token).get()).exists).to.equal(true);
   });
 
-  it("onAuthUserDeleted forgets the server-only records of the uid; users/{uid} stays (app data)", async () => {
-    const { onAuthUserDeleted } = await import("../../src/index.js");
+  it("authUserDeleted (2nd gen) forgets the server-only records of the uid; users/{uid} stays (app data)", async () => {
+    const { authUserDeleted } = await import("../../src/index.js");
     const email = uniqueEmail("forget");
     const created = authBody(await post("/signup", { email, password }));
-    await fft.wrap(onAuthUserDeleted)(fft.auth.makeUserRecord({ uid: created.user.id, email }));
+    // The CloudEvent Eventarc delivers (`run`, the function's own test entry point; the user
+    // record as firebase-functions hands it to the handler).
+    await authUserDeleted.run({
+      specversion: "1.0",
+      id: "test-event",
+      source: `//identitytoolkit.googleapis.com/projects/${process.env["PROJECT_ID"] ?? "demo-flutterflow-auth"}`,
+      type: "google.firebase.auth.user.v2.deleted",
+      time: new Date().toISOString(),
+      data: fft.auth.makeUserRecord({ uid: created.user.id, email }),
+    });
 
     expect((await credentialOf(email).get()).exists).to.equal(false);
     expect((await db().collection("auth_uid_index").doc(created.user.id).get()).exists).to.equal(false);
@@ -56,11 +65,11 @@ describe("housekeeping functions (firebase-functions-test, emulators)", () => {
     expect((await db().collection("users").doc(created.user.id).get()).exists).to.equal(true);
   });
 
-  it("end to end: deleting the user in Firebase Auth (as in the console) frees the email", async () => {
+  it("end to end: deleting the user through the Auth emulator's own API (as in the console) frees the email - the Functions emulator's 2nd-gen event", async () => {
     const email = uniqueEmail("console");
     const created = authBody(await post("/signup", { email, password }));
     await auth().deleteUser(created.user.id);
-    await waitUntil("the Functions emulator's onAuthUserDeleted", async () => !(await credentialOf(email).get()).exists);
+    await waitUntil("the Functions emulator's authUserDeleted", async () => !(await credentialOf(email).get()).exists);
     expect((await post("/login", { email, password })).status).to.equal(401);
     expect((await post("/signup", { email, password })).status).to.equal(201);
   });

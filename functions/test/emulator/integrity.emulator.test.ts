@@ -91,7 +91,7 @@ describe("all or nothing (emulators)", () => {
 
   it("an account left without its Auth user (a failed undo) is repaired by the next login", async () => {
     // The state a failed undo leaves: Firestore records, no Auth user, auth_user_synced false.
-    // Written directly (deleting an Auth user would fire onAuthUserDeleted, which purges records).
+    // Written directly (deleting an Auth user would fire authUserDeleted, which purges records).
     const email = uniqueEmail("repair");
     const uid = newId();
     const hash = await new Argon2Hasher(OWASP_ARGON2ID).hash(password);
