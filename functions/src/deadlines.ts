@@ -57,5 +57,11 @@ export function withDeadline<T>(start: () => Promise<T>, ms: number = DEADLINES.
   const end = budgetEnd.getStore();
   const limit = end === undefined ? ms : Math.min(ms, end - Date.now());
   if (limit <= 0) return Promise.reject(new DeadlineExceeded("request budget spent: call not started"));
-  return race(start(), limit, "store call");
+  let work: Promise<T>;
+  try {
+    work = start();
+  } catch (error) {
+    return Promise.reject(error); // a call refused before it started (say, a malformed write) fails like any other
+  }
+  return race(work, limit, "store call");
 }

@@ -55,8 +55,10 @@ export const cleanupSessions = onSchedule({ schedule: "every 24 hours", region: 
 // Firebase Auth's 2nd-gen event (Eventarc `google.firebase.auth.user.v2.deleted`), for users of
 // the project itself: this backend never creates users in an Identity Platform tenant, so a
 // tenant's deletions are not its business (IS_NOT_TENANT). The event carries the deleted user's
-// record; only its uid is used.
+// record; only its uid is used. Retried on failure (Eventarc retries for up to a day): the
+// clean-up is idempotent, and a credential left behind would keep the email taken and let a
+// login mint a token that recreates the deleted Auth user.
 export const authUserDeleted = onUserDeleted(
-  { region: REGION, memory: "256MiB", tenantId: IS_NOT_TENANT },
+  { region: REGION, memory: "256MiB", tenantId: IS_NOT_TENANT, retry: true },
   (event) => runAuthUserDeleted(event.data.uid),
 );

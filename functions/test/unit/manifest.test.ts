@@ -91,9 +91,9 @@ describe("deploy manifest (the built codebase, as firebase deploy discovers it)"
     expect(cleanup?.timeoutSeconds).to.equal(540);
   });
 
-  it("authUserDeleted: Firebase Auth's 2nd-gen deletion event (Eventarc), no tenant filter, not retried, 256 MiB", () => {
+  it("authUserDeleted: Firebase Auth's 2nd-gen deletion event (Eventarc), no tenant filter, retried, 256 MiB", () => {
     const trigger = manifest.endpoints["authUserDeleted"];
-    expect(trigger?.eventTrigger).to.deep.include({ eventType: "google.firebase.auth.user.v2.deleted", eventFilters: {}, retry: false });
+    expect(trigger?.eventTrigger).to.deep.include({ eventType: "google.firebase.auth.user.v2.deleted", eventFilters: {}, retry: true });
     expect(trigger?.availableMemoryMb).to.equal(256);
   });
 });
