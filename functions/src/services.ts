@@ -1,5 +1,6 @@
 import { config, serverSecret, type Config } from "./config.js";
-import { hmacKeys, successorToken } from "./domain/secrets.js";
+import { hmacKeys } from "./domain/ids.js";
+import { successorToken } from "./domain/tokens.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { AccountDeps } from "./domain/account.js";
 import type { AdminDeps } from "./domain/admin.js";
@@ -57,7 +58,7 @@ async function build(cfg: Config): Promise<Services> {
   const auth = firebase.adminAuth();
   const sessions = new FirestoreSessionStore(db);
   const throttle = new FirestoreThrottleStore(db);
-  const keys = hmacKeys(key); // keyed ids of emails and networks (secrets.ts)
+  const keys = hmacKeys(key); // keyed ids of emails and networks (domain/ids.ts)
   const common = {
     keys,
     accounts: new FirestoreAccountStore(db),

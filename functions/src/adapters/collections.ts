@@ -1,11 +1,9 @@
-/**
- * Firestore layout (see README, "Data model"). Every `auth_*` collection is server-only:
- * `firestore.rules` denies clients, and only the Admin SDK (which bypasses rules) touches it.
- * Login, the hot path, costs one document read and one single-document write.
- */
+// Firestore layout (README, "Data model"). Every `auth_*` collection is server-only:
+// `firestore.rules` denies clients, and only the Admin SDK (which bypasses rules) touches it.
+// Document ids derived from emails and networks are HMACs under AUTH_HMAC_KEY (domain/ids.ts).
 export const COLLECTIONS = {
   /**
-   * `{sha256(canonical email)}` -> uid, password hash, role, status: the email index and the
+   * `{HMAC(canonical email)}` -> uid, password hash, role, status: the email index and the
    * credential in one document. Its create() precondition is the uniqueness lock of an email,
    * and a login needs this one read.
    */
@@ -16,7 +14,7 @@ export const COLLECTIONS = {
   refreshTokens: "auth_refresh_tokens",
   /** `{sha256(parent token)}`: created when a token is rotated; its create() makes rotation single-use. */
   refreshRotations: "auth_refresh_rotations",
-  /** `{sha256(dimension, values)}` -> failed password checks (throttling). */
+  /** `{HMAC(dimension, values, window)}` -> reserved password checks and signups, locks; trust markers (throttling). */
   throttle: "auth_throttle",
   /** FlutterFlow's Authenticated User documents. */
   users: "users",

@@ -4,9 +4,9 @@ import { publicUser, ROLE_CLAIM, type AuthResult, type PublicUser } from "./auth
 import type { ParsedEmail } from "./email.js";
 import { acceptNewPassword, normalizeLoginPassword, type PasswordPolicy } from "./password-policy.js";
 import type { Account, AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
-import { legacyEmailKey, type Keys } from "./secrets.js";
+import { legacyEmailKey, type Keys } from "./ids.js";
 import { startSession, type SessionLifetimes } from "./session.js";
-import { parseName } from "./signup.js";
+import { parseName } from "./name.js";
 import { beginPasswordAttempt, type ThrottleStore } from "./throttle.js";
 
 /**

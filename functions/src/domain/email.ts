@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LIMITS } from "../config.js";
 import { invalidRequest } from "../errors.js";
-import { legacyEmailKey, type Keys } from "./secrets.js";
+import { legacyEmailKey, type Keys } from "./ids.js";
 
 /**
  * Email policy (documented in the README):

@@ -13,7 +13,7 @@ import type {
   SessionStore,
   TokenMinter,
 } from "./ports.js";
-import type { Keys } from "./secrets.js";
+import type { Keys } from "./ids.js";
 import { capSessions, startSession, type SessionLifetimes } from "./session.js";
 import { beginPasswordAttempt, type ThrottleStore } from "./throttle.js";
 

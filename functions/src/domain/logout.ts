@@ -1,5 +1,5 @@
 import type { AuthUsers, SessionStore } from "./ports.js";
-import { presentedTokenHash } from "./refresh.js";
+import { presentedTokenHash } from "./session.js";
 
 export interface LogoutDeps {
   readonly sessions: SessionStore;

@@ -2,8 +2,8 @@ import { LIMITS } from "../config.js";
 import { invalidRefreshToken, refreshTokenReused } from "../errors.js";
 import { publicUser, ROLE_CLAIM, type AuthResult } from "./auth-result.js";
 import type { Account, AccountStore, AuthEvents, AuthUsers, Clock, SessionStore, StoredRefreshToken, TokenMinter } from "./ports.js";
-import { hashToken } from "./secrets.js";
-import { continueSession, isExpired, type SessionLifetimes } from "./session.js";
+import { hashToken } from "./tokens.js";
+import { continueSession, isExpired, presentedTokenHash, type SessionLifetimes } from "./session.js";
 
 export interface RefreshDeps {
   readonly accounts: AccountStore;
@@ -17,14 +17,6 @@ export interface RefreshDeps {
   readonly successorOf: (refreshToken: string) => string;
   /** Seconds during which an exchanged token gets its successor again (0: never). */
   readonly reuseIntervalSeconds: number;
-}
-
-/** What `newRefreshToken()` makes: 43 base64url characters. Anything else is not ours. */
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-
-/** Hashes a presented token, or null when it cannot be one of ours (no read needed then). */
-export function presentedTokenHash(token: string): string | null {
-  return TOKEN_SHAPE.test(token) ? hashToken(token) : null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AccountStore, RefreshTokenRecord, SessionStore, StoredRefreshToken } from "./ports.js";
-import { hashToken, newId, newRefreshToken } from "./secrets.js";
+import { newId } from "./ids.js";
+import { hashToken, newRefreshToken } from "./tokens.js";
 
 export interface SessionLifetimes {
   /** Seconds a refresh token stays valid when unused. */
@@ -78,4 +79,12 @@ export async function capSessions(
 /** A stored token is usable when it was never rotated and neither expiry has passed. */
 export function isExpired(token: RefreshTokenRecord, now: Date): boolean {
   return token.expiresAt <= now || token.sessionExpiresAt <= now;
+}
+
+/** What `newRefreshToken()` makes: 43 base64url characters. Anything else is not ours. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Hashes a presented token, or null when it cannot be one of ours (no read needed then). */
+export function presentedTokenHash(token: string): string | null {
+  return TOKEN_SHAPE.test(token) ? hashToken(token) : null;
 }

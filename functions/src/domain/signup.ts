@@ -1,11 +1,12 @@
 import { LIMITS } from "../config.js";
-import { AppError, invalidRequest, isAppError, isTransient } from "../errors.js";
+import { AppError, isAppError, isTransient } from "../errors.js";
 import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
 import { parseEmail, type ParsedEmail } from "./email.js";
 import { login, type LoginDeps } from "./login.js";
+import { parseName } from "./name.js";
 import { acceptNewPassword, type PasswordPolicy } from "./password-policy.js";
 import { EmailTakenError, type NewAccount } from "./ports.js";
-import { newId } from "./secrets.js";
+import { newId } from "./ids.js";
 import { beginSignup } from "./throttle.js";
 import { startSession } from "./session.js";
 
@@ -148,25 +149,4 @@ async function rollback(record: NewAccount, deps: SignupDeps): Promise<void> {
   for (const result of results) {
     if (result.status === "rejected") deps.events.rollbackFailed(uid, result.reason);
   }
-}
-
-/**
- * Display name: trimmed, 1-100 code points, no control characters. Defaults to the email's
- * local part (FlutterFlow's guide shows `"name": "james"` for james@...). The literal string
- * "null" is refused: it is what a FlutterFlow body template sends for an unset variable.
- */
-export function parseName(raw: string | undefined, emailDisplay: string): string {
-  if (raw === undefined) return emailDisplay.slice(0, emailDisplay.lastIndexOf("@"));
-  const name = raw.normalize("NFC").trim();
-  if (name.length === 0) throw invalidRequest("name", "The name must not be empty.");
-  if (name === "null") {
-    throw invalidRequest("name", 'The name is the text "null": is a variable in the request unset?');
-  }
-  if (!name.isWellFormed() || /\p{Cc}/u.test(name)) {
-    throw invalidRequest("name", "The name contains an invalid character.");
-  }
-  if ([...name].length > LIMITS.maxNameLength) {
-    throw invalidRequest("name", `The name must be at most ${LIMITS.maxNameLength} characters.`);
-  }
-  return name;
 }

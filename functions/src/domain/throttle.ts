@@ -1,6 +1,6 @@
 import { AppError, isContention } from "../errors.js";
 import type { AuthEvents } from "./ports.js";
-import type { Keys } from "./secrets.js";
+import type { Keys } from "./ids.js";
 
 /** What the throttle needs: its store, the security events, and the keyed ids. */
 export interface ThrottleDeps {

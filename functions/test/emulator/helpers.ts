@@ -1,5 +1,7 @@
+import { COLLECTIONS as STORED } from "../../src/adapters/collections.js";
 import { randomBytes } from "node:crypto";
-import { hashToken, hmacKeys } from "../../src/domain/secrets.js";
+import { hmacKeys } from "../../src/domain/ids.js";
+import { hashToken } from "../../src/domain/tokens.js";
 import { adminAuth, adminFirestore } from "../../src/firebase.js";
 
 /**
@@ -25,7 +27,7 @@ const emailKey = (canonical: string) => keys.email(canonical);
 export const FIRESTORE_MODE = process.env["STACK_FIRESTORE"] === "real" ? "real" : "offline";
 
 /** The app's collections and this backend's server-only ones. */
-export const COLLECTIONS = ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "auth_refresh_rotations", "auth_throttle", "users"] as const;
+export const COLLECTIONS = Object.values(STORED) as readonly string[];
 
 export const db = adminFirestore;
 export const auth = adminAuth;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Argon2Hasher, OWASP_ARGON2ID } from "../../src/adapters/argon2-hasher.js";
-import { newId } from "../../src/domain/secrets.js";
+import { newId } from "../../src/domain/ids.js";
 import { accountFootprint, auth, authBody, credentialOf, db, FIRESTORE_MODE, post, snapshot, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";

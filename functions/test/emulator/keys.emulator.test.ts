@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { Argon2Hasher, OWASP_ARGON2ID } from "../../src/adapters/argon2-hasher.js";
-import { legacyEmailKey, newId, newRefreshToken } from "../../src/domain/secrets.js";
+import { legacyEmailKey, newId } from "../../src/domain/ids.js";
+import { newRefreshToken } from "../../src/domain/tokens.js";
 import { auth, authBody, credentialOf, db, errorCode, keys, post, refreshTokenDoc, uniqueEmail } from "./helpers.js";
 
 // Document ids derived from emails and client networks are HMACs under the server's secret

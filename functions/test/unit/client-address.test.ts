@@ -11,6 +11,33 @@ describe("client address and its throttling network", () => {
     expect(clientAddress(withForwardedFor("6.6.6.6, not-an-ip"), 1)).to.equal(undefined);
   });
 
+  // The client address as a table: header value (or its absence), CLIENT_IP_HOPS, socket address.
+  const TABLE: readonly (readonly [xff: string | string[] | undefined, hops: number, socket: string | undefined, expected: string | undefined])[] = [
+    ["203.0.113.9", 1, "10.0.0.1", "203.0.113.9"],
+    ["6.6.6.6, 203.0.113.9", 1, undefined, "203.0.113.9"], // the client wrote 6.6.6.6: never trusted
+    ["6.6.6.6,203.0.113.9", 1, undefined, "203.0.113.9"], // no space
+    ["  6.6.6.6 ,  203.0.113.9  ", 1, undefined, "203.0.113.9"],
+    ["6.6.6.6, 203.0.113.9, 35.1.2.3", 2, undefined, "203.0.113.9"], // one proxy of our own
+    ["6.6.6.6, 203.0.113.9, 35.1.2.3", 3, undefined, "6.6.6.6"],
+    ["203.0.113.9", 2, "10.0.0.1", undefined], // fewer entries than hops: unknown, not the socket
+    [["6.6.6.6", "203.0.113.9"], 1, undefined, "203.0.113.9"], // repeated headers, joined
+    ["6.6.6.6, not-an-ip", 1, undefined, undefined],
+    ["6.6.6.6, 203.0.113.9:443", 1, undefined, undefined], // with a port: not an address
+    ["6.6.6.6, ", 1, undefined, undefined], // an empty last entry
+    ["2001:db8::1", 1, undefined, "2001:db8::1"],
+    ["", 1, "198.51.100.4", "198.51.100.4"], // no header (local runs): the socket
+    ["   ", 1, "198.51.100.4", "198.51.100.4"],
+    [undefined, 1, "::ffff:198.51.100.4", "::ffff:198.51.100.4"],
+    [undefined, 1, undefined, undefined],
+    [undefined, 1, "garbage", undefined],
+  ];
+  for (const [xff, hops, socket, expected] of TABLE) {
+    it(`X-Forwarded-For ${JSON.stringify(xff)}, hops ${hops}, socket ${String(socket)} -> ${String(expected)}`, () => {
+      const req = { headers: xff === undefined ? {} : { "x-forwarded-for": xff }, socket: { remoteAddress: socket } } as unknown as HttpRequest;
+      expect(clientAddress(req, hops)).to.equal(expected);
+    });
+  }
+
   it("IPv4: the address itself", () => {
     expect(throttleNetwork("203.0.113.9")).to.equal("203.0.113.9");
   });

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { parseEmail as parse } from "../../src/domain/email.js";
-import { hmacKeys, legacyEmailKey } from "../../src/domain/secrets.js";
+import { hmacKeys, legacyEmailKey } from "../../src/domain/ids.js";
+
+import { AppError } from "../../src/errors.js";
 
 const keys = hmacKeys(() => Buffer.from("unit-test-secret-unit-test-secret!"));
 const parseEmail = (raw: string) => parse(raw, keys);
-import { AppError } from "../../src/errors.js";
 
 function refused(raw: string): AppError {
   try {
@@ -61,6 +62,37 @@ describe("email policy", () => {
       "ada@",
     ];
     for (const raw of bad) expect(refused(raw).code, JSON.stringify(raw)).to.equal("invalid_request");
+  });
+
+  // Canonicalisation as a table: what is typed -> what accounts are compared and keyed by.
+  const CANONICAL: readonly (readonly [typed: string, canonical: string])[] = [
+    ["ada@example.com", "ada@example.com"],
+    ["Ada@Example.com", "ada@example.com"],
+    ["ADA@EXAMPLE.COM", "ada@example.com"],
+    ["  ada@example.com  ", "ada@example.com"],
+    ["\tada@example.com\n", "ada@example.com"],
+    ["Ada.Lovelace+FX@Example.com", "ada.lovelace+fx@example.com"], // dots and tags are kept: no provider rules
+    ["ada@sub.Example.co.uk", "ada@sub.example.co.uk"],
+    ["o'brien@example.com", "o'brien@example.com"],
+  ];
+  for (const [typed, canonical] of CANONICAL) {
+    it(`${JSON.stringify(typed)} -> ${canonical}, one key for every spelling`, () => {
+      const parsed = parseEmail(typed);
+      expect(parsed.canonical).to.equal(canonical);
+      expect(parsed.key).to.equal(keys.email(canonical));
+      expect(parsed.display).to.equal(typed.trim());
+    });
+  }
+
+  it("length boundaries: 64 before @ and 254 overall pass, one more is refused", () => {
+    const local64 = `${"a".repeat(64)}@example.com`;
+    expect(parseEmail(local64).canonical).to.equal(local64);
+    expect(refused(`${"a".repeat(65)}@example.com`).code).to.equal("invalid_request");
+    const domain = (length: number) => Array.from({ length: Math.ceil(length / 50) }, (_, i) => "d".repeat(49) + String(i % 10)).join(".").slice(0, length);
+    const at254 = `a@${domain(252 - 4)}.com`;
+    expect(at254).to.have.length(254);
+    expect(parseEmail(at254).canonical).to.equal(at254);
+    expect(refused(`ab@${domain(252 - 4)}.com`).code).to.equal("invalid_request");
   });
 
   it("addresses that would be bad document ids are fine: the id is a hash", () => {

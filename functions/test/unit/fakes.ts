@@ -21,7 +21,8 @@ import {
   type TokenMinter,
 } from "../../src/domain/ports.js";
 import { signup, type SignupDeps } from "../../src/domain/signup.js";
-import { hmacKeys, successorToken } from "../../src/domain/secrets.js";
+import { hmacKeys } from "../../src/domain/ids.js";
+import { successorToken } from "../../src/domain/tokens.js";
 import type { Counter, ThrottleKey, ThrottleStore } from "../../src/domain/throttle.js";
 
 /**

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { INVALID_CREDENTIALS_MESSAGE } from "../../src/errors.js";
 import { login } from "../../src/domain/login.js";
 import { signup } from "../../src/domain/signup.js";
-import { hashToken } from "../../src/domain/secrets.js";
+import { hashToken } from "../../src/domain/tokens.js";
 import { failure } from "./failure.js";
 import { world } from "./fakes.js";
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { login } from "../../src/domain/login.js";
 import { logout } from "../../src/domain/logout.js";
 import { refresh } from "../../src/domain/refresh.js";
-import { hashToken, successorToken } from "../../src/domain/secrets.js";
+import { hashToken, successorToken } from "../../src/domain/tokens.js";
 import { failure } from "./failure.js";
 import { signedUpWorld } from "./fakes.js";
 

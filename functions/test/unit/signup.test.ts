@@ -3,7 +3,7 @@ import { LIMITS } from "../../src/config.js";
 import { AppError, toAppError } from "../../src/errors.js";
 import { signup } from "../../src/domain/signup.js";
 import { EmailTakenError } from "../../src/domain/ports.js";
-import { hashToken } from "../../src/domain/secrets.js";
+import { hashToken } from "../../src/domain/tokens.js";
 import { world, type Step } from "./fakes.js";
 
 const input = { email: "  Ada@Example.com ", password: "correct horse battery", name: "Ada" };

@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, randomInt } from "node:crypto";
+// Ids: uids, and the keyed document ids derived from emails and client networks.
+import { createHash, createHmac, randomInt } from "node:crypto";
 
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -11,21 +12,6 @@ export function newId(): string {
   let id = "";
   for (let i = 0; i < 20; i++) id += ALPHANUMERIC.charAt(randomInt(ALPHANUMERIC.length));
   return id;
-}
-
-/** An opaque refresh token: 32 bytes from the CSPRNG, base64url (43 characters). */
-export function newRefreshToken(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-/**
- * The successor of a refresh token: HMAC-SHA256 under the server's secret, base64url (43
- * characters, the shape of `newRefreshToken`). Deterministic, so a token presented twice within
- * the reuse interval gets the same successor without any token being stored; unpredictable
- * without the secret, so a stolen old token does not yield its family's future tokens.
- */
-export function successorToken(secret: Buffer, token: string): string {
-  return createHmac("sha256", secret).update("refresh-successor\u0000").update(token, "utf8").digest("base64url");
 }
 
 /**
@@ -50,9 +36,4 @@ export function hmacKeys(secret: () => Buffer): Keys {
 /** What versions before the HMAC keys used as an email's credential id: its plain SHA-256 (migrated at login). */
 export function legacyEmailKey(canonical: string): string {
   return createHash("sha256").update(canonical, "utf8").digest("hex");
-}
-
-/** Only this digest of a refresh token is ever stored. */
-export function hashToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
 }
