@@ -1,11 +1,9 @@
 import { z } from "zod";
 
-/**
- * Every setting of the backend, read from the environment once and validated. On Cloud
- * Functions the values come from `functions/.env` (and `.env.<project>`), which `firebase
- * deploy` loads; locally the emulator reads the same files. A bad value stops the function at
- * start-up with a message naming the variable, instead of misbehaving at request time.
- */
+// Every setting of the backend, read from the environment once and validated. On Cloud
+// Functions the values come from `functions/.env` (and `.env.<project>`), which `firebase
+// deploy` loads; locally the emulator reads the same files. A bad value stops the function at
+// start-up with a message naming the variable, instead of misbehaving at request time.
 
 const DAY = 24 * 60 * 60;
 

@@ -1,8 +1,6 @@
-/**
- * The one error model of the API. Codes are part of the contract with FlutterFlow apps (they
- * branch on them and show `$.error.message`): a code never changes meaning once published.
- * Messages are for people and may be reworded.
- */
+// The one error model of the API. Codes are part of the contract with FlutterFlow apps (they
+// branch on them and show `$.error.message`): a code never changes meaning once published.
+// Messages are for people and may be reworded.
 export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_json: 400,

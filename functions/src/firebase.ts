@@ -2,11 +2,9 @@ import { getApps, initializeApp, type App } from "firebase-admin/app";
 import { getAuth, type Auth } from "firebase-admin/auth";
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
 
-/**
- * The one place that initializes firebase-admin. On Cloud Functions the project and
- * credentials come from the environment; under the emulators `FIREBASE_AUTH_EMULATOR_HOST`
- * and `FIRESTORE_EMULATOR_HOST` redirect the clients. Clients are made once per instance.
- */
+// The one place that initializes firebase-admin. On Cloud Functions the project and
+// credentials come from the environment; under the emulators `FIREBASE_AUTH_EMULATOR_HOST`
+// and `FIRESTORE_EMULATOR_HOST` redirect the clients. Clients are made once per instance.
 let app: App | undefined;
 let auth: Auth | undefined;
 let firestore: Firestore | undefined;

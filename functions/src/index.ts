@@ -1,9 +1,7 @@
-/**
- * Entry point: declares the Cloud Functions of this codebase, nothing else. All are 2nd gen.
- * - `auth`: every HTTP route (README, "API").
- * - `cleanupSessions`: daily deletion of expired refresh tokens and throttle counters.
- * - `authUserDeleted`: forgets the server-only records of a user deleted outside the API.
- */
+// Entry point: declares the Cloud Functions of this codebase, nothing else. All are 2nd gen.
+// - `auth`: every HTTP route (README, "API").
+// - `cleanupSessions`: daily deletion of expired refresh tokens and throttle counters.
+// - `authUserDeleted`: forgets the server-only records of a user deleted outside the API.
 import { defineInt, defineSecret } from "firebase-functions/params";
 import { onRequest } from "firebase-functions/v2/https";
 import { IS_NOT_TENANT, onUserDeleted } from "firebase-functions/v2/identity";

@@ -1,10 +1,8 @@
 import * as logger from "firebase-functions/logger";
 import type { AuthEvents } from "./domain/ports.js";
 
-/**
- * Every log line of the backend, by name. Only ids, codes and error descriptions are logged:
- * never a request body, password, hash, email address, custom token or refresh token.
- */
+// Every log line of the backend, by name. Only ids, codes and error descriptions are logged:
+// never a request body, password, hash, email address, custom token or refresh token.
 
 /** What is safe to log of an error: its class, code and message (which carry no secrets). */
 export function describeError(error: unknown): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import type { Auth } from "firebase-admin/auth";
-import { EmailTakenError, type AuthUserProfile, type AuthUsers } from "../domain/ports.js";
+import { type AuthUsers } from "../domain/ports.js";
+import { EmailTakenError, type AuthUserProfile } from "../domain/model.js";
 import { withDeadline } from "../deadlines.js";
 
 const authCode = (error: unknown): string | undefined => {

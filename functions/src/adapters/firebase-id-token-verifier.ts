@@ -2,7 +2,8 @@ import type { Auth } from "firebase-admin/auth";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
 import { AppError } from "../errors.js";
-import type { EndedSignIn, IdTokenVerifier, VerifiedCaller } from "../domain/ports.js";
+import type { IdTokenVerifier } from "../domain/ports.js";
+import type { EndedSignIn, VerifiedCaller } from "../domain/model.js";
 
 /** firebase-admin's answers that mean "this token does not authenticate anyone". */
 const REJECTED = new Set([

@@ -1,6 +1,7 @@
 import { FieldValue, Timestamp, type DocumentReference, type Firestore, type Query, type WriteBatch } from "firebase-admin/firestore";
 import { z } from "zod";
-import type { RefreshTokenRecord, SessionStore, StoredRefreshToken } from "../domain/ports.js";
+import type { SessionStore } from "../domain/ports.js";
+import type { RefreshTokenRecord, StoredRefreshToken } from "../domain/model.js";
 import { COLLECTIONS } from "./collections.js";
 import { withDeadline } from "../deadlines.js";
 import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";

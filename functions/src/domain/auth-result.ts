@@ -1,4 +1,4 @@
-import type { Account } from "./ports.js";
+import type { Account } from "./model.js";
 
 /** The user as the API shows it (FlutterFlow's `user` object, unformatted). */
 export interface PublicUser {

@@ -3,16 +3,8 @@ import { invalidCredentials } from "../errors.js";
 import { publicUser, ROLE_CLAIM, type AuthResult } from "./auth-result.js";
 import { parseEmail } from "./email.js";
 import { normalizeLoginPassword } from "./password-policy.js";
-import type {
-  Account,
-  AccountStore,
-  AuthEvents,
-  AuthUsers,
-  Clock,
-  PasswordHasher,
-  SessionStore,
-  TokenMinter,
-} from "./ports.js";
+import type { AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
+import type { Account } from "./model.js";
 import type { Keys } from "./ids.js";
 import { capSessions, startSession, type SessionLifetimes } from "./session.js";
 import { beginPasswordAttempt, type ThrottleStore } from "./throttle.js";

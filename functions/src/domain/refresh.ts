@@ -1,7 +1,8 @@
 import { LIMITS } from "../config.js";
 import { invalidRefreshToken, refreshTokenReused } from "../errors.js";
 import { publicUser, ROLE_CLAIM, type AuthResult } from "./auth-result.js";
-import type { Account, AccountStore, AuthEvents, AuthUsers, Clock, SessionStore, StoredRefreshToken, TokenMinter } from "./ports.js";
+import type { AccountStore, AuthEvents, AuthUsers, Clock, SessionStore, TokenMinter } from "./ports.js";
+import type { Account, StoredRefreshToken } from "./model.js";
 import { hashToken } from "./tokens.js";
 import { continueSession, isExpired, presentedTokenHash, type SessionLifetimes } from "./session.js";
 

@@ -1,4 +1,5 @@
-import type { AccountStore, RefreshTokenRecord, SessionStore, StoredRefreshToken } from "./ports.js";
+import type { AccountStore, SessionStore } from "./ports.js";
+import type { RefreshTokenRecord, StoredRefreshToken } from "./model.js";
 import { newId } from "./ids.js";
 import { hashToken, newRefreshToken } from "./tokens.js";
 

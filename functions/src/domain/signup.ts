@@ -5,7 +5,7 @@ import { parseEmail, type ParsedEmail } from "./email.js";
 import { login, type LoginDeps } from "./login.js";
 import { parseName } from "./name.js";
 import { acceptNewPassword, type PasswordPolicy } from "./password-policy.js";
-import { EmailTakenError, type NewAccount } from "./ports.js";
+import { EmailTakenError, type NewAccount } from "./model.js";
 import { newId } from "./ids.js";
 import { beginSignup } from "./throttle.js";
 import { startSession } from "./session.js";

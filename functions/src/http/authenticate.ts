@@ -1,5 +1,6 @@
 import { AppError } from "../errors.js";
-import type { EndedSignIn, IdTokenVerifier, VerifiedCaller } from "../domain/ports.js";
+import type { IdTokenVerifier } from "../domain/ports.js";
+import type { EndedSignIn, VerifiedCaller } from "../domain/model.js";
 
 const unauthenticated = (message: string): AppError =>
   new AppError("unauthenticated", message, { headers: { "WWW-Authenticate": "Bearer" } });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { LIMITS } from "../../src/config.js";
 import { AppError, toAppError } from "../../src/errors.js";
 import { signup } from "../../src/domain/signup.js";
-import { EmailTakenError } from "../../src/domain/ports.js";
+import { EmailTakenError } from "../../src/domain/model.js";
 import { hashToken } from "../../src/domain/tokens.js";
 import { world, type Step } from "./fakes.js";
 

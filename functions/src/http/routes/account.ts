@@ -7,10 +7,8 @@ import type { RouteRequest } from "../handler.js";
 import { ChangePasswordBody, DeleteAccountBody, parseBody, UpdateMeBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
 
-/**
- * The signed-in user's own account. Every route here needs `Authorization: Bearer <Firebase ID
- * token>`, checked for revocation (authenticate.ts).
- */
+// The signed-in user's own account. Every route here needs `Authorization: Bearer <Firebase ID
+// token>`, checked for revocation (authenticate.ts).
 const userBody = (user: PublicUser) => ({ user: userJson(user) });
 
 /** GET /me -> {"user": {...}} */

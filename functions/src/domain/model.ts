@@ -1,0 +1,112 @@
+// The data the use cases and their ports exchange: accounts, sessions, Auth users, callers,
+// security events.
+
+/** How a genuine, unexpired ID token's sign-in has ended since it was issued. */
+export type EndedSignIn = "revoked" | "user_deleted";
+
+export interface VerifiedCaller {
+  readonly uid: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** Set only when the caller asked to accept it (`accept`): the token is genuine but its sign-in ended. */
+  readonly ended?: EndedSignIn;
+}
+
+export interface AuthUserProfile {
+  readonly uid: string;
+  /** Canonical (lower-case) address: Firebase Auth lower-cases it anyway. */
+  readonly email: string;
+  readonly displayName: string;
+}
+
+/** The server-only account record: the authority for the password hash, role and status. */
+export interface Account {
+  readonly uid: string;
+  /** As the user typed it (trimmed): shown back to them. */
+  readonly email: string;
+  readonly emailKey: string;
+  readonly displayName: string;
+  readonly passwordHash: string;
+  readonly roleId: number;
+  readonly disabled: boolean;
+  /** False until the Firebase Auth user is known to exist; login repairs it. */
+  readonly authUserSynced: boolean;
+  /** Set when the user's own deletion began: a retry may finish it (an admin's disabling may not be undone by deleting). */
+  readonly deleting: boolean;
+  /**
+   * Sessions started under a lower epoch are over (a password change raises it in the same
+   * write as the new hash). A generation number, not a time: a login that read the old hash read
+   * the old epoch in the same document, so no clock comparison is needed to know it is stale.
+   */
+  readonly sessionEpoch: number;
+  /**
+   * An upper bound of the user's live sessions: +1 with every session written, set to the true
+   * count whenever the cap is checked. Lets a login skip the session-cap query until it matters.
+   */
+  readonly sessionCount: number;
+  readonly createdAt: Date;
+}
+
+/** FlutterFlow's `users/{uid}` document (the display copy; clients may write it). */
+export interface UserProfile {
+  readonly uid: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly roleId: number;
+  readonly createdAt: Date;
+}
+
+/**
+ * One refresh token of a session. A session is the family of refresh tokens that descend from
+ * one login by rotation. Only the SHA-256 of a token is stored; the token itself exists only
+ * in the response that hands it out.
+ */
+export interface RefreshTokenRecord {
+  readonly tokenHash: string;
+  readonly sessionId: string;
+  readonly uid: string;
+  /** Where the account's credential is (refresh re-reads it). */
+  readonly emailKey: string;
+  readonly createdAt: Date;
+  /** End of this token (idle expiry, never past `sessionExpiresAt`). */
+  readonly expiresAt: Date;
+  /** Absolute end of the session, whatever the refreshes. */
+  readonly sessionExpiresAt: Date;
+  /** The account's `sessionEpoch` when the session started; refresh refuses older ones. */
+  readonly sessionEpoch: number;
+}
+
+export interface StoredRefreshToken extends RefreshTokenRecord {
+  /** Set once the token was exchanged for a new one: presenting it again is reuse. */
+  readonly rotatedAt: Date | null;
+}
+
+export interface NewAccount {
+  readonly account: Account;
+  readonly profile: UserProfile;
+  readonly session: RefreshTokenRecord;
+  /** The email's id before the HMAC keys: a credential there (not yet migrated) holds the email. */
+  readonly legacyEmailKey: string;
+}
+
+/** Thrown by stores and `AuthUsers` when the email is already registered. */
+export class EmailTakenError extends Error {
+  constructor() {
+    super("email already registered");
+    this.name = "EmailTakenError";
+  }
+}
+
+/**
+ * Security-relevant acts, one structured log event each (README, "Security events"), meant for
+ * log-based alerts. Ids only: never an email, address, password, hash or token.
+ */
+export type SecurityEvent =
+  | { readonly event: "login_failed"; readonly reason: "unknown_account" | "wrong_password" | "account_disabled"; readonly uid?: string }
+  | { readonly event: "throttled"; readonly dimensions: readonly string[]; readonly retryAfterSeconds: number }
+  | { readonly event: "locked"; readonly dimension: string; readonly seconds: number }
+  | { readonly event: "password_changed"; readonly uid: string }
+  | { readonly event: "role_changed"; readonly actorUid: string; readonly targetUid: string; readonly roleId: number }
+  | { readonly event: "account_disabled" | "account_enabled"; readonly actorUid: string; readonly targetUid: string }
+  | { readonly event: "account_deleted"; readonly uid: string }
+  | { readonly event: "refresh_token_reused"; readonly uid: string; readonly sessionId: string }
+  | { readonly event: "sessions_capped"; readonly uid: string; readonly ended: number };
