@@ -1,5 +1,5 @@
 import type { Auth } from "firebase-admin/auth";
-import { type AuthUsers } from "../domain/ports.js";
+import type { AuthUsers } from "../domain/ports.js";
 import { EmailTakenError, type AuthUserProfile } from "../domain/model.js";
 import { withDeadline } from "../deadlines.js";
 

@@ -1,6 +1,6 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from "firebase-admin/firestore";
 import { z } from "zod";
-import { type AccountStore } from "../domain/ports.js";
+import type { AccountStore } from "../domain/ports.js";
 import { EmailTakenError, type Account, type NewAccount } from "../domain/model.js";
 import { COLLECTIONS } from "./collections.js";
 import { addSessionWrite } from "./firestore-session-store.js";

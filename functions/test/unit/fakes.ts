@@ -5,7 +5,7 @@ import type { HousekeepingDeps } from "../../src/domain/housekeeping.js";
 import type { LoginDeps } from "../../src/domain/login.js";
 import type { LogoutDeps } from "../../src/domain/logout.js";
 import type { RefreshDeps } from "../../src/domain/refresh.js";
-import { type AccountStore, type AuthEvents, type AuthUsers, type PasswordHasher, type SessionStore, type TokenMinter } from "../../src/domain/ports.js";
+import type { AccountStore, AuthEvents, AuthUsers, PasswordHasher, SessionStore, TokenMinter } from "../../src/domain/ports.js";
 import { EmailTakenError, type Account, type AuthUserProfile, type NewAccount, type RefreshTokenRecord, type SecurityEvent, type StoredRefreshToken } from "../../src/domain/model.js";
 import { signup, type SignupDeps } from "../../src/domain/signup.js";
 import { hmacKeys } from "../../src/domain/ids.js";
