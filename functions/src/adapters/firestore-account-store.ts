@@ -93,7 +93,7 @@ export class FirestoreAccountStore implements AccountStore {
     }
   }
 
-  async removeCreated({ account, session }: NewAccount): Promise<void> {
+  async deleteCreated({ account, session }: NewAccount): Promise<void> {
     const db = this.db;
     const batch = db.batch();
     batch.delete(db.collection(COLLECTIONS.refreshTokens).doc(session.tokenHash));
@@ -207,7 +207,7 @@ export class FirestoreAccountStore implements AccountStore {
     await withDeadline(() => batch.commit());
   }
 
-  async markAuthUserSynced(emailKey: string): Promise<void> {
+  async setAuthUserSynced(emailKey: string): Promise<void> {
     await this.updateCredential(emailKey, { auth_user_synced: true });
   }
 
@@ -215,11 +215,11 @@ export class FirestoreAccountStore implements AccountStore {
     await this.updateCredential(emailKey, { session_count: count });
   }
 
-  async updatePasswordHash(emailKey: string, passwordHash: string): Promise<void> {
+  async setPasswordHash(emailKey: string, passwordHash: string): Promise<void> {
     await this.updateCredential(emailKey, { password_hash: passwordHash });
   }
 
-  async changePasswordHash(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void> {
+  async setNewPassword(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void> {
     await this.updateCredential(account.emailKey, { password_hash: passwordHash, session_epoch: account.sessionEpoch + 1 });
   }
 

@@ -1,5 +1,6 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from "firebase-admin/firestore";
-import type { Counter, ThrottleKey, ThrottleStore } from "../domain/throttle.js";
+import type { Counter, ThrottleKey } from "../domain/model.js";
+import type { ThrottleStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { withDeadline } from "../deadlines.js";
 

@@ -3,12 +3,12 @@ import { AppError } from "../errors.js";
 import { publicUser, ROLE_CLAIM, type AuthResult, type PublicUser } from "./auth-result.js";
 import type { ParsedEmail } from "./email.js";
 import { acceptNewPassword, normalizeLoginPassword, type PasswordPolicy } from "./password-policy.js";
-import type { AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
+import type { AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, ThrottleStore, TokenMinter } from "./ports.js";
 import type { Account } from "./model.js";
 import { legacyEmailKey, type Keys } from "./ids.js";
 import { startSession, type SessionLifetimes } from "./session.js";
 import { parseName } from "./name.js";
-import { beginPasswordAttempt, type ThrottleStore } from "./throttle.js";
+import { beginPasswordAttempt } from "./throttle.js";
 
 /**
  * What a signed-in user does with their own account. The caller's uid comes from a verified
@@ -132,7 +132,7 @@ export async function changePassword(
   const passwordHash = await deps.hasher.hash(password);
   await deps.sessions.revokeAllSessions(uid);
   await deps.authUsers.revokeFirebaseSessions(uid);
-  await deps.accounts.changePasswordHash(account, passwordHash);
+  await deps.accounts.setNewPassword(account, passwordHash);
   await deps.authUsers.revokeFirebaseSessions(uid);
   deps.events.security({ event: "password_changed", uid });
   return signedIn(account, account.sessionEpoch + 1, deps, jwtToken);

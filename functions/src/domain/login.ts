@@ -3,11 +3,11 @@ import { invalidCredentials } from "../errors.js";
 import { publicUser, ROLE_CLAIM, type AuthResult } from "./auth-result.js";
 import { parseEmail } from "./email.js";
 import { normalizeLoginPassword } from "./password-policy.js";
-import type { AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, TokenMinter } from "./ports.js";
+import type { AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, ThrottleStore, TokenMinter } from "./ports.js";
 import type { Account } from "./model.js";
 import type { Keys } from "./ids.js";
 import { capSessions, startSession, type SessionLifetimes } from "./session.js";
-import { beginPasswordAttempt, type ThrottleStore } from "./throttle.js";
+import { beginPasswordAttempt } from "./throttle.js";
 
 export interface LoginInput {
   readonly email: string;
@@ -88,7 +88,7 @@ async function repairAuthUser(account: Account, canonical: string, deps: LoginDe
   await deps.authUsers.ensure({ uid: account.uid, email: canonical, displayName: account.displayName });
   deps.events.authUserRepaired(account.uid);
   try {
-    await deps.accounts.markAuthUserSynced(account.emailKey);
+    await deps.accounts.setAuthUserSynced(account.emailKey);
   } catch (error) {
     deps.events.followUpFailed("mark_auth_user_synced", account.uid, error);
   }
@@ -98,7 +98,7 @@ async function repairAuthUser(account: Account, canonical: string, deps: LoginDe
 async function rehash(account: Account, password: string, deps: LoginDeps): Promise<void> {
   if (!deps.hasher.needsRehash(account.passwordHash)) return;
   try {
-    await deps.accounts.updatePasswordHash(account.emailKey, await deps.hasher.hash(password));
+    await deps.accounts.setPasswordHash(account.emailKey, await deps.hasher.hash(password));
     deps.events.passwordRehashed(account.uid);
   } catch (error) {
     deps.events.followUpFailed("rehash_password", account.uid, error);

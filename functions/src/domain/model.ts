@@ -110,3 +110,22 @@ export type SecurityEvent =
   | { readonly event: "account_deleted"; readonly uid: string }
   | { readonly event: "refresh_token_reused"; readonly uid: string; readonly sessionId: string }
   | { readonly event: "sessions_capped"; readonly uid: string; readonly ended: number };
+
+/** What a throttle counter counts (README, "Throttling"; the policy is in throttle.ts). */
+export type Dimension = "account" | "account_ip" | "ip" | "signup_ip";
+
+export interface ThrottleKey {
+  readonly dimension: Dimension;
+  /** Document id: an HMAC of the dimension, its values and the window (no address or email is stored). */
+  readonly id: string;
+  /** When the document may be deleted: its window's end plus the longest lock. */
+  readonly expiresAt: Date;
+}
+
+export interface Counter {
+  /** Attempts counted in this window (reservations not given back). */
+  readonly count: number;
+  readonly lockedUntil: Date | null;
+  /** The count of the attempt that set the lock: the next allowed attempt is `lockRank + 1`. */
+  readonly lockRank: number;
+}

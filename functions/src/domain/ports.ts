@@ -1,7 +1,7 @@
 // The ports: what the use cases need from the outside world, as interfaces only (the data they
 // carry is in model.ts). Implemented with firebase-admin and Argon2 in `../adapters`, and with
 // in-memory fakes in the unit tests.
-import type { Account, AuthUserProfile, EndedSignIn, NewAccount, RefreshTokenRecord, SecurityEvent, StoredRefreshToken, VerifiedCaller } from "./model.js";
+import type { Account, AuthUserProfile, Counter, EndedSignIn, NewAccount, RefreshTokenRecord, SecurityEvent, StoredRefreshToken, ThrottleKey, VerifiedCaller } from "./model.js";
 
 export interface Clock {
   now(): Date;
@@ -55,7 +55,7 @@ export interface AccountStore {
    */
   create(record: NewAccount): Promise<void>;
   /** Undoes `create` for this uid (compensation); succeeds when nothing is there. */
-  removeCreated(record: NewAccount): Promise<void>;
+  deleteCreated(record: NewAccount): Promise<void>;
   findByEmailKey(emailKey: string): Promise<Account | null>;
   /**
    * The credential of an email: at its keyed id, or at its legacy (plain SHA-256) id, in which
@@ -76,13 +76,13 @@ export interface AccountStore {
   deleteServerRecords(uid: string): Promise<void>;
   /** Deletes `users/{uid}` with its `fcm_tokens`, then the uid index and the credential. Idempotent. */
   deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void>;
-  markAuthUserSynced(emailKey: string): Promise<void>;
+  setAuthUserSynced(emailKey: string): Promise<void>;
   /** Sets the upper bound of live sessions to a counted value (after a session-cap check). */
   setSessionCount(emailKey: string, count: number): Promise<void>;
   /** Replaces the hash (a re-hash at login: same password, sessions unaffected). */
-  updatePasswordHash(emailKey: string, passwordHash: string): Promise<void>;
+  setPasswordHash(emailKey: string, passwordHash: string): Promise<void>;
   /** A new password: the hash and `sessionEpoch` + 1 in ONE write, ending every older session. */
-  changePasswordHash(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void>;
+  setNewPassword(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void>;
 }
 
 export interface SessionStore {
@@ -117,4 +117,17 @@ export interface AuthEvents {
   authUserRepaired(uid: string): void;
   /** A stored hash was made with weaker parameters and was replaced. */
   passwordRehashed(uid: string): void;
+}
+
+export interface ThrottleStore {
+  /** The counters of `keys` (missing ones left out) and whether `trustId` exists; one round trip. */
+  read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly trusted: boolean }>;
+  /** Adds `delta` to every key's count with commutative increments (one commit), then reads them back. */
+  add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>>;
+  /**
+   * Gives one attempt back on `giveBack`, deletes `clear`, and marks `trust` (a network a
+   * successful login came from, for that account) as trusted until its date - in one commit.
+   */
+  settle(giveBack: readonly ThrottleKey[], clear: readonly ThrottleKey[], trust?: { readonly id: string; readonly until: Date }): Promise<void>;
+  lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
 }

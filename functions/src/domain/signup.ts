@@ -103,7 +103,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   }
 
   await Promise.all([
-    deps.accounts.markAuthUserSynced(email.key).catch((error: unknown) =>
+    deps.accounts.setAuthUserSynced(email.key).catch((error: unknown) =>
       // Not fatal: the account works, and the next login re-checks the Auth user.
       deps.events.followUpFailed("mark_auth_user_synced", uid, error),
     ),
@@ -144,7 +144,7 @@ async function rollback(record: NewAccount, deps: SignupDeps): Promise<void> {
   const uid = record.account.uid;
   const results = await Promise.allSettled([
     deps.authUsers.delete(uid),
-    deps.accounts.removeCreated(record),
+    deps.accounts.deleteCreated(record),
   ]);
   for (const result of results) {
     if (result.status === "rejected") deps.events.rollbackFailed(uid, result.reason);

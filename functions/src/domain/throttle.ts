@@ -1,5 +1,6 @@
 import { AppError, isContention } from "../errors.js";
-import type { AuthEvents } from "./ports.js";
+import type { AuthEvents, ThrottleStore } from "./ports.js";
+import type { Counter, Dimension, ThrottleKey } from "./model.js";
 import type { Keys } from "./ids.js";
 
 /** What the throttle needs: its store, the security events, and the keyed ids. */
@@ -10,33 +11,30 @@ export interface ThrottleDeps {
 }
 type Events = ThrottleDeps["events"];
 
-/**
- * Throttling of password guessing and signups, shared by every instance (the counters live in
- * Firestore). The policy (README, "Throttling"):
- *
- * - `account_ip` (one email from one client network): the tightest; always applies.
- * - `account`    (one email, from anywhere): slows a distributed attack on one account. Short
- *                locks, and a network the owner logged in from before (a *trusted* network of
- *                that account) skips it: attackers elsewhere cannot lock the owner out.
- * - `ip`         (one client network, all emails): counts DISTINCT accounts that failed from
- *                it (an account's first failure from that network in the window), not guesses,
- *                so a shared address - FlutterFlow's test-mode proxy, a school's NAT - is not
- *                locked by a few users' typos; guesses on one account are `account_ip`'s job.
- *                Skipped by an account's trusted networks.
- * - `signup_ip`  (one client network): signups per window; a 409 also counts on `ip`.
- *
- * Counters live in fixed windows (the document id carries the window's number), so a new window
- * is a new document and nothing needs resetting; an attacker gets at most twice an allowance
- * across a window boundary.
- *
- * Every password check is RESERVED before its hash is computed: one increment per counter
- * (commutative, so concurrent reservations never contend), then the counts read back. A count
- * read back is at least the reservation's own rank, so at most `limit` reservations can ever
- * read a count at or under `limit`: however many arrive at once, on one instance or many, at
- * most the allowance is checked; the rest get 429 and give their reservation back. A failed
- * check writes nothing more; a successful one gives its reservation back.
- */
-export type Dimension = "account" | "account_ip" | "ip" | "signup_ip";
+// Throttling of password guessing and signups, shared by every instance (the counters live in
+// Firestore). The policy (README, "Throttling"):
+//
+// - `account_ip` (one email from one client network): the tightest; always applies.
+// - `account`    (one email, from anywhere): slows a distributed attack on one account. Short
+//                locks, and a network the owner logged in from before (a *trusted* network of
+//                that account) skips it: attackers elsewhere cannot lock the owner out.
+// - `ip`         (one client network, all emails): counts DISTINCT accounts that failed from
+//                it (an account's first failure from that network in the window), not guesses,
+//                so a shared address - FlutterFlow's test-mode proxy, a school's NAT - is not
+//                locked by a few users' typos; guesses on one account are `account_ip`'s job.
+//                Skipped by an account's trusted networks.
+// - `signup_ip`  (one client network): signups per window; a 409 also counts on `ip`.
+//
+// Counters live in fixed windows (the document id carries the window's number), so a new window
+// is a new document and nothing needs resetting; an attacker gets at most twice an allowance
+// across a window boundary.
+//
+// Every password check is RESERVED before its hash is computed: one increment per counter
+// (commutative, so concurrent reservations never contend), then the counts read back. A count
+// read back is at least the reservation's own rank, so at most `limit` reservations can ever
+// read a count at or under `limit`: however many arrive at once, on one instance or many, at
+// most the allowance is checked; the rest get 429 and give their reservation back. A failed
+// check writes nothing more; a successful one gives its reservation back.
 
 export interface Rule {
   /** Attempts allowed in a window before any delay (the next one is checked and sets the first lock). */
@@ -58,34 +56,8 @@ export const THROTTLE_RULES: Readonly<Record<Dimension, Rule>> = {
 /** How long a successful login makes its network trusted for that account. */
 export const TRUST_SECONDS = 90 * 24 * HOUR;
 
-export interface ThrottleKey {
-  readonly dimension: Dimension;
-  /** Document id: an HMAC of the dimension, its values and the window (no address or email is stored). */
-  readonly id: string;
-  /** When the document may be deleted: its window's end plus the longest lock. */
-  readonly expiresAt: Date;
-}
 
-export interface Counter {
-  /** Attempts counted in this window (reservations not given back). */
-  readonly count: number;
-  readonly lockedUntil: Date | null;
-  /** The count of the attempt that set the lock: the next allowed attempt is `lockRank + 1`. */
-  readonly lockRank: number;
-}
 
-export interface ThrottleStore {
-  /** The counters of `keys` (missing ones left out) and whether `trustId` exists; one round trip. */
-  read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly trusted: boolean }>;
-  /** Adds `delta` to every key's count with commutative increments (one commit), then reads them back. */
-  add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>>;
-  /**
-   * Gives one attempt back on `giveBack`, deletes `clear`, and marks `trust` (a network a
-   * successful login came from, for that account) as trusted until its date - in one commit.
-   */
-  settle(giveBack: readonly ThrottleKey[], clear: readonly ThrottleKey[], trust?: { readonly id: string; readonly until: Date }): Promise<void>;
-  lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
-}
 
 function keyOf(keys: ThrottleDeps["keys"], dimension: Dimension, now: Date, ...parts: string[]): ThrottleKey {
   const rule = THROTTLE_RULES[dimension];

@@ -37,7 +37,10 @@ describe("admin endpoints (emulators)", () => {
   });
 
   it("a non-admin gets 403 forbidden; no token 401; an unknown user 404; a bad role 400", async () => {
-    const denied = await post(`/admin/users/${admin.uid}/role`, { role_id: ADMIN_ROLE_ID }, bearer(member.idToken));
+    // Signed in afresh: the role change of the test above revoked the member's earlier token
+    // (whenever that change fell in a later second than the sign-in: revocation has 1 s resolution).
+    const current = await signedIn(memberEmail);
+    const denied = await post(`/admin/users/${admin.uid}/role`, { role_id: ADMIN_ROLE_ID }, bearer(current.idToken));
     expect([denied.status, errorCode(denied)]).to.deep.equal([403, "forbidden"]);
     const anonymous = await post(`/admin/users/${member.uid}/role`, { role_id: 2 });
     expect([anonymous.status, errorCode(anonymous)]).to.deep.equal([401, "unauthenticated"]);

@@ -79,7 +79,7 @@ describe("account use cases (in-memory fakes)", () => {
   it("changePassword retried after it failed part-way (sessions ended, password not yet changed): the retry makes the change", async () => {
     const { w, uid } = await signedUp();
     const change = { currentPassword: password, newPassword: "another good one" };
-    w.faults.failAt("accounts.updatePasswordHash");
+    w.faults.failAt("accounts.setPasswordHash");
     const lost = await changePassword(uid, change, w.accountDeps).then(() => "answered", (error: unknown) => String(error));
     expect(lost).to.include("injected failure");
     expect(w.authUsers.firebaseRevocations).to.deep.equal([uid]); // the caller's token is revoked already

@@ -10,7 +10,8 @@ import { EmailTakenError, type Account, type AuthUserProfile, type NewAccount, t
 import { signup, type SignupDeps } from "../../src/domain/signup.js";
 import { hmacKeys } from "../../src/domain/ids.js";
 import { successorToken } from "../../src/domain/tokens.js";
-import type { Counter, ThrottleKey, ThrottleStore } from "../../src/domain/throttle.js";
+import type { Counter, ThrottleKey } from "../../src/domain/model.js";
+import type { ThrottleStore } from "../../src/domain/ports.js";
 
 /**
  * In-memory stand-ins for the ports, for unit tests of the use cases. Every call goes through
@@ -18,10 +19,10 @@ import type { Counter, ThrottleKey, ThrottleStore } from "../../src/domain/throt
  */
 export type Step =
   | "accounts.create"
-  | "accounts.removeCreated"
+  | "accounts.deleteCreated"
   | "accounts.find"
-  | "accounts.markAuthUserSynced"
-  | "accounts.updatePasswordHash"
+  | "accounts.setAuthUserSynced"
+  | "accounts.setPasswordHash"
   | "accounts.updateProfile"
   | "accounts.setDisabled"
   | "accounts.deleteRecords"
@@ -129,8 +130,8 @@ export class MemoryStore implements AccountStore {
     this.addToken(record.session);
   }
 
-  async removeCreated(record: NewAccount): Promise<void> {
-    await this.faults.at("accounts.removeCreated");
+  async deleteCreated(record: NewAccount): Promise<void> {
+    await this.faults.at("accounts.deleteCreated");
     this.index.delete(record.account.emailKey);
     this.accounts.delete(record.account.uid);
     this.users.delete(record.account.uid);
@@ -191,8 +192,8 @@ export class MemoryStore implements AccountStore {
     this.index.delete(account.emailKey);
   }
 
-  async markAuthUserSynced(emailKey: string): Promise<void> {
-    await this.faults.at("accounts.markAuthUserSynced");
+  async setAuthUserSynced(emailKey: string): Promise<void> {
+    await this.faults.at("accounts.setAuthUserSynced");
     this.patch(emailKey, { authUserSynced: true });
   }
 
@@ -200,13 +201,13 @@ export class MemoryStore implements AccountStore {
     this.patch(emailKey, { sessionCount });
   }
 
-  async updatePasswordHash(emailKey: string, passwordHash: string): Promise<void> {
-    await this.faults.at("accounts.updatePasswordHash");
+  async setPasswordHash(emailKey: string, passwordHash: string): Promise<void> {
+    await this.faults.at("accounts.setPasswordHash");
     this.patch(emailKey, { passwordHash });
   }
 
-  async changePasswordHash(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void> {
-    await this.faults.at("accounts.updatePasswordHash");
+  async setNewPassword(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void> {
+    await this.faults.at("accounts.setPasswordHash");
     this.patch(account.emailKey, { passwordHash, sessionEpoch: account.sessionEpoch + 1 });
   }
 

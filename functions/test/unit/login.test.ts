@@ -82,7 +82,7 @@ describe("login (use case, in-memory fakes)", () => {
   it("an account whose Auth user was never confirmed is repaired at login", async () => {
     const w = world();
     w.faults.failAt("authUsers.create");
-    w.faults.failAt("accounts.removeCreated");
+    w.faults.failAt("accounts.deleteCreated");
     const error = await signup({ email, password }, w.signupDeps).then(
       () => undefined,
       (e: unknown) => e,
@@ -115,7 +115,7 @@ describe("login (use case, in-memory fakes)", () => {
   it("a failed upgrade does not block the login", async () => {
     const { w, uid } = await registered();
     w.hasher.cost = 3;
-    w.faults.failAt("accounts.updatePasswordHash");
+    w.faults.failAt("accounts.setPasswordHash");
     await login({ email, password }, w.loginDeps);
     expect(w.events.seen).to.include(`follow_up_failed:rehash_password:${uid}`);
   });

@@ -80,7 +80,7 @@ describe("signup (use case, in-memory fakes)", () => {
   it("a repeated signup finishes what the first left undone (its Auth user), like a login", async () => {
     const w = world();
     w.faults.failAt("authUsers.create");
-    w.faults.failAt("accounts.removeCreated");
+    w.faults.failAt("accounts.deleteCreated");
     await rejection(signup(input, w.signupDeps)); // the undo failed too: the account is left, marked for repair
     w.faults.heal();
     const again = await signup(input, w.signupDeps);
@@ -134,7 +134,7 @@ describe("signup (use case, in-memory fakes)", () => {
     w.faults.failAt("authUsers.create");
     await rejection(signup(input, w.signupDeps));
     expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
-    expect(w.faults.calls).to.include.members(["authUsers.delete", "accounts.removeCreated"]);
+    expect(w.faults.calls).to.include.members(["authUsers.delete", "accounts.deleteCreated"]);
 
     const again = world();
     const result = await signup(input, again.signupDeps);
@@ -148,7 +148,7 @@ describe("signup (use case, in-memory fakes)", () => {
     expect(toAppError(error).code).to.equal("unavailable");
     const [kept] = [...w.store.accounts.values()];
     expect(kept?.authUserSynced).to.equal(false);
-    expect(w.faults.calls).to.not.include("accounts.removeCreated"); // no undo: a late create could leave an Auth user alone
+    expect(w.faults.calls).to.not.include("accounts.deleteCreated"); // no undo: a late create could leave an Auth user alone
     w.faults.heal();
     const again = await signup(input, w.signupDeps);
     expect(again.user.id).to.equal(kept?.uid);
@@ -167,7 +167,7 @@ describe("signup (use case, in-memory fakes)", () => {
   it("the undo fails too -> reported, and the account stays marked for repair at login", async () => {
     const w = world();
     w.faults.failAt("authUsers.create");
-    w.faults.failAt("accounts.removeCreated");
+    w.faults.failAt("accounts.deleteCreated");
     await rejection(signup(input, w.signupDeps));
     const [account] = [...w.store.accounts.values()];
     expect(account?.authUserSynced).to.equal(false);
@@ -176,7 +176,7 @@ describe("signup (use case, in-memory fakes)", () => {
 
   it("marking the Auth user as synced fails -> signup still succeeds, the event is reported", async () => {
     const w = world();
-    w.faults.failAt("accounts.markAuthUserSynced");
+    w.faults.failAt("accounts.setAuthUserSynced");
     const result = await signup(input, w.signupDeps);
     expect(w.store.accounts.get(result.user.id)?.authUserSynced).to.equal(false);
     expect(w.events.seen).to.deep.equal([`follow_up_failed:mark_auth_user_synced:${result.user.id}`]);
