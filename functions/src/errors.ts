@@ -102,15 +102,19 @@ const TRANSIENT_GRPC = new Set([
 /** firebase-admin's codes for a service it could not reach (the Auth API, IAM). */
 const TRANSIENT_SDK = new Set(["app/network-error", "app/network-timeout", "auth/quota-exceeded"]);
 
+/** The `code` of a thrown value (a gRPC number, a firebase-admin string), if it has one. */
+export const errorCode = (error: unknown): unknown =>
+  typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+
 /** Firestore refusing for load on the same documents (RESOURCE_EXHAUSTED, ABORTED), not an outage. */
 export function isContention(error: unknown): boolean {
-  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  const code = errorCode(error);
   return code === 8 || code === 10;
 }
 
 /** True for a failure that a retry may not meet: Firestore, Auth or IAM out of reach or overloaded. */
 export function isTransient(error: unknown): boolean {
-  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  const code = errorCode(error);
   return typeof code === "number" ? TRANSIENT_GRPC.has(code) : typeof code === "string" && TRANSIENT_SDK.has(code);
 }
 

@@ -2,13 +2,11 @@ import type { Auth } from "firebase-admin/auth";
 import type { AuthUsers } from "../domain/ports.js";
 import { EmailTakenError, type AuthUserProfile } from "../domain/model.js";
 import { withDeadline } from "../deadlines.js";
+import { errorCode } from "../errors.js";
 
 const authCode = (error: unknown): string | undefined => {
-  if (typeof error === "object" && error !== null && "code" in error) {
-    const { code } = error;
-    if (typeof code === "string") return code;
-  }
-  return undefined;
+  const code = errorCode(error);
+  return typeof code === "string" ? code : undefined;
 };
 
 /** A user that is not there is already in the state the call wanted. */

@@ -1,7 +1,7 @@
 import type { Auth } from "firebase-admin/auth";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import { AppError } from "../errors.js";
+import { AppError, errorCode } from "../errors.js";
 import type { IdTokenVerifier } from "../domain/ports.js";
 import type { EndedSignIn, VerifiedCaller } from "../domain/model.js";
 
@@ -21,11 +21,8 @@ const ENDED: Readonly<Record<string, EndedSignIn>> = {
   "auth/user-not-found": "user_deleted",
 };
 
-const code = (error: unknown): unknown =>
-  typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-
 function rejectedOr(error: unknown): unknown {
-  const reason = code(error);
+  const reason = errorCode(error);
   if (typeof reason !== "string" || !REJECTED.has(reason)) return error; // Auth out of reach: a 503 at the edge
   return new AppError("unauthenticated", "Sign in again: the sign-in token is missing, invalid or expired.", {
     headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
@@ -52,7 +49,7 @@ export class FirebaseIdTokenVerifier implements IdTokenVerifier {
       const decoded = await withDeadline(() => this.auth.verifyIdToken(idToken, true));
       return caller(decoded.uid, decoded);
     } catch (error) {
-      const ended = ENDED[String(code(error))];
+      const ended = ENDED[String(errorCode(error))];
       if (ended === undefined || !accept.includes(ended)) throw rejectedOr(error);
       // firebase-admin checks revocation and the user only AFTER the token's signature, audience,
       // issuer and expiry passed (base-auth.ts, verifyIdToken: verifyJWT, then

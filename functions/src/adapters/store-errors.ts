@@ -1,11 +1,10 @@
+import { errorCode } from "../errors.js";
+
 // gRPC status codes an adapter gives a meaning of its own (the rest reach the HTTP edge, errors.ts).
 export const ALREADY_EXISTS = 6;
 export const NOT_FOUND = 5;
 
 export function grpcCode(error: unknown): number | undefined {
-  if (typeof error === "object" && error !== null && "code" in error) {
-    const { code } = error;
-    if (typeof code === "number") return code;
-  }
-  return undefined;
+  const code = errorCode(error);
+  return typeof code === "number" ? code : undefined;
 }
