@@ -15,13 +15,14 @@
 //   - peak memory (RSS) of the function process, load results, failed-login timing, import costs
 // Everything listens on 127.0.0.1 and every load phase is bounded in time.
 // Usage: npm run bench -- [--seconds 8] [--shared-cores]
-import autocannon from "autocannon";
+
 import { execFileSync, spawn } from "node:child_process";
-import { availableParallelism } from "node:os";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
 import { chooseFirestore, offlineBanner, realFirestoreArgs, realFirestoreReady } from "./firestore-emulator.mjs";
 import { cpuByThread, killGroup, portInUse, waitFor as waitUntil } from "./processes.mjs";
 
@@ -125,7 +126,9 @@ function serve(target, source, port) {
 const startFunction = () => serve("auth", functionsDir, ports.fn);
 
 function peakRssMiB(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmHWM:"));
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
@@ -135,19 +138,24 @@ function hashCeiling(concurrency, durationMs) {
   return JSON.parse(execFileSync(file, argv, { cwd: root, env, encoding: "utf8" }));
 }
 
-function load(path, connections, bodies, url = fnUrl, duration = seconds) {
+/** POSTs `bodies(i)` for `run` (a duration in seconds, or an amount of requests). */
+function load(path, connections, bodies, url = fnUrl, run = { duration: seconds }) {
   let i = 0;
   return autocannon({
     url: `${url}${path}`,
     connections,
-    duration,
+    ...run,
     requests: [
       {
         method: "POST",
         headers: { "content-type": "application/json" },
         // Every request from its own address, as Google's front end reports it (X-Forwarded-For):
         // login then reads all three throttle counters, as in production.
-        setupRequest: (req) => ({ ...req, headers: { ...req.headers, "x-forwarded-for": nextClientIp() }, body: JSON.stringify(bodies(i++)) }),
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, "x-forwarded-for": nextClientIp() },
+          body: JSON.stringify(bodies(i++)),
+        }),
       },
     ],
   });
@@ -156,7 +164,7 @@ function load(path, connections, bodies, url = fnUrl, duration = seconds) {
 /** Logins at concurrency `c` for one phase, with the CPU the serving process spent on them. */
 async function measureLogins(pid, url, c, path = "/login", duration = seconds) {
   const before = cpuByThread(pid);
-  const result = await load(path, c, (i) => ({ email: accounts[i % accounts.length], password: PASSWORD }), url, duration);
+  const result = await load(path, c, (i) => ({ email: accounts[i % accounts.length], password: PASSWORD }), url, { duration });
   const after = cpuByThread(pid);
   const ok = result["2xx"];
   const cpu = { main: after.main - before.main, pool: after.pool - before.pool, other: after.other - before.other };
@@ -213,8 +221,13 @@ async function main() {
     start("offline Firestore", CPU.services, "node", [join(root, "scripts", "offline-firestore.mjs"), String(ports.firestore)]);
   }
   start("auth emulator", CPU.services, join(root, "node_modules", ".bin", "firebase"), [
-    "emulators:start", "--only", "auth", "--project", projectId,
-    "--config", join(root, "scripts", "bench.firebase.json"),
+    "emulators:start",
+    "--only",
+    "auth",
+    "--project",
+    projectId,
+    "--config",
+    join(root, "scripts", "bench.firebase.json"),
   ]);
   await waitFor(firestoreLabel, () => (firestore.mode === "real" ? realFirestoreReady(host, ports.firestore) : portOpen(ports.firestore)));
   await waitFor("Auth emulator", () => portOpen(ports.auth));
@@ -307,29 +320,26 @@ async function main() {
   const sameEmail = `bench.race.${randomBytes(4).toString("hex")}@example.com`;
   // Each from its own network (signups are limited per network), each with its own password:
   // the same signup sent again (same password) would sign in to the account instead (signup.ts).
-  let racer = 0;
-  const race = await autocannon({
-    url: `${fnUrl}/signup`, connections: 50, amount: 50,
-    requests: [{ method: "POST", headers: { "content-type": "application/json" },
-      setupRequest: (req) => ({ ...req, headers: { ...req.headers, "x-forwarded-for": nextClientIp() }, body: JSON.stringify({ email: sameEmail, password: `${PASSWORD} ${racer++}` }) }) }],
-  });
-  const burst = await autocannon({
-    url: `${fnUrl}/login`, connections: 64, amount: 500,
-    requests: [{ method: "POST", headers: { "content-type": "application/json" },
-      setupRequest: (req) => ({
-        ...req,
-        headers: { ...req.headers, "x-forwarded-for": nextClientIp() },
-        body: JSON.stringify({ email: accounts[Math.floor(Math.random() * accounts.length)], password: PASSWORD }),
-      }) }],
-  });
+  const race = await load("/signup", 50, (i) => ({ email: sameEmail, password: `${PASSWORD} ${i}` }), fnUrl, { amount: 50 });
+  const burst = await load(
+    "/login",
+    64,
+    () => ({ email: accounts[Math.floor(Math.random() * accounts.length)], password: PASSWORD }),
+    fnUrl,
+    { amount: 500 },
+  );
   const family = await fetch(`${fnUrl}/login`, {
-    method: "POST", headers: { "Content-Type": "application/json", "X-Forwarded-For": nextClientIp() },
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Forwarded-For": nextClientIp() },
     body: JSON.stringify({ email: accounts[0], password: PASSWORD }),
   }).then((r) => r.json());
   const refreshReplies = await Promise.all(
     Array.from({ length: 20 }, () =>
-      fetch(`${fnUrl}/refresh`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh_token: family.refresh_token }) })
-        .then(async (r) => ({ status: r.status, token: (await r.json().catch(() => ({}))).refresh_token })),
+      fetch(`${fnUrl}/refresh`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: family.refresh_token }),
+      }).then(async (r) => ({ status: r.status, token: (await r.json().catch(() => ({}))).refresh_token })),
     ),
   );
   const refreshStatuses = refreshReplies.map((r) => r.status);
@@ -349,7 +359,9 @@ async function main() {
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-  console.log("concurrency | login req/s  p50 ms  p99 ms  non-2xx | signup req/s  p50 ms  p99 ms  non-2xx | hash-only verify/s | login/ceiling | CPU per login (verifications)");
+  console.log(
+    "concurrency | login req/s  p50 ms  p99 ms  non-2xx | signup req/s  p50 ms  p99 ms  non-2xx | hash-only verify/s | login/ceiling | CPU per login (verifications)",
+  );
   for (const { c, ceiling, login, signup, cpuPerLogin } of rows) {
     const bad = (r) => r.non2xx + r.errors + r.timeouts;
     console.log(
@@ -389,7 +401,9 @@ async function main() {
   console.log(
     `  this project's own code per login (login - bare): ${fmt(cpuMs(sum.login) - bareMs)} ms of CPU = ${fmt(targets.login.cpu - targets.bare.cpu, 2)} verifications`,
   );
-  console.log(`\ncold start (process start -> first successful login): median ${fmt(colds[1], 0)} ms (runs: ${colds.map((x) => fmt(x, 0)).join(", ")} ms)`);
+  console.log(
+    `\ncold start (process start -> first successful login): median ${fmt(colds[1], 0)} ms (runs: ${colds.map((x) => fmt(x, 0)).join(", ")} ms)`,
+  );
   console.log(`function process peak RSS: ${fmt(peak, 0)} MiB (whole run, load included)`);
   console.log("\nload:");
   console.log(
@@ -400,8 +414,11 @@ async function main() {
     `  500 logins over ${accounts.length} accounts at concurrency 64: ${JSON.stringify(statusCounts(burst))}, ` +
       `p50 ${fmt(burst.latency.p50, 0)} ms, p99 ${fmt(burst.latency.p99, 0)} ms (want only 200, no 5xx)`,
   );
-  const tally = refreshStatuses.reduce((acc, code) => ({ ...acc, [code]: (acc[code] ?? 0) + 1 }), {});
-  console.log(`  20 concurrent refreshes of one token: ${JSON.stringify(tally)}, ${successors} distinct new token(s) (want all 200 with ONE new token: the reuse interval)`);
+  const tally = {};
+  for (const code of refreshStatuses) tally[code] = (tally[code] ?? 0) + 1;
+  console.log(
+    `  20 concurrent refreshes of one token: ${JSON.stringify(tally)}, ${successors} distinct new token(s) (want all 200 with ONE new token: the reuse interval)`,
+  );
   const mu = median(timings.unknown);
   const mw = median(timings.wrong);
   console.log(
@@ -410,12 +427,17 @@ async function main() {
   );
   console.log("\nimport cost of each runtime dependency (fresh process, median of 3):");
   for (const [specifier, when] of IMPORTS) console.log(`  ${fmt(importCostMs(specifier), 0).padStart(5)} ms  ${specifier}  (${when})`);
-  console.log(`\ntargets at concurrency 8 (interleaved rounds; ${pinned ? "function on its own CPU" : "shared CPUs"}):   login    bare  best possible`);
+  console.log(
+    `\ntargets at concurrency 8 (interleaved rounds; ${pinned ? "function on its own CPU" : "shared CPUs"}):   login    bare  best possible`,
+  );
   console.log(
     `  login throughput >= 75 % of the hash-only ceiling: ${fmt(targets.login.throughput, 0).padStart(5)} % ${fmt(targets.bare.throughput, 0).padStart(5)} %  ${fmt(100 / lowerBound, 0).padStart(5)} %`,
   );
-  console.log(`  CPU per login <= 1.25 verifications:              ${fmt(targets.login.cpu, 2).padStart(7)} ${fmt(targets.bare.cpu, 2).padStart(7)}  ${fmt(lowerBound, 2).padStart(7)}`);
-  if (targets.login.failed + targets.bare.failed > 0) console.log(`  (non-2xx answers: login ${targets.login.failed}, bare ${targets.bare.failed})`);
+  console.log(
+    `  CPU per login <= 1.25 verifications:              ${fmt(targets.login.cpu, 2).padStart(7)} ${fmt(targets.bare.cpu, 2).padStart(7)}  ${fmt(lowerBound, 2).padStart(7)}`,
+  );
+  if (targets.login.failed + targets.bare.failed > 0)
+    console.log(`  (non-2xx answers: login ${targets.login.failed}, bare ${targets.bare.failed})`);
   console.log(
     pinned
       ? `\nFirestore (${firestoreLabel}) and the Auth emulator run on the other CPU, as remote services would.`

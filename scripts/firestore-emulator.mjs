@@ -55,7 +55,8 @@ export function findRealFirestore() {
     return { missing: `the Cloud CLI's Firestore emulator (looked for ${candidates.join(", ")})` };
   }
   const java = javaVersion();
-  if (java === undefined) return { missing: "a Java runtime (`java` on PATH; Java 17 is what it was checked on) for the Firestore emulator" };
+  if (java === undefined)
+    return { missing: "a Java runtime (`java` on PATH; Java 17 is what it was checked on) for the Firestore emulator" };
   return { launcher, java };
 }
 

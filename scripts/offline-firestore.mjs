@@ -29,9 +29,10 @@
 // `times` is how many matching calls fail (-1: until removed).
 //
 // Usage: node scripts/offline-firestore.mjs [port]    (prints "ready" when listening)
+
+import { createServer } from "node:http";
 import { FirestoreServer } from "@firestore-emulator/server";
 import { ServerCredentials } from "@grpc/grpc-js";
-import { createServer } from "node:http";
 
 const COMMIT = "/google.firestore.v1.Firestore/Commit";
 const ALREADY_EXISTS = 6;
@@ -41,7 +42,7 @@ const NOT_FOUND = 5;
 function touched(request) {
   const names = [];
   for (const write of request.writes ?? []) {
-    names.push(write.has_delete ? write.delete : write.update?.name ?? "");
+    names.push(write.has_delete ? write.delete : (write.update?.name ?? ""));
     // The fields a write sets, as "field:<name>", so a fault can pick one kind of write (the
     // request is a generated message class, whose map of fields is a Map).
     const fields = write.update?.fields;

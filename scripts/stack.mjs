@@ -119,16 +119,31 @@ async function startStack(mode) {
   if (firestoreMode === "offline") {
     console.warn(offlineBanner(firestore.reason));
     startChild("offline Firestore", "node", [join(root, "scripts", "offline-firestore.mjs"), String(ports.firestore)], output);
-    await waitFor("the offline Firestore", () => portInUse(host, ports.firestore), 30_000, () => stopping);
+    await waitFor(
+      "the offline Firestore",
+      () => portInUse(host, ports.firestore),
+      30_000,
+      () => stopping,
+    );
   } else {
     log(`Firestore: the real emulator (${firestore.launcher}; ${firestore.java})`);
     startChild("Firestore emulator", firestore.launcher, realFirestoreArgs(host, ports.firestore, projectId), output);
-    await waitFor("the Firestore emulator", () => realFirestoreReady(host, ports.firestore), 60_000, () => stopping);
+    await waitFor(
+      "the Firestore emulator",
+      () => realFirestoreReady(host, ports.firestore),
+      60_000,
+      () => stopping,
+    );
     await loadRules(host, ports.firestore, projectId, readFileSync(join(root, firebaseJson.firestore.rules), "utf8"));
     log("Firestore: firestore.rules loaded");
   }
   log(`starting emulators: auth, functions (Firestore: ${firestoreMode}, at ${host}:${ports.firestore})`);
-  startChild("firebase emulators", join(binDir, "firebase"), ["emulators:start", "--only", "auth,functions", "--project", projectId], output);
+  startChild(
+    "firebase emulators",
+    join(binDir, "firebase"),
+    ["emulators:start", "--only", "auth,functions", "--project", projectId],
+    output,
+  );
   try {
     await waitFor("the auth function to load", functionAnswers, 180_000, () => stopping);
   } catch (error) {

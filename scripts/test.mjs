@@ -1,5 +1,6 @@
 // Every test, in one command (`npm test`, after bootstrap.mjs has installed and built):
-//   1. type-checking (strict TypeScript, tests included) and the unit tests;
+//   1. the linter and formatter check (Biome), type-checking (strict TypeScript, tests
+//      included) and the unit tests;
 //   2. the emulator suite on a fresh stack: on the REAL Firestore emulator wherever it is
 //      installed (rules tests included), else on the offline stand-in with a banner;
 //   3. with the real emulator, the fault-injection tests (which need the stand-in's fault
@@ -33,6 +34,7 @@ function finish(code) {
 const firestore = chooseFirestore();
 const STACK_EXEC_EMULATOR_TESTS = ["scripts/stack.mjs", "exec", "--", "npm", "--prefix", "functions", "run", "--silent", "test:emulator"];
 
+step("lint and format check (biome; `npm run fix` repairs)", "npx", ["biome", "check", "."]);
 step("type-check", "npm", ["--prefix", "functions", "run", "--silent", "typecheck"]);
 step("unit tests", "npm", ["--prefix", "functions", "run", "--silent", "test:unit"]);
 

@@ -7,12 +7,14 @@ import { z } from "zod";
 
 const DAY = 24 * 60 * 60;
 
-const int = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
-const originList = z
-  .string()
-  .transform((s) => s.split(",").map((o) => o.trim()).filter((o) => o.length > 0));
+const originList = z.string().transform((s) =>
+  s
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0),
+);
 
 const EnvSchema = z.object({
   /** `role_id` given to new accounts (FlutterFlow's guide shows 1). */
@@ -42,12 +44,7 @@ const EnvSchema = z.object({
    * (`https://*.flutterflow.app`) or a port (`http://localhost:*`). Mobile apps send no Origin
    * and are not affected. FlutterFlow's editor (Test/Run mode) and its hosted web apps by default.
    */
-  CORS_ORIGINS: originList.default([
-    "https://app.flutterflow.io",
-    "https://*.flutterflow.app",
-    "http://localhost:*",
-    "http://127.0.0.1:*",
-  ]),
+  CORS_ORIGINS: originList.default(["https://app.flutterflow.io", "https://*.flutterflow.app", "http://localhost:*", "http://127.0.0.1:*"]),
 });
 
 export type Config = Readonly<z.infer<typeof EnvSchema>>;
@@ -59,12 +56,12 @@ export type Config = Readonly<z.infer<typeof EnvSchema>>;
  * unsigned custom tokens, so anyone could sign in as anyone.
  */
 export function assertNoEmulatorInProduction(env: Readonly<Record<string, string | undefined>>): void {
-  const deployed = (env["K_SERVICE"] ?? "") !== "" && env["FUNCTIONS_EMULATOR"] !== "true";
+  const deployed = (env.K_SERVICE ?? "") !== "" && env.FUNCTIONS_EMULATOR !== "true";
   if (!deployed) return;
   const emulatorHosts = Object.keys(env).filter((name) => name.endsWith("_EMULATOR_HOST") && (env[name] ?? "") !== "");
   if (emulatorHosts.length > 0) {
     throw new Error(
-      `Refusing to start: ${emulatorHosts.join(", ")} set in a deployed function (K_SERVICE=${env["K_SERVICE"]}). ` +
+      `Refusing to start: ${emulatorHosts.join(", ")} set in a deployed function (K_SERVICE=${env.K_SERVICE}). ` +
         "Emulator hosts make firebase-admin accept unsigned tokens; remove them from functions/.env*.",
     );
   }
@@ -74,9 +71,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   assertNoEmulatorInProduction(env);
   const result = EnvSchema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues
-      .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
-      .join("; ");
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const config = result.data;
@@ -84,9 +79,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     throw new Error("Invalid configuration: ADMIN_ROLE_ID must differ from DEFAULT_ROLE_ID");
   }
   if (config.SESSION_ABSOLUTE_TTL_SECONDS < config.REFRESH_IDLE_TTL_SECONDS) {
-    throw new Error(
-      "Invalid configuration: SESSION_ABSOLUTE_TTL_SECONDS must be at least REFRESH_IDLE_TTL_SECONDS",
-    );
+    throw new Error("Invalid configuration: SESSION_ABSOLUTE_TTL_SECONDS must be at least REFRESH_IDLE_TTL_SECONDS");
   }
   return config;
 }
@@ -99,7 +92,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
  * `openssl rand -base64 32` makes one.
  */
 export function serverSecret(env: Readonly<Record<string, string | undefined>> = process.env): Buffer {
-  const value = env["AUTH_HMAC_KEY"] ?? "";
+  const value = env.AUTH_HMAC_KEY ?? "";
   if (value.length < 32) {
     throw new Error(
       "AUTH_HMAC_KEY is missing or shorter than 32 characters: set it with `firebase functions:secrets:set AUTH_HMAC_KEY` (README, Deploy)",

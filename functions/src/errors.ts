@@ -23,12 +23,7 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Why a password was refused: stable, so an app can show its own wording. */
-export type WeakPasswordReason =
-  | "too_short"
-  | "too_long"
-  | "invalid_characters"
-  | "common"
-  | "matches_email";
+export type WeakPasswordReason = "too_short" | "too_long" | "invalid_characters" | "common" | "matches_email";
 
 export interface ErrorDetails {
   /** The request field at fault (for `invalid_request`, `weak_password`). */
@@ -65,11 +60,9 @@ export const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect."
 /** The generic text of a 500: the cause is only logged. */
 export const INTERNAL_MESSAGE = "Something went wrong on our side. Please try again later.";
 
-export const invalidRequest = (field: string, message: string): AppError =>
-  new AppError("invalid_request", message, { field });
+export const invalidRequest = (field: string, message: string): AppError => new AppError("invalid_request", message, { field });
 
-export const invalidCredentials = (): AppError =>
-  new AppError("invalid_credentials", INVALID_CREDENTIALS_MESSAGE);
+export const invalidCredentials = (): AppError => new AppError("invalid_credentials", INVALID_CREDENTIALS_MESSAGE);
 
 export const unavailable = (cause: unknown): AppError =>
   new AppError("unavailable", "The service is temporarily unavailable. Please try again.", {
@@ -81,10 +74,7 @@ export const invalidRefreshToken = (): AppError =>
   new AppError("invalid_refresh_token", "The session has expired or ended. Please log in again.");
 
 export const refreshTokenReused = (): AppError =>
-  new AppError(
-    "refresh_token_reused",
-    "This session was ended because an old sign-in token was used again. Please log in again.",
-  );
+  new AppError("refresh_token_reused", "This session was ended because an old sign-in token was used again. Please log in again.");
 
 export const isAppError = (value: unknown): value is AppError => value instanceof AppError;
 

@@ -1,6 +1,6 @@
-import { getApps, initializeApp, type App } from "firebase-admin/app";
-import { getAuth, type Auth } from "firebase-admin/auth";
-import { getFirestore, type Firestore } from "firebase-admin/firestore";
+import { type App, getApps, initializeApp } from "firebase-admin/app";
+import { type Auth, getAuth } from "firebase-admin/auth";
+import { type Firestore, getFirestore } from "firebase-admin/firestore";
 
 // The one place that initializes firebase-admin. On Cloud Functions the project and
 // credentials come from the environment; under the emulators `FIREBASE_AUTH_EMULATOR_HOST`

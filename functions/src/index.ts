@@ -56,7 +56,6 @@ export const cleanupSessions = onSchedule({ schedule: "every 24 hours", region: 
 // record; only its uid is used. Retried on failure (Eventarc retries for up to a day): the
 // clean-up is idempotent, and a credential left behind would keep the email taken and let a
 // login mint a token that recreates the deleted Auth user.
-export const authUserDeleted = onUserDeleted(
-  { region: REGION, memory: "256MiB", tenantId: IS_NOT_TENANT, retry: true },
-  (event) => runAuthUserDeleted(event.data.uid),
+export const authUserDeleted = onUserDeleted({ region: REGION, memory: "256MiB", tenantId: IS_NOT_TENANT, retry: true }, (event) =>
+  runAuthUserDeleted(event.data.uid),
 );

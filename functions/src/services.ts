@@ -1,15 +1,15 @@
-import { config, serverSecret, type Config } from "./config.js";
-import { hmacKeys } from "./domain/ids.js";
-import { successorToken } from "./domain/tokens.js";
-import { isCommonPassword } from "./domain/common-passwords.js";
+import { type Config, config, serverSecret } from "./config.js";
 import type { AccountDeps } from "./domain/account.js";
 import type { AdminDeps } from "./domain/admin.js";
+import { isCommonPassword } from "./domain/common-passwords.js";
 import type { HousekeepingDeps } from "./domain/housekeeping.js";
-import type { IdTokenVerifier } from "./domain/ports.js";
+import { hmacKeys } from "./domain/ids.js";
 import type { LoginDeps } from "./domain/login.js";
 import type { LogoutDeps } from "./domain/logout.js";
+import type { IdTokenVerifier } from "./domain/ports.js";
 import type { RefreshDeps } from "./domain/refresh.js";
 import type { SignupDeps } from "./domain/signup.js";
+import { successorToken } from "./domain/tokens.js";
 import { authEvents } from "./logs.js";
 
 /**

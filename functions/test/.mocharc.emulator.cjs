@@ -8,7 +8,9 @@ const { readdirSync } = require("node:fs");
 const { join } = require("node:path");
 
 const dir = join(__dirname, "emulator");
-const files = readdirSync(dir).filter((f) => f.endsWith(".emulator.test.ts")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".emulator.test.ts"))
+  .sort();
 const FAULTS = ["faults.emulator.test.ts", "integrity.emulator.test.ts", "zz-logs.emulator.test.ts"];
 const suite = process.env.EMULATOR_SUITE ?? "all";
 const chosen = {

@@ -24,7 +24,8 @@ const db = getFirestore(app);
 const auth = getAuth(app);
 // Keyed ids as the function derives them (functions/src/domain/secrets.ts, hmacKeys).
 const secret = Buffer.from(process.env.AUTH_HMAC_KEY ?? "", "utf8");
-const mac = (label, parts) => createHmac("sha256", secret).update(label).update("\u0000").update(parts.join("\u0000"), "utf8").digest("hex");
+const mac = (label, parts) =>
+  createHmac("sha256", secret).update(label).update("\u0000").update(parts.join("\u0000"), "utf8").digest("hex");
 const sha256 = (text) => createHash("sha256").update(text, "utf8").digest("hex");
 
 const HOUR = 3600;
@@ -34,19 +35,30 @@ const throttleRef = (parts) => db.collection("auth_throttle").doc(mac("throttle"
 async function readAndReserve(req) {
   const canonical = String(req.body.email).trim().toLowerCase();
   const emailKey = mac("email", [canonical]);
-  const ip = String(req.headers["x-forwarded-for"] ?? "").split(",").pop().trim();
+  const ip = String(req.headers["x-forwarded-for"] ?? "")
+    .split(",")
+    .pop()
+    .trim();
   const window = String(Math.floor(Date.now() / 1000 / HOUR));
-  const keys = [["account", emailKey, window], ["account_ip", emailKey, ip, window], ["ip", ip, window]].map(throttleRef);
+  const keys = [
+    ["account", emailKey, window],
+    ["account_ip", emailKey, ip, window],
+    ["ip", ip, window],
+  ].map(throttleRef);
   const trust = throttleRef(["trusted", emailKey, ip]);
   const reserve = async () => {
     await db.getAll(...keys, trust);
     const batch = db.batch();
-    for (const ref of keys) batch.set(ref, { dimension: "x", count: FieldValue.increment(1), expires_at: Timestamp.now() }, { merge: true });
+    for (const ref of keys)
+      batch.set(ref, { dimension: "x", count: FieldValue.increment(1), expires_at: Timestamp.now() }, { merge: true });
     await batch.commit();
     await db.getAll(...keys);
   };
   // The credential's read also looks at its legacy id (migration), in the same getAll.
-  const [[credential]] = await Promise.all([db.getAll(db.collection("auth_credentials").doc(emailKey), db.collection("auth_credentials").doc(sha256(canonical))), reserve()]);
+  const [[credential]] = await Promise.all([
+    db.getAll(db.collection("auth_credentials").doc(emailKey), db.collection("auth_credentials").doc(sha256(canonical))),
+    reserve(),
+  ]);
   return { emailKey, data: credential.data(), keys, trust };
 }
 
@@ -65,15 +77,21 @@ async function createSession(uid, emailKey) {
   const now = Timestamp.now();
   const batch = db.batch();
   batch.create(db.collection("auth_refresh_tokens").doc(sha256(refreshToken)), {
-    uid, session_id: randomBytes(16).toString("hex"), email_key: emailKey,
-    created_at: now, expires_at: now, session_expires_at: now, session_epoch: 0, live: true,
+    uid,
+    session_id: randomBytes(16).toString("hex"),
+    email_key: emailKey,
+    created_at: now,
+    expires_at: now,
+    session_expires_at: now,
+    session_epoch: 0,
+    live: true,
   });
   batch.update(db.collection("auth_credentials").doc(emailKey), { session_count: FieldValue.increment(1) });
   await batch.commit();
   return refreshToken;
 }
 
-exports.empty = (req, res) => {
+exports.empty = (_req, res) => {
   res.json({});
 };
 
@@ -97,6 +115,9 @@ exports.bare = async (req, res) => {
   ]);
   res.set("Cache-Control", "no-store").json({
     user: { id: data.uid, role_id: data.role_id, name: data.display_name, email: data.email },
-    token_type: "Bearer", expires_in: 3600, jwt_token: jwt, refresh_token: refreshToken,
+    token_type: "Bearer",
+    expires_in: 3600,
+    jwt_token: jwt,
+    refresh_token: refreshToken,
   });
 };

@@ -1,5 +1,5 @@
-import { Algorithm, hash, parseOptions, verify } from "@node-rs/argon2";
 import { randomBytes } from "node:crypto";
+import { Algorithm, hash, parseOptions, verify } from "@node-rs/argon2";
 import type { PasswordHasher } from "../domain/ports.js";
 
 export interface Argon2Params {

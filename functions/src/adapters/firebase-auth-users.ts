@@ -1,7 +1,7 @@
 import type { Auth } from "firebase-admin/auth";
-import type { AuthUsers } from "../domain/ports.js";
-import { EmailTakenError, type AuthUserProfile } from "../domain/model.js";
 import { withDeadline } from "../deadlines.js";
+import { type AuthUserProfile, EmailTakenError } from "../domain/model.js";
+import type { AuthUsers } from "../domain/ports.js";
 import { errorCode } from "../errors.js";
 
 const authCode = (error: unknown): string | undefined => {

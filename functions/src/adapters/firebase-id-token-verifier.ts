@@ -1,9 +1,9 @@
 import type { Auth } from "firebase-admin/auth";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import { AppError, errorCode } from "../errors.js";
-import type { IdTokenVerifier } from "../domain/ports.js";
 import type { EndedSignIn, VerifiedCaller } from "../domain/model.js";
+import type { IdTokenVerifier } from "../domain/ports.js";
+import { AppError, errorCode } from "../errors.js";
 
 /** firebase-admin's answers that mean "this token does not authenticate anyone". */
 const REJECTED = new Set([

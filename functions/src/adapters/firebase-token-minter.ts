@@ -1,6 +1,6 @@
 import type { Auth } from "firebase-admin/auth";
-import type { TokenMinter } from "../domain/ports.js";
 import { withDeadline } from "../deadlines.js";
+import type { TokenMinter } from "../domain/ports.js";
 
 /**
  * Custom tokens from firebase-admin. On Cloud Functions (no key file) each one is signed by

@@ -1,10 +1,10 @@
-import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from "firebase-admin/firestore";
+import { type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
+import { withDeadline } from "../deadlines.js";
+import { type Account, EmailTakenError, type NewAccount } from "../domain/model.js";
 import type { AccountStore } from "../domain/ports.js";
-import { EmailTakenError, type Account, type NewAccount } from "../domain/model.js";
 import { COLLECTIONS } from "./collections.js";
 import { addSessionWrite } from "./firestore-session-store.js";
-import { withDeadline } from "../deadlines.js";
 import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
@@ -126,8 +126,8 @@ export class FirestoreAccountStore implements AccountStore {
     const batch = this.db.batch();
     batch.create(this.credential(email.key), { ...data, updated_at: FieldValue.serverTimestamp() });
     batch.delete(legacy.ref, { exists: true });
-    if (typeof data["uid"] === "string") {
-      batch.set(this.db.collection(COLLECTIONS.uidIndex).doc(data["uid"]), { email_key: email.key }, { merge: true });
+    if (typeof data.uid === "string") {
+      batch.set(this.db.collection(COLLECTIONS.uidIndex).doc(data.uid), { email_key: email.key }, { merge: true });
     }
     try {
       await withDeadline(() => batch.commit());

@@ -1,9 +1,9 @@
-import { FieldValue, Timestamp, type DocumentReference, type Firestore, type Query, type WriteBatch } from "firebase-admin/firestore";
+import { type DocumentReference, FieldValue, type Firestore, type Query, Timestamp, type WriteBatch } from "firebase-admin/firestore";
 import { z } from "zod";
-import type { SessionStore } from "../domain/ports.js";
-import type { RefreshTokenRecord, StoredRefreshToken } from "../domain/model.js";
-import { COLLECTIONS } from "./collections.js";
 import { withDeadline } from "../deadlines.js";
+import type { RefreshTokenRecord, StoredRefreshToken } from "../domain/model.js";
+import type { SessionStore } from "../domain/ports.js";
+import { COLLECTIONS } from "./collections.js";
 import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
@@ -104,7 +104,12 @@ export class FirestoreSessionStore implements SessionStore {
 
   async liveSessions(uid: string): Promise<{ readonly sessionId: string; readonly sessionExpiresAt: Date }[]> {
     const heads = await withDeadline(() =>
-      this.db.collection(COLLECTIONS.refreshTokens).where("uid", "==", uid).where("live", "==", true).select("session_id", "session_expires_at").get(),
+      this.db
+        .collection(COLLECTIONS.refreshTokens)
+        .where("uid", "==", uid)
+        .where("live", "==", true)
+        .select("session_id", "session_expires_at")
+        .get(),
     );
     return heads.docs.map((doc) => {
       const data = TokenDoc.pick({ session_id: true, session_expires_at: true }).parse(doc.data());
@@ -124,7 +129,11 @@ export class FirestoreSessionStore implements SessionStore {
     // Throttle counters expire the same way (their own store has no other job to do it).
     for (const name of [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations, COLLECTIONS.throttle]) {
       while (deleted < limit) {
-        const query = this.db.collection(name).where("expires_at", "<=", now).limit(Math.min(BATCH_LIMIT, limit - deleted)).select();
+        const query = this.db
+          .collection(name)
+          .where("expires_at", "<=", now)
+          .limit(Math.min(BATCH_LIMIT, limit - deleted))
+          .select();
         const page = await withDeadline(() => query.get());
         if (page.empty) break;
         const batch = this.db.batch();

@@ -1,8 +1,8 @@
-import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from "firebase-admin/firestore";
+import { type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { withDeadline } from "../deadlines.js";
 import type { Counter, ThrottleKey } from "../domain/model.js";
 import type { ThrottleStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
-import { withDeadline } from "../deadlines.js";
 
 /**
  * Throttle counters: `auth_throttle/{hmac(dimension, values, window)}` = `{dimension, count,
@@ -50,13 +50,21 @@ export class FirestoreThrottleStore implements ThrottleStore {
   async add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>> {
     const batch = this.db.batch();
     for (const key of keys) {
-      batch.set(this.ref(key.id), { dimension: key.dimension, count: FieldValue.increment(delta), expires_at: key.expiresAt }, { merge: true });
+      batch.set(
+        this.ref(key.id),
+        { dimension: key.dimension, count: FieldValue.increment(delta), expires_at: key.expiresAt },
+        { merge: true },
+      );
     }
     await withDeadline(() => batch.commit());
     return countersFrom(await withDeadline(() => this.db.getAll(...keys.map((key) => this.ref(key.id)))));
   }
 
-  async settle(giveBack: readonly ThrottleKey[], clear: readonly ThrottleKey[], trust?: { readonly id: string; readonly until: Date }): Promise<void> {
+  async settle(
+    giveBack: readonly ThrottleKey[],
+    clear: readonly ThrottleKey[],
+    trust?: { readonly id: string; readonly until: Date },
+  ): Promise<void> {
     if (giveBack.length + clear.length === 0 && trust === undefined) return;
     const batch = this.db.batch();
     for (const key of giveBack) batch.set(this.ref(key.id), { count: FieldValue.increment(-1) }, { merge: true });

@@ -1,13 +1,13 @@
 import { LIMITS } from "../config.js";
 import { AppError } from "../errors.js";
-import { publicUser, ROLE_CLAIM, type AuthResult, type PublicUser } from "./auth-result.js";
+import { type AuthResult, type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { ParsedEmail } from "./email.js";
+import { type Keys, legacyEmailKey } from "./ids.js";
+import type { Account } from "./model.js";
+import { parseName } from "./name.js";
 import { acceptNewPassword, normalizeLoginPassword, type PasswordPolicy } from "./password-policy.js";
 import type { AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, ThrottleStore, TokenMinter } from "./ports.js";
-import type { Account } from "./model.js";
-import { legacyEmailKey, type Keys } from "./ids.js";
-import { startSession, type SessionLifetimes } from "./session.js";
-import { parseName } from "./name.js";
+import { type SessionLifetimes, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
 
 /**
@@ -106,7 +106,12 @@ export async function updateMe(
  */
 export async function changePassword(
   uid: string,
-  input: { readonly currentPassword: string; readonly newPassword: string; readonly clientNetwork?: string | undefined; readonly sessionEnded?: boolean },
+  input: {
+    readonly currentPassword: string;
+    readonly newPassword: string;
+    readonly clientNetwork?: string | undefined;
+    readonly sessionEnded?: boolean;
+  },
   deps: AccountDeps,
 ): Promise<AuthResult> {
   const account = await existing(uid, deps);
@@ -140,8 +145,15 @@ export async function changePassword(
 
 /** A fresh session of `account` at `sessionEpoch`, with a custom token (minted unless given). */
 async function signedIn(account: Account, sessionEpoch: number, deps: AccountDeps, minted?: string): Promise<AuthResult> {
-  const { refreshToken, record } = startSession({ uid: account.uid, emailKey: account.emailKey, sessionEpoch }, deps.clock.now(), deps.lifetimes);
-  const [jwtToken] = await Promise.all([minted ?? deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }), deps.sessions.create(record)]);
+  const { refreshToken, record } = startSession(
+    { uid: account.uid, emailKey: account.emailKey, sessionEpoch },
+    deps.clock.now(),
+    deps.lifetimes,
+  );
+  const [jwtToken] = await Promise.all([
+    minted ?? deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),
+    deps.sessions.create(record),
+  ]);
   return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken };
 }
 

@@ -1,7 +1,6 @@
 import { AppError } from "../errors.js";
-import { ROLE_CLAIM } from "./auth-result.js";
+import { type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { AccountStore, AuthEvents, AuthUsers, SessionStore } from "./ports.js";
-import { publicUser, type PublicUser } from "./auth-result.js";
 
 export interface AdminDeps {
   readonly accounts: AccountStore;
@@ -57,7 +56,12 @@ export async function setRole(caller: Caller, uid: string, roleId: number, deps:
  * user, and on disabling every session (ours and Firebase's) ends. An admin cannot disable
  * themselves (so a project cannot lose its last admin by mistake).
  */
-export async function setDisabled(caller: Caller, uid: string, disabled: boolean, deps: AdminDeps): Promise<{ readonly disabled: boolean }> {
+export async function setDisabled(
+  caller: Caller,
+  uid: string,
+  disabled: boolean,
+  deps: AdminDeps,
+): Promise<{ readonly disabled: boolean }> {
   await requireAdmin(caller, deps);
   if (disabled && uid === caller.uid) throw new AppError("forbidden", "An administrator cannot disable their own account.");
   const account = await target(uid, deps);

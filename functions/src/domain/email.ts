@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LIMITS } from "../config.js";
 import { invalidRequest } from "../errors.js";
-import { legacyEmailKey, type Keys } from "./ids.js";
+import { type Keys, legacyEmailKey } from "./ids.js";
 
 /**
  * Email policy (documented in the README):
@@ -37,10 +37,7 @@ export function parseEmail(raw: string, keys: Pick<Keys, "email">): ParsedEmail 
   const display = raw.trim();
   if (display.length === 0) throw invalidRequest("email", "Enter your email address.");
   if (!printableAscii.test(display)) {
-    throw invalidRequest(
-      "email",
-      "The email address may contain only ASCII letters, digits and symbols.",
-    );
+    throw invalidRequest("email", "The email address may contain only ASCII letters, digits and symbols.");
   }
   const at = display.lastIndexOf("@");
   if (display.length > LIMITS.maxEmailLength || at > LIMITS.maxEmailLocalLength) {

@@ -1,12 +1,12 @@
 import { LIMITS } from "../config.js";
 import { invalidCredentials } from "../errors.js";
-import { publicUser, ROLE_CLAIM, type AuthResult } from "./auth-result.js";
+import { type AuthResult, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import { parseEmail } from "./email.js";
+import type { Keys } from "./ids.js";
+import type { Account } from "./model.js";
 import { normalizeLoginPassword } from "./password-policy.js";
 import type { AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, ThrottleStore, TokenMinter } from "./ports.js";
-import type { Account } from "./model.js";
-import type { Keys } from "./ids.js";
-import { capSessions, startSession, type SessionLifetimes } from "./session.js";
+import { capSessions, type SessionLifetimes, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
 
 export interface LoginInput {
@@ -51,9 +51,7 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
     beginPasswordAttempt(deps, email.key, input.clientNetwork, now),
   ]);
   const valid =
-    account === null
-      ? await deps.hasher.verifyDummy(password).then(() => false)
-      : await deps.hasher.verify(account.passwordHash, password);
+    account === null ? await deps.hasher.verifyDummy(password).then(() => false) : await deps.hasher.verify(account.passwordHash, password);
   if (account === null || !valid || account.disabled) {
     const reason = account === null ? "unknown_account" : !valid ? "wrong_password" : "account_disabled";
     deps.events.security({ event: "login_failed", reason, ...(account !== null && { uid: account.uid }) });

@@ -12,10 +12,7 @@ export interface LogoutDeps {
  * malformed, expired or already-ended token succeeds the same way, so the answer never tells
  * whether a token existed.
  */
-export async function logout(
-  input: { readonly refreshToken: string; readonly allDevices: boolean },
-  deps: LogoutDeps,
-): Promise<void> {
+export async function logout(input: { readonly refreshToken: string; readonly allDevices: boolean }, deps: LogoutDeps): Promise<void> {
   const hash = presentedTokenHash(input.refreshToken);
   if (hash === null) return;
   const stored = await deps.sessions.find(hash);

@@ -28,11 +28,7 @@ const codePoints = (s: string): number => {
 };
 
 /** Checks a password chosen at signup (or a change); returns the form to hash. */
-export function acceptNewPassword(
-  password: string,
-  email: ParsedEmail,
-  policy: PasswordPolicy,
-): string {
+export function acceptNewPassword(password: string, email: ParsedEmail, policy: PasswordPolicy): string {
   // Length is checked on the raw string first so a huge password costs nothing more.
   if (password.length > 4 * LIMITS.hardMaxPasswordLength) {
     throw weak("too_long", `The password must be at most ${policy.maxLength} characters.`);

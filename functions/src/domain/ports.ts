@@ -1,7 +1,18 @@
 // The ports: what the use cases need from the outside world, as interfaces only (the data they
 // carry is in model.ts). Implemented with firebase-admin and Argon2 in `../adapters`, and with
 // in-memory fakes in the unit tests.
-import type { Account, AuthUserProfile, Counter, EndedSignIn, NewAccount, RefreshTokenRecord, SecurityEvent, StoredRefreshToken, ThrottleKey, VerifiedCaller } from "./model.js";
+import type {
+  Account,
+  AuthUserProfile,
+  Counter,
+  EndedSignIn,
+  NewAccount,
+  RefreshTokenRecord,
+  SecurityEvent,
+  StoredRefreshToken,
+  ThrottleKey,
+  VerifiedCaller,
+} from "./model.js";
 
 export interface Clock {
   now(): Date;
@@ -121,13 +132,21 @@ export interface AuthEvents {
 
 export interface ThrottleStore {
   /** The counters of `keys` (missing ones left out) and whether `trustId` exists; one round trip. */
-  read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly trusted: boolean }>;
+  read(
+    keys: readonly ThrottleKey[],
+    trustId: string | undefined,
+    now: Date,
+  ): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly trusted: boolean }>;
   /** Adds `delta` to every key's count with commutative increments (one commit), then reads them back. */
   add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>>;
   /**
    * Gives one attempt back on `giveBack`, deletes `clear`, and marks `trust` (a network a
    * successful login came from, for that account) as trusted until its date - in one commit.
    */
-  settle(giveBack: readonly ThrottleKey[], clear: readonly ThrottleKey[], trust?: { readonly id: string; readonly until: Date }): Promise<void>;
+  settle(
+    giveBack: readonly ThrottleKey[],
+    clear: readonly ThrottleKey[],
+    trust?: { readonly id: string; readonly until: Date },
+  ): Promise<void>;
   lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
 }

@@ -1,10 +1,10 @@
 import { LIMITS } from "../config.js";
 import { invalidRefreshToken, refreshTokenReused } from "../errors.js";
-import { publicUser, ROLE_CLAIM, type AuthResult } from "./auth-result.js";
-import type { AccountStore, AuthEvents, AuthUsers, Clock, SessionStore, TokenMinter } from "./ports.js";
+import { type AuthResult, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Account, StoredRefreshToken } from "./model.js";
-import { hashToken } from "./tokens.js";
+import type { AccountStore, AuthEvents, AuthUsers, Clock, SessionStore, TokenMinter } from "./ports.js";
 import { continueSession, isExpired, presentedTokenHash, type SessionLifetimes } from "./session.js";
+import { hashToken } from "./tokens.js";
 
 export interface RefreshDeps {
   readonly accounts: AccountStore;

@@ -1,6 +1,6 @@
-import type { AccountStore, SessionStore } from "./ports.js";
-import type { RefreshTokenRecord, StoredRefreshToken } from "./model.js";
 import { newId } from "./ids.js";
+import type { RefreshTokenRecord, StoredRefreshToken } from "./model.js";
+import type { AccountStore, SessionStore } from "./ports.js";
 import { hashToken, newRefreshToken } from "./tokens.js";
 
 export interface SessionLifetimes {
@@ -71,7 +71,9 @@ export async function capSessions(
 ): Promise<number> {
   if (account.sessionCount + 1 <= max) return 0; // this login's session included
   const live = await deps.sessions.liveSessions(account.uid);
-  const oldest = [...live].sort((a, b) => a.sessionExpiresAt.getTime() - b.sessionExpiresAt.getTime()).slice(0, Math.max(0, live.length - max));
+  const oldest = [...live]
+    .sort((a, b) => a.sessionExpiresAt.getTime() - b.sessionExpiresAt.getTime())
+    .slice(0, Math.max(0, live.length - max));
   for (const session of oldest) await deps.sessions.revokeSession(session.sessionId);
   await deps.accounts.setSessionCount(account.emailKey, live.length - oldest.length);
   return oldest.length;

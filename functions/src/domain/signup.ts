@@ -1,14 +1,14 @@
 import { LIMITS } from "../config.js";
 import { AppError, isAppError, isTransient } from "../errors.js";
-import { ROLE_CLAIM, type AuthResult } from "./auth-result.js";
-import { parseEmail, type ParsedEmail } from "./email.js";
-import { login, type LoginDeps } from "./login.js";
+import { type AuthResult, ROLE_CLAIM } from "./auth-result.js";
+import { type ParsedEmail, parseEmail } from "./email.js";
+import { newId } from "./ids.js";
+import { type LoginDeps, login } from "./login.js";
+import { EmailTakenError, type NewAccount } from "./model.js";
 import { parseName } from "./name.js";
 import { acceptNewPassword, type PasswordPolicy } from "./password-policy.js";
-import { EmailTakenError, type NewAccount } from "./model.js";
-import { newId } from "./ids.js";
-import { beginSignup } from "./throttle.js";
 import { startSession } from "./session.js";
+import { beginSignup } from "./throttle.js";
 
 export interface SignupInput {
   readonly email: string;
@@ -24,8 +24,7 @@ export interface SignupDeps extends LoginDeps {
   readonly defaultRoleId: number;
 }
 
-const emailTaken = (): AppError =>
-  new AppError("email_exists", "An account with this email already exists.", { field: "email" });
+const emailTaken = (): AppError => new AppError("email_exists", "An account with this email already exists.", { field: "email" });
 
 /**
  * Creates an account, all or nothing, and signs it in.
@@ -142,10 +141,7 @@ async function repeatedSignup(input: SignupInput, email: ParsedEmail, now: Date,
 
 async function rollback(record: NewAccount, deps: SignupDeps): Promise<void> {
   const uid = record.account.uid;
-  const results = await Promise.allSettled([
-    deps.authUsers.delete(uid),
-    deps.accounts.deleteCreated(record),
-  ]);
+  const results = await Promise.allSettled([deps.authUsers.delete(uid), deps.accounts.deleteCreated(record)]);
   for (const result of results) {
     if (result.status === "rejected") deps.events.rollbackFailed(uid, result.reason);
   }

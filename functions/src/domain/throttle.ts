@@ -1,7 +1,7 @@
 import { AppError, isContention } from "../errors.js";
-import type { AuthEvents, ThrottleStore } from "./ports.js";
-import type { Counter, Dimension, ThrottleKey } from "./model.js";
 import type { Keys } from "./ids.js";
+import type { Counter, Dimension, ThrottleKey } from "./model.js";
+import type { AuthEvents, ThrottleStore } from "./ports.js";
 
 /** What the throttle needs: its store, the security events, and the keyed ids. */
 export interface ThrottleDeps {
@@ -56,9 +56,6 @@ export const THROTTLE_RULES: Readonly<Record<Dimension, Rule>> = {
 /** How long a successful login makes its network trusted for that account. */
 export const TRUST_SECONDS = 90 * 24 * HOUR;
 
-
-
-
 function keyOf(keys: ThrottleDeps["keys"], dimension: Dimension, now: Date, ...parts: string[]): ThrottleKey {
   const rule = THROTTLE_RULES[dimension];
   const window = Math.floor(now.getTime() / 1000 / rule.windowSeconds);
@@ -76,7 +73,8 @@ export function throttleKeys(ids: ThrottleDeps["keys"], emailKey: string, networ
   return keys;
 }
 
-export const trustIdOf = (ids: ThrottleDeps["keys"], emailKey: string, network: string): string => ids.throttle(["trusted", emailKey, network]);
+export const trustIdOf = (ids: ThrottleDeps["keys"], emailKey: string, network: string): string =>
+  ids.throttle(["trusted", emailKey, network]);
 
 export function lockSeconds(rule: Rule, count: number): number {
   if (count <= rule.free) return 0;
@@ -104,7 +102,13 @@ const unavailableCounters = (cause: unknown): unknown =>
  * (no write) or when the reservation came too late (given back). Sets the lock of every counter
  * the attempt takes past its allowance.
  */
-async function reserve(store: ThrottleStore, keys: readonly ThrottleKey[], counters: ReadonlyMap<string, Counter>, now: Date, events: Events): Promise<void> {
+async function reserve(
+  store: ThrottleStore,
+  keys: readonly ThrottleKey[],
+  counters: ReadonlyMap<string, Counter>,
+  now: Date,
+  events: Events,
+): Promise<void> {
   const throttled = (seconds: number, dimensions: readonly ThrottleKey[]): AppError => {
     events.security({ event: "throttled", dimensions: dimensions.map((key) => key.dimension), retryAfterSeconds: seconds });
     return tooManyRequests(seconds);
@@ -183,7 +187,8 @@ export async function beginPasswordAttempt(
       // attempt back: an attacker's failures elsewhere stay counted after the owner logs in.
       const clear = keys.filter((key) => key.dimension === "account_ip");
       const giveBack = applicable.filter((key) => key.dimension !== "account_ip");
-      const trust = trustId !== undefined && !state.trusted ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000) } : undefined;
+      const trust =
+        trustId !== undefined && !state.trusted ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000) } : undefined;
       await store.settle(giveBack, clear, trust);
     },
   };
@@ -211,7 +216,8 @@ export async function beginSignup(deps: ThrottleDeps, network: string | undefine
   }
   await reserve(store, [signupKey], state.counters, now, events);
   return {
-    signedUp: (emailKey) => store.settle([], [], { id: trustIdOf(deps.keys, emailKey, network), until: new Date(now.getTime() + TRUST_SECONDS * 1000) }),
+    signedUp: (emailKey) =>
+      store.settle([], [], { id: trustIdOf(deps.keys, emailKey, network), until: new Date(now.getTime() + TRUST_SECONDS * 1000) }),
     // A 409 tells whether an email is registered: it counts on the network's `ip` counter like
     // an account that failed (best effort: the 409 is the answer either way).
     emailTaken: async () => {

@@ -1,6 +1,6 @@
-import { AppError } from "../errors.js";
-import type { IdTokenVerifier } from "../domain/ports.js";
 import type { EndedSignIn, VerifiedCaller } from "../domain/model.js";
+import type { IdTokenVerifier } from "../domain/ports.js";
+import { AppError } from "../errors.js";
 
 const unauthenticated = (message: string): AppError =>
   new AppError("unauthenticated", message, { headers: { "WWW-Authenticate": "Bearer" } });
@@ -23,6 +23,6 @@ export async function authenticate(
     throw unauthenticated('Send the Firebase ID token as "Authorization: Bearer <token>" (FlutterFlow: currentJwtToken).');
   }
   const match = /^Bearer +([A-Za-z0-9_.-]{1,8192})$/i.exec(authorization.trim());
-  if (match?.[1] === undefined) throw unauthenticated("The Authorization header must be \"Bearer <token>\".");
+  if (match?.[1] === undefined) throw unauthenticated('The Authorization header must be "Bearer <token>".');
   return verifier.verify(match[1], accept);
 }

@@ -9,8 +9,7 @@ import { AppError, invalidRequest } from "../errors.js";
  */
 const text = (field: string) =>
   z.string({
-    error: (issue) =>
-      issue.input === undefined ? `The field "${field}" is required.` : `The field "${field}" must be a string.`,
+    error: (issue) => (issue.input === undefined ? `The field "${field}" is required.` : `The field "${field}" must be a string.`),
   });
 
 export const SignupBody = z.strictObject({
@@ -30,9 +29,7 @@ export const RefreshBody = z.strictObject({
 
 export const LogoutBody = z.strictObject({
   refresh_token: text("refresh_token"),
-  all_devices: z
-    .boolean({ error: 'The field "all_devices" must be true or false (a JSON boolean, not a string).' })
-    .optional(),
+  all_devices: z.boolean({ error: 'The field "all_devices" must be true or false (a JSON boolean, not a string).' }).optional(),
 });
 
 export const UpdateMeBody = z

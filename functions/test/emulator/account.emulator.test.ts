@@ -1,5 +1,17 @@
 import { expect } from "chai";
-import { auth, authBody, bearer, credentialOf, db, errorCode, post, send, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
+import {
+  auth,
+  authBody,
+  bearer,
+  credentialOf,
+  db,
+  errorCode,
+  post,
+  send,
+  signInWithCustomToken,
+  snapshot,
+  uniqueEmail,
+} from "./helpers.js";
 
 const password = "correct horse battery staple";
 
@@ -10,7 +22,6 @@ async function signedIn(tag: string) {
   const session = await signInWithCustomToken(body.jwt_token);
   return { email, uid: body.user.id, refresh: body.refresh_token, idToken: session.idToken };
 }
-
 
 describe("authenticated account endpoints with FlutterFlow's currentJwtToken (emulators)", () => {
   it("GET /me -> the user; missing, malformed or bogus tokens -> 401 unauthenticated", async () => {
@@ -52,7 +63,11 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
   it("POST /password/change: checks the current password, revokes every session, returns a fresh login", async () => {
     const a = await signedIn("pwchange");
     const other = authBody(await post("/login", { email: a.email, password }));
-    const wrong = await post("/password/change", { current_password: "wrong wrong wrong", new_password: "brand new secret 42" }, bearer(a.idToken));
+    const wrong = await post(
+      "/password/change",
+      { current_password: "wrong wrong wrong", new_password: "brand new secret 42" },
+      bearer(a.idToken),
+    );
     expect([wrong.status, errorCode(wrong)]).to.deep.equal([401, "invalid_credentials"]);
 
     await new Promise((r) => setTimeout(r, 1100)); // revocation has one-second resolution
@@ -74,7 +89,11 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
     expect((await post("/refresh", { refresh_token: authBody(retried).refresh_token })).status).to.equal(200);
     expect((await credentialOf(a.email).get()).get("session_epoch")).to.equal(epoch);
     // With neither password right, the revoked token gets nothing.
-    const guess = await post("/password/change", { current_password: "wrong wrong wrong", new_password: "guess guess 4242" }, bearer(a.idToken));
+    const guess = await post(
+      "/password/change",
+      { current_password: "wrong wrong wrong", new_password: "guess guess 4242" },
+      bearer(a.idToken),
+    );
     expect([guess.status, errorCode(guess)]).to.deep.equal([401, "invalid_credentials"]);
     expect((await post("/login", { email: a.email, password })).status).to.equal(401);
     expect((await post("/login", { email: a.email, password: "brand new secret 42" })).status).to.equal(200);
@@ -82,7 +101,11 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
 
   it("DELETE /me deletes credential, uid index, sessions, users/{uid} with fcm_tokens and the Auth user; idempotent; email reusable", async () => {
     const a = await signedIn("delete");
-    await db().collection("users").doc(a.uid).collection("fcm_tokens").add({ fcm_token: "t", device_type: "Android", created_at: new Date() });
+    await db()
+      .collection("users")
+      .doc(a.uid)
+      .collection("fcm_tokens")
+      .add({ fcm_token: "t", device_type: "Android", created_at: new Date() });
     const wrong = await send("/me", {
       method: "DELETE",
       headers: { ...bearer(a.idToken), "Content-Type": "application/json" },
@@ -105,10 +128,12 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
     expect((await db().collection("users").doc(a.uid).get()).exists).to.equal(false);
     expect((await db().collection("users").doc(a.uid).collection("fcm_tokens").get()).size).to.equal(0);
     expect((await db().collection("auth_refresh_tokens").where("uid", "==", a.uid).get()).size).to.equal(0);
-    const gone = await auth().getUser(a.uid).then(
-      () => false,
-      () => true,
-    );
+    const gone = await auth()
+      .getUser(a.uid)
+      .then(
+        () => false,
+        () => true,
+      );
     expect(gone).to.equal(true);
 
     // A retry after a complete deletion (its answer lost): the token is genuine and unexpired, its

@@ -33,7 +33,7 @@ describe("admin endpoints (emulators)", () => {
     expect((await db().collection("users").doc(member.uid).get()).get("role_id")).to.equal(4);
     expect((await auth().getUser(member.uid)).customClaims).to.deep.equal({ role_id: 4 });
     const again = authBody(await post("/login", { email: memberEmail, password }));
-    expect((await signInWithCustomToken(again.jwt_token)).claims["role_id"]).to.equal(4);
+    expect((await signInWithCustomToken(again.jwt_token)).claims.role_id).to.equal(4);
   });
 
   it("a non-admin gets 403 forbidden; no token 401; an unknown user 404; a bad role 400", async () => {

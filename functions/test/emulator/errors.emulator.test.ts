@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { credentialOf, post, send, snapshot, uniqueEmail, type Reply } from "./helpers.js";
+import { credentialOf, post, type Reply, send, snapshot, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
 
@@ -78,7 +78,7 @@ describe("every refused request -> a JSON error with a stable code, nothing writ
     }
   });
 
-  it("missing fields, empty strings, non-strings and the literal \"null\" -> 400 invalid_request naming the field", async () => {
+  it('missing fields, empty strings, non-strings and the literal "null" -> 400 invalid_request naming the field', async () => {
     expectError(await nothingWritten(() => post("/signup", { password })), 400, "invalid_request", { field: "email" });
     expectError(await nothingWritten(() => post("/signup", { email: uniqueEmail() })), 400, "invalid_request", { field: "password" });
     expectError(await nothingWritten(() => post("/signup", { email: "", password })), 400, "invalid_request", { field: "email" });
@@ -124,7 +124,10 @@ describe("every refused request -> a JSON error with a stable code, nothing writ
   it("the same email in other case or with spaces, another password -> 409 email_exists", async () => {
     // The attempt counts on the network's signup counter, a 409 on its address counter, and the
     // password check (is this the same signup sent again?) on the login counters.
-    const reply = await nothingWritten(() => post("/signup", { email: `  ${existing.toUpperCase()}  `, password: "another horse battery staple" }), ["auth_throttle"]);
+    const reply = await nothingWritten(
+      () => post("/signup", { email: `  ${existing.toUpperCase()}  `, password: "another horse battery staple" }),
+      ["auth_throttle"],
+    );
     expectError(reply, 409, "email_exists", { field: "email" });
   });
 

@@ -1,13 +1,26 @@
 import { expect } from "chai";
 import { DEADLINES } from "../../src/config.js";
 import { serveFunction, stopProcess } from "./framework.js";
-import { accountFootprint, authBody, bearer, credentialOf, errorCode, FIRESTORE_MODE, post, refreshTokenDoc, send, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
+import {
+  accountFootprint,
+  authBody,
+  bearer,
+  credentialOf,
+  errorCode,
+  FIRESTORE_MODE,
+  post,
+  refreshTokenDoc,
+  send,
+  signInWithCustomToken,
+  snapshot,
+  uniqueEmail,
+} from "./helpers.js";
 
 // Store failures injected into the offline Firestore (scripts/offline-firestore.mjs, "fault
 // injection"): each answer must be a clean 503 `unavailable` (retryable) or 500 `internal`, and
 // the data afterwards unchanged or complete. The real Firestore emulator has no such switch:
 // there these tests are SKIPPED, loudly.
-const FAULTS_URL = process.env["FIRESTORE_FAULTS_URL"];
+const FAULTS_URL = process.env.FIRESTORE_FAULTS_URL;
 const password = "correct horse battery staple";
 const UNAVAILABLE = 14;
 const ABORTED = 10;
@@ -31,7 +44,7 @@ function expectCleanFailure(reply: { status: number; text: string; headers: Head
   expect(reply.text).to.not.match(/at .+:\d+:\d+/);
 }
 
-describe("store failures at each step (offline Firestore fault injection, emulators)", function () {
+describe("store failures at each step (offline Firestore fault injection, emulators)", () => {
   before(function () {
     if (FIRESTORE_MODE !== "offline" || FAULTS_URL === undefined) {
       console.warn("\n  !!! Fault-injection tests SKIPPED: they need the offline Firestore's fault switch.\n");
@@ -40,7 +53,10 @@ describe("store failures at each step (offline Firestore fault injection, emulat
   });
   afterEach(clearFaults);
 
-  for (const [label, code] of [["UNAVAILABLE", UNAVAILABLE], ["ABORTED", ABORTED]] as const) {
+  for (const [label, code] of [
+    ["UNAVAILABLE", UNAVAILABLE],
+    ["ABORTED", ABORTED],
+  ] as const) {
     it(`signup: one ${label} on the commit is retried by the Firestore client -> 201, exactly one account`, async () => {
       const email = uniqueEmail("f-retry");
       await fault("Commit", code, "auth_credentials");
@@ -130,7 +146,11 @@ describe("store failures at each step (offline Firestore fault injection, emulat
     const { idToken } = await signInWithCustomToken(created.jwt_token);
     await fault("Commit", DEADLINE_EXCEEDED, "auth_uid_index", -1);
     const remove = () =>
-      send("/me", { method: "DELETE", headers: { ...bearer(idToken), "Content-Type": "application/json" }, body: JSON.stringify({ password }) });
+      send("/me", {
+        method: "DELETE",
+        headers: { ...bearer(idToken), "Content-Type": "application/json" },
+        body: JSON.stringify({ password }),
+      });
     expectCleanFailure(await remove());
     await clearFaults();
     expect((await post("/login", { email, password })).status).to.equal(401); // disabled meanwhile
@@ -218,9 +238,14 @@ describe("store failures at each step (offline Firestore fault injection, emulat
       expect(inWindow, "no login landed between the revocation and the new hash").to.be.greaterThan(0);
       for (const token of racing) {
         const reply = await fn.post("/refresh", { refresh_token: token });
-        expect([reply.status, errorCode(reply)], "a racing login's session outlived the password change").to.deep.equal([401, "invalid_refresh_token"]);
+        expect([reply.status, errorCode(reply)], "a racing login's session outlived the password change").to.deep.equal([
+          401,
+          "invalid_refresh_token",
+        ]);
       }
-      console.log(`      (${racing.length} logins with the old password during the change, ${inWindow} after its revocation; none kept a session)`);
+      console.log(
+        `      (${racing.length} logins with the old password during the change, ${inWindow} after its revocation; none kept a session)`,
+      );
     } finally {
       await stopProcess(fn.process);
     }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 import { join } from "node:path";
 import { fetchReply, type Reply } from "./helpers.js";
@@ -12,7 +12,10 @@ export const root = join(__dirname, "..", "..", "..");
 export const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = net.connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once("error", () => resolve(false));
   });
 
@@ -43,7 +46,10 @@ export async function stopProcess(child: ChildProcess | undefined): Promise<void
 export function functionsFrameworkArgs(port: number): string[] {
   return [
     join(root, "node_modules", "@google-cloud", "functions-framework", "build", "src", "main.js"),
-    "--target=auth", `--source=${join(root, "functions")}`, `--port=${port}`, "--signature-type=http",
+    "--target=auth",
+    `--source=${join(root, "functions")}`,
+    `--port=${port}`,
+    "--signature-type=http",
   ];
 }
 

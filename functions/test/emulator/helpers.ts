@@ -1,5 +1,5 @@
-import { COLLECTIONS as STORED } from "../../src/adapters/collections.js";
 import { randomBytes } from "node:crypto";
+import { COLLECTIONS as STORED } from "../../src/adapters/collections.js";
 import { hmacKeys } from "../../src/domain/ids.js";
 import { hashToken } from "../../src/domain/tokens.js";
 import { adminAuth, adminFirestore } from "../../src/firebase.js";
@@ -24,7 +24,7 @@ export const PROJECT_ID = required("PROJECT_ID");
 /** The stack's server secret (scripts/stack.mjs): the tests derive document ids as the function does. */
 export const keys = hmacKeys(() => Buffer.from(required("AUTH_HMAC_KEY"), "utf8"));
 const emailKey = (canonical: string) => keys.email(canonical);
-export const FIRESTORE_MODE = process.env["STACK_FIRESTORE"] === "real" ? "real" : "offline";
+export const FIRESTORE_MODE = process.env.STACK_FIRESTORE === "real" ? "real" : "offline";
 
 /** The app's collections and this backend's server-only ones. */
 export const COLLECTIONS = Object.values(STORED) as readonly string[];
@@ -120,7 +120,9 @@ export interface AuthBody {
 /** The success body, after checking it has exactly the keys FlutterFlow's guide documents. */
 export function authBody(reply: Reply): AuthBody {
   const body = reply.json as AuthBody;
-  const keys = Object.keys(body ?? {}).sort().join(",");
+  const keys = Object.keys(body ?? {})
+    .sort()
+    .join(",");
   if (keys !== "expires_in,jwt_token,refresh_token,token_type,user") throw new Error(`unexpected body: ${reply.text}`);
   rememberSecrets(body);
   return body;
@@ -142,7 +144,7 @@ export async function signInWithCustomToken(token: string): Promise<{ localId: s
   const payload = body.idToken.split(".")[1] ?? "";
   const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
   secretsSeen.add(body.idToken);
-  return { localId: String(claims["user_id"]), idToken: body.idToken, claims };
+  return { localId: String(claims.user_id), idToken: body.idToken, claims };
 }
 
 /**
@@ -157,12 +159,14 @@ export async function snapshot(except: readonly string[] = []): Promise<Record<s
     result[name] = docs.docs.map((d) => d.id).sort();
   }
   const users = await auth().listUsers(1000);
-  result["auth_users"] = users.users.map((u) => u.uid).sort();
+  result.auth_users = users.users.map((u) => u.uid).sort();
   return result;
 }
 
 /** Documents and Auth users that belong to one email's account (by uid). */
-export async function accountFootprint(email: string): Promise<{ credentials: number; uidIndex: number; users: number; authUsers: number }> {
+export async function accountFootprint(
+  email: string,
+): Promise<{ credentials: number; uidIndex: number; users: number; authUsers: number }> {
   const lower = email.toLowerCase();
   const key = emailKey(lower);
   const credentials = await db().collection("auth_credentials").get();

@@ -7,7 +7,7 @@ const password = "correct horse battery staple";
 // The background functions, run in this process with firebase-functions-test (online mode,
 // against the emulators of the running stack), plus one end-to-end check through the Functions
 // emulator's own Auth trigger.
-const fft = firebaseFunctionsTest({ projectId: process.env["PROJECT_ID"] ?? "demo-flutterflow-auth" });
+const fft = firebaseFunctionsTest({ projectId: process.env.PROJECT_ID ?? "demo-flutterflow-auth" });
 after(() => fft.cleanup());
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -53,7 +53,7 @@ describe("housekeeping functions (firebase-functions-test, emulators)", () => {
     await authUserDeleted.run({
       specversion: "1.0",
       id: "test-event",
-      source: `//identitytoolkit.googleapis.com/projects/${process.env["PROJECT_ID"] ?? "demo-flutterflow-auth"}`,
+      source: `//identitytoolkit.googleapis.com/projects/${process.env.PROJECT_ID ?? "demo-flutterflow-auth"}`,
       type: "google.firebase.auth.user.v2.deleted",
       time: new Date().toISOString(),
       data: fft.auth.makeUserRecord({ uid: created.user.id, email }),

@@ -39,7 +39,7 @@ describe("all or nothing (emulators)", () => {
     expect(again, "a second create must fail").to.have.property("code", 6);
     const batch = db().batch();
     const siblings = Array.from({ length: 300 }, (_, i) => collection.doc(`d${i}`));
-    siblings.forEach((ref, i) => batch.create(ref, { i }));
+    for (const [i, ref] of siblings.entries()) batch.create(ref, { i });
     await batch.commit();
     const found = await db().getAll(...siblings);
     expect(found.map((s) => s.get("i"))).to.deep.equal(siblings.map((_, i) => i));
@@ -51,7 +51,9 @@ describe("all or nothing (emulators)", () => {
   it("10 concurrent signups of one email with different passwords -> exactly one 201, the rest 409; one credential, uid index, users doc and Auth user", async () => {
     const email = uniqueEmail("race");
     const variants = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? email : email.toUpperCase()));
-    const replies = await Promise.all(variants.map((e, i) => post("/signup", { email: e, password: `${password} ${i}`, name: `racer ${i}` })));
+    const replies = await Promise.all(
+      variants.map((e, i) => post("/signup", { email: e, password: `${password} ${i}`, name: `racer ${i}` })),
+    );
     const statuses = replies.map((r) => r.status).sort();
     expect(statuses, replies.map((r) => r.text).join("\n")).to.deep.equal([201, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
     for (const reply of replies.filter((r) => r.status === 409)) {
@@ -64,8 +66,13 @@ describe("all or nothing (emulators)", () => {
 
   it("10 concurrent signups of one email with the SAME password (a double tap, retries) -> all signed in to one account, nothing doubled or undone", async () => {
     const email = uniqueEmail("race-same");
-    const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => post("/signup", { email: i % 2 === 0 ? email : email.toUpperCase(), password })));
-    expect(replies.map((r) => r.status), replies.map((r) => r.text).join("\n")).to.deep.equal(Array(10).fill(201));
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => post("/signup", { email: i % 2 === 0 ? email : email.toUpperCase(), password })),
+    );
+    expect(
+      replies.map((r) => r.status),
+      replies.map((r) => r.text).join("\n"),
+    ).to.deep.equal(Array(10).fill(201));
     expect(new Set(replies.map((r) => authBody(r).user.id)).size, "one account").to.equal(1);
     expect(await accountFootprint(email)).to.deep.equal({ credentials: 1, uidIndex: 1, users: 1, authUsers: 1 });
     expect((await credentialOf(email).get()).get("auth_user_synced")).to.equal(true);
@@ -98,8 +105,15 @@ describe("all or nothing (emulators)", () => {
     const now = new Date();
     const batch = db().batch();
     batch.create(credentialOf(email), {
-      uid, email, display_name: "Repair Me", password_hash: hash, role_id: 1, disabled: false,
-      auth_user_synced: false, created_at: now, updated_at: now,
+      uid,
+      email,
+      display_name: "Repair Me",
+      password_hash: hash,
+      role_id: 1,
+      disabled: false,
+      auth_user_synced: false,
+      created_at: now,
+      updated_at: now,
     });
     batch.create(db().collection("auth_uid_index").doc(uid), { email_key: credentialOf(email).id, created_at: now });
     batch.create(db().collection("users").doc(uid), { uid, email, display_name: "Repair Me", created_time: now, role_id: 1 });

@@ -1,5 +1,5 @@
-import { expect } from "chai";
 import { createHash } from "node:crypto";
+import { expect } from "chai";
 import { Argon2Hasher, OWASP_ARGON2ID } from "../../src/adapters/argon2-hasher.js";
 import { legacyEmailKey, newId } from "../../src/domain/ids.js";
 import { newRefreshToken } from "../../src/domain/tokens.js";
@@ -22,7 +22,11 @@ describe("keyed document ids and the migration of legacy ones (emulators)", () =
     expect((await credentialOf(email).get()).exists).to.equal(true);
     const throttleIds = (await db().collection("auth_throttle").get()).docs.map((d) => d.id);
     const window = String(Math.floor(Date.now() / 1000 / 3600));
-    for (const plain of [[`ip`, network, window], ["signup_ip", network, window], ["trusted", credentialOf(email).id, network]]) {
+    for (const plain of [
+      [`ip`, network, window],
+      ["signup_ip", network, window],
+      ["trusted", credentialOf(email).id, network],
+    ]) {
       expect(throttleIds).to.not.include(sha256(plain.join("\u0000")));
     }
     expect(throttleIds).to.include(keys.throttle(["signup_ip", network, window]));
@@ -40,14 +44,25 @@ describe("keyed document ids and the migration of legacy ones (emulators)", () =
     const refreshToken = newRefreshToken();
     const batch = db().batch();
     batch.create(db().collection("auth_credentials").doc(legacyKey), {
-      uid, email, display_name: "Legacy", password_hash: hash, role_id: 1, disabled: false,
-      auth_user_synced: true, created_at: now, updated_at: now,
+      uid,
+      email,
+      display_name: "Legacy",
+      password_hash: hash,
+      role_id: 1,
+      disabled: false,
+      auth_user_synced: true,
+      created_at: now,
+      updated_at: now,
     });
     batch.create(db().collection("auth_uid_index").doc(uid), { email_key: legacyKey, created_at: now });
     batch.create(db().collection("users").doc(uid), { uid, email, display_name: "Legacy", created_time: now, role_id: 1 });
     batch.create(refreshTokenDoc(refreshToken), {
-      uid, session_id: newId(), email_key: legacyKey, created_at: now,
-      expires_at: new Date(Date.now() + 86_400_000), session_expires_at: new Date(Date.now() + 86_400_000),
+      uid,
+      session_id: newId(),
+      email_key: legacyKey,
+      created_at: now,
+      expires_at: new Date(Date.now() + 86_400_000),
+      session_expires_at: new Date(Date.now() + 86_400_000),
     });
     await batch.commit();
 

@@ -1,13 +1,25 @@
-import { expect } from "chai";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { expect } from "chai";
 import { initializeApp } from "firebase-admin/app";
-import { getFirestore, type Firestore } from "firebase-admin/firestore";
+import { type Firestore, getFirestore } from "firebase-admin/firestore";
 import { findRealFirestore, realFirestoreArgs, realFirestoreReady } from "../../../scripts/firestore-emulator.mjs";
 import { DEADLINES } from "../../src/config.js";
-import { portOpen, root, serveFunction, startProcess, stopProcess, waitFor, type Served } from "./framework.js";
-import { auth, authBody, errorCode, fetchReply, FIRESTORE_MODE, keys, PROJECT_ID, randomClientIp, signInWithCustomToken, uniqueEmail, type Reply } from "./helpers.js";
+import { portOpen, root, type Served, serveFunction, startProcess, stopProcess, waitFor } from "./framework.js";
+import {
+  auth,
+  authBody,
+  errorCode,
+  FIRESTORE_MODE,
+  fetchReply,
+  keys,
+  PROJECT_ID,
+  type Reply,
+  randomClientIp,
+  signInWithCustomToken,
+  uniqueEmail,
+} from "./helpers.js";
 
 // Firestore really going away under load (issue 15): this test starts its own Firestore emulator
 // (the real one where present, else the offline stand-in) and the built function under the
@@ -40,12 +52,12 @@ const firestoreReady = () => (FIRESTORE_MODE === "real" ? realFirestoreReady(FS_
 
 /** A client of this test's own Firestore (the suite's `db()` talks to the stack's). */
 function ownFirestore(): Firestore {
-  const stack = process.env["FIRESTORE_EMULATOR_HOST"];
-  process.env["FIRESTORE_EMULATOR_HOST"] = `${FS_HOST}:${FS_PORT}`; // read once, when the client is made
+  const stack = process.env.FIRESTORE_EMULATOR_HOST;
+  process.env.FIRESTORE_EMULATOR_HOST = `${FS_HOST}:${FS_PORT}`; // read once, when the client is made
   try {
     return getFirestore(initializeApp({ projectId: PROJECT_ID }, "outage-firestore"));
   } finally {
-    process.env["FIRESTORE_EMULATOR_HOST"] = stack;
+    process.env.FIRESTORE_EMULATOR_HOST = stack;
   }
 }
 
@@ -74,7 +86,14 @@ describe(`Firestore going away under load (own ${FIRESTORE_MODE} Firestore emula
   const t0 = Date.now();
   const now = () => Date.now() - t0;
 
-  async function call(route: string, method: string, path: string, body: unknown, headers: Record<string, string> = {}, email?: string): Promise<Outcome> {
+  async function call(
+    route: string,
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    email?: string,
+  ): Promise<Outcome> {
     const sentAt = now();
     const reply = await fetchReply(`${fn?.url ?? ""}${path}`, {
       method,
@@ -104,8 +123,16 @@ describe(`Firestore going away under load (own ${FIRESTORE_MODE} Firestore emula
       () => call("refresh", "POST", "/refresh", { refresh_token: unknownToken }),
       () => call("logout", "POST", "/logout", { refresh_token: unknownToken }),
       () => call("me", "GET", "/me", undefined, { Authorization: `Bearer ${user.idToken}` }),
-      () => call("password/change", "POST", "/password/change", { current_password: "wrong horse battery", new_password: "another horse battery" }, { Authorization: `Bearer ${user.idToken}` }),
-      () => call("account/delete", "POST", "/account/delete", { password: "wrong horse battery" }, { Authorization: `Bearer ${user.idToken}` }),
+      () =>
+        call(
+          "password/change",
+          "POST",
+          "/password/change",
+          { current_password: "wrong horse battery", new_password: "another horse battery" },
+          { Authorization: `Bearer ${user.idToken}` },
+        ),
+      () =>
+        call("account/delete", "POST", "/account/delete", { password: "wrong horse battery" }, { Authorization: `Bearer ${user.idToken}` }),
     ];
     const outcomes: Outcome[] = [];
     let next = 0;
@@ -234,7 +261,10 @@ describe(`Firestore going away under load (own ${FIRESTORE_MODE} Firestore emula
     const signups = outcomes.filter((o) => o.route === "signup" && o.email !== undefined);
     let landed = 0;
     for (const { email, reply } of signups) {
-      const credential = await db.collection("auth_credentials").doc(keys.email(String(email).toLowerCase())).get();
+      const credential = await db
+        .collection("auth_credentials")
+        .doc(keys.email(String(email).toLowerCase()))
+        .get();
       const uid = String(credential.get("uid"));
       const [index, profile] = credential.exists
         ? await Promise.all([db.collection("auth_uid_index").doc(uid).get(), db.collection("users").doc(uid).get()])

@@ -1,9 +1,9 @@
-import { expect } from "chai";
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { portOpen, root, serveFunction, startProcess, stopProcess, waitFor, type Served } from "./framework.js";
+import { expect } from "chai";
 import { DEADLINES } from "../../src/config.js";
-import { credentialOf, errorCode, fetchReply, uniqueEmail, type Reply } from "./helpers.js";
+import { portOpen, root, type Served, serveFunction, startProcess, stopProcess, waitFor } from "./framework.js";
+import { credentialOf, errorCode, fetchReply, type Reply, uniqueEmail } from "./helpers.js";
 
 // Firebase Auth going away mid-run. The stack's Auth emulator lives inside the same
 // `firebase emulators:start` as the Functions emulator and cannot be stopped alone, so this test
@@ -15,10 +15,19 @@ const FN_PORT = 8290;
 const password = "correct horse battery staple";
 
 const startAuth = () =>
-  startProcess(join(root, "node_modules", ".bin", "firebase"), [
-    "emulators:start", "--only", "auth", "--project", process.env["PROJECT_ID"] ?? "demo-flutterflow-auth",
-    "--config", join(root, "scripts", "bench.firebase.json"),
-  ], {});
+  startProcess(
+    join(root, "node_modules", ".bin", "firebase"),
+    [
+      "emulators:start",
+      "--only",
+      "auth",
+      "--project",
+      process.env.PROJECT_ID ?? "demo-flutterflow-auth",
+      "--config",
+      join(root, "scripts", "bench.firebase.json"),
+    ],
+    {},
+  );
 
 describe("Firebase Auth going away mid-run (own Auth emulator + Functions Framework)", function () {
   this.timeout(180_000);
@@ -49,7 +58,11 @@ describe("Firebase Auth going away mid-run (own Auth emulator + Functions Framew
     expect(first.status, first.text).to.equal(201);
     const exchange = await fetch(
       `http://127.0.0.1:${AUTH_PORT}/identitytoolkit.googleapis.com/v1/accounts:signInWithCustomToken?key=fake-api-key`,
-      { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: (first.json as { jwt_token: string }).jwt_token, returnSecureToken: true }) },
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ token: (first.json as { jwt_token: string }).jwt_token, returnSecureToken: true }),
+      },
     );
     return ((await exchange.json()) as { idToken: string }).idToken;
   }

@@ -1,5 +1,5 @@
-import { expect } from "chai";
 import { spawn } from "node:child_process";
+import { expect } from "chai";
 import { functionsFrameworkArgs, portOpen, root } from "./framework.js";
 
 // The function refuses to start on Cloud Functions (K_SERVICE set by Cloud Run, no
@@ -9,7 +9,10 @@ const PORT = 8293;
 
 function startDeployedLike(env: Record<string, string>): Promise<{ code: number | null; output: string; listening: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn("node", functionsFrameworkArgs(PORT), { cwd: root, env: { ...process.env, NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", ...env } });
+    const child = spawn("node", functionsFrameworkArgs(PORT), {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", ...env },
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -7,11 +7,35 @@ import { send, snapshot } from "./helpers.js";
 // Never a 5xx, never a stack trace, always our JSON error shape, and a refused request writes
 // nothing (a wrong password may only count itself in auth_throttle).
 const PATHS = [
-  "/signup", "/login", "/refresh", "/logout", "/me", "/password/change", "/account/delete",
-  "/admin/users/AAAAAAAAAAAAAAAAAAAA/role", "/admin/users/AAAAAAAAAAAAAAAAAAAA/disable", "/nope",
+  "/signup",
+  "/login",
+  "/refresh",
+  "/logout",
+  "/me",
+  "/password/change",
+  "/account/delete",
+  "/admin/users/AAAAAAAAAAAAAAAAAAAA/role",
+  "/admin/users/AAAAAAAAAAAAAAAAAAAA/disable",
+  "/nope",
 ];
-const FIELDS = ["email", "password", "name", "refresh_token", "all_devices", "current_password", "new_password", "photo_url", "role_id", "disabled", "__proto__"];
-const text = fc.oneof(fc.string({ unit: "binary", maxLength: 80 }), fc.string({ unit: "grapheme", maxLength: 40 }), fc.constantFrom("null", "", " ", "\u0000", "\uD800", "a@b.co"));
+const FIELDS = [
+  "email",
+  "password",
+  "name",
+  "refresh_token",
+  "all_devices",
+  "current_password",
+  "new_password",
+  "photo_url",
+  "role_id",
+  "disabled",
+  "__proto__",
+];
+const text = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 80 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.constantFrom("null", "", " ", "\u0000", "\uD800", "a@b.co"),
+);
 const body = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.dictionary(fc.constantFrom(...FIELDS), fc.oneof(text, fc.jsonValue({ maxDepth: 2 })), { maxKeys: 4 }),
@@ -23,13 +47,19 @@ describe("random requests at every endpoint (fast-check, emulators)", () => {
       fc.asyncProperty(
         fc.constantFrom(...PATHS),
         fc.constantFrom("POST", "GET", "PATCH", "DELETE", "PUT"),
-        fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"),
+        fc.constantFrom(
+          "application/json",
+          "application/json; charset=utf-8",
+          "text/plain",
+          "application/x-www-form-urlencoded",
+          "multipart/form-data",
+        ),
         body,
         fc.option(fc.oneof(text, fc.constant("Bearer a.b.c")), { nil: undefined }),
         async (path, method, contentType, value, authorization) => {
           const before = await snapshot(["auth_throttle"]);
           const headers: Record<string, string> = { "Content-Type": contentType };
-          if (authorization !== undefined && /^[\x20-\x7e]*$/.test(authorization)) headers["Authorization"] = authorization;
+          if (authorization !== undefined && /^[\x20-\x7e]*$/.test(authorization)) headers.Authorization = authorization;
           const init: RequestInit = { method, headers };
           if (method !== "GET") init.body = JSON.stringify(value);
           const reply = await send(path, init);

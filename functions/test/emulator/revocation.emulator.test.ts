@@ -1,6 +1,17 @@
 import { expect } from "chai";
 import { serveFunction, stopProcess } from "./framework.js";
-import { auth, authBody, bearer, credentialOf, errorCode, post, refreshTokenDoc, send, signInWithCustomToken, uniqueEmail } from "./helpers.js";
+import {
+  auth,
+  authBody,
+  bearer,
+  credentialOf,
+  errorCode,
+  post,
+  refreshTokenDoc,
+  send,
+  signInWithCustomToken,
+  uniqueEmail,
+} from "./helpers.js";
 
 // Access really ends where the README says it does: not only this backend's refresh tokens, but
 // the app's Firebase session (its ID tokens, checked with the revocation check by every
@@ -34,7 +45,9 @@ async function newAdmin(tag: string): Promise<string> {
 const me = (idToken: string) => send("/me", { method: "GET", headers: bearer(idToken) });
 
 async function firebaseSessionsRevokedAfter(uid: string, idToken: string): Promise<boolean> {
-  const authTime = Number((JSON.parse(Buffer.from(idToken.split(".")[1] ?? "", "base64url").toString()) as { auth_time: number }).auth_time);
+  const authTime = Number(
+    (JSON.parse(Buffer.from(idToken.split(".")[1] ?? "", "base64url").toString()) as { auth_time: number }).auth_time,
+  );
   const validAfter = (await auth().getUser(uid)).tokensValidAfterTime;
   return validAfter !== undefined && Date.parse(validAfter) / 1000 > authTime;
 }
@@ -54,7 +67,10 @@ describe("revocation ends the app's Firebase session too (emulators)", () => {
     const replay = await post("/refresh", { refresh_token: victim.refreshToken });
     expect([replay.status, errorCode(replay)]).to.deep.equal([401, "refresh_token_reused"]);
     // The thief's refresh token is dead, and so is the thief's Firebase session.
-    expect(errorCode(await post("/refresh", { refresh_token: stolen.refresh_token }))).to.be.oneOf(["invalid_refresh_token", "refresh_token_reused"]);
+    expect(errorCode(await post("/refresh", { refresh_token: stolen.refresh_token }))).to.be.oneOf([
+      "invalid_refresh_token",
+      "refresh_token_reused",
+    ]);
     expect((await me(thief.idToken)).status).to.equal(401);
     expect((await me(victim.idToken)).status).to.equal(401);
     expect(await firebaseSessionsRevokedAfter(victim.uid, thief.idToken)).to.equal(true);
@@ -67,7 +83,11 @@ describe("revocation ends the app's Firebase session too (emulators)", () => {
     expect((await post("/logout", { refresh_token: user.refreshToken, all_devices: true })).status).to.equal(200);
     const get = await me(user.idToken);
     expect([get.status, errorCode(get)]).to.deep.equal([401, "unauthenticated"]);
-    const patch = await send("/me", { method: "PATCH", headers: { ...bearer(user.idToken), "Content-Type": "application/json" }, body: JSON.stringify({ name: "x" }) });
+    const patch = await send("/me", {
+      method: "PATCH",
+      headers: { ...bearer(user.idToken), "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "x" }),
+    });
     expect([patch.status, errorCode(patch)]).to.deep.equal([401, "unauthenticated"]);
   });
 
@@ -83,7 +103,7 @@ describe("revocation ends the app's Firebase session too (emulators)", () => {
     // This backend's session survives: the app refreshes and signs in with the new role.
     const refreshed = authBody(await post("/refresh", { refresh_token: member.refreshToken }));
     const again = await signInWithCustomToken(refreshed.jwt_token);
-    expect(again.claims["role_id"]).to.equal(4);
+    expect(again.claims.role_id).to.equal(4);
     expect((await me(again.idToken)).status).to.equal(200);
   });
 
@@ -125,14 +145,21 @@ describe("revocation ends the app's Firebase session too (emulators)", () => {
     try {
       const user = await signUpAndSignIn("race-pw");
       const home = { "X-Forwarded-For": "203.0.113.150" }; // trusted by the next login
-      const idToken = (await signInWithCustomToken(authBody(await fn.post("/login", { email: user.email, password }, home)).jwt_token)).idToken;
+      const idToken = (await signInWithCustomToken(authBody(await fn.post("/login", { email: user.email, password }, home)).jwt_token))
+        .idToken;
       // 30 logins with the old password, each from a network of its own, spread over the
       // ~250 ms the change takes (check, hash, revocations, write): some read the old hash and
       // write their session AFTER the change revoked every session - the window the epoch closes.
       const logins = Array.from({ length: 30 }, (_, i) =>
-        new Promise((r) => setTimeout(r, i * 8)).then(() => fn.post("/login", { email: user.email, password }, { "X-Forwarded-For": `198.18.150.${i + 1}` })),
+        new Promise((r) => setTimeout(r, i * 8)).then(() =>
+          fn.post("/login", { email: user.email, password }, { "X-Forwarded-For": `198.18.150.${i + 1}` }),
+        ),
       );
-      const change = fn.post("/password/change", { current_password: password, new_password: "a completely new passphrase" }, { ...bearer(idToken), ...home });
+      const change = fn.post(
+        "/password/change",
+        { current_password: password, new_password: "a completely new passphrase" },
+        { ...bearer(idToken), ...home },
+      );
       const [changed, ...replies] = await Promise.all([change, ...logins]);
       expect(changed.status, changed.text).to.equal(200);
       const won = replies.filter((r) => r.status === 200).map(authBody);
@@ -140,11 +167,19 @@ describe("revocation ends the app's Firebase session too (emulators)", () => {
       const inWindow = (await Promise.all(won.map((login) => refreshTokenDoc(login.refresh_token).get()))).filter((d) => d.exists).length;
       for (const login of won) {
         const reply = await fn.post("/refresh", { refresh_token: login.refresh_token }, home);
-        expect([reply.status, errorCode(reply)], "a racing login's session outlived the password change").to.deep.equal([401, "invalid_refresh_token"]);
+        expect([reply.status, errorCode(reply)], "a racing login's session outlived the password change").to.deep.equal([
+          401,
+          "invalid_refresh_token",
+        ]);
       }
       expect((await fn.post("/refresh", { refresh_token: authBody(changed).refresh_token }, home)).status).to.equal(200);
-      console.log(`      (${won.length} of 30 racing logins got in with the old password, ${inWindow} of them after the change had revoked every session; none kept a session)`);
-      if (inWindow === 0) console.warn("      !!! no racing login landed in the window this time: the epoch itself is proven by the unit test (account.test.ts)");
+      console.log(
+        `      (${won.length} of 30 racing logins got in with the old password, ${inWindow} of them after the change had revoked every session; none kept a session)`,
+      );
+      if (inWindow === 0)
+        console.warn(
+          "      !!! no racing login landed in the window this time: the epoch itself is proven by the unit test (account.test.ts)",
+        );
     } finally {
       await stopProcess(fn.process);
     }

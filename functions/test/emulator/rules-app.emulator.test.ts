@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { deleteApp, initializeApp, type FirebaseApp } from "firebase/app";
+import { deleteApp, type FirebaseApp, initializeApp } from "firebase/app";
 import { connectAuthEmulator, getAuth, signInWithCustomToken } from "firebase/auth";
 import {
   collection,
@@ -9,12 +9,12 @@ import {
   getDoc,
   getDocs,
   getFirestore,
-  setLogLevel,
   setDoc,
+  setLogLevel,
   Timestamp,
   updateDoc,
 } from "firebase/firestore";
-import { AUTH_HOST, authBody, FIRESTORE_HOST, FIRESTORE_MODE, post, PROJECT_ID, uniqueEmail } from "./helpers.js";
+import { AUTH_HOST, authBody, FIRESTORE_HOST, FIRESTORE_MODE, PROJECT_ID, post, uniqueEmail } from "./helpers.js";
 
 // The app's side of the rules, end to end: an account made by this backend, signed in with the
 // Firebase JS SDK exactly as FlutterFlow's "Log In (JWT token)" does (signInWithCustomToken on
@@ -31,7 +31,7 @@ async function denied(operation: Promise<unknown>): Promise<string> {
   return String((error as { code?: unknown }).code);
 }
 
-describe("the stack's rules, as a signed-in FlutterFlow app meets them (Firebase JS SDK, real Firestore emulator)", function () {
+describe("the stack's rules, as a signed-in FlutterFlow app meets them (Firebase JS SDK, real Firestore emulator)", () => {
   let app: FirebaseApp | undefined;
 
   before(function () {
@@ -68,7 +68,11 @@ describe("the stack's rules, as a signed-in FlutterFlow app meets them (Firebase
     const snapshot = await getDoc(me);
     expect(snapshot.get("email")).to.equal(email);
     await updateDoc(me, { display_name: "Renamed", photo_url: "https://example.com/p.png", phone_number: "+15550000000" });
-    await setDoc(doc(firestore, "users", uid, "fcm_tokens", "device1"), { fcm_token: "tok", device_type: "Android", created_at: Timestamp.now() });
+    await setDoc(doc(firestore, "users", uid, "fcm_tokens", "device1"), {
+      fcm_token: "tok",
+      device_type: "Android",
+      created_at: Timestamp.now(),
+    });
     expect((await getDocs(collection(firestore, "users", uid, "fcm_tokens"))).size).to.equal(1);
 
     for (const change of [{ email: "someone.else@example.com" }, { role_id: 9 }, { uid: "x" }, { created_time: Timestamp.now() }]) {

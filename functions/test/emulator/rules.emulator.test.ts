@@ -1,13 +1,8 @@
-import {
-  assertFails,
-  assertSucceeds,
-  initializeTestEnvironment,
-  type RulesTestEnvironment,
-} from "@firebase/rules-unit-testing";
-import { expect } from "chai";
-import { setLogLevel } from "firebase/firestore";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from "@firebase/rules-unit-testing";
+import { expect } from "chai";
+import { setLogLevel } from "firebase/firestore";
 import { FIRESTORE_MODE, PROJECT_ID } from "./helpers.js";
 
 // firestore.rules, evaluated by the real Firestore emulator through @firebase/rules-unit-testing.
@@ -20,7 +15,7 @@ import { FIRESTORE_MODE, PROJECT_ID } from "./helpers.js";
 // at least one row). The second part is what shows these tests can fail.
 const RULES_PATH = join(__dirname, "..", "..", "..", "firestore.rules");
 const RULES = readFileSync(RULES_PATH, "utf8");
-const [HOST, PORT] = (process.env["FIRESTORE_EMULATOR_HOST"] ?? "127.0.0.1:8080").split(":");
+const [HOST, PORT] = (process.env.FIRESTORE_EMULATOR_HOST ?? "127.0.0.1:8080").split(":");
 const SERVER_ONLY = ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "auth_refresh_rotations", "auth_throttle"] as const;
 
 type Firestore = ReturnType<ReturnType<RulesTestEnvironment["authenticatedContext"]>["firestore"]>;
@@ -54,9 +49,7 @@ const CHECKS: readonly Check[] = [
   deny("owner removes email", (a) => a.alice.doc("users/alice").set({ uid: "alice", role_id: 1, created_time: ts() })),
   deny("owner changes uid", (a) => a.alice.doc("users/alice").update({ uid: "bob" })),
   deny("owner changes role_id", (a) => a.alice.doc("users/alice").update({ role_id: 9 })),
-  deny("owner removes role_id", (a) =>
-    a.alice.doc("users/alice").set({ uid: "alice", email: "Alice@Example.com", created_time: ts() }),
-  ),
+  deny("owner removes role_id", (a) => a.alice.doc("users/alice").set({ uid: "alice", email: "Alice@Example.com", created_time: ts() })),
   deny("owner changes created_time", (a) => a.alice.doc("users/alice").update({ created_time: new Date("2001-01-01T00:00:00Z") })),
   allow("owner deletes users/{own uid}", (a) => a.alice.doc("users/alice").delete()),
 
@@ -82,7 +75,9 @@ const CHECKS: readonly Check[] = [
   deny("an admin-role token updates another user's document", (a) => a.admin.doc("users/bob").update({ role_id: 9 })),
 
   // fcm_tokens
-  allow("owner adds an fcm token", (a) => a.alice.collection("users/alice/fcm_tokens").add({ fcm_token: "t", device_type: "Android", created_at: ts() })),
+  allow("owner adds an fcm token", (a) =>
+    a.alice.collection("users/alice/fcm_tokens").add({ fcm_token: "t", device_type: "Android", created_at: ts() }),
+  ),
   allow("owner lists their fcm tokens", (a) => a.alice.collection("users/alice/fcm_tokens").get()),
   allow("owner deletes an fcm token", (a) => a.alice.doc("users/alice/fcm_tokens/t1").delete()),
   deny("add an fcm token to another user", (a) => a.alice.collection("users/bob/fcm_tokens").add({ fcm_token: "t" })),
@@ -170,10 +165,22 @@ const MUTANTS: ReadonlyArray<{ name: string; from: string | RegExp; to: string }
   { name: "users: create with any uid field", from: "data.get('uid', uid) == uid", to: "true" },
   { name: "users: create with any email", from: "data.email == request.auth.token.get('email', null)", to: "true" },
   { name: "users: create with any created_time", from: "data.created_time is timestamp", to: "true" },
-  { name: "fcm_tokens: any signed-in user", from: /(match \/fcm_tokens\/\{tokenId\} \{\s*allow read, write: if )isOwner\(uid\)/, to: "$1signedIn()" },
+  {
+    name: "fcm_tokens: any signed-in user",
+    from: /(match \/fcm_tokens\/\{tokenId\} \{\s*allow read, write: if )isOwner\(uid\)/,
+    to: "$1signedIn()",
+  },
   ...SERVER_ONLY.flatMap((collection) => [
-    { name: `${collection}: readable when signed in`, from: new RegExp(`(match /${collection}/\\{doc\\} \\{\\s*)allow read, write: if false;`), to: "$1allow read: if signedIn(); allow write: if false;" },
-    { name: `${collection}: writable when signed in`, from: new RegExp(`(match /${collection}/\\{doc\\} \\{\\s*)allow read, write: if false;`), to: "$1allow read: if false; allow write: if signedIn();" },
+    {
+      name: `${collection}: readable when signed in`,
+      from: new RegExp(`(match /${collection}/\\{doc\\} \\{\\s*)allow read, write: if false;`),
+      to: "$1allow read: if signedIn(); allow write: if false;",
+    },
+    {
+      name: `${collection}: writable when signed in`,
+      from: new RegExp(`(match /${collection}/\\{doc\\} \\{\\s*)allow read, write: if false;`),
+      to: "$1allow read: if false; allow write: if signedIn();",
+    },
   ]),
 ];
 

@@ -1,5 +1,16 @@
 import { expect } from "chai";
-import { auth, authBody, credentialOf, db, errorCode, post, refreshTokenDoc as tokenDoc, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
+import {
+  auth,
+  authBody,
+  credentialOf,
+  db,
+  errorCode,
+  post,
+  signInWithCustomToken,
+  snapshot,
+  refreshTokenDoc as tokenDoc,
+  uniqueEmail,
+} from "./helpers.js";
 
 const password = "correct horse battery staple";
 
@@ -48,7 +59,10 @@ describe("sessions: refresh and logout through HTTP (emulators)", () => {
   it("8 parallel refreshes of one token (FlutterFlow widgets, a double tap) -> all 200 with the SAME new token; one child stored; it stays single use", async () => {
     const a = await account("parallel");
     const replies = await Promise.all(Array.from({ length: 8 }, () => post("/refresh", { refresh_token: a.refresh })));
-    expect(replies.map((r) => r.status), replies.map((r) => r.text).join("\n")).to.deep.equal(Array(8).fill(200));
+    expect(
+      replies.map((r) => r.status),
+      replies.map((r) => r.text).join("\n"),
+    ).to.deep.equal(Array(8).fill(200));
     const tokens = new Set(replies.map((r) => authBody(r).refresh_token));
     expect(tokens.size).to.equal(1);
     const sessionId = (await tokenDoc(a.refresh).get()).get("session_id") as string;
@@ -100,7 +114,7 @@ describe("sessions: refresh and logout through HTTP (emulators)", () => {
     await credentialOf(a.email).update({ role_id: 3 });
     const next = authBody(await post("/refresh", { refresh_token: a.refresh }));
     expect(next.user.role_id).to.equal(3);
-    expect((await signInWithCustomToken(next.jwt_token)).claims["role_id"]).to.equal(3);
+    expect((await signInWithCustomToken(next.jwt_token)).claims.role_id).to.equal(3);
 
     await credentialOf(a.email).update({ disabled: true });
     const denied = await post("/refresh", { refresh_token: next.refresh_token });

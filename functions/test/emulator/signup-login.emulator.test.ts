@@ -1,5 +1,5 @@
-import { expect } from "chai";
 import { createHash } from "node:crypto";
+import { expect } from "chai";
 import { Timestamp } from "firebase-admin/firestore";
 import { auth, authBody, credentialOf, db, post, signInWithCustomToken, snapshot, uniqueEmail } from "./helpers.js";
 
@@ -22,20 +22,20 @@ describe("signup and login through HTTP, as a FlutterFlow app (emulators)", () =
     // What FlutterFlow's "Log in" action (JWT token) does with $.jwt_token.
     const session = await signInWithCustomToken(body.jwt_token);
     expect(session.localId).to.equal(body.user.id);
-    expect(session.claims["role_id"]).to.equal(1);
-    expect(session.claims["sub"]).to.equal(body.user.id);
-    expect(session.claims["email"]).to.equal(email.toLowerCase());
+    expect(session.claims.role_id).to.equal(1);
+    expect(session.claims.sub).to.equal(body.user.id);
+    expect(session.claims.email).to.equal(email.toLowerCase());
 
     // users/{uid}: FlutterFlow's Authenticated User document, with its field types.
     const user = await db().collection("users").doc(body.user.id).get();
     expect(user.exists).to.equal(true);
     const data = user.data() ?? {};
     expect(Object.keys(data).sort()).to.deep.equal(["created_time", "display_name", "email", "role_id", "uid"]);
-    expect(data["uid"]).to.equal(body.user.id);
-    expect(data["email"]).to.equal(email.toUpperCase());
-    expect(data["display_name"]).to.equal("Ada Lovelace");
-    expect(data["created_time"]).to.be.instanceOf(Timestamp);
-    expect(data["role_id"]).to.equal(1);
+    expect(data.uid).to.equal(body.user.id);
+    expect(data.email).to.equal(email.toUpperCase());
+    expect(data.display_name).to.equal("Ada Lovelace");
+    expect(data.created_time).to.be.instanceOf(Timestamp);
+    expect(data.role_id).to.equal(1);
 
     // The Firebase Auth user: shown in the console; currentUserEmail falls back to it.
     const record = await auth().getUser(body.user.id);
@@ -44,11 +44,11 @@ describe("signup and login through HTTP, as a FlutterFlow app (emulators)", () =
 
     // Server-only records: an Argon2id PHC hash, never the password; the refresh token only as SHA-256.
     const credential = (await credentialOf(email).get()).data() ?? {};
-    expect(credential["uid"]).to.equal(body.user.id);
+    expect(credential.uid).to.equal(body.user.id);
     expect((await db().collection("auth_uid_index").doc(body.user.id).get()).get("email_key")).to.equal(credentialOf(email).id);
-    expect(credential["password_hash"]).to.match(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(credential.password_hash).to.match(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(JSON.stringify(credential)).to.not.include(password);
-    expect(credential["auth_user_synced"]).to.equal(true);
+    expect(credential.auth_user_synced).to.equal(true);
     const tokenHash = createHash("sha256").update(body.refresh_token).digest("hex");
     const stored = await db().collection("auth_refresh_tokens").doc(tokenHash).get();
     expect(stored.get("uid")).to.equal(body.user.id);
@@ -66,7 +66,7 @@ describe("signup and login through HTTP, as a FlutterFlow app (emulators)", () =
     expect(body.refresh_token).to.not.equal(created.refresh_token);
     const session = await signInWithCustomToken(body.jwt_token);
     expect(session.localId).to.equal(created.user.id);
-    expect(session.claims["role_id"]).to.equal(1);
+    expect(session.claims.role_id).to.equal(1);
     const sessions = await db().collection("auth_refresh_tokens").where("uid", "==", created.user.id).get();
     expect(sessions.size).to.equal(2);
     expect(new Set(sessions.docs.map((d) => d.get("session_id"))).size).to.equal(2);
@@ -79,7 +79,7 @@ describe("signup and login through HTTP, as a FlutterFlow app (emulators)", () =
     await credentialOf(email).update({ role_id: 7 });
     const body = authBody(await post("/login", { email, password }));
     expect(body.user.role_id).to.equal(7);
-    expect((await signInWithCustomToken(body.jwt_token)).claims["role_id"]).to.equal(7);
+    expect((await signInWithCustomToken(body.jwt_token)).claims.role_id).to.equal(7);
   });
 
   it("NFD password at login matches the NFC one given at signup; a NUL-containing password's prefix does not log in", async () => {
@@ -97,6 +97,6 @@ describe("signup and login through HTTP, as a FlutterFlow app (emulators)", () =
     const body = authBody(await post("/signup", { email, password }));
     expect(body.user.name).to.equal(email.slice(0, email.indexOf("@")));
     const before = await snapshot();
-    expect(before["users"]).to.include(body.user.id);
+    expect(before.users).to.include(body.user.id);
   });
 });

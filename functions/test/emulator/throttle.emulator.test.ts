@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { serveFunction, stopProcess, type Served } from "./framework.js";
-import { db, errorCode, FIRESTORE_MODE, post, uniqueEmail, type Reply } from "./helpers.js";
+import { type Served, serveFunction, stopProcess } from "./framework.js";
+import { db, errorCode, FIRESTORE_MODE, post, type Reply, uniqueEmail } from "./helpers.js";
 
 const password = "correct horse battery staple";
 const wrong = "definitely not the password";
@@ -50,7 +50,11 @@ describe("throttling of password guessing, through HTTP (emulators)", () => {
     const email = uniqueEmail("v6");
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const reply = await post("/login", { email, password: wrong }, from(`2001:db8:77:${i % 2 === 0 ? "5" : "0005"}::${(i + 1).toString(16)}:beef`));
+      const reply = await post(
+        "/login",
+        { email, password: wrong },
+        from(`2001:db8:77:${i % 2 === 0 ? "5" : "0005"}::${(i + 1).toString(16)}:beef`),
+      );
       statuses.push(reply.status);
     }
     expect(statuses).to.deep.equal([401, 401, 401, 401, 401, 401, 429]);
@@ -60,7 +64,9 @@ describe("throttling of password guessing, through HTTP (emulators)", () => {
     const other = uniqueEmail("mapped");
     const mixed: number[] = [];
     for (let i = 0; i < 7; i++) {
-      mixed.push((await post("/login", { email: other, password: wrong }, from(i % 2 === 0 ? "203.0.113.40" : "::ffff:203.0.113.40"))).status);
+      mixed.push(
+        (await post("/login", { email: other, password: wrong }, from(i % 2 === 0 ? "203.0.113.40" : "::ffff:203.0.113.40"))).status,
+      );
     }
     expect(mixed).to.deep.equal([401, 401, 401, 401, 401, 401, 429]);
   });
@@ -71,7 +77,11 @@ describe("throttling of password guessing, through HTTP (emulators)", () => {
     const before = await throttleDocs();
     expect((await post("/login", { email, password: wrong }, from("203.0.113.30"))).status).to.equal(401);
     const added = (await db().collection("auth_throttle").get()).docs.filter((d) => !before.includes(d.id));
-    expect(added.map((d) => [d.get("dimension"), d.get("count")]).sort()).to.deep.equal([["account", 1], ["account_ip", 1], ["ip", 1]]);
+    expect(added.map((d) => [d.get("dimension"), d.get("count")]).sort()).to.deep.equal([
+      ["account", 1],
+      ["account_ip", 1],
+      ["ip", 1],
+    ]);
     for (const doc of added) {
       expect(doc.id).to.match(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(doc.data())).to.not.include("203.0.113.30").and.not.include(email);
@@ -80,7 +90,11 @@ describe("throttling of password guessing, through HTTP (emulators)", () => {
     const after = (await db().collection("auth_throttle").get()).docs.filter((d) => !before.includes(d.id));
     // The failure stays on the account and address counters, the pair's counter is gone, and the
     // network is now trusted for this account.
-    expect(after.map((d) => [d.get("dimension"), d.get("count") ?? null]).sort()).to.deep.equal([["account", 1], ["ip", 1], ["trusted", null]]);
+    expect(after.map((d) => [d.get("dimension"), d.get("count") ?? null]).sort()).to.deep.equal([
+      ["account", 1],
+      ["ip", 1],
+      ["trusted", null],
+    ]);
   });
 
   it("lockout button closed: guesses from many networks lock the account for new networks, never for the owner's own", async () => {
@@ -88,7 +102,10 @@ describe("throttling of password guessing, through HTTP (emulators)", () => {
     expect((await post("/signup", { email, password }, from("203.0.113.60"))).status).to.equal(201); // trusted from signup
     const attacker: number[] = [];
     for (let i = 0; i < 14; i++) attacker.push((await post("/login", { email, password: wrong }, from(`198.18.61.${i + 1}`))).status);
-    expect(attacker.slice(0, 11).every((s) => s === 401), attacker.join()).to.equal(true);
+    expect(
+      attacker.slice(0, 11).every((s) => s === 401),
+      attacker.join(),
+    ).to.equal(true);
     expect(attacker.at(-1)).to.equal(429);
     // The right password from a new network waits (the attacker could have guessed it) ...
     expect((await post("/login", { email, password }, from("198.18.61.200"))).status).to.equal(429);
@@ -103,7 +120,8 @@ describe("throttling of password guessing, through HTTP (emulators)", () => {
     // One account guessed 5 times counts once on the address; 50 distinct failing accounts lock it.
     for (let i = 0; i < 5; i++) await post("/login", { email: uniqueEmail("same"), password: wrong }, from(proxy));
     const statuses: number[] = [];
-    for (let i = 0; i < 47; i++) statuses.push((await post("/login", { email: uniqueEmail(`typo${i}`), password: wrong }, from(proxy))).status);
+    for (let i = 0; i < 47; i++)
+      statuses.push((await post("/login", { email: uniqueEmail(`typo${i}`), password: wrong }, from(proxy))).status);
     expect(statuses.at(-1), statuses.join()).to.equal(429);
     expect((await post("/login", { email: regular, password }, from(proxy))).status).to.equal(200);
   });
@@ -112,7 +130,10 @@ describe("throttling of password guessing, through HTTP (emulators)", () => {
     const net = "203.0.113.80";
     const statuses: number[] = [];
     for (let i = 0; i < 22; i++) statuses.push((await post("/signup", { email: uniqueEmail(`flood${i}`), password }, from(net))).status);
-    expect(statuses.slice(0, 21).every((s) => s === 201), statuses.join()).to.equal(true);
+    expect(
+      statuses.slice(0, 21).every((s) => s === 201),
+      statuses.join(),
+    ).to.equal(true);
     const refused = await post("/signup", { email: uniqueEmail("flood-late"), password }, from(net));
     expect([refused.status, errorCode(refused)]).to.deep.equal([429, "too_many_requests"]);
     expect(Number(refused.headers.get("retry-after"))).to.be.greaterThan(0);
@@ -150,7 +171,9 @@ describe("throttling of password guessing, through HTTP (emulators)", () => {
       expect((await post("/signup", { email, password })).status).to.equal(201);
       const started = Date.now();
       const replies = await Promise.all(Array.from({ length: 40 }, () => send({ email, password: wrong }, "203.0.113.50")));
-      const second = await Promise.all(Array.from({ length: 20 }, (_, i) => send({ email, password: i === 19 ? password : wrong }, "203.0.113.50")));
+      const second = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => send({ email, password: i === 19 ? password : wrong }, "203.0.113.50")),
+      );
       const elapsed = Date.now() - started;
       const all = [...replies, ...second];
       const checked = all.filter((r) => r.status === 401 || r.status === 200).length;

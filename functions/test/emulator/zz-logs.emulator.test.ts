@@ -1,5 +1,5 @@
-import { expect } from "chai";
 import { readFileSync } from "node:fs";
+import { expect } from "chai";
 import { secretsSeen } from "./helpers.js";
 
 // Runs last (.mocharc.emulator.cjs sorts the files): everything the functions logged during this suite - the
@@ -7,7 +7,7 @@ import { secretsSeen } from "./helpers.js";
 // no password hash, no custom or ID token and no refresh token.
 describe("nothing secret in the logs of the whole emulator suite", () => {
   it("the log has none of the passwords sent or tokens received, and no Argon2 hash or JWT", async () => {
-    const path = process.env["STACK_LOG"];
+    const path = process.env.STACK_LOG;
     if (path === undefined) throw new Error("STACK_LOG is not set: run through `npm test`");
     await new Promise((r) => setTimeout(r, 1000)); // let the emulator flush its output
     const log = readFileSync(path, "utf8");
@@ -22,16 +22,24 @@ describe("nothing secret in the logs of the whole emulator suite", () => {
 
   it("every kind of security event the suite caused is in the log, as one structured event without an email address", async function () {
     // The fault-injection suite alone causes only a few of them; the main suite causes all.
-    if (process.env["EMULATOR_SUITE"] === "faults") this.skip();
-    const log = readFileSync(process.env["STACK_LOG"] ?? "", "utf8");
+    if (process.env.EMULATOR_SUITE === "faults") this.skip();
+    const log = readFileSync(process.env.STACK_LOG ?? "", "utf8");
     const events = [
-      "login_failed", "throttled", "locked", "password_changed", "role_changed",
-      "account_disabled", "refresh_token_reused", "account_deleted", "sessions_capped",
+      "login_failed",
+      "throttled",
+      "locked",
+      "password_changed",
+      "role_changed",
+      "account_disabled",
+      "refresh_token_reused",
+      "account_deleted",
+      "sessions_capped",
     ];
     const missing = events.filter((event) => !log.includes(`"event":"${event}"`));
     expect(missing, "security events not found in the suite's log").to.deep.equal([]);
     const lines = log.split("\n").filter((line) => line.includes('"security":true'));
     expect(lines.length).to.be.greaterThan(events.length);
-    for (const line of lines) expect(line, "a security event carries an email address").to.not.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/);
+    for (const line of lines)
+      expect(line, "a security event carries an email address").to.not.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/);
   });
 });

@@ -5,7 +5,7 @@ import { refresh } from "../../src/domain/refresh.js";
 import { startSession } from "../../src/domain/session.js";
 import { signup } from "../../src/domain/signup.js";
 import { failure } from "./failure.js";
-import { signedUpWorld, type Step } from "./fakes.js";
+import { type Step, signedUpWorld } from "./fakes.js";
 
 const email = "ada@example.com";
 const password = "correct horse battery";
@@ -80,7 +80,10 @@ describe("account use cases (in-memory fakes)", () => {
     const { w, uid } = await signedUp();
     const change = { currentPassword: password, newPassword: "another good one" };
     w.faults.failAt("accounts.setPasswordHash");
-    const lost = await changePassword(uid, change, w.accountDeps).then(() => "answered", (error: unknown) => String(error));
+    const lost = await changePassword(uid, change, w.accountDeps).then(
+      () => "answered",
+      (error: unknown) => String(error),
+    );
     expect(lost).to.include("injected failure");
     expect(w.authUsers.firebaseRevocations).to.deep.equal([uid]); // the caller's token is revoked already
     w.faults.heal();
@@ -93,7 +96,9 @@ describe("account use cases (in-memory fakes)", () => {
   it("changePassword with a revoked token and neither password right: 401, both checks counted by the throttle", async () => {
     const { w, uid } = await signedUp();
     const [verificationsBefore, reservationsBefore] = [w.hasher.verifications, w.throttle.writes];
-    const error = await failure(changePassword(uid, { currentPassword: "nope nope nope", newPassword: "guess guess guess", sessionEnded: true }, w.accountDeps));
+    const error = await failure(
+      changePassword(uid, { currentPassword: "nope nope nope", newPassword: "guess guess guess", sessionEnded: true }, w.accountDeps),
+    );
     expect([error.code, error.details.field]).to.deep.equal(["invalid_credentials", "current_password"]);
     expect(w.hasher.verifications - verificationsBefore).to.equal(2);
     expect(w.throttle.writes - reservationsBefore).to.equal(2); // two reservations, neither given back

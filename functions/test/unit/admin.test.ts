@@ -19,7 +19,6 @@ async function setup() {
   return { w, caller, adminUid: admin.user.id, uid: user.user.id, userToken: user.refreshToken };
 }
 
-
 describe("admin use cases (in-memory fakes)", () => {
   it("setRole updates the authority, the users display copy and the custom claims; login and refresh carry it", async () => {
     const { w, caller, uid, userToken } = await setup();

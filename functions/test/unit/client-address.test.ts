@@ -12,7 +12,12 @@ describe("client address and its throttling network", () => {
   });
 
   // The client address as a table: header value (or its absence), CLIENT_IP_HOPS, socket address.
-  const TABLE: readonly (readonly [xff: string | string[] | undefined, hops: number, socket: string | undefined, expected: string | undefined])[] = [
+  const TABLE: readonly (readonly [
+    xff: string | string[] | undefined,
+    hops: number,
+    socket: string | undefined,
+    expected: string | undefined,
+  ])[] = [
     ["203.0.113.9", 1, "10.0.0.1", "203.0.113.9"],
     ["6.6.6.6, 203.0.113.9", 1, undefined, "203.0.113.9"], // the client wrote 6.6.6.6: never trusted
     ["6.6.6.6,203.0.113.9", 1, undefined, "203.0.113.9"], // no space
@@ -33,7 +38,10 @@ describe("client address and its throttling network", () => {
   ];
   for (const [xff, hops, socket, expected] of TABLE) {
     it(`X-Forwarded-For ${JSON.stringify(xff)}, hops ${hops}, socket ${String(socket)} -> ${String(expected)}`, () => {
-      const req = { headers: xff === undefined ? {} : { "x-forwarded-for": xff }, socket: { remoteAddress: socket } } as unknown as HttpRequest;
+      const req = {
+        headers: xff === undefined ? {} : { "x-forwarded-for": xff },
+        socket: { remoteAddress: socket },
+      } as unknown as HttpRequest;
       expect(clientAddress(req, hops)).to.equal(expected);
     });
   }

@@ -5,7 +5,7 @@ import { AppError, toAppError } from "../../src/errors.js";
 // The timers here are tens of milliseconds: these tests check what happens at a deadline, not
 // how fast anything is.
 const never = () => new Promise<never>(() => undefined);
-const after = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+const later = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -25,7 +25,7 @@ describe("deadlines (deadlines.ts)", () => {
   });
 
   it("a call that answers in time passes its value and its own failure through unchanged", async () => {
-    expect(await withDeadline(() => after(5, "ok"), 1000)).to.equal("ok");
+    expect(await withDeadline(() => later(5, "ok"), 1000)).to.equal("ok");
     const own = Object.assign(new Error("already exists"), { code: 6 });
     expect(await rejection(withDeadline(() => Promise.reject(own), 1000))).to.equal(own);
   });
@@ -43,9 +43,12 @@ describe("deadlines (deadlines.ts)", () => {
       return "done";
     }, 40);
     // Whichever timer fires first, the answer comes at the budget: a 503 or the route's own end.
-    const outcome = await work.then((value) => value, (error: unknown) => (error instanceof AppError ? error.code : error));
+    const outcome = await work.then(
+      (value) => value,
+      (error: unknown) => (error instanceof AppError ? error.code : error),
+    );
     expect(["done", "unavailable"]).to.include(outcome);
-    await after(20, null);
+    await later(20, null);
     expect(started).to.equal(1);
     expect(seen).to.have.length(2);
     for (const error of seen) expect(error).to.be.instanceOf(DeadlineExceeded);
@@ -57,6 +60,6 @@ describe("deadlines (deadlines.ts)", () => {
   });
 
   it("outside a request (triggers, the scheduler) only each call's own deadline applies", async () => {
-    expect(await withDeadline(() => after(30, "ok"), 1000)).to.equal("ok");
+    expect(await withDeadline(() => later(30, "ok"), 1000)).to.equal("ok");
   });
 });

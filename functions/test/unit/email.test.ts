@@ -22,17 +22,30 @@ describe("email policy", () => {
     const parsed = parseEmail("  Ada.Lovelace+fx@Example.COM\t");
     expect(parsed.display).to.equal("Ada.Lovelace+fx@Example.COM");
     expect(parsed.canonical).to.equal("ada.lovelace+fx@example.com");
-    expect(parsed.key).to.equal(keys.email("ada.lovelace+fx@example.com")).and.match(/^[0-9a-f]{64}$/);
+    expect(parsed.key)
+      .to.equal(keys.email("ada.lovelace+fx@example.com"))
+      .and.match(/^[0-9a-f]{64}$/);
     // Keyed: not the plain SHA-256 of the address (which anyone holding a list of addresses could compute).
     expect(parsed.key).to.not.equal(legacyEmailKey("ada.lovelace+fx@example.com"));
     expect(parsed.legacyKey).to.equal(legacyEmailKey("ada.lovelace+fx@example.com"));
-    expect(parse("ada.lovelace+fx@example.com", hmacKeys(() => Buffer.from("another-secret-another-secret-xx!"))).key).to.not.equal(parsed.key);
+    expect(
+      parse(
+        "ada.lovelace+fx@example.com",
+        hmacKeys(() => Buffer.from("another-secret-another-secret-xx!")),
+      ).key,
+    ).to.not.equal(parsed.key);
     expect(parseEmail("ADA.LOVELACE+FX@example.com").key).to.equal(parsed.key);
   });
 
   it("look-alike Unicode addresses are refused, never folded onto the ASCII account", () => {
     // Kelvin sign (lower-cases to k), dotless i, full-width letters, Cyrillic a.
-    for (const raw of ["\u212Aate@example.com", "\u0131nfo@example.com", "ａda@example.com", "\u0430da@example.com", "ada@ex\u212Ample.com"]) {
+    for (const raw of [
+      "\u212Aate@example.com",
+      "\u0131nfo@example.com",
+      "ａda@example.com",
+      "\u0430da@example.com",
+      "ada@ex\u212Ample.com",
+    ]) {
       const error = refused(raw);
       expect(error.code).to.equal("invalid_request");
       expect(error.details.field).to.equal("email");
@@ -88,7 +101,10 @@ describe("email policy", () => {
     const local64 = `${"a".repeat(64)}@example.com`;
     expect(parseEmail(local64).canonical).to.equal(local64);
     expect(refused(`${"a".repeat(65)}@example.com`).code).to.equal("invalid_request");
-    const domain = (length: number) => Array.from({ length: Math.ceil(length / 50) }, (_, i) => "d".repeat(49) + String(i % 10)).join(".").slice(0, length);
+    const domain = (length: number) =>
+      Array.from({ length: Math.ceil(length / 50) }, (_, i) => "d".repeat(49) + String(i % 10))
+        .join(".")
+        .slice(0, length);
     const at254 = `a@${domain(252 - 4)}.com`;
     expect(at254).to.have.length(254);
     expect(parseEmail(at254).canonical).to.equal(at254);

@@ -2,16 +2,31 @@ import { createHash } from "node:crypto";
 import type { AccountDeps } from "../../src/domain/account.js";
 import type { AdminDeps } from "../../src/domain/admin.js";
 import type { HousekeepingDeps } from "../../src/domain/housekeeping.js";
+import { hmacKeys } from "../../src/domain/ids.js";
 import type { LoginDeps } from "../../src/domain/login.js";
 import type { LogoutDeps } from "../../src/domain/logout.js";
-import type { RefreshDeps } from "../../src/domain/refresh.js";
-import type { AccountStore, AuthEvents, AuthUsers, PasswordHasher, SessionStore, TokenMinter } from "../../src/domain/ports.js";
-import { EmailTakenError, type Account, type AuthUserProfile, type NewAccount, type RefreshTokenRecord, type SecurityEvent, type StoredRefreshToken } from "../../src/domain/model.js";
-import { signup, type SignupDeps } from "../../src/domain/signup.js";
-import { hmacKeys } from "../../src/domain/ids.js";
-import { successorToken } from "../../src/domain/tokens.js";
 import type { Counter, ThrottleKey } from "../../src/domain/model.js";
-import type { ThrottleStore } from "../../src/domain/ports.js";
+import {
+  type Account,
+  type AuthUserProfile,
+  EmailTakenError,
+  type NewAccount,
+  type RefreshTokenRecord,
+  type SecurityEvent,
+  type StoredRefreshToken,
+} from "../../src/domain/model.js";
+import type {
+  AccountStore,
+  AuthEvents,
+  AuthUsers,
+  PasswordHasher,
+  SessionStore,
+  ThrottleStore,
+  TokenMinter,
+} from "../../src/domain/ports.js";
+import type { RefreshDeps } from "../../src/domain/refresh.js";
+import { type SignupDeps, signup } from "../../src/domain/signup.js";
+import { successorToken } from "../../src/domain/tokens.js";
 
 /**
  * In-memory stand-ins for the ports, for unit tests of the use cases. Every call goes through
@@ -339,7 +354,11 @@ export class MemoryThrottle implements ThrottleStore {
     return this.pick(keys);
   }
 
-  async settle(giveBack: readonly ThrottleKey[], clear: readonly ThrottleKey[], trust?: { readonly id: string; readonly until: Date }): Promise<void> {
+  async settle(
+    giveBack: readonly ThrottleKey[],
+    clear: readonly ThrottleKey[],
+    trust?: { readonly id: string; readonly until: Date },
+  ): Promise<void> {
     this.writes++;
     if (trust !== undefined) this.trusted.set(trust.id, trust.until);
     for (const key of giveBack) {
@@ -447,8 +466,22 @@ export function world() {
   const adminDeps: AdminDeps = { accounts: store, sessions: store.sessionStore, authUsers, adminRoleId: 9, events };
   const housekeepingDeps: HousekeepingDeps = { accounts: store, sessions: store.sessionStore, clock };
   return {
-    faults, store, authUsers, hasher, minter, events, clock, throttle, keys,
-    signupDeps, loginDeps, refreshDeps, logoutDeps, accountDeps, adminDeps, housekeepingDeps,
+    faults,
+    store,
+    authUsers,
+    hasher,
+    minter,
+    events,
+    clock,
+    throttle,
+    keys,
+    signupDeps,
+    loginDeps,
+    refreshDeps,
+    logoutDeps,
+    accountDeps,
+    adminDeps,
+    housekeepingDeps,
   };
 }
 

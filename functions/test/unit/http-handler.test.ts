@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import firebaseFunctionsTest from "firebase-functions-test";
+import { AppError, unavailable } from "../../src/errors.js";
 import { corsStep } from "../../src/http/cors.js";
 import { createHandler, type RouteTable } from "../../src/http/handler.js";
-import { AppError, unavailable } from "../../src/errors.js";
-import { fakeRequest, FakeResponse, type FakeRequestInit } from "./http-fakes.js";
+import { type FakeRequestInit, FakeResponse, fakeRequest } from "./http-fakes.js";
 
 // Offline mode: no project, no credentials; the exported function is driven directly with a
 // framework-shaped request. Nothing here reaches Firestore or Auth: every case is refused
@@ -105,7 +105,7 @@ describe("HTTP adapter: the exported `auth` function, refusing bad requests", ()
     const bytes = Buffer.from(JSON.stringify(polluted));
     const res = await call(auth, { path: "/login", headers: { "content-type": "application/json" }, raw: { bytes, parsed: polluted } });
     expectError(res, 400, "invalid_request", "__proto__");
-    expect(({} as Record<string, unknown>)["role_id"]).to.equal(undefined);
+    expect(({} as Record<string, unknown>).role_id).to.equal(undefined);
   });
 
   it("CORS: an allowed origin's preflight -> 204 echoing it; another origin -> 204 without CORS headers", async () => {
@@ -141,22 +141,31 @@ describe("HTTP adapter: failures inside a route", () => {
 
   it("an unexpected error -> 500 internal with a generic message; the cause is not sent", async () => {
     const secret = "hash $argon2id$v=19$m=19456,t=2,p=1$c2FsdA$ZGlnZXN0 and token abc.def.ghi";
-    const res = await call(handlerFor(() => Promise.reject(new Error(secret))), { path: "/x", json: {} });
+    const res = await call(
+      handlerFor(() => Promise.reject(new Error(secret))),
+      { path: "/x", json: {} },
+    );
     expectError(res, 500, "internal");
     expect(res.text).to.not.include("argon2id").and.not.include("abc.def");
   });
 
   it("a transient store failure -> 503 unavailable with Retry-After", async () => {
-    const res = await call(handlerFor(() => Promise.reject(unavailable(new Error("UNAVAILABLE")))), { path: "/x", json: {} });
+    const res = await call(
+      handlerFor(() => Promise.reject(unavailable(new Error("UNAVAILABLE")))),
+      { path: "/x", json: {} },
+    );
     expectError(res, 503, "unavailable");
     expect(res.getHeader("retry-after")).to.equal("1");
   });
 
   it("an AppError keeps its status, code and field", async () => {
-    const res = await call(handlerFor(() => Promise.reject(new AppError("email_exists", "taken", { field: "email" }))), {
-      path: "/x/",
-      json: {},
-    });
+    const res = await call(
+      handlerFor(() => Promise.reject(new AppError("email_exists", "taken", { field: "email" }))),
+      {
+        path: "/x/",
+        json: {},
+      },
+    );
     expectError(res, 409, "email_exists", "email");
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { fakeRequest, FakeResponse } from "./http-fakes.js";
+import { FakeResponse, fakeRequest } from "./http-fakes.js";
 
 // Property: whatever JSON value, content type, method or path arrives, the exported function
 // answers a 4xx JSON error with a stable code - never a 5xx, never a stack trace. Only bodies
@@ -30,8 +30,8 @@ describe("HTTP adapter properties (fast-check)", () => {
     value !== null &&
     !Array.isArray(value) &&
     Object.keys(value).every((k) => k === "email" || k === "password" || k === "name") &&
-    typeof (value as Record<string, unknown>)["email"] === "string" &&
-    typeof (value as Record<string, unknown>)["password"] === "string";
+    typeof (value as Record<string, unknown>).email === "string" &&
+    typeof (value as Record<string, unknown>).password === "string";
 
   it("random JSON values, paths, methods and content types -> a 4xx JSON error", async () => {
     await fc.assert(

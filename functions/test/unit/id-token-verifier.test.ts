@@ -13,7 +13,10 @@ const failing = (code: string): Pick<Auth, "verifyIdToken"> => ({
 });
 
 async function outcome(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then((value) => value, (error: unknown) => error);
+  return promise.then(
+    (value) => value,
+    (error: unknown) => error,
+  );
 }
 
 describe("FirebaseIdTokenVerifier (firebase-admin stubbed)", () => {
@@ -23,7 +26,13 @@ describe("FirebaseIdTokenVerifier (firebase-admin stubbed)", () => {
     expect(await verifier.verify("t")).to.deep.include({ uid: "u1" });
   });
 
-  for (const code of ["auth/id-token-revoked", "auth/user-not-found", "auth/user-disabled", "auth/id-token-expired", "auth/argument-error"]) {
+  for (const code of [
+    "auth/id-token-revoked",
+    "auth/user-not-found",
+    "auth/user-disabled",
+    "auth/id-token-expired",
+    "auth/argument-error",
+  ]) {
     it(`${code} without an accepted ending: 401 unauthenticated`, async () => {
       const error = await outcome(new FirebaseIdTokenVerifier(failing(code)).verify(token({ sub: "u1" })));
       expect(error).to.be.instanceOf(AppError).and.include({ code: "unauthenticated" });
@@ -31,9 +40,11 @@ describe("FirebaseIdTokenVerifier (firebase-admin stubbed)", () => {
   }
 
   it("revoked, where the route accepts it: the caller, marked as ended (the uid from the verified token)", async () => {
-    const caller = await new FirebaseIdTokenVerifier(failing("auth/id-token-revoked")).verify(token({ sub: "u1", role_id: 1 }), ["revoked"]);
+    const caller = await new FirebaseIdTokenVerifier(failing("auth/id-token-revoked")).verify(token({ sub: "u1", role_id: 1 }), [
+      "revoked",
+    ]);
     expect(caller).to.deep.include({ uid: "u1", ended: "revoked" });
-    expect(caller.claims["role_id"]).to.equal(1);
+    expect(caller.claims.role_id).to.equal(1);
   });
 
   it("a deleted user, where the route accepts it: the caller, marked as deleted; only the accepted ending passes", async () => {
@@ -41,7 +52,9 @@ describe("FirebaseIdTokenVerifier (firebase-admin stubbed)", () => {
     expect(await deleted.verify(token({ sub: "u2" }), ["user_deleted"])).to.deep.include({ uid: "u2", ended: "user_deleted" });
     expect(await outcome(deleted.verify(token({ sub: "u2" }), ["revoked"]))).to.be.instanceOf(AppError);
     // A disabled user is never an accepted ending.
-    expect(await outcome(new FirebaseIdTokenVerifier(failing("auth/user-disabled")).verify(token({ sub: "u3" }), ["revoked", "user_deleted"]))).to.be.instanceOf(AppError);
+    expect(
+      await outcome(new FirebaseIdTokenVerifier(failing("auth/user-disabled")).verify(token({ sub: "u3" }), ["revoked", "user_deleted"])),
+    ).to.be.instanceOf(AppError);
   });
 
   it("Auth out of reach: passed on as transient (503 at the edge), never a 401", async () => {

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { INVALID_CREDENTIALS_MESSAGE } from "../../src/errors.js";
 import { login } from "../../src/domain/login.js";
 import { signup } from "../../src/domain/signup.js";
 import { hashToken } from "../../src/domain/tokens.js";
+import { INVALID_CREDENTIALS_MESSAGE } from "../../src/errors.js";
 import { failure } from "./failure.js";
 import { world } from "./fakes.js";
 
@@ -16,7 +16,6 @@ async function registered() {
   w.minter.minted.length = 0;
   return { w, uid: created.user.id };
 }
-
 
 describe("login (use case, in-memory fakes)", () => {
   it("right password -> token with role_id claim, a new session storing only the token's hash", async () => {

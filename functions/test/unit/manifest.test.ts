@@ -1,7 +1,7 @@
-import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "chai";
 
 // What `firebase deploy` would create, read the way it reads it, without a network: the
 // firebase-functions SDK's own binary loads the BUILT codebase (functions/lib, made by `npm run
@@ -36,12 +36,23 @@ describe("deploy manifest (the built codebase, as firebase deploy discovers it)"
   let manifest: Manifest;
 
   before(async () => {
-    if (!existsSync(join(functionsDir, "lib", "index.js"))) throw new Error("functions/lib is missing: run `npm run build` in functions/ (npm test does)");
-    server = spawn(process.execPath, [join(functionsDir, "node_modules", "firebase-functions", "lib", "bin", "firebase-functions.js"), functionsDir], {
-      cwd: functionsDir,
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", PORT: String(PORT), FUNCTIONS_CONTROL_API: "true", GCLOUD_PROJECT: "demo-manifest" },
-      stdio: "ignore",
-    });
+    if (!existsSync(join(functionsDir, "lib", "index.js")))
+      throw new Error("functions/lib is missing: run `npm run build` in functions/ (npm test does)");
+    server = spawn(
+      process.execPath,
+      [join(functionsDir, "node_modules", "firebase-functions", "lib", "bin", "firebase-functions.js"), functionsDir],
+      {
+        cwd: functionsDir,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "",
+          PORT: String(PORT),
+          FUNCTIONS_CONTROL_API: "true",
+          GCLOUD_PROJECT: "demo-manifest",
+        },
+        stdio: "ignore",
+      },
+    );
     const deadline = Date.now() + 20_000;
     for (;;) {
       const response = await fetch(`http://127.0.0.1:${PORT}/__/functions.yaml`).catch(() => undefined);
@@ -68,16 +79,16 @@ describe("deploy manifest (the built codebase, as firebase deploy discovers it)"
   });
 
   it("auth: public HTTPS, 512 MiB, 1 CPU, concurrency 80, 30 s, bounded instances from parameters, the HMAC secret", () => {
-    const auth = manifest.endpoints["auth"];
+    const auth = manifest.endpoints.auth;
     expect(auth?.httpsTrigger?.invoker).to.deep.equal(["public"]);
     expect([auth?.availableMemoryMb, auth?.cpu, auth?.concurrency, auth?.timeoutSeconds]).to.deep.equal([512, 1, 80, 30]);
     expect(auth?.maxInstances).to.equal("{{ params.AUTH_MAX_INSTANCES }}");
     expect(auth?.minInstances).to.equal("{{ params.AUTH_MIN_INSTANCES }}");
     expect(auth?.secretEnvironmentVariables?.map((s) => s.key)).to.deep.equal(["AUTH_HMAC_KEY"]);
     const params = Object.fromEntries((manifest.params ?? []).map((p) => [p.name, p]));
-    expect(params["AUTH_MAX_INSTANCES"]).to.deep.include({ type: "int", default: 10 });
-    expect(params["AUTH_MIN_INSTANCES"]).to.deep.include({ type: "int", default: 0 });
-    expect(params["AUTH_HMAC_KEY"]).to.deep.include({ type: "secret" });
+    expect(params.AUTH_MAX_INSTANCES).to.deep.include({ type: "int", default: 10 });
+    expect(params.AUTH_MIN_INSTANCES).to.deep.include({ type: "int", default: 0 });
+    expect(params.AUTH_HMAC_KEY).to.deep.include({ type: "secret" });
   });
 
   it("nothing else is public: the scheduled clean-up and the Auth trigger have no HTTPS trigger", () => {
@@ -86,13 +97,13 @@ describe("deploy manifest (the built codebase, as firebase deploy discovers it)"
   });
 
   it("cleanupSessions: a daily Cloud Scheduler job, 540 s", () => {
-    const cleanup = manifest.endpoints["cleanupSessions"];
+    const cleanup = manifest.endpoints.cleanupSessions;
     expect(cleanup?.scheduleTrigger?.schedule).to.equal("every 24 hours");
     expect(cleanup?.timeoutSeconds).to.equal(540);
   });
 
   it("authUserDeleted: Firebase Auth's 2nd-gen deletion event (Eventarc), no tenant filter, retried, 256 MiB", () => {
-    const trigger = manifest.endpoints["authUserDeleted"];
+    const trigger = manifest.endpoints.authUserDeleted;
     expect(trigger?.eventTrigger).to.deep.include({ eventType: "google.firebase.auth.user.v2.deleted", eventFilters: {}, retry: true });
     expect(trigger?.availableMemoryMb).to.equal(256);
   });

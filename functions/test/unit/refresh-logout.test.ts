@@ -21,7 +21,8 @@ describe("session cap (login, in-memory fakes, manual clock)", () => {
       tokens.push((await login({ email, password }, deps)).refreshToken);
     }
     // 5 sessions made, 3 allowed: the two oldest (signup's, the first login's) are over.
-    for (const old of tokens.slice(0, 2)) expect((await failure(refresh({ refreshToken: old }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+    for (const old of tokens.slice(0, 2))
+      expect((await failure(refresh({ refreshToken: old }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
     const rotated = await refresh({ refreshToken: tokens[2] ?? "" }, w.refreshDeps);
     w.clock.advance(60);
     const newest = (await login({ email, password }, deps)).refreshToken; // ends the rotated session (the oldest now)
@@ -76,7 +77,9 @@ describe("refresh (use case, in-memory fakes, manual clock)", () => {
     expect((await refresh({ refreshToken: token }, w.refreshDeps)).refreshToken).to.equal(results[0]?.refreshToken);
     // The successor is single use as usual; past the interval the parent is reuse.
     const next = await refresh({ refreshToken: results[0]?.refreshToken ?? "" }, w.refreshDeps);
-    expect((await refresh({ refreshToken: token }, w.refreshDeps)).refreshToken, "follows the chain to the live token").to.equal(next.refreshToken);
+    expect((await refresh({ refreshToken: token }, w.refreshDeps)).refreshToken, "follows the chain to the live token").to.equal(
+      next.refreshToken,
+    );
     w.clock.advance(2);
     expect((await failure(refresh({ refreshToken: token }, w.refreshDeps))).code).to.equal("refresh_token_reused");
   });

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { LIMITS } from "../../src/config.js";
-import { AppError, toAppError } from "../../src/errors.js";
-import { signup } from "../../src/domain/signup.js";
 import { EmailTakenError } from "../../src/domain/model.js";
+import { signup } from "../../src/domain/signup.js";
 import { hashToken } from "../../src/domain/tokens.js";
-import { world, type Step } from "./fakes.js";
+import { AppError, toAppError } from "../../src/errors.js";
+import { type Step, world } from "./fakes.js";
 
 const input = { email: "  Ada@Example.com ", password: "correct horse battery", name: "Ada" };
 

@@ -1,10 +1,10 @@
+import { expect } from "chai";
 import { LIMITS } from "../../src/config.js";
 import { DeadlineExceeded } from "../../src/deadlines.js";
-import { toAppError } from "../../src/errors.js";
-import { expect } from "chai";
 import { login } from "../../src/domain/login.js";
 import { signup } from "../../src/domain/signup.js";
 import { lockSeconds, THROTTLE_RULES, throttleKeys } from "../../src/domain/throttle.js";
+import { toAppError } from "../../src/errors.js";
 import { failure } from "./failure.js";
 import { world } from "./fakes.js";
 
@@ -33,7 +33,10 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     const now = new Date("2026-11-28T10:00:00Z");
     const keys = throttleKeys(w0.keys, "k".repeat(64), "203.0.113.9", now);
     expect(keys.map((k) => k.dimension)).to.deep.equal(["account", "account_ip", "ip"]);
-    for (const key of keys) expect(key.id).to.match(/^[0-9a-f]{64}$/).and.not.include("203.0.113");
+    for (const key of keys)
+      expect(key.id)
+        .to.match(/^[0-9a-f]{64}$/)
+        .and.not.include("203.0.113");
     expect(throttleKeys(w0.keys, "k".repeat(64), undefined, now).map((k) => k.dimension)).to.deep.equal(["account"]);
     const nextHour = throttleKeys(w0.keys, "k".repeat(64), "203.0.113.9", new Date("2026-11-28T11:00:00Z"));
     expect(nextHour.map((k) => k.id)).to.not.include.members(keys.map((k) => k.id));
@@ -58,7 +61,9 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     const unknown: string[] = [];
     for (let i = 0; i < 8; i++) {
       known.push((await failure(login({ email, password: wrong, clientNetwork: "198.51.100.1" }, w.loginDeps))).code);
-      unknown.push((await failure(login({ email: "nobody@example.com", password: wrong, clientNetwork: "198.51.100.2" }, w.loginDeps))).code);
+      unknown.push(
+        (await failure(login({ email: "nobody@example.com", password: wrong, clientNetwork: "198.51.100.2" }, w.loginDeps))).code,
+      );
     }
     expect(unknown).to.deep.equal(known);
   });
@@ -66,7 +71,9 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
   it("a burst of concurrent guesses cannot outrun the counters: only the allowance is checked, the rest get 429 before any hash", async () => {
     const w = await registered();
     const verifiesBefore = w.hasher.verifications;
-    const results = await codes(Array.from({ length: 40 }, () => login({ email, password: wrong, clientNetwork: "203.0.113.9" }, w.loginDeps)));
+    const results = await codes(
+      Array.from({ length: 40 }, () => login({ email, password: wrong, clientNetwork: "203.0.113.9" }, w.loginDeps)),
+    );
     // Each reservation reads back a count at least its own rank: at most the allowance can read
     // one within it. (Here every read follows every increment, so none does: a burst is refused
     // whole, which is the safe side.)
@@ -133,7 +140,9 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     const w = await registered();
     for (let i = 0; i < 7; i++) await failure(login({ email, password: wrong, clientNetwork: "203.0.113.2" }, w.loginDeps));
     w.clock.advance(THROTTLE_RULES.account_ip.windowSeconds + THROTTLE_RULES.account_ip.capSeconds);
-    expect((await failure(login({ email, password: wrong, clientNetwork: "203.0.113.2" }, w.loginDeps))).code).to.equal("invalid_credentials");
+    expect((await failure(login({ email, password: wrong, clientNetwork: "203.0.113.2" }, w.loginDeps))).code).to.equal(
+      "invalid_credentials",
+    );
   });
 
   it("password change and deletion share the login counters: a stolen session cannot guess the password", async () => {
@@ -142,7 +151,11 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     const { changePassword } = await import("../../src/domain/account.js");
     const results: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const attempt = changePassword(created.user.id, { currentPassword: wrong, newPassword: "a new good one", clientNetwork: "203.0.113.4" }, w.accountDeps);
+      const attempt = changePassword(
+        created.user.id,
+        { currentPassword: wrong, newPassword: "a new good one", clientNetwork: "203.0.113.4" },
+        w.accountDeps,
+      );
       results.push((await failure(attempt)).code);
     }
     expect(results).to.deep.equal([...Array(6).fill("invalid_credentials"), "too_many_requests"]);
@@ -152,9 +165,12 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
   it("signups per network: past the allowance 429 before any hash; a 409 counts as a failure of the network", async () => {
     const w = world();
     const net = "198.51.100.77";
-    for (let i = 0; i < THROTTLE_RULES.signup_ip.free + 1; i++) await signup({ email: `s${i}@example.com`, password, clientNetwork: net }, w.signupDeps);
+    for (let i = 0; i < THROTTLE_RULES.signup_ip.free + 1; i++)
+      await signup({ email: `s${i}@example.com`, password, clientNetwork: net }, w.signupDeps);
     const hashesBefore = w.hasher.hashes;
-    expect((await failure(signup({ email: "late@example.com", password, clientNetwork: net }, w.signupDeps))).code).to.equal("too_many_requests");
+    expect((await failure(signup({ email: "late@example.com", password, clientNetwork: net }, w.signupDeps))).code).to.equal(
+      "too_many_requests",
+    );
     expect(w.hasher.hashes).to.equal(hashesBefore);
     // 409s from another network: each counts on that network's address counter, like an account
     // that failed to log in from it.
@@ -163,11 +179,16 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     // Past the repeat window the 409 involves no password check (a recent account's would be a
     // login attempt, under the login counters: signup.test.ts).
     w.clock.advance(LIMITS.signupRetrySeconds + 1);
-    for (let i = 0; i < THROTTLE_RULES.ip.free - 5; i++) await failure(login({ email: `p${i}@example.com`, password: wrong, clientNetwork: prober }, w.loginDeps));
+    for (let i = 0; i < THROTTLE_RULES.ip.free - 5; i++)
+      await failure(login({ email: `p${i}@example.com`, password: wrong, clientNetwork: prober }, w.loginDeps));
     for (let i = 0; i < 6; i++) {
-      expect((await failure(signup({ email: "taken@example.com", password, clientNetwork: prober }, w.signupDeps))).code).to.equal("email_exists");
+      expect((await failure(signup({ email: "taken@example.com", password, clientNetwork: prober }, w.signupDeps))).code).to.equal(
+        "email_exists",
+      );
     }
-    expect((await failure(login({ email: "someone@example.com", password: wrong, clientNetwork: prober }, w.loginDeps))).code).to.equal("too_many_requests");
+    expect((await failure(login({ email: "someone@example.com", password: wrong, clientNetwork: prober }, w.loginDeps))).code).to.equal(
+      "too_many_requests",
+    );
   });
 
   it("fails closed: a reservation that cannot be written is never a free guess (contention 429, an outage 503)", async () => {
@@ -176,7 +197,10 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     const error = await failure(login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.loginDeps));
     expect([error.code, error.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 1]);
     w.faults.failAt("throttle.record", new DeadlineExceeded("no answer"));
-    const outage = await login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.loginDeps).then(() => undefined, (e: unknown) => e);
+    const outage = await login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.loginDeps).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(toAppError(outage).code).to.equal("unavailable");
     expect(w.hasher.verifications).to.equal(0); // neither was checked
   });

@@ -1,12 +1,12 @@
 import { setDisabled, setRole } from "../../domain/admin.js";
 import { getServices } from "../../services.js";
+import { userJson } from "../auth-body.js";
 import { authenticate } from "../authenticate.js";
 import type { RouteRequest } from "../handler.js";
-import { userJson } from "../auth-body.js";
 import { DisableBody, parseBody, RoleBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
 
-const targetUid = (req: RouteRequest): string => req.params["uid"] ?? "";
+const targetUid = (req: RouteRequest): string => req.params.uid ?? "";
 
 /** POST /admin/users/{uid}/role {"role_id"} -> {"user": {...}} (admin only). */
 export async function setRoleRoute(req: RouteRequest): Promise<JsonReply> {

@@ -1,8 +1,8 @@
 import { login } from "../../domain/login.js";
 import { getServices } from "../../services.js";
 import { authBody } from "../auth-body.js";
-import { LoginBody, parseBody } from "../schemas.js";
 import type { RouteRequest } from "../handler.js";
+import { LoginBody, parseBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
 
 /** POST /login {"email", "password"} -> 200 with the FlutterFlow login body. */

@@ -1,8 +1,8 @@
 import { signup } from "../../domain/signup.js";
 import { getServices } from "../../services.js";
 import { authBody } from "../auth-body.js";
-import { parseBody, SignupBody } from "../schemas.js";
 import type { RouteRequest } from "../handler.js";
+import { parseBody, SignupBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
 
 /** POST /signup {"email", "password", "name"?} -> 201 with the FlutterFlow login body. */
