@@ -34,7 +34,7 @@ function finish(code) {
 const firestore = chooseFirestore();
 const STACK_EXEC_EMULATOR_TESTS = ["scripts/stack.mjs", "exec", "--", "npm", "--prefix", "functions", "run", "--silent", "test:emulator"];
 
-step("lint and format check (biome; `npm run fix` repairs)", "npx", ["biome", "check", "."]);
+step("lint and format check (biome; `npm run fix` repairs)", "npx", ["biome", "check", "--error-on-warnings", "."]);
 step("type-check", "npm", ["--prefix", "functions", "run", "--silent", "typecheck"]);
 step("unit tests", "npm", ["--prefix", "functions", "run", "--silent", "test:unit"]);
 

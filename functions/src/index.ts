@@ -10,6 +10,7 @@ import { config } from "./config.js";
 import { corsStep } from "./http/cors.js";
 import { createHandler } from "./http/handler.js";
 import { ROUTES } from "./http/routes.js";
+import { getDeps } from "./services.js";
 import { runAuthUserDeleted, runSessionCleanup } from "./triggers.js";
 
 const cfg = config();
@@ -45,7 +46,7 @@ export const auth = onRequest(
     // from wrapping the function in an allow-all CORS layer that production does not have.
     cors: false,
   },
-  createHandler(ROUTES, corsStep(cfg.CORS_ORIGINS), cfg.CLIENT_IP_HOPS),
+  createHandler(ROUTES, corsStep(cfg.CORS_ORIGINS), getDeps, cfg.CLIENT_IP_HOPS),
 );
 
 export const cleanupSessions = onSchedule({ schedule: "every 24 hours", region: REGION, timeoutSeconds: 540 }, runSessionCleanup);

@@ -1,16 +1,14 @@
-import { forgetDeletedUser, purgeExpiredSessions } from "./domain/housekeeping.js";
+// Bodies of the background functions declared in index.ts.
+import { forgetDeletedUser, purgeExpired } from "./domain/housekeeping.js";
 import { housekeepingEvent } from "./logs.js";
-import { getServices } from "./services.js";
+import { getDeps } from "./services.js";
 
-/** Bodies of the background functions declared in index.ts. */
 export async function runSessionCleanup(): Promise<void> {
-  const { housekeeping } = await getServices();
-  const deleted = await purgeExpiredSessions(housekeeping);
+  const deleted = await purgeExpired(await getDeps());
   housekeepingEvent("expired_sessions_purged", { deleted });
 }
 
 export async function runAuthUserDeleted(uid: string): Promise<void> {
-  const { housekeeping } = await getServices();
-  await forgetDeletedUser(uid, housekeeping);
+  await forgetDeletedUser(uid, await getDeps());
   housekeepingEvent("deleted_user_records_purged", { uid });
 }

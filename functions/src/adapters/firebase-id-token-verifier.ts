@@ -1,9 +1,9 @@
 import type { Auth } from "firebase-admin/auth";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import type { EndedSignIn, VerifiedCaller } from "../domain/model.js";
+import { type EndedSignIn, RejectedIdToken, type VerifiedCaller } from "../domain/model.js";
 import type { IdTokenVerifier } from "../domain/ports.js";
-import { AppError, errorCode } from "../errors.js";
+import { errorCode } from "../errors.js";
 
 /** firebase-admin's answers that mean "this token does not authenticate anyone". */
 const REJECTED = new Set([
@@ -24,10 +24,7 @@ const ENDED: Readonly<Record<string, EndedSignIn>> = {
 function rejectedOr(error: unknown): unknown {
   const reason = errorCode(error);
   if (typeof reason !== "string" || !REJECTED.has(reason)) return error; // Auth out of reach: a 503 at the edge
-  return new AppError("unauthenticated", "Sign in again: the sign-in token is missing, invalid or expired.", {
-    headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
-    cause: error,
-  });
+  return new RejectedIdToken(error);
 }
 
 const caller = (uid: string, claims: Readonly<Record<string, unknown>>, ended?: EndedSignIn): VerifiedCaller => ({

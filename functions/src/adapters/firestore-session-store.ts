@@ -4,6 +4,7 @@ import { withDeadline } from "../deadlines.js";
 import type { RefreshTokenRecord, StoredRefreshToken } from "../domain/model.js";
 import type { SessionStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
+import { deleteExpired } from "./expired.js";
 import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
@@ -125,24 +126,7 @@ export class FirestoreSessionStore implements SessionStore {
   }
 
   async deleteExpired(now: Date, limit: number): Promise<number> {
-    let deleted = 0;
-    // Throttle counters expire the same way (their own store has no other job to do it).
-    for (const name of [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations, COLLECTIONS.throttle]) {
-      while (deleted < limit) {
-        const query = this.db
-          .collection(name)
-          .where("expires_at", "<=", now)
-          .limit(Math.min(BATCH_LIMIT, limit - deleted))
-          .select();
-        const page = await withDeadline(() => query.get());
-        if (page.empty) break;
-        const batch = this.db.batch();
-        for (const doc of page.docs) batch.delete(doc.ref);
-        await withDeadline(() => batch.commit());
-        deleted += page.size;
-      }
-    }
-    return deleted;
+    return deleteExpired(this.db, [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations], now, limit);
   }
 
   /**

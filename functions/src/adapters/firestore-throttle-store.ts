@@ -3,6 +3,7 @@ import { withDeadline } from "../deadlines.js";
 import type { Counter, ThrottleKey } from "../domain/model.js";
 import type { ThrottleStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
+import { deleteExpired } from "./expired.js";
 
 /**
  * Throttle counters: `auth_throttle/{hmac(dimension, values, window)}` = `{dimension, count,
@@ -75,5 +76,9 @@ export class FirestoreThrottleStore implements ThrottleStore {
 
   async lock(key: ThrottleKey, until: Date, rank: number): Promise<void> {
     await withDeadline(() => this.ref(key.id).set({ locked_until: until, lock_rank: rank }, { merge: true }));
+  }
+
+  async deleteExpired(now: Date, limit: number): Promise<number> {
+    return deleteExpired(this.db, [COLLECTIONS.throttle], now, limit);
   }
 }

@@ -1,32 +1,23 @@
 import { LIMITS } from "../config.js";
 import { AppError } from "../errors.js";
 import { type AuthResult, type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
+import type { Deps } from "./deps.js";
 import type { ParsedEmail } from "./email.js";
-import { type Keys, legacyEmailKey } from "./ids.js";
+import { legacyEmailKey } from "./ids.js";
 import type { Account } from "./model.js";
 import { parseName } from "./name.js";
-import { acceptNewPassword, normalizeLoginPassword, type PasswordPolicy } from "./password-policy.js";
-import type { AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, ThrottleStore, TokenMinter } from "./ports.js";
-import { type SessionLifetimes, startSession } from "./session.js";
+import { acceptNewPassword, normalizeLoginPassword } from "./password-policy.js";
+import { startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
 
 /**
  * What a signed-in user does with their own account. The caller's uid comes from a verified
  * Firebase ID token (the HTTP layer checks it); these use cases never see the token.
  */
-export interface AccountDeps {
-  readonly accounts: AccountStore;
-  readonly sessions: SessionStore;
-  readonly authUsers: AuthUsers;
-  readonly hasher: PasswordHasher;
-  readonly minter: TokenMinter;
-  readonly clock: Clock;
-  readonly lifetimes: SessionLifetimes;
-  readonly policy: PasswordPolicy;
-  readonly throttle: ThrottleStore;
-  readonly events: AuthEvents;
-  readonly keys: Keys;
-}
+export type AccountDeps = Pick<
+  Deps,
+  "accounts" | "sessions" | "authUsers" | "hasher" | "minter" | "clock" | "lifetimes" | "policy" | "throttle" | "events" | "keys"
+>;
 
 const noAccount = (): AppError => new AppError("not_found", "There is no account for this sign-in.");
 

@@ -1,14 +1,8 @@
 import { AppError } from "../errors.js";
 import { type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
-import type { AccountStore, AuthEvents, AuthUsers, SessionStore } from "./ports.js";
+import type { Deps } from "./deps.js";
 
-export interface AdminDeps {
-  readonly accounts: AccountStore;
-  readonly sessions: SessionStore;
-  readonly authUsers: AuthUsers;
-  readonly adminRoleId: number;
-  readonly events: AuthEvents;
-}
+export type AdminDeps = Pick<Deps, "accounts" | "sessions" | "authUsers" | "adminRoleId" | "events">;
 
 export interface Caller {
   readonly uid: string;

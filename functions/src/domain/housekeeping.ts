@@ -1,10 +1,6 @@
-import type { AccountStore, Clock, SessionStore } from "./ports.js";
+import type { Deps } from "./deps.js";
 
-export interface HousekeepingDeps {
-  readonly accounts: AccountStore;
-  readonly sessions: SessionStore;
-  readonly clock: Clock;
-}
+export type HousekeepingDeps = Pick<Deps, "accounts" | "sessions" | "throttle" | "clock">;
 
 /** Most documents one clean-up run deletes; the rest waits for the next run. */
 export const PURGE_LIMIT_PER_RUN = 10_000;
@@ -14,8 +10,10 @@ export const PURGE_LIMIT_PER_RUN = 10_000;
  * checked in code as well; this only keeps the collections small. (A Firestore TTL policy on
  * `expires_at` does the same job and may be used instead or as well.)
  */
-export async function purgeExpiredSessions(deps: HousekeepingDeps): Promise<number> {
-  return deps.sessions.deleteExpired(deps.clock.now(), PURGE_LIMIT_PER_RUN);
+export async function purgeExpired(deps: HousekeepingDeps): Promise<number> {
+  const now = deps.clock.now();
+  const sessions = await deps.sessions.deleteExpired(now, PURGE_LIMIT_PER_RUN);
+  return sessions + (await deps.throttle.deleteExpired(now, PURGE_LIMIT_PER_RUN - sessions));
 }
 
 /**

@@ -1,12 +1,11 @@
 import { LIMITS } from "../config.js";
 import { invalidCredentials } from "../errors.js";
 import { type AuthResult, publicUser, ROLE_CLAIM } from "./auth-result.js";
+import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
-import type { Keys } from "./ids.js";
 import type { Account } from "./model.js";
 import { normalizeLoginPassword } from "./password-policy.js";
-import type { AccountStore, AuthEvents, AuthUsers, Clock, PasswordHasher, SessionStore, ThrottleStore, TokenMinter } from "./ports.js";
-import { capSessions, type SessionLifetimes, startSession } from "./session.js";
+import { capSessions, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
 
 export interface LoginInput {
@@ -16,20 +15,10 @@ export interface LoginInput {
   readonly clientNetwork?: string | undefined;
 }
 
-export interface LoginDeps {
-  readonly accounts: AccountStore;
-  readonly sessions: SessionStore;
-  readonly throttle: ThrottleStore;
-  readonly authUsers: AuthUsers;
-  readonly hasher: PasswordHasher;
-  readonly minter: TokenMinter;
-  readonly clock: Clock;
-  readonly lifetimes: SessionLifetimes;
-  readonly events: AuthEvents;
-  readonly keys: Keys;
-  /** Most sessions one user may hold; the oldest end first (MAX_SESSIONS_PER_USER). */
-  readonly maxSessions: number;
-}
+export type LoginDeps = Pick<
+  Deps,
+  "accounts" | "sessions" | "throttle" | "authUsers" | "hasher" | "minter" | "clock" | "lifetimes" | "events" | "keys" | "maxSessions"
+>;
 
 /**
  * Checks the credentials and signs the account in.

@@ -1,10 +1,7 @@
-import type { AuthUsers, SessionStore } from "./ports.js";
+import type { Deps } from "./deps.js";
 import { presentedTokenHash } from "./session.js";
 
-export interface LogoutDeps {
-  readonly sessions: SessionStore;
-  readonly authUsers: AuthUsers;
-}
+export type LogoutDeps = Pick<Deps, "sessions" | "authUsers">;
 
 /**
  * Ends the session of the presented refresh token; with `allDevices`, every session of its

@@ -96,6 +96,14 @@ export class EmailTakenError extends Error {
   }
 }
 
+/** The ID token authenticates no one (forged, expired, revoked, disabled or deleted user); the HTTP edge makes it a 401. */
+export class RejectedIdToken extends Error {
+  constructor(cause: unknown) {
+    super("the ID token was rejected", { cause });
+    this.name = "RejectedIdToken";
+  }
+}
+
 /**
  * Security-relevant acts, one structured log event each (README, "Security events"), meant for
  * log-based alerts. Ids only: never an email, address, password, hash or token.

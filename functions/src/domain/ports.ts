@@ -112,7 +112,7 @@ export interface SessionStore {
   revokeAllSessions(uid: string): Promise<void>;
   /** The user's sessions (one entry per family: its newest token), expired ones included. */
   liveSessions(uid: string): Promise<{ readonly sessionId: string; readonly sessionExpiresAt: Date }[]>;
-  /** Deletes up to `limit` token, rotation and throttle documents whose `expires_at` has passed; returns how many. */
+  /** Deletes up to `limit` token and rotation documents whose `expires_at` has passed; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
 }
 
@@ -149,4 +149,6 @@ export interface ThrottleStore {
     trust?: { readonly id: string; readonly until: Date },
   ): Promise<void>;
   lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
+  /** Deletes up to `limit` counters and trust markers whose `expires_at` has passed; returns how many. */
+  deleteExpired(now: Date, limit: number): Promise<number>;
 }

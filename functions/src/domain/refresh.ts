@@ -1,24 +1,15 @@
 import { LIMITS } from "../config.js";
 import { invalidRefreshToken, refreshTokenReused } from "../errors.js";
 import { type AuthResult, publicUser, ROLE_CLAIM } from "./auth-result.js";
+import type { Deps } from "./deps.js";
 import type { Account, StoredRefreshToken } from "./model.js";
-import type { AccountStore, AuthEvents, AuthUsers, Clock, SessionStore, TokenMinter } from "./ports.js";
-import { continueSession, isExpired, presentedTokenHash, type SessionLifetimes } from "./session.js";
+import { continueSession, isExpired, presentedTokenHash } from "./session.js";
 import { hashToken } from "./tokens.js";
 
-export interface RefreshDeps {
-  readonly accounts: AccountStore;
-  readonly sessions: SessionStore;
-  readonly authUsers: AuthUsers;
-  readonly minter: TokenMinter;
-  readonly clock: Clock;
-  readonly lifetimes: SessionLifetimes;
-  readonly events: AuthEvents;
-  /** The successor of a refresh token: an HMAC of it under the server's secret (never stored). */
-  readonly successorOf: (refreshToken: string) => string;
-  /** Seconds during which an exchanged token gets its successor again (0: never). */
-  readonly reuseIntervalSeconds: number;
-}
+export type RefreshDeps = Pick<
+  Deps,
+  "accounts" | "sessions" | "authUsers" | "minter" | "clock" | "lifetimes" | "events" | "successorOf" | "reuseIntervalSeconds"
+>;
 
 /**
  * Exchanges a refresh token for a new custom token and a new refresh token (rotation).

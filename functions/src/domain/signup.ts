@@ -1,12 +1,13 @@
 import { LIMITS } from "../config.js";
 import { AppError, isAppError, isTransient } from "../errors.js";
 import { type AuthResult, ROLE_CLAIM } from "./auth-result.js";
+import type { Deps } from "./deps.js";
 import { type ParsedEmail, parseEmail } from "./email.js";
 import { newId } from "./ids.js";
 import { type LoginDeps, login } from "./login.js";
 import { EmailTakenError, type NewAccount } from "./model.js";
 import { parseName } from "./name.js";
-import { acceptNewPassword, type PasswordPolicy } from "./password-policy.js";
+import { acceptNewPassword } from "./password-policy.js";
 import { startSession } from "./session.js";
 import { beginSignup } from "./throttle.js";
 
@@ -19,10 +20,7 @@ export interface SignupInput {
 }
 
 /** What signup uses: what login uses (a repeated signup signs in), the password policy and the default role. */
-export interface SignupDeps extends LoginDeps {
-  readonly policy: PasswordPolicy;
-  readonly defaultRoleId: number;
-}
+export type SignupDeps = LoginDeps & Pick<Deps, "policy" | "defaultRoleId">;
 
 const emailTaken = (): AppError => new AppError("email_exists", "An account with this email already exists.", { field: "email" });
 

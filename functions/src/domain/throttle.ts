@@ -1,14 +1,10 @@
 import { AppError, isContention } from "../errors.js";
-import type { Keys } from "./ids.js";
+import type { Deps } from "./deps.js";
 import type { Counter, Dimension, ThrottleKey } from "./model.js";
-import type { AuthEvents, ThrottleStore } from "./ports.js";
+import type { ThrottleStore } from "./ports.js";
 
 /** What the throttle needs: its store, the security events, and the keyed ids. */
-export interface ThrottleDeps {
-  readonly throttle: ThrottleStore;
-  readonly events: Pick<AuthEvents, "security">;
-  readonly keys: Pick<Keys, "throttle">;
-}
+export type ThrottleDeps = Pick<Deps, "throttle" | "events" | "keys">;
 type Events = ThrottleDeps["events"];
 
 // Throttling of password guessing and signups, shared by every instance (the counters live in

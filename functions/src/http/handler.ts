@@ -1,32 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { withinBudget } from "../deadlines.js";
+import type { Deps } from "../domain/deps.js";
 import { AppError, toAppError } from "../errors.js";
 import { requestFailed } from "../logs.js";
 import { clientAddress, throttleNetwork } from "./client-address.js";
 import type { CorsStep } from "./cors.js";
 import { jsonBody } from "./request.js";
 import { sendError, sendJson } from "./respond.js";
-import type { HttpRequest, HttpResponse, JsonReply } from "./types.js";
+import type { Route } from "./route.js";
+import type { HttpRequest, HttpResponse } from "./types.js";
 
 const METHODS = ["GET", "POST", "PATCH", "DELETE"] as const;
 export type Method = (typeof METHODS)[number];
 const isMethod = (value: string): value is Method => (METHODS as readonly string[]).includes(value);
 
-export interface RouteRequest {
-  /** The JSON body (an empty object for GET). */
-  readonly body: Record<string, unknown>;
-  /** The Authorization header, for the token-authenticated routes. */
-  readonly authorization: string | undefined;
-  /** Values of the `:name` segments of the route's pattern. */
-  readonly params: Readonly<Record<string, string>>;
-  /** The client's network for throttling: the address Google's front end saw, IPv6 as its /64 (client-address.ts). */
-  readonly clientNetwork: string | undefined;
-}
-
-export type RouteHandler = (req: RouteRequest) => Promise<JsonReply>;
-
-/** Path pattern (segments starting with `:` capture) -> the handler of each allowed method. */
-export type RouteTable = Readonly<Record<string, Partial<Record<Method, RouteHandler>>>>;
+/** Path pattern (segments starting with `:` capture) -> the route of each allowed method (routes.ts). */
+export type RouteTable = Readonly<Record<string, Partial<Record<Method, Route>>>>;
 
 /** A captured segment: uid-like ids only, so no path value can reach a document path oddly. */
 const PARAM = /^[A-Za-z0-9_-]{1,128}$/;
@@ -53,7 +42,7 @@ function match(routes: RouteTable, path: string) {
  * the request's time budget; then one place that turns any failure into the JSON error answer
  * (errors.ts, `toAppError`: transient store and Auth failures become 503). No business logic here.
  */
-export function createHandler(routes: RouteTable, cors: CorsStep, clientIpHops = 1) {
+export function createHandler(routes: RouteTable, cors: CorsStep, deps: () => Promise<Deps>, clientIpHops = 1) {
   return async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     const path = normalizePath(req.path);
     try {
@@ -61,8 +50,8 @@ export function createHandler(routes: RouteTable, cors: CorsStep, clientIpHops =
       const found = match(routes, path);
       if (found === undefined) throw new AppError("not_found", "There is no such endpoint.");
       const method = req.method ?? "";
-      const handler = isMethod(method) ? found.methods[method] : undefined;
-      if (handler === undefined) {
+      const route = isMethod(method) ? found.methods[method] : undefined;
+      if (route === undefined) {
         const allowed = Object.keys(found.methods).join(", ");
         throw new AppError("method_not_allowed", `Use ${allowed} for this endpoint.`, {
           headers: { Allow: `${allowed}, OPTIONS` },
@@ -73,7 +62,7 @@ export function createHandler(routes: RouteTable, cors: CorsStep, clientIpHops =
       const address = clientAddress(req, clientIpHops);
       const clientNetwork = address === undefined ? undefined : throttleNetwork(address);
       // The route runs under the request's time budget (deadlines.ts): an outage is a 503 in bounded time.
-      sendJson(res, await withinBudget(() => handler({ body, authorization, params: found.params, clientNetwork })));
+      sendJson(res, await withinBudget(() => route.handle({ body, authorization, params: found.params, clientNetwork }, deps)));
     } catch (caught) {
       const error = toAppError(caught);
       if (error.status >= 500) requestFailed(requestId(req), path, error.status, error.details.cause ?? error);

@@ -1,24 +1,40 @@
+// Every endpoint under the `auth` function: path, method, who may call it, the body it takes, and
+// the route function (http/routes/, one file per area) that calls the use case (domain/).
 import type { RouteTable } from "./handler.js";
+import { route } from "./route.js";
+import { changePasswordRoute, deleteAccountRoute, getMeRoute, updateMeRoute } from "./routes/account.js";
+import { setDisabledRoute, setRoleRoute } from "./routes/admin.js";
+import { loginRoute, logoutRoute, refreshRoute, signupRoute } from "./routes/sessions.js";
+import {
+  ChangePasswordBody,
+  DeleteAccountBody,
+  DisableBody,
+  LoginBody,
+  LogoutBody,
+  NoBody,
+  RefreshBody,
+  RoleBody,
+  SignupBody,
+  UpdateMeBody,
+} from "./schemas.js";
 
-/**
- * Every endpoint under the `auth` function. Route modules (and through them firebase-admin)
- * are loaded when first called, so a 404, 405 or 415 costs no SDK start-up.
- */
-const account = () => import("./routes/account.js");
+const updateMe = route({ auth: "token", body: UpdateMeBody, run: updateMeRoute });
+// A retry after a lost answer comes with the token the act itself ended (domain/account.ts).
+const deleteAccount = route({ auth: "token", acceptEnded: ["user_deleted"], body: DeleteAccountBody, run: deleteAccountRoute });
 
 export const ROUTES: RouteTable = {
-  "/signup": { POST: async (req) => (await import("./routes/signup.js")).signupRoute(req) },
-  "/login": { POST: async (req) => (await import("./routes/login.js")).loginRoute(req) },
-  "/refresh": { POST: async (req) => (await import("./routes/refresh.js")).refreshRoute(req.body) },
-  "/logout": { POST: async (req) => (await import("./routes/logout.js")).logoutRoute(req.body) },
+  "/signup": { POST: route({ auth: "none", body: SignupBody, run: signupRoute }) },
+  "/login": { POST: route({ auth: "none", body: LoginBody, run: loginRoute }) },
+  "/refresh": { POST: route({ auth: "none", body: RefreshBody, run: refreshRoute }) },
+  "/logout": { POST: route({ auth: "none", body: LogoutBody, run: logoutRoute }) },
   "/me": {
-    GET: async (req) => (await account()).getMeRoute(req),
-    PATCH: async (req) => (await account()).updateMeRoute(req),
-    POST: async (req) => (await account()).updateMeRoute(req),
-    DELETE: async (req) => (await account()).deleteAccountRoute(req),
+    GET: route({ auth: "token", body: NoBody, run: getMeRoute }),
+    PATCH: updateMe,
+    POST: updateMe,
+    DELETE: deleteAccount,
   },
-  "/password/change": { POST: async (req) => (await account()).changePasswordRoute(req) },
-  "/account/delete": { POST: async (req) => (await account()).deleteAccountRoute(req) },
-  "/admin/users/:uid/role": { POST: async (req) => (await import("./routes/admin.js")).setRoleRoute(req) },
-  "/admin/users/:uid/disable": { POST: async (req) => (await import("./routes/admin.js")).setDisabledRoute(req) },
+  "/password/change": { POST: route({ auth: "token", acceptEnded: ["revoked"], body: ChangePasswordBody, run: changePasswordRoute }) },
+  "/account/delete": { POST: deleteAccount },
+  "/admin/users/:uid/role": { POST: route({ auth: "admin", body: RoleBody, run: setRoleRoute }) },
+  "/admin/users/:uid/disable": { POST: route({ auth: "admin", body: DisableBody, run: setDisabledRoute }) },
 };

@@ -12,6 +12,9 @@ const text = (field: string) =>
     error: (issue) => (issue.input === undefined ? `The field "${field}" is required.` : `The field "${field}" must be a string.`),
   });
 
+/** GET requests: nothing to read (the handler passes `{}`). */
+export const NoBody = z.strictObject({});
+
 export const SignupBody = z.strictObject({
   email: text("email"),
   password: text("password"),

@@ -15,38 +15,38 @@ const signedUp = () => signedUpWorld({ email, password, name: "Ada" });
 describe("account use cases (in-memory fakes)", () => {
   it("getMe returns the server record; a missing or disabled account is not_found", async () => {
     const { w, uid } = await signedUp();
-    expect(await getMe(uid, w.accountDeps)).to.deep.equal({ id: uid, roleId: 1, name: "Ada", email });
-    expect((await failure(getMe("nobody", w.accountDeps))).code).to.equal("not_found");
+    expect(await getMe(uid, w.deps)).to.deep.equal({ id: uid, roleId: 1, name: "Ada", email });
+    expect((await failure(getMe("nobody", w.deps))).code).to.equal("not_found");
   });
 
   it("updateMe keeps users/{uid}, the credential and the Auth user in step", async () => {
     const { w, uid } = await signedUp();
-    const user = await updateMe(uid, { name: "  Ada King ", photoUrl: "https://example.com/a.png" }, w.accountDeps);
+    const user = await updateMe(uid, { name: "  Ada King ", photoUrl: "https://example.com/a.png" }, w.deps);
     expect(user.name).to.equal("Ada King");
     expect(w.store.accounts.get(uid)?.displayName).to.equal("Ada King");
     expect(w.store.users.get(uid)?.displayName).to.equal("Ada King");
     expect(w.authUsers.users.get(uid)?.displayName).to.equal("Ada King");
     expect(w.store.photos.get(uid)).to.equal("https://example.com/a.png");
-    expect((await failure(updateMe(uid, { name: "null" }, w.accountDeps))).code).to.equal("invalid_request");
+    expect((await failure(updateMe(uid, { name: "null" }, w.deps))).code).to.equal("invalid_request");
   });
 
   it("changePassword: wrong current -> 401; weak new -> 400 on new_password; success ends every other session", async () => {
     const { w, uid, token } = await signedUp();
-    const other = await login({ email, password }, w.loginDeps);
-    const wrong = await failure(changePassword(uid, { currentPassword: "nope nope nope", newPassword: "another good one" }, w.accountDeps));
+    const other = await login({ email, password }, w.deps);
+    const wrong = await failure(changePassword(uid, { currentPassword: "nope nope nope", newPassword: "another good one" }, w.deps));
     expect([wrong.code, wrong.details.field]).to.deep.equal(["invalid_credentials", "current_password"]);
-    const weak = await failure(changePassword(uid, { currentPassword: password, newPassword: "short" }, w.accountDeps));
+    const weak = await failure(changePassword(uid, { currentPassword: password, newPassword: "short" }, w.deps));
     expect([weak.code, weak.details.field, weak.details.reason]).to.deep.equal(["weak_password", "new_password", "too_short"]);
 
-    const result = await changePassword(uid, { currentPassword: password, newPassword: "another good one" }, w.accountDeps);
+    const result = await changePassword(uid, { currentPassword: password, newPassword: "another good one" }, w.deps);
     // Before the new hash is written, and after it (a racing login's Firebase session ends too).
     expect(w.authUsers.firebaseRevocations).to.deep.equal([uid, uid]);
     for (const old of [token, other.refreshToken]) {
-      expect((await failure(refresh({ refreshToken: old }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
+      expect((await failure(refresh({ refreshToken: old }, w.deps))).code).to.equal("invalid_refresh_token");
     }
-    await refresh({ refreshToken: result.refreshToken }, w.refreshDeps);
-    expect((await failure(login({ email, password }, w.loginDeps))).code).to.equal("invalid_credentials");
-    await login({ email, password: "another good one" }, w.loginDeps);
+    await refresh({ refreshToken: result.refreshToken }, w.deps);
+    expect((await failure(login({ email, password }, w.deps))).code).to.equal("invalid_credentials");
+    await login({ email, password: "another good one" }, w.deps);
   });
 
   it("changePassword: a login that read the old hash before the change keeps no session (epoch), whenever its session was written", async () => {
@@ -55,49 +55,49 @@ describe("account use cases (in-memory fakes)", () => {
     // before the change, and writes its session only after the change revoked every session.
     const readBefore = await w.store.findByUid(uid);
     if (readBefore === null) throw new Error("no account");
-    await changePassword(uid, { currentPassword: password, newPassword: "another good one" }, w.accountDeps);
-    const racing = startSession(readBefore, w.clock.now(), w.refreshDeps.lifetimes);
+    await changePassword(uid, { currentPassword: password, newPassword: "another good one" }, w.deps);
+    const racing = startSession(readBefore, w.clock.now(), w.deps.lifetimes);
     await w.store.sessionStore.create(racing.record);
-    expect((await failure(refresh({ refreshToken: racing.refreshToken }, w.refreshDeps))).code).to.equal("invalid_refresh_token");
-    const fresh = await login({ email, password: "another good one" }, w.loginDeps);
-    await refresh({ refreshToken: fresh.refreshToken }, w.refreshDeps);
+    expect((await failure(refresh({ refreshToken: racing.refreshToken }, w.deps))).code).to.equal("invalid_refresh_token");
+    const fresh = await login({ email, password: "another good one" }, w.deps);
+    await refresh({ refreshToken: fresh.refreshToken }, w.deps);
   });
 
   it("changePassword retried after a lost answer (the caller's token is revoked by then): a fresh session, the change made once", async () => {
     const { w, uid } = await signedUp();
     const change = { currentPassword: password, newPassword: "another good one" };
-    await changePassword(uid, change, w.accountDeps); // its answer is lost
+    await changePassword(uid, change, w.deps); // its answer is lost
     const epoch = w.store.accounts.get(uid)?.sessionEpoch;
     const hash = w.store.accounts.get(uid)?.passwordHash;
-    const retried = await changePassword(uid, { ...change, sessionEnded: true }, w.accountDeps);
+    const retried = await changePassword(uid, { ...change, sessionEnded: true }, w.deps);
     expect(retried.jwtToken).to.equal(`custom-token-for-${uid}`);
     expect([w.store.accounts.get(uid)?.sessionEpoch, w.store.accounts.get(uid)?.passwordHash]).to.deep.equal([epoch, hash]);
-    await refresh({ refreshToken: retried.refreshToken }, w.refreshDeps); // a live session of the current epoch
-    await login({ email, password: "another good one" }, w.loginDeps);
+    await refresh({ refreshToken: retried.refreshToken }, w.deps); // a live session of the current epoch
+    await login({ email, password: "another good one" }, w.deps);
   });
 
   it("changePassword retried after it failed part-way (sessions ended, password not yet changed): the retry makes the change", async () => {
     const { w, uid } = await signedUp();
     const change = { currentPassword: password, newPassword: "another good one" };
     w.faults.failAt("accounts.setPasswordHash");
-    const lost = await changePassword(uid, change, w.accountDeps).then(
+    const lost = await changePassword(uid, change, w.deps).then(
       () => "answered",
       (error: unknown) => String(error),
     );
     expect(lost).to.include("injected failure");
     expect(w.authUsers.firebaseRevocations).to.deep.equal([uid]); // the caller's token is revoked already
     w.faults.heal();
-    const retried = await changePassword(uid, { ...change, sessionEnded: true }, w.accountDeps);
-    await refresh({ refreshToken: retried.refreshToken }, w.refreshDeps);
-    await login({ email, password: "another good one" }, w.loginDeps);
-    expect((await failure(login({ email, password }, w.loginDeps))).code).to.equal("invalid_credentials");
+    const retried = await changePassword(uid, { ...change, sessionEnded: true }, w.deps);
+    await refresh({ refreshToken: retried.refreshToken }, w.deps);
+    await login({ email, password: "another good one" }, w.deps);
+    expect((await failure(login({ email, password }, w.deps))).code).to.equal("invalid_credentials");
   });
 
   it("changePassword with a revoked token and neither password right: 401, both checks counted by the throttle", async () => {
     const { w, uid } = await signedUp();
     const [verificationsBefore, reservationsBefore] = [w.hasher.verifications, w.throttle.writes];
     const error = await failure(
-      changePassword(uid, { currentPassword: "nope nope nope", newPassword: "guess guess guess", sessionEnded: true }, w.accountDeps),
+      changePassword(uid, { currentPassword: "nope nope nope", newPassword: "guess guess guess", sessionEnded: true }, w.deps),
     );
     expect([error.code, error.details.field]).to.deep.equal(["invalid_credentials", "current_password"]);
     expect(w.hasher.verifications - verificationsBefore).to.equal(2);
@@ -109,22 +109,22 @@ describe("account use cases (in-memory fakes)", () => {
     const account = await w.store.findByUid(uid);
     await w.store.setDisabled(account?.emailKey ?? "", true);
     const sizes = w.store.sizes();
-    const refused = await failure(deleteAccount(uid, { password }, w.accountDeps));
+    const refused = await failure(deleteAccount(uid, { password }, w.deps));
     expect(refused.code).to.equal("forbidden");
     expect(w.store.sizes()).to.deep.equal(sizes);
   });
 
   it("deleteAccount: wrong password -> 401, nothing deleted; right password -> everything gone, email free", async () => {
     const { w, uid } = await signedUp();
-    const wrong = await failure(deleteAccount(uid, { password: "not it at all" }, w.accountDeps));
+    const wrong = await failure(deleteAccount(uid, { password: "not it at all" }, w.deps));
     expect(wrong.code).to.equal("invalid_credentials");
     expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 1 });
 
-    await deleteAccount(uid, { password }, w.accountDeps);
+    await deleteAccount(uid, { password }, w.deps);
     expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
     expect(w.authUsers.users.size).to.equal(0);
-    await deleteAccount(uid, { password }, w.accountDeps); // idempotent
-    await signup({ email, password }, w.signupDeps);
+    await deleteAccount(uid, { password }, w.deps); // idempotent
+    await signup({ email, password }, w.deps);
   });
 
   const steps: Step[] = ["accounts.setDisabled", "sessions.revoke", "accounts.deleteRecords", "authUsers.delete"];
@@ -132,12 +132,12 @@ describe("account use cases (in-memory fakes)", () => {
     it(`deleteAccount failing at ${step}: no login meanwhile, and a retry finishes the deletion`, async () => {
       const { w, uid } = await signedUp();
       w.faults.failAt(step);
-      await deleteAccount(uid, { password }, w.accountDeps).catch(() => undefined);
+      await deleteAccount(uid, { password }, w.deps).catch(() => undefined);
       w.faults.heal();
       if (step !== "accounts.setDisabled" && step !== "authUsers.delete") {
-        expect((await failure(login({ email, password }, w.loginDeps))).code).to.equal("invalid_credentials");
+        expect((await failure(login({ email, password }, w.deps))).code).to.equal("invalid_credentials");
       }
-      await deleteAccount(uid, { password }, w.accountDeps);
+      await deleteAccount(uid, { password }, w.deps);
       expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
       expect(w.authUsers.users.size).to.equal(0);
     });

@@ -1,31 +1,30 @@
 import { createHash } from "node:crypto";
-import type { AccountDeps } from "../../src/domain/account.js";
-import type { AdminDeps } from "../../src/domain/admin.js";
-import type { HousekeepingDeps } from "../../src/domain/housekeeping.js";
+import type { Deps } from "../../src/domain/deps.js";
 import { hmacKeys } from "../../src/domain/ids.js";
-import type { LoginDeps } from "../../src/domain/login.js";
-import type { LogoutDeps } from "../../src/domain/logout.js";
-import type { Counter, ThrottleKey } from "../../src/domain/model.js";
 import {
   type Account,
   type AuthUserProfile,
+  type Counter,
   EmailTakenError,
   type NewAccount,
   type RefreshTokenRecord,
+  RejectedIdToken,
   type SecurityEvent,
   type StoredRefreshToken,
+  type ThrottleKey,
+  type VerifiedCaller,
 } from "../../src/domain/model.js";
 import type {
   AccountStore,
   AuthEvents,
   AuthUsers,
+  IdTokenVerifier,
   PasswordHasher,
   SessionStore,
   ThrottleStore,
   TokenMinter,
 } from "../../src/domain/ports.js";
-import type { RefreshDeps } from "../../src/domain/refresh.js";
-import { type SignupDeps, signup } from "../../src/domain/signup.js";
+import { signup } from "../../src/domain/signup.js";
 import { successorToken } from "../../src/domain/tokens.js";
 
 /**
@@ -325,6 +324,7 @@ export class FakeHasher implements PasswordHasher {
 export class MemoryThrottle implements ThrottleStore {
   readonly counters = new Map<string, Counter>();
   readonly trusted = new Map<string, Date>();
+  private readonly expiry = new Map<string, Date>();
   writes = 0;
   constructor(private readonly faults: Faults) {}
 
@@ -349,6 +349,7 @@ export class MemoryThrottle implements ThrottleStore {
     for (const key of keys) {
       const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
       this.counters.set(key.id, { ...counter, count: counter.count + delta });
+      this.expiry.set(key.id, key.expiresAt);
     }
     await new Promise((resolve) => setImmediate(resolve));
     return this.pick(keys);
@@ -372,6 +373,22 @@ export class MemoryThrottle implements ThrottleStore {
     this.writes++;
     const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
     this.counters.set(key.id, { ...counter, lockedUntil: until, lockRank: rank });
+  }
+
+  async deleteExpired(now: Date, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const [id, expires] of this.expiry) {
+      if (deleted >= limit || expires > now) continue;
+      this.counters.delete(id);
+      this.expiry.delete(id);
+      deleted++;
+    }
+    for (const [id, until] of this.trusted) {
+      if (deleted >= limit || until > now) continue;
+      this.trusted.delete(id);
+      deleted++;
+    }
+    return deleted;
   }
 }
 
@@ -420,7 +437,18 @@ export class ManualClock {
   }
 }
 
-/** A complete set of fakes wired as the composition root wires the real adapters. */
+/** ID tokens of the form `id-token-for-<uid>` (a signed-in caller); anything else is rejected. */
+export class FakeIdTokens implements IdTokenVerifier {
+  async verify(idToken: string): Promise<VerifiedCaller> {
+    const uid = /^id-token-for-([A-Za-z0-9]+)$/.exec(idToken)?.[1];
+    if (uid === undefined) throw new RejectedIdToken(new Error("not a fake ID token"));
+    return { uid, claims: {} };
+  }
+}
+
+const SECRET = Buffer.from("unit-test-secret-unit-test-secret!");
+
+/** Every fake, and the one `Deps` they make, wired as the composition root (services.ts) wires the real adapters. */
 export function world() {
   const faults = new Faults();
   const store = new MemoryStore(faults);
@@ -430,64 +458,32 @@ export function world() {
   const throttle = new MemoryThrottle(faults);
   const events = new RecordingEvents();
   const clock = new ManualClock();
-  const keys = hmacKeys(() => Buffer.from("unit-test-secret-unit-test-secret!"));
-  const common = {
-    keys,
+  const keys = hmacKeys(() => SECRET);
+  const deps: Deps = {
     accounts: store,
+    sessions: store.sessionStore,
+    throttle,
     authUsers,
-    hasher,
+    idTokens: new FakeIdTokens(),
     minter,
+    hasher,
     clock,
-    lifetimes: { idleSeconds: 3600, absoluteSeconds: 7200 },
     events,
-  };
-  const signupDeps: SignupDeps = {
-    ...common,
-    throttle,
-    sessions: store.sessionStore,
-    maxSessions: 50,
+    keys,
+    successorOf: (token) => successorToken(SECRET, token),
+    lifetimes: { idleSeconds: 3600, absoluteSeconds: 7200 },
     policy: { minLength: 8, maxLength: 128, isCommon: (p) => p === "password123" },
-    defaultRoleId: 1,
-  };
-  const loginDeps: LoginDeps = {
-    ...common,
     maxSessions: 50,
-    sessions: store.sessionStore,
-    throttle,
-  };
-  const refreshDeps: RefreshDeps = {
-    ...common,
-    sessions: store.sessionStore,
-    successorOf: (token) => successorToken(Buffer.from("unit-test-secret-unit-test-secret!"), token),
+    defaultRoleId: 1,
+    adminRoleId: 9,
     reuseIntervalSeconds: 10,
   };
-  const logoutDeps: LogoutDeps = { sessions: store.sessionStore, authUsers };
-  const accountDeps: AccountDeps = { ...common, sessions: store.sessionStore, policy: signupDeps.policy, throttle };
-  const adminDeps: AdminDeps = { accounts: store, sessions: store.sessionStore, authUsers, adminRoleId: 9, events };
-  const housekeepingDeps: HousekeepingDeps = { accounts: store, sessions: store.sessionStore, clock };
-  return {
-    faults,
-    store,
-    authUsers,
-    hasher,
-    minter,
-    events,
-    clock,
-    throttle,
-    keys,
-    signupDeps,
-    loginDeps,
-    refreshDeps,
-    logoutDeps,
-    accountDeps,
-    adminDeps,
-    housekeepingDeps,
-  };
+  return { faults, store, authUsers, hasher, minter, events, clock, throttle, keys, deps };
 }
 
 /** A fresh world with one account signed up through the real use case: its uid and first refresh token. */
 export async function signedUpWorld(account: { email: string; password: string; name: string }) {
   const w = world();
-  const created = await signup(account, w.signupDeps);
+  const created = await signup(account, w.deps);
   return { w, uid: created.user.id, token: created.refreshToken };
 }

@@ -1,8 +1,12 @@
 import { expect } from "chai";
 import firebaseFunctionsTest from "firebase-functions-test";
+import type { Deps } from "../../src/domain/deps.js";
 import { AppError, unavailable } from "../../src/errors.js";
 import { corsStep } from "../../src/http/cors.js";
 import { createHandler, type RouteTable } from "../../src/http/handler.js";
+import { route } from "../../src/http/route.js";
+import { DeleteAccountBody, DisableBody, LoginBody, NoBody } from "../../src/http/schemas.js";
+import { world } from "./fakes.js";
 import { type FakeRequestInit, FakeResponse, fakeRequest } from "./http-fakes.js";
 
 // Offline mode: no project, no credentials; the exported function is driven directly with a
@@ -136,8 +140,9 @@ describe("HTTP adapter: the exported `auth` function, refusing bad requests", ()
 });
 
 describe("HTTP adapter: failures inside a route", () => {
-  const table = (run: () => Promise<never>): RouteTable => ({ "/x": { POST: run } });
-  const handlerFor = (run: () => Promise<never>) => createHandler(table(run), corsStep([]));
+  const { deps } = world();
+  const handlerFor = (run: () => Promise<never>) =>
+    createHandler({ "/x": { POST: route({ auth: "none", body: NoBody, run }) } }, corsStep([]), async () => deps);
 
   it("an unexpected error -> 500 internal with a generic message; the cause is not sent", async () => {
     const secret = "hash $argon2id$v=19$m=19456,t=2,p=1$c2FsdA$ZGlnZXN0 and token abc.def.ghi";
@@ -167,5 +172,86 @@ describe("HTTP adapter: failures inside a route", () => {
       },
     );
     expectError(res, 409, "email_exists", "email");
+  });
+});
+
+describe("HTTP adapter: the route table's auth kinds and checks, in order", () => {
+  const { deps } = world(); // FakeIdTokens: "id-token-for-<uid>" is a caller without claims
+  const adminDeps = {
+    ...deps,
+    idTokens: { verify: async (token: string) => ({ uid: "boss", claims: { role_id: token === "admin" ? 9 : 1 } }) },
+  };
+  let started = 0;
+  const seen: unknown[] = [];
+  const reply = async (request: { caller: unknown; body: unknown }) => {
+    seen.push(request);
+    return { status: 200, body: { ok: true } };
+  };
+  const table: RouteTable = {
+    "/open": { POST: route({ auth: "none", body: LoginBody, run: reply }) },
+    "/token": { POST: route({ auth: "token", body: DeleteAccountBody, run: reply }) },
+    "/admin": { POST: route({ auth: "admin", body: DisableBody, run: reply }) },
+  };
+  const handler = (d: Deps) =>
+    createHandler(table, corsStep([]), async () => {
+      started++;
+      return d;
+    });
+  beforeEach(() => {
+    started = 0;
+    seen.length = 0;
+  });
+
+  it("a body the schema refuses is a 400 before anything else: no SDK started, no caller checked", async () => {
+    expectError(await call(handler(deps), { path: "/token", json: { nope: 1 } }), 400, "invalid_request");
+    expect(started).to.equal(0);
+    expect(seen).to.have.length(0);
+  });
+
+  it("token: no or a bad Authorization header is the one kind of 401, with WWW-Authenticate; the route never runs", async () => {
+    for (const authorization of [undefined, "Basic abc", "Bearer not-a-token"]) {
+      const res = await call(handler(deps), {
+        path: "/token",
+        json: { password: "x" },
+        headers: authorization === undefined ? {} : { authorization },
+      });
+      expectError(res, 401, "unauthenticated");
+      expect(res.getHeader("www-authenticate")).to.match(/^Bearer/);
+    }
+    expect(seen).to.have.length(0);
+  });
+
+  it("token: the route function gets the checked body and the caller", async () => {
+    const res = await call(handler(deps), {
+      path: "/token",
+      json: { password: "x" },
+      headers: { authorization: "Bearer id-token-for-u1" },
+    });
+    expect(res.statusCode).to.equal(200);
+    expect(seen).to.deep.equal([{ body: { password: "x" }, caller: { uid: "u1", claims: {} }, params: {}, clientNetwork: undefined }]);
+  });
+
+  it("admin: a signed-in caller without the admin claim is 403 forbidden; with it the route runs", async () => {
+    const asUser = await call(handler(adminDeps), { path: "/admin", json: { disabled: true }, headers: { authorization: "Bearer user" } });
+    expectError(asUser, 403, "forbidden");
+    expect(seen).to.have.length(0);
+    const asAdmin = await call(handler(adminDeps), {
+      path: "/admin",
+      json: { disabled: true },
+      headers: { authorization: "Bearer admin" },
+    });
+    expect(asAdmin.statusCode).to.equal(200);
+    expect(seen).to.have.length(1);
+  });
+
+  it("none: no caller, whatever Authorization says", async () => {
+    await call(handler(deps), {
+      path: "/open",
+      json: { email: "a@example.com", password: "x" },
+      headers: { authorization: "Bearer id-token-for-u1" },
+    });
+    expect(seen).to.deep.equal([
+      { body: { email: "a@example.com", password: "x" }, caller: undefined, params: {}, clientNetwork: undefined },
+    ]);
   });
 });

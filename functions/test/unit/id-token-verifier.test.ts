@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import type { Auth, DecodedIdToken } from "firebase-admin/auth";
 import { FirebaseIdTokenVerifier } from "../../src/adapters/firebase-id-token-verifier.js";
-import { AppError, toAppError } from "../../src/errors.js";
+import { RejectedIdToken } from "../../src/domain/model.js";
+import { toAppError } from "../../src/errors.js";
 
 // The verifier's decisions, with firebase-admin's answers played by a stub (the emulator tests
 // use the real SDK; there a revoked token cannot be told apart from a forged one, as the Auth
@@ -33,9 +34,9 @@ describe("FirebaseIdTokenVerifier (firebase-admin stubbed)", () => {
     "auth/id-token-expired",
     "auth/argument-error",
   ]) {
-    it(`${code} without an accepted ending: 401 unauthenticated`, async () => {
+    it(`${code} without an accepted ending: rejected (a 401 at the edge)`, async () => {
       const error = await outcome(new FirebaseIdTokenVerifier(failing(code)).verify(token({ sub: "u1" })));
-      expect(error).to.be.instanceOf(AppError).and.include({ code: "unauthenticated" });
+      expect(error).to.be.instanceOf(RejectedIdToken);
     });
   }
 
@@ -50,16 +51,16 @@ describe("FirebaseIdTokenVerifier (firebase-admin stubbed)", () => {
   it("a deleted user, where the route accepts it: the caller, marked as deleted; only the accepted ending passes", async () => {
     const deleted = new FirebaseIdTokenVerifier(failing("auth/user-not-found"));
     expect(await deleted.verify(token({ sub: "u2" }), ["user_deleted"])).to.deep.include({ uid: "u2", ended: "user_deleted" });
-    expect(await outcome(deleted.verify(token({ sub: "u2" }), ["revoked"]))).to.be.instanceOf(AppError);
+    expect(await outcome(deleted.verify(token({ sub: "u2" }), ["revoked"]))).to.be.instanceOf(RejectedIdToken);
     // A disabled user is never an accepted ending.
     expect(
       await outcome(new FirebaseIdTokenVerifier(failing("auth/user-disabled")).verify(token({ sub: "u3" }), ["revoked", "user_deleted"])),
-    ).to.be.instanceOf(AppError);
+    ).to.be.instanceOf(RejectedIdToken);
   });
 
   it("Auth out of reach: passed on as transient (503 at the edge), never a 401", async () => {
     const error = await outcome(new FirebaseIdTokenVerifier(failing("app/network-error")).verify("t", ["revoked"]));
-    expect(error).to.not.be.instanceOf(AppError);
+    expect(error).to.not.be.instanceOf(RejectedIdToken);
     expect(toAppError(error).code).to.equal("unavailable");
   });
 });

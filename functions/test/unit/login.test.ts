@@ -11,7 +11,7 @@ const password = "correct horse battery";
 
 async function registered() {
   const w = world();
-  const created = await signup({ email, password, name: "Grace" }, w.signupDeps);
+  const created = await signup({ email, password, name: "Grace" }, w.deps);
   w.store.sessions.clear();
   w.minter.minted.length = 0;
   return { w, uid: created.user.id };
@@ -20,7 +20,7 @@ async function registered() {
 describe("login (use case, in-memory fakes)", () => {
   it("right password -> token with role_id claim, a new session storing only the token's hash", async () => {
     const { w, uid } = await registered();
-    const result = await login({ email: " GRACE@example.com", password }, w.loginDeps);
+    const result = await login({ email: " GRACE@example.com", password }, w.deps);
     expect(result.user).to.deep.equal({ id: uid, roleId: 1, name: "Grace", email });
     expect(w.minter.minted).to.deep.equal([{ uid, claims: { role_id: 1 } }]);
     const [session] = [...w.store.sessions.values()];
@@ -31,12 +31,12 @@ describe("login (use case, in-memory fakes)", () => {
 
   it("unknown email, wrong password and disabled account -> one identical error", async () => {
     const { w, uid } = await registered();
-    const unknown = await failure(login({ email: "nobody@example.com", password }, w.loginDeps));
-    const wrong = await failure(login({ email, password: "wrong horse battery" }, w.loginDeps));
+    const unknown = await failure(login({ email: "nobody@example.com", password }, w.deps));
+    const wrong = await failure(login({ email, password: "wrong horse battery" }, w.deps));
     const account = w.store.accounts.get(uid);
     if (account === undefined) throw new Error("no account");
     w.store.accounts.set(uid, { ...account, disabled: true });
-    const disabled = await failure(login({ email, password }, w.loginDeps));
+    const disabled = await failure(login({ email, password }, w.deps));
     for (const error of [unknown, wrong, disabled]) {
       expect(error.code).to.equal("invalid_credentials");
       expect(error.message).to.equal(INVALID_CREDENTIALS_MESSAGE);
@@ -48,22 +48,22 @@ describe("login (use case, in-memory fakes)", () => {
 
   it("unknown email still spends one (dummy) verification: no quick exit", async () => {
     const { w } = await registered();
-    await failure(login({ email: "nobody@example.com", password }, w.loginDeps));
+    await failure(login({ email: "nobody@example.com", password }, w.deps));
     expect(w.hasher.dummyVerifications).to.equal(1);
   });
 
   it("NFC and NFD forms of one password are the same password", async () => {
     const w = world();
     const nfc = "caf\u00e9 au lait 42";
-    await signup({ email, password: nfc }, w.signupDeps);
-    await login({ email, password: nfc.normalize("NFD") }, w.loginDeps);
+    await signup({ email, password: nfc }, w.deps);
+    await login({ email, password: nfc.normalize("NFD") }, w.deps);
   });
 
   it("a password with a NUL works; its prefix before the NUL does not", async () => {
     const w = world();
-    await signup({ email, password: "before\u0000after-the-nul" }, w.signupDeps);
-    await login({ email, password: "before\u0000after-the-nul" }, w.loginDeps);
-    const error = await failure(login({ email, password: "before" }, w.loginDeps));
+    await signup({ email, password: "before\u0000after-the-nul" }, w.deps);
+    await login({ email, password: "before\u0000after-the-nul" }, w.deps);
+    const error = await failure(login({ email, password: "before" }, w.deps));
     expect(error.code).to.equal("invalid_credentials");
   });
 
@@ -71,7 +71,7 @@ describe("login (use case, in-memory fakes)", () => {
     const { w } = await registered();
     w.faults.calls.length = 0;
     for (const bad of ["x".repeat(1000), "\uDBFFx", ""]) {
-      const error = await failure(login({ email, password: bad }, w.loginDeps));
+      const error = await failure(login({ email, password: bad }, w.deps));
       expect(error.code).to.equal("invalid_request");
       expect(error.details.field).to.equal("password");
     }
@@ -82,7 +82,7 @@ describe("login (use case, in-memory fakes)", () => {
     const w = world();
     w.faults.failAt("authUsers.create");
     w.faults.failAt("accounts.deleteCreated");
-    const error = await signup({ email, password }, w.signupDeps).then(
+    const error = await signup({ email, password }, w.deps).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -92,7 +92,7 @@ describe("login (use case, in-memory fakes)", () => {
     expect(w.authUsers.users.size).to.equal(0);
 
     w.faults.heal();
-    const result = await login({ email, password }, w.loginDeps);
+    const result = await login({ email, password }, w.deps);
     expect(w.authUsers.users.get(result.user.id)).to.deep.equal({
       uid: result.user.id,
       email,
@@ -105,17 +105,17 @@ describe("login (use case, in-memory fakes)", () => {
   it("a hash made with weaker parameters is upgraded on a successful login", async () => {
     const { w, uid } = await registered();
     w.hasher.cost = 3;
-    await login({ email, password }, w.loginDeps);
+    await login({ email, password }, w.deps);
     expect(w.store.accounts.get(uid)?.passwordHash).to.match(/^fake\$3\$/);
     expect(w.events.seen).to.include(`password_rehashed:${uid}`);
-    await login({ email, password }, w.loginDeps);
+    await login({ email, password }, w.deps);
   });
 
   it("a failed upgrade does not block the login", async () => {
     const { w, uid } = await registered();
     w.hasher.cost = 3;
     w.faults.failAt("accounts.setPasswordHash");
-    await login({ email, password }, w.loginDeps);
+    await login({ email, password }, w.deps);
     expect(w.events.seen).to.include(`follow_up_failed:rehash_password:${uid}`);
   });
 
@@ -123,7 +123,7 @@ describe("login (use case, in-memory fakes)", () => {
     const { w } = await registered();
     w.faults.failAt("sessions.create");
     try {
-      await login({ email, password }, w.loginDeps);
+      await login({ email, password }, w.deps);
       expect.fail("login should fail");
     } catch (error) {
       expect(String(error)).to.include("sessions.create");

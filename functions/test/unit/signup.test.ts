@@ -20,7 +20,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 describe("signup (use case, in-memory fakes)", () => {
   it("creates index, account, users doc, session and Auth user; returns the FlutterFlow fields", async () => {
     const w = world();
-    const result = await signup(input, w.signupDeps);
+    const result = await signup(input, w.deps);
 
     expect(result.user.id).to.match(/^[A-Za-z0-9]{20}$/);
     expect(result.user).to.deep.include({ roleId: 1, name: "Ada", email: "Ada@Example.com" });
@@ -45,7 +45,7 @@ describe("signup (use case, in-memory fakes)", () => {
   it("mints the token before writing anything (an IAM signBlob failure leaves nothing)", async () => {
     const w = world();
     w.faults.failAt("minter.mint");
-    await rejection(signup(input, w.signupDeps));
+    await rejection(signup(input, w.deps));
     expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
     expect(w.authUsers.users.size).to.equal(0);
     expect(w.faults.calls).to.not.include("accounts.create");
@@ -53,14 +53,14 @@ describe("signup (use case, in-memory fakes)", () => {
 
   it("defaults the name to the email's local part", async () => {
     const w = world();
-    const result = await signup({ email: "james@yopmail.com", password: "correct horse battery" }, w.signupDeps);
+    const result = await signup({ email: "james@yopmail.com", password: "correct horse battery" }, w.deps);
     expect(result.user.name).to.equal("james");
   });
 
   it("a second signup differing only in case and spaces, with another password -> email_exists, nothing more written", async () => {
     const w = world();
-    await signup(input, w.signupDeps);
-    const error = await rejection(signup({ ...input, email: "ADA@example.COM", password: "another horse battery" }, w.signupDeps));
+    await signup(input, w.deps);
+    const error = await rejection(signup({ ...input, email: "ADA@example.COM", password: "another horse battery" }, w.deps));
     expect(error).to.be.instanceOf(AppError).and.include({ code: "email_exists" });
     expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 1 });
     expect(w.authUsers.users.size).to.equal(1);
@@ -68,8 +68,8 @@ describe("signup (use case, in-memory fakes)", () => {
 
   it("the same signup sent again (a retry after a lost answer) signs in to the account the first one made", async () => {
     const w = world();
-    const first = await signup(input, w.signupDeps);
-    const again = await signup({ ...input, email: "ADA@example.COM" }, w.signupDeps);
+    const first = await signup(input, w.deps);
+    const again = await signup({ ...input, email: "ADA@example.COM" }, w.deps);
     expect(again.user).to.deep.equal(first.user);
     expect(again.jwtToken).to.equal(`custom-token-for-${first.user.id}`);
     expect(again.refreshToken).to.not.equal(first.refreshToken);
@@ -81,19 +81,19 @@ describe("signup (use case, in-memory fakes)", () => {
     const w = world();
     w.faults.failAt("authUsers.create");
     w.faults.failAt("accounts.deleteCreated");
-    await rejection(signup(input, w.signupDeps)); // the undo failed too: the account is left, marked for repair
+    await rejection(signup(input, w.deps)); // the undo failed too: the account is left, marked for repair
     w.faults.heal();
-    const again = await signup(input, w.signupDeps);
+    const again = await signup(input, w.deps);
     expect(w.authUsers.users.has(again.user.id)).to.equal(true);
     expect(w.store.accounts.get(again.user.id)?.authUserSynced).to.equal(true);
   });
 
   it(`past ${LIMITS.signupRetrySeconds} s after the account was made, the same signup is a 409 again (no password check)`, async () => {
     const w = world();
-    await signup(input, w.signupDeps);
+    await signup(input, w.deps);
     w.clock.advance(LIMITS.signupRetrySeconds + 1);
     const hashes = w.hasher.verifications;
-    const error = await rejection(signup(input, w.signupDeps));
+    const error = await rejection(signup(input, w.deps));
     expect(error).to.be.instanceOf(AppError).and.include({ code: "email_exists" });
     expect(w.hasher.verifications).to.equal(hashes);
   });
@@ -108,7 +108,7 @@ describe("signup (use case, in-memory fakes)", () => {
     ];
     for (const [password, reason] of cases) {
       const w = world();
-      const error = await rejection(signup({ ...input, password }, w.signupDeps));
+      const error = await rejection(signup({ ...input, password }, w.deps));
       expect(error, password.slice(0, 20)).to.be.instanceOf(AppError);
       if (!(error instanceof AppError)) continue;
       expect(error.code).to.equal("weak_password");
@@ -123,7 +123,7 @@ describe("signup (use case, in-memory fakes)", () => {
     it(`failure at ${step} -> the error surfaces, nothing is left anywhere`, async () => {
       const w = world();
       w.faults.failAt(step);
-      await rejection(signup(input, w.signupDeps));
+      await rejection(signup(input, w.deps));
       expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
       expect(w.authUsers.users.size).to.equal(0);
     });
@@ -132,25 +132,25 @@ describe("signup (use case, in-memory fakes)", () => {
   it("failure at authUsers.create -> Firestore writes are undone, the email is free again", async () => {
     const w = world();
     w.faults.failAt("authUsers.create");
-    await rejection(signup(input, w.signupDeps));
+    await rejection(signup(input, w.deps));
     expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
     expect(w.faults.calls).to.include.members(["authUsers.delete", "accounts.deleteCreated"]);
 
     const again = world();
-    const result = await signup(input, again.signupDeps);
+    const result = await signup(input, again.deps);
     expect(result.user.email).to.equal("Ada@Example.com");
   });
 
   it("Auth out of reach (outcome unknown) -> the error surfaces as transient, the account is kept unsynced; the same signup then finishes it", async () => {
     const w = world();
     w.faults.failAt("authUsers.create", Object.assign(new Error("connect ECONNREFUSED"), { code: "app/network-error" }));
-    const error = await rejection(signup(input, w.signupDeps));
+    const error = await rejection(signup(input, w.deps));
     expect(toAppError(error).code).to.equal("unavailable");
     const [kept] = [...w.store.accounts.values()];
     expect(kept?.authUserSynced).to.equal(false);
     expect(w.faults.calls).to.not.include("accounts.deleteCreated"); // no undo: a late create could leave an Auth user alone
     w.faults.heal();
-    const again = await signup(input, w.signupDeps);
+    const again = await signup(input, w.deps);
     expect(again.user.id).to.equal(kept?.uid);
     expect(w.authUsers.users.has(again.user.id)).to.equal(true);
     expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 2 });
@@ -159,7 +159,7 @@ describe("signup (use case, in-memory fakes)", () => {
   it("Auth already has a user with this email -> email_exists, Firestore writes undone", async () => {
     const w = world();
     w.faults.failAt("authUsers.create", new EmailTakenError());
-    const error = await rejection(signup(input, w.signupDeps));
+    const error = await rejection(signup(input, w.deps));
     expect(error).to.be.instanceOf(AppError).and.include({ code: "email_exists" });
     expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
   });
@@ -168,7 +168,7 @@ describe("signup (use case, in-memory fakes)", () => {
     const w = world();
     w.faults.failAt("authUsers.create");
     w.faults.failAt("accounts.deleteCreated");
-    await rejection(signup(input, w.signupDeps));
+    await rejection(signup(input, w.deps));
     const [account] = [...w.store.accounts.values()];
     expect(account?.authUserSynced).to.equal(false);
     expect(w.events.seen.some((e) => e.startsWith("rollback_failed:"))).to.equal(true);
@@ -177,7 +177,7 @@ describe("signup (use case, in-memory fakes)", () => {
   it("marking the Auth user as synced fails -> signup still succeeds, the event is reported", async () => {
     const w = world();
     w.faults.failAt("accounts.setAuthUserSynced");
-    const result = await signup(input, w.signupDeps);
+    const result = await signup(input, w.deps);
     expect(w.store.accounts.get(result.user.id)?.authUserSynced).to.equal(false);
     expect(w.events.seen).to.deep.equal([`follow_up_failed:mark_auth_user_synced:${result.user.id}`]);
   });
@@ -185,7 +185,7 @@ describe("signup (use case, in-memory fakes)", () => {
   it('refuses the literal name "null" (an unset FlutterFlow variable) and control characters', async () => {
     for (const name of ["null", "  ", "a\nb", "x".repeat(101)]) {
       const w = world();
-      const error = await rejection(signup({ ...input, name }, w.signupDeps));
+      const error = await rejection(signup({ ...input, name }, w.deps));
       expect(error).to.be.instanceOf(AppError).and.include({ code: "invalid_request" });
       expect(w.store.sizes().index).to.equal(0);
     }

@@ -14,7 +14,7 @@ const wrong = "not the password at all";
 
 async function registered() {
   const w = world();
-  await signup({ email, password }, w.signupDeps);
+  await signup({ email, password }, w.deps);
   return w;
 }
 
@@ -46,13 +46,13 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     const w = await registered();
     const ip = "203.0.113.7";
     for (let i = 0; i < THROTTLE_RULES.account_ip.free + 1; i++) {
-      expect((await failure(login({ email, password: wrong, clientNetwork: ip }, w.loginDeps))).code).to.equal("invalid_credentials");
+      expect((await failure(login({ email, password: wrong, clientNetwork: ip }, w.deps))).code).to.equal("invalid_credentials");
     }
-    const limited = await failure(login({ email, password, clientNetwork: ip }, w.loginDeps));
+    const limited = await failure(login({ email, password, clientNetwork: ip }, w.deps));
     expect(limited.code).to.equal("too_many_requests");
     expect(limited.details.retryAfterSeconds).to.equal(2);
     w.clock.advance(2);
-    await login({ email, password, clientNetwork: ip }, w.loginDeps);
+    await login({ email, password, clientNetwork: ip }, w.deps);
   });
 
   it("unknown accounts are throttled exactly like real ones", async () => {
@@ -60,10 +60,8 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     const known: string[] = [];
     const unknown: string[] = [];
     for (let i = 0; i < 8; i++) {
-      known.push((await failure(login({ email, password: wrong, clientNetwork: "198.51.100.1" }, w.loginDeps))).code);
-      unknown.push(
-        (await failure(login({ email: "nobody@example.com", password: wrong, clientNetwork: "198.51.100.2" }, w.loginDeps))).code,
-      );
+      known.push((await failure(login({ email, password: wrong, clientNetwork: "198.51.100.1" }, w.deps))).code);
+      unknown.push((await failure(login({ email: "nobody@example.com", password: wrong, clientNetwork: "198.51.100.2" }, w.deps))).code);
     }
     expect(unknown).to.deep.equal(known);
   });
@@ -71,9 +69,7 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
   it("a burst of concurrent guesses cannot outrun the counters: only the allowance is checked, the rest get 429 before any hash", async () => {
     const w = await registered();
     const verifiesBefore = w.hasher.verifications;
-    const results = await codes(
-      Array.from({ length: 40 }, () => login({ email, password: wrong, clientNetwork: "203.0.113.9" }, w.loginDeps)),
-    );
+    const results = await codes(Array.from({ length: 40 }, () => login({ email, password: wrong, clientNetwork: "203.0.113.9" }, w.deps)));
     // Each reservation reads back a count at least its own rank: at most the allowance can read
     // one within it. (Here every read follows every increment, so none does: a burst is refused
     // whole, which is the safe side.)
@@ -82,55 +78,55 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     expect(results.filter((c) => c === "too_many_requests")).to.have.length(40 - checked);
     expect(w.hasher.verifications - verifiesBefore).to.equal(checked);
     // The refused reservations were given back: the account is not locked by refused requests.
-    if (checked === 0) await login({ email, password, clientNetwork: "203.0.113.9" }, w.loginDeps);
+    if (checked === 0) await login({ email, password, clientNetwork: "203.0.113.9" }, w.deps);
   });
 
   it("a distributed attack on one account (many networks) is stopped by the account counter; its locks are short", async () => {
     const w = await registered();
     const results: string[] = [];
     for (let i = 0; i < THROTTLE_RULES.account.free + 3; i++) {
-      results.push((await failure(login({ email, password: wrong, clientNetwork: `192.0.2.${i + 1}` }, w.loginDeps))).code);
+      results.push((await failure(login({ email, password: wrong, clientNetwork: `192.0.2.${i + 1}` }, w.deps))).code);
     }
     expect(results.slice(0, THROTTLE_RULES.account.free + 1).every((c) => c === "invalid_credentials")).to.equal(true);
     expect(results.at(-1)).to.equal("too_many_requests");
-    const limited = await failure(login({ email, password, clientNetwork: "192.0.2.200" }, w.loginDeps));
+    const limited = await failure(login({ email, password, clientNetwork: "192.0.2.200" }, w.deps));
     expect(limited.details.retryAfterSeconds).to.be.at.most(THROTTLE_RULES.account.capSeconds);
   });
 
   it("lockout button closed: a network the owner logged in from before skips the account-wide lock; the attacker stays stopped", async () => {
     const w = await registered();
     const home = "203.0.113.100";
-    await login({ email, password, clientNetwork: home }, w.loginDeps); // trusted from now on
+    await login({ email, password, clientNetwork: home }, w.deps); // trusted from now on
     for (let i = 0; i < THROTTLE_RULES.account.free + 5; i++) {
-      await failure(login({ email, password: wrong, clientNetwork: `192.0.2.${i + 1}` }, w.loginDeps));
+      await failure(login({ email, password: wrong, clientNetwork: `192.0.2.${i + 1}` }, w.deps));
     }
     // The attacker, from a new network, is refused before any check.
-    expect((await failure(login({ email, password, clientNetwork: "192.0.2.250" }, w.loginDeps))).code).to.equal("too_many_requests");
+    expect((await failure(login({ email, password, clientNetwork: "192.0.2.250" }, w.deps))).code).to.equal("too_many_requests");
     // The owner, from home, gets in.
-    await login({ email, password, clientNetwork: home }, w.loginDeps);
+    await login({ email, password, clientNetwork: home }, w.deps);
   });
 
   it("shared networks: the address counter counts distinct failing accounts, and returning users skip it", async () => {
     const w = world();
     const shared = "198.51.100.50"; // e.g. FlutterFlow's test-mode proxy
     const users = Array.from({ length: 3 }, (_, i) => `user${i}@example.com`);
-    for (const user of users) await signup({ email: user, password, clientNetwork: shared }, w.signupDeps); // signing up trusts the pair
+    for (const user of users) await signup({ email: user, password, clientNetwork: shared }, w.deps); // signing up trusts the pair
     // One account guessed many times from the shared address counts once on the address counter.
-    for (let i = 0; i < 5; i++) await failure(login({ email: "victim@example.com", password: wrong, clientNetwork: shared }, w.loginDeps));
+    for (let i = 0; i < 5; i++) await failure(login({ email: "victim@example.com", password: wrong, clientNetwork: shared }, w.deps));
     // Many distinct failing accounts lock the address for new accounts ...
     for (let i = 0; i < THROTTLE_RULES.ip.free + 1; i++) {
-      expect((await failure(login({ email: `typo${i}@example.com`, password: wrong, clientNetwork: shared }, w.loginDeps))).code).to.equal(
+      expect((await failure(login({ email: `typo${i}@example.com`, password: wrong, clientNetwork: shared }, w.deps))).code).to.equal(
         i < THROTTLE_RULES.ip.free ? "invalid_credentials" : "too_many_requests",
       );
     }
     // ... but not for users who signed up or logged in from it before.
-    for (const user of users) await login({ email: user, password, clientNetwork: shared }, w.loginDeps);
+    for (const user of users) await login({ email: user, password, clientNetwork: shared }, w.deps);
   });
 
   it("every check is reserved before its hash; a success clears its pair's counter and gives the rest back", async () => {
     const w = await registered();
-    await failure(login({ email, password: wrong, clientNetwork: "203.0.113.1" }, w.loginDeps));
-    await login({ email, password, clientNetwork: "203.0.113.1" }, w.loginDeps);
+    await failure(login({ email, password: wrong, clientNetwork: "203.0.113.1" }, w.deps));
+    await login({ email, password, clientNetwork: "203.0.113.1" }, w.deps);
     // account: the failure stays, the success given back; account_ip: cleared; ip: the failure stays.
     const counts = [...w.throttle.counters.values()].map((c) => c.count).sort();
     expect(counts).to.deep.equal([1, 1]);
@@ -138,55 +134,51 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
 
   it("counters start over in the next window", async () => {
     const w = await registered();
-    for (let i = 0; i < 7; i++) await failure(login({ email, password: wrong, clientNetwork: "203.0.113.2" }, w.loginDeps));
+    for (let i = 0; i < 7; i++) await failure(login({ email, password: wrong, clientNetwork: "203.0.113.2" }, w.deps));
     w.clock.advance(THROTTLE_RULES.account_ip.windowSeconds + THROTTLE_RULES.account_ip.capSeconds);
-    expect((await failure(login({ email, password: wrong, clientNetwork: "203.0.113.2" }, w.loginDeps))).code).to.equal(
-      "invalid_credentials",
-    );
+    expect((await failure(login({ email, password: wrong, clientNetwork: "203.0.113.2" }, w.deps))).code).to.equal("invalid_credentials");
   });
 
   it("password change and deletion share the login counters: a stolen session cannot guess the password", async () => {
     const w = world();
-    const created = await signup({ email, password }, w.signupDeps);
+    const created = await signup({ email, password }, w.deps);
     const { changePassword } = await import("../../src/domain/account.js");
     const results: string[] = [];
     for (let i = 0; i < 7; i++) {
       const attempt = changePassword(
         created.user.id,
         { currentPassword: wrong, newPassword: "a new good one", clientNetwork: "203.0.113.4" },
-        w.accountDeps,
+        w.deps,
       );
       results.push((await failure(attempt)).code);
     }
     expect(results).to.deep.equal([...Array(6).fill("invalid_credentials"), "too_many_requests"]);
-    expect((await failure(login({ email, password, clientNetwork: "203.0.113.4" }, w.loginDeps))).code).to.equal("too_many_requests");
+    expect((await failure(login({ email, password, clientNetwork: "203.0.113.4" }, w.deps))).code).to.equal("too_many_requests");
   });
 
   it("signups per network: past the allowance 429 before any hash; a 409 counts as a failure of the network", async () => {
     const w = world();
     const net = "198.51.100.77";
     for (let i = 0; i < THROTTLE_RULES.signup_ip.free + 1; i++)
-      await signup({ email: `s${i}@example.com`, password, clientNetwork: net }, w.signupDeps);
+      await signup({ email: `s${i}@example.com`, password, clientNetwork: net }, w.deps);
     const hashesBefore = w.hasher.hashes;
-    expect((await failure(signup({ email: "late@example.com", password, clientNetwork: net }, w.signupDeps))).code).to.equal(
-      "too_many_requests",
-    );
+    expect((await failure(signup({ email: "late@example.com", password, clientNetwork: net }, w.deps))).code).to.equal("too_many_requests");
     expect(w.hasher.hashes).to.equal(hashesBefore);
     // 409s from another network: each counts on that network's address counter, like an account
     // that failed to log in from it.
     const prober = "198.51.100.78";
-    await signup({ email: "taken@example.com", password }, w.signupDeps);
+    await signup({ email: "taken@example.com", password }, w.deps);
     // Past the repeat window the 409 involves no password check (a recent account's would be a
     // login attempt, under the login counters: signup.test.ts).
     w.clock.advance(LIMITS.signupRetrySeconds + 1);
     for (let i = 0; i < THROTTLE_RULES.ip.free - 5; i++)
-      await failure(login({ email: `p${i}@example.com`, password: wrong, clientNetwork: prober }, w.loginDeps));
+      await failure(login({ email: `p${i}@example.com`, password: wrong, clientNetwork: prober }, w.deps));
     for (let i = 0; i < 6; i++) {
-      expect((await failure(signup({ email: "taken@example.com", password, clientNetwork: prober }, w.signupDeps))).code).to.equal(
+      expect((await failure(signup({ email: "taken@example.com", password, clientNetwork: prober }, w.deps))).code).to.equal(
         "email_exists",
       );
     }
-    expect((await failure(login({ email: "someone@example.com", password: wrong, clientNetwork: prober }, w.loginDeps))).code).to.equal(
+    expect((await failure(login({ email: "someone@example.com", password: wrong, clientNetwork: prober }, w.deps))).code).to.equal(
       "too_many_requests",
     );
   });
@@ -194,10 +186,10 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
   it("fails closed: a reservation that cannot be written is never a free guess (contention 429, an outage 503)", async () => {
     const w = await registered();
     w.faults.failAt("throttle.record", Object.assign(new Error("contention"), { code: 10 }));
-    const error = await failure(login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.loginDeps));
+    const error = await failure(login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.deps));
     expect([error.code, error.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 1]);
     w.faults.failAt("throttle.record", new DeadlineExceeded("no answer"));
-    const outage = await login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.loginDeps).then(
+    const outage = await login({ email, password: wrong, clientNetwork: "203.0.113.3" }, w.deps).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -1,26 +1,19 @@
+// Administration of other users (routes.ts declares them `admin`; the use cases check the
+// caller's server record as well).
 import { setDisabled, setRole } from "../../domain/admin.js";
-import { getServices } from "../../services.js";
+import type { Deps } from "../../domain/deps.js";
 import { userJson } from "../auth-body.js";
-import { authenticate } from "../authenticate.js";
-import type { RouteRequest } from "../handler.js";
-import { DisableBody, parseBody, RoleBody } from "../schemas.js";
+import type { RequestOf } from "../route.js";
+import type { DisableBody, RoleBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
 
-const targetUid = (req: RouteRequest): string => req.params.uid ?? "";
-
-/** POST /admin/users/{uid}/role {"role_id"} -> {"user": {...}} (admin only). */
-export async function setRoleRoute(req: RouteRequest): Promise<JsonReply> {
-  const input = parseBody(RoleBody, req.body);
-  const { admin, idTokens } = await getServices();
-  const caller = await authenticate(req.authorization, idTokens);
-  const user = await setRole(caller, targetUid(req), input.role_id, admin);
+/** POST /admin/users/{uid}/role {"role_id"} -> {"user": {...}}. */
+export async function setRoleRoute({ body, caller, params }: RequestOf<typeof RoleBody, "admin">, deps: Deps): Promise<JsonReply> {
+  const user = await setRole(caller, params.uid ?? "", body.role_id, deps);
   return { status: 200, body: { user: userJson(user) } };
 }
 
-/** POST /admin/users/{uid}/disable {"disabled"} -> {"disabled": bool} (admin only). */
-export async function setDisabledRoute(req: RouteRequest): Promise<JsonReply> {
-  const input = parseBody(DisableBody, req.body);
-  const { admin, idTokens } = await getServices();
-  const caller = await authenticate(req.authorization, idTokens);
-  return { status: 200, body: await setDisabled(caller, targetUid(req), input.disabled, admin) };
+/** POST /admin/users/{uid}/disable {"disabled"} -> {"disabled": bool}. */
+export async function setDisabledRoute({ body, caller, params }: RequestOf<typeof DisableBody, "admin">, deps: Deps): Promise<JsonReply> {
+  return { status: 200, body: await setDisabled(caller, params.uid ?? "", body.disabled, deps) };
 }

@@ -1,0 +1,44 @@
+// Everything the use cases may use, in one object: the ports (stores, Auth, hasher, clock,
+// events), the keyed ids and the settings they read. Wired once for production (services.ts)
+// and once for the unit tests (test/unit/fakes.ts, `world()`). Each use case names the part it
+// uses with `Pick<Deps, ...>`, so a test builds nothing it does not need and a reader sees at a
+// glance what a use case can touch.
+import type { Keys } from "./ids.js";
+import type { PasswordPolicy } from "./password-policy.js";
+import type {
+  AccountStore,
+  AuthEvents,
+  AuthUsers,
+  Clock,
+  IdTokenVerifier,
+  PasswordHasher,
+  SessionStore,
+  ThrottleStore,
+  TokenMinter,
+} from "./ports.js";
+import type { SessionLifetimes } from "./session.js";
+
+export interface Deps {
+  readonly accounts: AccountStore;
+  readonly sessions: SessionStore;
+  readonly throttle: ThrottleStore;
+  readonly authUsers: AuthUsers;
+  readonly idTokens: IdTokenVerifier;
+  readonly minter: TokenMinter;
+  readonly hasher: PasswordHasher;
+  readonly clock: Clock;
+  readonly events: AuthEvents;
+  /** Keyed ids of emails and networks (ids.ts). */
+  readonly keys: Keys;
+  /** The successor of a refresh token: an HMAC of it under the server's secret (never stored). */
+  readonly successorOf: (refreshToken: string) => string;
+  // Settings (config.ts)
+  readonly lifetimes: SessionLifetimes;
+  readonly policy: PasswordPolicy;
+  /** Most sessions one user may hold; the oldest end first (MAX_SESSIONS_PER_USER). */
+  readonly maxSessions: number;
+  readonly defaultRoleId: number;
+  readonly adminRoleId: number;
+  /** Seconds during which an exchanged refresh token gets its successor again (0: never). */
+  readonly reuseIntervalSeconds: number;
+}

@@ -1,0 +1,74 @@
+// What a route is: who may call it, the body it takes, and the function that calls the use case.
+// The table in routes.ts declares every route with `route({...})`; handler.ts runs them. Order of
+// checks, the same for every route: the body's schema (400), then the SDKs are started, then the
+// caller (401, 403), then the route function.
+import type { z } from "zod";
+import type { Deps } from "../domain/deps.js";
+import type { EndedSignIn, VerifiedCaller } from "../domain/model.js";
+import { authenticate, requireAdminClaim } from "./authenticate.js";
+import { parseBody } from "./schemas.js";
+import type { JsonReply } from "./types.js";
+
+/**
+ * Who may call a route:
+ * - `none`: anyone (signup, login, refresh, logout);
+ * - `token`: a signed-in user, by a Firebase ID token checked for revocation (there is no weaker
+ *   kind: every signed-in route is revocation-sensitive);
+ * - `admin`: `token`, and its `role_id` claim is ADMIN_ROLE_ID (the use case checks the server
+ *   record as well: a demoted admin's token keeps its old claim until it refreshes).
+ */
+export type AuthKind = "none" | "token" | "admin";
+
+type CallerOf<A extends AuthKind> = A extends "none" ? undefined : VerifiedCaller;
+
+/** What every route function gets: the checked body, the caller (for signed-in kinds), the path's values, the client's network. */
+export interface RouteRequest<Body, A extends AuthKind> {
+  readonly body: Body;
+  readonly caller: CallerOf<A>;
+  /** Values of the `:name` segments of the route's pattern. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The client's network for throttling: the address Google's front end saw, IPv6 as its /64 (client-address.ts). */
+  readonly clientNetwork: string | undefined;
+}
+
+/** The request of a route taking `Schema`'s body: `RequestOf<typeof LoginBody, "none">`. */
+export type RequestOf<Schema extends z.ZodType, A extends AuthKind> = RouteRequest<z.infer<Schema>, A>;
+
+/** The request as the handler hands it to a route: the JSON body not yet checked, the Authorization header. */
+export interface IncomingRequest {
+  readonly body: Record<string, unknown>;
+  readonly authorization: string | undefined;
+  readonly params: Readonly<Record<string, string>>;
+  readonly clientNetwork: string | undefined;
+}
+
+export interface Route {
+  readonly auth: AuthKind;
+  handle(request: IncomingRequest, deps: () => Promise<Deps>): Promise<JsonReply>;
+}
+
+export interface RouteSpec<Body, A extends AuthKind> {
+  readonly auth: A;
+  /** Ended sign-ins this route lets through: the retry of an act that ends it (password change, deletion). */
+  readonly acceptEnded?: readonly EndedSignIn[];
+  readonly body: z.ZodType<Body>;
+  readonly run: (request: RouteRequest<Body, A>, deps: Deps) => Promise<JsonReply>;
+}
+
+export function route<Body, A extends AuthKind>(spec: RouteSpec<Body, A>): Route {
+  return {
+    auth: spec.auth,
+    async handle(request, getDeps) {
+      const body = parseBody(spec.body, request.body); // a 400 starts no SDK
+      const deps = await getDeps();
+      let caller: VerifiedCaller | undefined;
+      if (spec.auth !== "none") {
+        caller = await authenticate(request.authorization, deps.idTokens, spec.acceptEnded);
+        if (spec.auth === "admin") requireAdminClaim(caller, deps.adminRoleId);
+      }
+      // `caller` is set exactly when `auth` is not "none", which is what CallerOf<A> says;
+      // TypeScript cannot narrow a generic's conditional type from that check.
+      return spec.run({ body, caller: caller as CallerOf<A>, params: request.params, clientNetwork: request.clientNetwork }, deps);
+    },
+  };
+}

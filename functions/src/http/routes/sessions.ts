@@ -1,0 +1,31 @@
+// Signing in and out: signup, login, refresh, logout. None needs a signed-in caller.
+import type { Deps } from "../../domain/deps.js";
+import { login } from "../../domain/login.js";
+import { logout } from "../../domain/logout.js";
+import { refresh } from "../../domain/refresh.js";
+import { signup } from "../../domain/signup.js";
+import { authBody } from "../auth-body.js";
+import type { RequestOf } from "../route.js";
+import type { LoginBody, LogoutBody, RefreshBody, SignupBody } from "../schemas.js";
+import type { JsonReply } from "../types.js";
+
+/** POST /signup {"email", "password", "name"?} -> 201 with the FlutterFlow login body. */
+export async function signupRoute({ body, clientNetwork }: RequestOf<typeof SignupBody, "none">, deps: Deps): Promise<JsonReply> {
+  return { status: 201, body: authBody(await signup({ ...body, clientNetwork }, deps)) };
+}
+
+/** POST /login {"email", "password"} -> 200 with the FlutterFlow login body. */
+export async function loginRoute({ body, clientNetwork }: RequestOf<typeof LoginBody, "none">, deps: Deps): Promise<JsonReply> {
+  return { status: 200, body: authBody(await login({ ...body, clientNetwork }, deps)) };
+}
+
+/** POST /refresh {"refresh_token"} -> 200 with the login body (a new jwt_token and refresh_token). */
+export async function refreshRoute({ body }: RequestOf<typeof RefreshBody, "none">, deps: Deps): Promise<JsonReply> {
+  return { status: 200, body: authBody(await refresh({ refreshToken: body.refresh_token }, deps)) };
+}
+
+/** POST /logout {"refresh_token", "all_devices"?} -> 200 {"logged_out": true}, whatever the token. */
+export async function logoutRoute({ body }: RequestOf<typeof LogoutBody, "none">, deps: Deps): Promise<JsonReply> {
+  await logout({ refreshToken: body.refresh_token, allDevices: body.all_devices ?? false }, deps);
+  return { status: 200, body: { logged_out: true } };
+}
