@@ -1,8 +1,10 @@
-// The offline stand-in for the Firestore emulator (whose Java archive cannot be downloaded
-// here): @firestore-emulator/server, a Node.js gRPC implementation, with one patch.
+// The offline stand-in for the Firestore emulator, for machines without the Cloud CLI's
+// emulator (README, "The offline Firestore (fallback)"): @firestore-emulator/server, a Node.js
+// gRPC implementation, with two patches.
 //
 // The patch: the package applies a commit's writes one by one, so a batch whose second
-// write fails its precondition keeps the first (measured: see ../shared/reference/emulators.md).
+// write fails its precondition keeps the first (measured, and tested by "all or nothing" in
+// functions/test/emulator/integrity.emulator.test.ts).
 // Real Firestore commits all or nothing. Before the package's Commit runs, this checks every
 // write's exists/not-exists precondition against the current state (and against the earlier
 // writes of the same commit); if one fails, the whole commit fails with the code real
