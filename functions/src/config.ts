@@ -39,6 +39,18 @@ const EnvSchema = z.object({
   MAX_SESSIONS_PER_USER: int(1, 1000, 50),
   /** Which X-Forwarded-For entry, counted from the right, is the client (1: Google's own). */
   CLIENT_IP_HOPS: int(1, 5, 1),
+  /** The app's name, as the mails show it ("Acme: your password reset code"). */
+  APP_NAME: z.string().trim().min(1).max(60).default("Your app"),
+  /**
+   * Mails are documents in this collection, in the format of Firebase's "Trigger Email from
+   * Firestore" extension, which sends them (README, "Forgot password").
+   */
+  MAIL_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, "a top-level collection name")
+    .default("mail"),
+  /** Minutes a mailed code works (password reset). */
+  CODE_TTL_MINUTES: int(5, 60, 15),
   /**
    * Browser origins allowed by CORS, comma separated; `*` as a wildcard inside a host
    * (`https://*.flutterflow.app`) or a port (`http://localhost:*`). Mobile apps send no Origin
@@ -123,6 +135,12 @@ export const LIMITS = {
   customTokenLifetimeSeconds: 3600,
   /** A signup repeated this soon after its account was made, with the same password, signs in (signup.ts). */
   signupRetrySeconds: 60 * 60,
+  /** A new code for the same email and purpose at most this often. */
+  codeResendSeconds: 60,
+  /** Wrong tries that kill a code. */
+  maxCodeTries: 5,
+  /** Every answer of POST /password/reset/request takes at least this long, whatever the email (timing). */
+  resetRequestFloorMs: 400,
 } as const;
 
 /**

@@ -5,6 +5,7 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_json: 400,
   weak_password: 400,
+  invalid_code: 400,
   invalid_credentials: 401,
   invalid_refresh_token: 401,
   refresh_token_reused: 401,
@@ -57,6 +58,9 @@ export class AppError extends Error {
 /** The single message for every failed login: no hint whether the account exists. */
 export const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
 
+/** The code a mail adapter's failure carries: the mail was not handed over (a 503). */
+export const MAIL_UNAVAILABLE = "mail/unavailable";
+
 /** The generic text of a 500: the cause is only logged. */
 export const INTERNAL_MESSAGE = "Something went wrong on our side. Please try again later.";
 
@@ -89,8 +93,11 @@ const TRANSIENT_GRPC = new Set([
   14, // UNAVAILABLE
 ]);
 
-/** firebase-admin's codes for a service it could not reach (the Auth API, IAM). */
-const TRANSIENT_SDK = new Set(["app/network-error", "app/network-timeout", "auth/quota-exceeded"]);
+/**
+ * firebase-admin's codes for a service it could not reach (the Auth API, IAM), and the mail
+ * adapters' one code for a mail they could not hand over (adapters/smtp-mailer.ts).
+ */
+const TRANSIENT_SDK = new Set(["app/network-error", "app/network-timeout", "auth/quota-exceeded", MAIL_UNAVAILABLE]);
 
 /** The `code` of a thrown value (a gRPC number, a firebase-admin string), if it has one. */
 export const errorCode = (error: unknown): unknown =>

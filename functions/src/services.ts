@@ -28,6 +28,8 @@ async function build(cfg: Config): Promise<Deps> {
     { FirebaseTokenMinter },
     { FirebaseAuthUsers },
     { FirebaseIdTokenVerifier },
+    { FirestoreCodeStore },
+    { FirestoreMailQueue },
   ] = await Promise.all([
     import("./firebase.js"),
     import("./adapters/argon2-hasher.js"),
@@ -37,6 +39,8 @@ async function build(cfg: Config): Promise<Deps> {
     import("./adapters/firebase-token-minter.js"),
     import("./adapters/firebase-auth-users.js"),
     import("./adapters/firebase-id-token-verifier.js"),
+    import("./adapters/firestore-code-store.js"),
+    import("./adapters/firestore-mail-queue.js"),
   ]);
   // The secret (AUTH_HMAC_KEY) is read when a key is first derived, not at start-up: a request
   // refused before that (a 400, 404, 405, 415) never needs it.
@@ -46,11 +50,13 @@ async function build(cfg: Config): Promise<Deps> {
   const auth = firebase.adminAuth();
   return {
     accounts: new FirestoreAccountStore(db),
+    codes: new FirestoreCodeStore(db),
     sessions: new FirestoreSessionStore(db),
     throttle: new FirestoreThrottleStore(db),
     authUsers: new FirebaseAuthUsers(auth),
     idTokens: new FirebaseIdTokenVerifier(auth),
     minter: new FirebaseTokenMinter(auth),
+    mailer: new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
     hasher: new Argon2Hasher({
       memoryKiB: cfg.ARGON2_MEMORY_KIB,
       iterations: cfg.ARGON2_ITERATIONS,
@@ -66,5 +72,6 @@ async function build(cfg: Config): Promise<Deps> {
     defaultRoleId: cfg.DEFAULT_ROLE_ID,
     adminRoleId: cfg.ADMIN_ROLE_ID,
     reuseIntervalSeconds: cfg.REFRESH_REUSE_INTERVAL_SECONDS,
+    mail: { appName: cfg.APP_NAME, codeTtlMinutes: cfg.CODE_TTL_MINUTES },
   };
 }

@@ -16,6 +16,8 @@ export const COLLECTIONS = {
   refreshRotations: "auth_refresh_rotations",
   /** `{HMAC(dimension, values, window)}` -> reserved password checks and signups, locks; trust markers (throttling). */
   throttle: "auth_throttle",
+  /** `{HMAC("code", purpose, email key)}` -> the digest of a mailed code, its uid, tries and expiry (password reset). */
+  codes: "auth_codes",
   /** FlutterFlow's Authenticated User documents. */
   users: "users",
 } as const;

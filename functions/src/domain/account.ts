@@ -135,7 +135,12 @@ export async function changePassword(
 }
 
 /** A fresh session of `account` at `sessionEpoch`, with a custom token (minted unless given). */
-async function signedIn(account: Account, sessionEpoch: number, deps: AccountDeps, minted?: string): Promise<AuthResult> {
+export async function signedIn(
+  account: Account,
+  sessionEpoch: number,
+  deps: Pick<Deps, "clock" | "lifetimes" | "minter" | "sessions">,
+  minted?: string,
+): Promise<AuthResult> {
   const { refreshToken, record } = startSession(
     { uid: account.uid, emailKey: account.emailKey, sessionEpoch },
     deps.clock.now(),

@@ -10,7 +10,9 @@ import type {
   AuthEvents,
   AuthUsers,
   Clock,
+  CodeStore,
   IdTokenVerifier,
+  Mailer,
   PasswordHasher,
   SessionStore,
   ThrottleStore,
@@ -20,12 +22,14 @@ import type { SessionLifetimes } from "./session.js";
 
 export interface Deps {
   readonly accounts: AccountStore;
+  readonly codes: CodeStore;
   readonly sessions: SessionStore;
   readonly throttle: ThrottleStore;
   readonly authUsers: AuthUsers;
   readonly idTokens: IdTokenVerifier;
   readonly minter: TokenMinter;
   readonly hasher: PasswordHasher;
+  readonly mailer: Mailer;
   readonly clock: Clock;
   readonly events: AuthEvents;
   /** Keyed ids of emails and networks (ids.ts). */
@@ -41,4 +45,6 @@ export interface Deps {
   readonly adminRoleId: number;
   /** Seconds during which an exchanged refresh token gets its successor again (0: never). */
   readonly reuseIntervalSeconds: number;
+  /** The app's name in mails (APP_NAME), and how long a mailed code works (CODE_TTL_MINUTES). */
+  readonly mail: { readonly appName: string; readonly codeTtlMinutes: number };
 }

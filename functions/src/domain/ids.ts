@@ -24,13 +24,22 @@ export interface Keys {
   email(canonical: string): string;
   /** The id of a throttle counter or trust marker. */
   throttle(parts: readonly string[]): string;
+  /** The id of the mailed code of `purpose` for an account's email. */
+  code(purpose: string, emailKey: string): string;
+  /** What is stored of a code: its HMAC, bound to its document (a leaked table cannot be tried offline without the secret). */
+  codeDigest(codeId: string, code: string): string;
 }
 
 /** `Keys` under `secret` (read when first needed: a request that never derives a key never needs it). */
 export function hmacKeys(secret: () => Buffer): Keys {
   const mac = (label: string, parts: readonly string[]) =>
     createHmac("sha256", secret()).update(label).update("\u0000").update(parts.join("\u0000"), "utf8").digest("hex");
-  return { email: (canonical) => mac("email", [canonical]), throttle: (parts) => mac("throttle", parts) };
+  return {
+    email: (canonical) => mac("email", [canonical]),
+    throttle: (parts) => mac("throttle", parts),
+    code: (purpose, emailKey) => mac("code", [purpose, emailKey]),
+    codeDigest: (codeId, code) => mac("code-digest", [codeId, code]),
+  };
 }
 
 /** What versions before the HMAC keys used as an email's credential id: its plain SHA-256 (migrated at login). */

@@ -40,6 +40,7 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
     beginPasswordAttempt(deps, email.key, input.clientNetwork, now),
   ]);
   const valid =
+    // Stryker disable next-line ArrowFunction,BooleanLiteral: `valid` is never read when account is null (both uses test account === null first)
     account === null ? await deps.hasher.verifyDummy(password).then(() => false) : await deps.hasher.verify(account.passwordHash, password);
   if (account === null || !valid || account.disabled) {
     const reason = account === null ? "unknown_account" : !valid ? "wrong_password" : "account_disabled";

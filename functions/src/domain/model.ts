@@ -117,10 +117,13 @@ export type SecurityEvent =
   | { readonly event: "account_disabled" | "account_enabled"; readonly actorUid: string; readonly targetUid: string }
   | { readonly event: "account_deleted"; readonly uid: string }
   | { readonly event: "refresh_token_reused"; readonly uid: string; readonly sessionId: string }
-  | { readonly event: "sessions_capped"; readonly uid: string; readonly ended: number };
+  | { readonly event: "sessions_capped"; readonly uid: string; readonly ended: number }
+  | { readonly event: "password_reset_requested"; readonly uid?: string }
+  | { readonly event: "password_reset"; readonly uid: string }
+  | { readonly event: "code_rejected"; readonly purpose: CodePurpose };
 
 /** What a throttle counter counts (README, "Throttling"; the policy is in throttle.ts). */
-export type Dimension = "account" | "account_ip" | "ip" | "signup_ip";
+export type Dimension = "account" | "account_ip" | "ip" | "signup_ip" | "mail_ip";
 
 export interface ThrottleKey {
   readonly dimension: Dimension;
@@ -136,4 +139,28 @@ export interface Counter {
   readonly lockedUntil: Date | null;
   /** The count of the attempt that set the lock: the next allowed attempt is `lockRank + 1`. */
   readonly lockRank: number;
+}
+
+/** The languages of the mails (domain/mail.ts); English when the request asks for none of them. */
+export const LANGUAGES = ["en", "es", "de", "fr", "pt"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** One mail, as the Mailer port delivers it. */
+export interface MailMessage {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/** What a mailed code is for. */
+export type CodePurpose = "password_reset";
+
+/** A code being issued: for an unknown or disabled account `uid` and `digest` are null (nothing is mailed, the answer is the same). */
+export interface CodeIssue {
+  readonly id: string;
+  readonly purpose: CodePurpose;
+  readonly uid: string | null;
+  readonly digest: string | null;
+  readonly expiresAt: Date;
 }

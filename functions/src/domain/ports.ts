@@ -4,8 +4,10 @@
 import type {
   Account,
   AuthUserProfile,
+  CodeIssue,
   Counter,
   EndedSignIn,
+  MailMessage,
   NewAccount,
   RefreshTokenRecord,
   SecurityEvent,
@@ -123,7 +125,11 @@ export interface AuthEvents {
   /** An undo after a failed signup step failed too; the account is repaired at next login. */
   rollbackFailed(uid: string, error: unknown): void;
   /** A follow-up write failed after the main work succeeded; repaired later. */
-  followUpFailed(step: "mark_auth_user_synced" | "rehash_password" | "reset_throttle" | "cap_sessions", uid: string, error: unknown): void;
+  followUpFailed(
+    step: "mark_auth_user_synced" | "rehash_password" | "reset_throttle" | "cap_sessions" | "notify_password_reset",
+    uid: string,
+    error: unknown,
+  ): void;
   /** Login found no confirmed Firebase Auth user and created or updated it. */
   authUserRepaired(uid: string): void;
   /** A stored hash was made with weaker parameters and was replaced. */
@@ -150,5 +156,28 @@ export interface ThrottleStore {
   ): Promise<void>;
   lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
   /** Deletes up to `limit` counters and trust markers whose `expires_at` has passed; returns how many. */
+  deleteExpired(now: Date, limit: number): Promise<number>;
+}
+
+/** Delivers mail: a document for Firebase's "Trigger Email" extension, or SMTP. */
+export interface Mailer {
+  /** Queues or sends `message`; throws when it cannot (a 503 at the edge), never half-sends. */
+  send(message: MailMessage): Promise<void>;
+}
+
+/** Mailed codes: one live code per purpose and email, stored as a keyed digest only. */
+export interface CodeStore {
+  /**
+   * Replaces the code of `issue.id` with `issue`, atomically with the check that the last one was
+   * issued at least `resendSeconds` before `now`; otherwise returns the seconds to wait.
+   */
+  issue(issue: CodeIssue, now: Date, resendSeconds: number): Promise<{ readonly retryAfterSeconds: number } | null>;
+  /**
+   * Checks a presented code and uses it up, atomically: the uid when `matches(storedDigest)` (the
+   * code is deleted: single use); null when there is none, it expired or died, or it does not
+   * match (a wrong try counts; at `maxTries` the code dies).
+   */
+  consume(id: string, matches: (digest: string) => boolean, now: Date, maxTries: number): Promise<string | null>;
+  /** Deletes up to `limit` codes past their expiry; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
 }

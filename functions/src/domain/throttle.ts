@@ -1,10 +1,11 @@
 import { AppError, isContention } from "../errors.js";
 import type { Deps } from "./deps.js";
+import type { Keys } from "./ids.js";
 import type { Counter, Dimension, ThrottleKey } from "./model.js";
 import type { ThrottleStore } from "./ports.js";
 
 /** What the throttle needs: its store, the security events, and the keyed ids. */
-export type ThrottleDeps = Pick<Deps, "throttle" | "events" | "keys">;
+export type ThrottleDeps = Pick<Deps, "throttle" | "events"> & { readonly keys: Pick<Keys, "throttle"> };
 type Events = ThrottleDeps["events"];
 
 // Throttling of password guessing and signups, shared by every instance (the counters live in
@@ -20,6 +21,8 @@ type Events = ThrottleDeps["events"];
 //                locked by a few users' typos; guesses on one account are `account_ip`'s job.
 //                Skipped by an account's trusted networks.
 // - `signup_ip`  (one client network): signups per window; a 409 also counts on `ip`.
+// - `mail_ip`    (one client network): requests that may mail a code (password reset), counted
+//                whether or not the email has an account.
 //
 // Counters live in fixed windows (the document id carries the window's number), so a new window
 // is a new document and nothing needs resetting; an attacker gets at most twice an allowance
@@ -47,12 +50,13 @@ export const THROTTLE_RULES: Readonly<Record<Dimension, Rule>> = {
   account: { free: 10, baseSeconds: 2, capSeconds: 15 * 60, windowSeconds: HOUR },
   ip: { free: 50, baseSeconds: 2, capSeconds: HOUR, windowSeconds: HOUR },
   signup_ip: { free: 20, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
+  mail_ip: { free: 20, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
 };
 
 /** How long a successful login makes its network trusted for that account. */
 export const TRUST_SECONDS = 90 * 24 * HOUR;
 
-function keyOf(keys: ThrottleDeps["keys"], dimension: Dimension, now: Date, ...parts: string[]): ThrottleKey {
+function keyOf(keys: Pick<Keys, "throttle">, dimension: Dimension, now: Date, ...parts: string[]): ThrottleKey {
   const rule = THROTTLE_RULES[dimension];
   const window = Math.floor(now.getTime() / 1000 / rule.windowSeconds);
   return {
@@ -63,13 +67,13 @@ function keyOf(keys: ThrottleDeps["keys"], dimension: Dimension, now: Date, ...p
 }
 
 /** The counters a password check against `emailKey` from `network` may touch. */
-export function throttleKeys(ids: ThrottleDeps["keys"], emailKey: string, network: string | undefined, now: Date): ThrottleKey[] {
+export function throttleKeys(ids: Pick<Keys, "throttle">, emailKey: string, network: string | undefined, now: Date): ThrottleKey[] {
   const keys = [keyOf(ids, "account", now, emailKey)];
   if (network !== undefined) keys.push(keyOf(ids, "account_ip", now, emailKey, network), keyOf(ids, "ip", now, network));
   return keys;
 }
 
-export const trustIdOf = (ids: ThrottleDeps["keys"], emailKey: string, network: string): string =>
+export const trustIdOf = (ids: Pick<Keys, "throttle">, emailKey: string, network: string): string =>
   ids.throttle(["trusted", emailKey, network]);
 
 export function lockSeconds(rule: Rule, count: number): number {
@@ -110,6 +114,7 @@ async function reserve(
     return tooManyRequests(seconds);
   };
   const lockedKeys = keys.filter((key) => secondsUntil(counters.get(key.id)?.lockedUntil ?? null, now) > 0);
+  // Stryker disable next-line OptionalChaining: every locked key has a counter (the filter above read its lock from it)
   const wait = Math.max(0, ...lockedKeys.map((key) => secondsUntil(counters.get(key.id)?.lockedUntil ?? null, now)));
   if (wait > 0) throw throttled(wait, lockedKeys);
   if (keys.length === 0) return;
@@ -150,8 +155,12 @@ async function reserve(
 
 /** A password check that was reserved; only a success has anything left to do. */
 export interface PasswordAttempt {
-  /** The password was right: the pair's counter cleared, the reservation given back, the network trusted. */
-  succeeded(): Promise<void>;
+  /**
+   * The password (or a mailed code) was right: the pair's counter cleared, the reservation given
+   * back, the network trusted. `clearAccount` also clears the account-wide counter (a password
+   * reset by code: the owner proved their mailbox).
+   */
+  succeeded(options?: { readonly clearAccount?: boolean }): Promise<void>;
 }
 
 /**
@@ -178,11 +187,13 @@ export async function beginPasswordAttempt(
   });
   await reserve(store, applicable, state.counters, now, events);
   return {
-    async succeeded() {
+    async succeeded(options) {
       // The pair's own counter starts over; the account and address counters only get this
       // attempt back: an attacker's failures elsewhere stay counted after the owner logs in.
-      const clear = keys.filter((key) => key.dimension === "account_ip");
-      const giveBack = applicable.filter((key) => key.dimension !== "account_ip");
+      const cleared = (key: ThrottleKey) =>
+        key.dimension === "account_ip" || (options?.clearAccount === true && key.dimension === "account");
+      const clear = keys.filter(cleared);
+      const giveBack = applicable.filter((key) => !cleared(key));
       const trust =
         trustId !== undefined && !state.trusted ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000) } : undefined;
       await store.settle(giveBack, clear, trust);
@@ -218,6 +229,7 @@ export async function beginSignup(deps: ThrottleDeps, network: string | undefine
     // an account that failed (best effort: the 409 is the answer either way).
     emailTaken: async () => {
       try {
+        // Stryker disable next-line OptionalChaining: without a counter, the TypeError is caught below, with the same outcome as count 0 (no lock, no event)
         const count = (await store.add([ipKey], 1)).get(ipKey.id)?.count ?? 0;
         const lock = lockSeconds(THROTTLE_RULES.ip, count);
         if (lock > 0) {
@@ -229,4 +241,15 @@ export async function beginSignup(deps: ThrottleDeps, network: string | undefine
       }
     },
   };
+}
+
+/**
+ * One request that may mail a code, from `network`: reserved before anything is looked up,
+ * never given back (the answer is the same whether the email has an account). Throws 429.
+ */
+export async function reserveMailRequest(deps: ThrottleDeps, network: string | undefined, now: Date): Promise<void> {
+  if (network === undefined) return;
+  const key = keyOf(deps.keys, "mail_ip", now, network);
+  const state = await deps.throttle.read([key], undefined, now);
+  await reserve(deps.throttle, [key], state.counters, now, deps.events);
 }

@@ -5,6 +5,7 @@ import { AppError, toAppError } from "../errors.js";
 import { requestFailed } from "../logs.js";
 import { clientAddress, throttleNetwork } from "./client-address.js";
 import type { CorsStep } from "./cors.js";
+import { preferredLanguage } from "./language.js";
 import { jsonBody } from "./request.js";
 import { sendError, sendJson } from "./respond.js";
 import type { Route } from "./route.js";
@@ -62,7 +63,8 @@ export function createHandler(routes: RouteTable, cors: CorsStep, deps: () => Pr
       const address = clientAddress(req, clientIpHops);
       const clientNetwork = address === undefined ? undefined : throttleNetwork(address);
       // The route runs under the request's time budget (deadlines.ts): an outage is a 503 in bounded time.
-      sendJson(res, await withinBudget(() => route.handle({ body, authorization, params: found.params, clientNetwork }, deps)));
+      const language = preferredLanguage(firstHeader(req.headers["accept-language"]));
+      sendJson(res, await withinBudget(() => route.handle({ body, authorization, params: found.params, clientNetwork, language }, deps)));
     } catch (caught) {
       const error = toAppError(caught);
       if (error.status >= 500) requestFailed(requestId(req), path, error.status, error.details.cause ?? error);
@@ -70,6 +72,8 @@ export function createHandler(routes: RouteTable, cors: CorsStep, deps: () => Pr
     }
   };
 }
+
+const firstHeader = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 function normalizePath(path: string): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;

@@ -4,7 +4,7 @@
 // caller (401, 403), then the route function.
 import type { z } from "zod";
 import type { Deps } from "../domain/deps.js";
-import type { EndedSignIn, VerifiedCaller } from "../domain/model.js";
+import type { EndedSignIn, Language, VerifiedCaller } from "../domain/model.js";
 import { authenticate, requireAdminClaim } from "./authenticate.js";
 import { parseBody } from "./schemas.js";
 import type { JsonReply } from "./types.js";
@@ -29,6 +29,8 @@ export interface RouteRequest<Body, A extends AuthKind> {
   readonly params: Readonly<Record<string, string>>;
   /** The client's network for throttling: the address Google's front end saw, IPv6 as its /64 (client-address.ts). */
   readonly clientNetwork: string | undefined;
+  /** The language of any mail the request causes, from Accept-Language (language.ts). */
+  readonly language: Language;
 }
 
 /** The request of a route taking `Schema`'s body: `RequestOf<typeof LoginBody, "none">`. */
@@ -40,6 +42,7 @@ export interface IncomingRequest {
   readonly authorization: string | undefined;
   readonly params: Readonly<Record<string, string>>;
   readonly clientNetwork: string | undefined;
+  readonly language: Language;
 }
 
 export interface Route {
@@ -68,7 +71,8 @@ export function route<Body, A extends AuthKind>(spec: RouteSpec<Body, A>): Route
       }
       // `caller` is set exactly when `auth` is not "none", which is what CallerOf<A> says;
       // TypeScript cannot narrow a generic's conditional type from that check.
-      return spec.run({ body, caller: caller as CallerOf<A>, params: request.params, clientNetwork: request.clientNetwork }, deps);
+      const { params, clientNetwork, language } = request;
+      return spec.run({ body, caller: caller as CallerOf<A>, params, clientNetwork, language }, deps);
     },
   };
 }

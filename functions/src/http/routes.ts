@@ -4,6 +4,7 @@ import type { RouteTable } from "./handler.js";
 import { route } from "./route.js";
 import { changePasswordRoute, deleteAccountRoute, getMeRoute, updateMeRoute } from "./routes/account.js";
 import { setDisabledRoute, setRoleRoute } from "./routes/admin.js";
+import { resetConfirmRoute, resetRequestRoute } from "./routes/password-reset.js";
 import { loginRoute, logoutRoute, refreshRoute, signupRoute } from "./routes/sessions.js";
 import {
   ChangePasswordBody,
@@ -13,6 +14,8 @@ import {
   LogoutBody,
   NoBody,
   RefreshBody,
+  ResetConfirmBody,
+  ResetRequestBody,
   RoleBody,
   SignupBody,
   UpdateMeBody,
@@ -33,6 +36,8 @@ export const ROUTES: RouteTable = {
     POST: updateMe,
     DELETE: deleteAccount,
   },
+  "/password/reset/request": { POST: route({ auth: "none", body: ResetRequestBody, run: resetRequestRoute }) },
+  "/password/reset/confirm": { POST: route({ auth: "none", body: ResetConfirmBody, run: resetConfirmRoute }) },
   "/password/change": { POST: route({ auth: "token", acceptEnded: ["revoked"], body: ChangePasswordBody, run: changePasswordRoute }) },
   "/account/delete": { POST: deleteAccount },
   "/admin/users/:uid/role": { POST: route({ auth: "admin", body: RoleBody, run: setRoleRoute }) },

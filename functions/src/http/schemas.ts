@@ -57,6 +57,16 @@ export const DeleteAccountBody = z.strictObject({
   password: text("password"),
 });
 
+export const ResetRequestBody = z.strictObject({
+  email: text("email"),
+});
+
+export const ResetConfirmBody = z.strictObject({
+  email: text("email"),
+  code: text("code"),
+  new_password: text("new_password"),
+});
+
 export const RoleBody = z.strictObject({
   role_id: z
     .number({ error: 'The field "role_id" must be a whole number.' })

@@ -16,7 +16,15 @@ import { FIRESTORE_MODE, PROJECT_ID } from "./helpers.js";
 const RULES_PATH = join(__dirname, "..", "..", "..", "firestore.rules");
 const RULES = readFileSync(RULES_PATH, "utf8");
 const [HOST, PORT] = (process.env.FIRESTORE_EMULATOR_HOST ?? "127.0.0.1:8080").split(":");
-const SERVER_ONLY = ["auth_credentials", "auth_uid_index", "auth_refresh_tokens", "auth_refresh_rotations", "auth_throttle"] as const;
+const SERVER_ONLY = [
+  "auth_credentials",
+  "auth_uid_index",
+  "auth_refresh_tokens",
+  "auth_refresh_rotations",
+  "auth_throttle",
+  "auth_codes",
+  "mail",
+] as const;
 
 type Firestore = ReturnType<ReturnType<RulesTestEnvironment["authenticatedContext"]>["firestore"]>;
 interface Actors {

@@ -34,6 +34,9 @@ describe("nothing secret in the logs of the whole emulator suite", () => {
       "refresh_token_reused",
       "account_deleted",
       "sessions_capped",
+      "password_reset_requested",
+      "password_reset",
+      "code_rejected",
     ];
     const missing = events.filter((event) => !log.includes(`"event":"${event}"`));
     expect(missing, "security events not found in the suite's log").to.deep.equal([]);

@@ -4,8 +4,10 @@ import { hmacKeys } from "../../src/domain/ids.js";
 import {
   type Account,
   type AuthUserProfile,
+  type CodeIssue,
   type Counter,
   EmailTakenError,
+  type MailMessage,
   type NewAccount,
   type RefreshTokenRecord,
   RejectedIdToken,
@@ -18,7 +20,9 @@ import type {
   AccountStore,
   AuthEvents,
   AuthUsers,
+  CodeStore,
   IdTokenVerifier,
+  Mailer,
   PasswordHasher,
   SessionStore,
   ThrottleStore,
@@ -52,7 +56,10 @@ export type Step =
   | "hasher.hash"
   | "hasher.verify"
   | "minter.mint"
-  | "throttle.record";
+  | "throttle.record"
+  | "codes.issue"
+  | "codes.consume"
+  | "mailer.send";
 
 export class Faults {
   private readonly failing = new Map<Step, Error>();
@@ -437,6 +444,63 @@ export class ManualClock {
   }
 }
 
+/** Mailed codes in memory, with the transactions' semantics (one document per id, single use, tries). */
+export class MemoryCodeStore implements CodeStore {
+  readonly codes = new Map<string, { uid: string | null; digest: string | null; tries: number; issuedAt: Date; expiresAt: Date }>();
+  constructor(private readonly faults: Faults) {}
+
+  async issue(issue: CodeIssue, now: Date, resendSeconds: number) {
+    await this.faults.at("codes.issue");
+    const current = this.codes.get(issue.id);
+    const wait = current === undefined ? 0 : Math.ceil((current.issuedAt.getTime() + resendSeconds * 1000 - now.getTime()) / 1000);
+    if (wait > 0) return { retryAfterSeconds: wait };
+    this.codes.set(issue.id, { uid: issue.uid, digest: issue.digest, tries: 0, issuedAt: now, expiresAt: issue.expiresAt });
+    return null;
+  }
+
+  async consume(id: string, matches: (digest: string) => boolean, now: Date, maxTries: number) {
+    await this.faults.at("codes.consume");
+    const code = this.codes.get(id);
+    if (code === undefined || code.uid === null || code.digest === null || code.expiresAt <= now || code.tries >= maxTries) return null;
+    if (matches(code.digest)) {
+      this.codes.delete(id);
+      return code.uid;
+    }
+    code.tries++;
+    if (code.tries >= maxTries) code.digest = null;
+    return null;
+  }
+
+  async deleteExpired(now: Date, limit: number) {
+    let deleted = 0;
+    for (const [id, code] of this.codes) {
+      if (deleted >= limit || code.expiresAt > now) continue;
+      this.codes.delete(id);
+      deleted++;
+    }
+    return deleted;
+  }
+}
+
+/** The mails sent, to read codes from. */
+export class RecordingMailer implements Mailer {
+  readonly sent: MailMessage[] = [];
+  constructor(private readonly faults: Faults) {}
+
+  async send(message: MailMessage): Promise<void> {
+    await this.faults.at("mailer.send");
+    this.sent.push(message);
+  }
+
+  /** The last code mailed to `to`. */
+  codeFor(to: string): string {
+    const mail = this.sent.filter((m) => m.to === to).at(-1);
+    const code = /\b([0-9]{6})\b/.exec(mail?.text ?? "")?.[1];
+    if (code === undefined) throw new Error(`no code was mailed to ${to}`);
+    return code;
+  }
+}
+
 /** ID tokens of the form `id-token-for-<uid>` (a signed-in caller); anything else is rejected. */
 export class FakeIdTokens implements IdTokenVerifier {
   async verify(idToken: string): Promise<VerifiedCaller> {
@@ -459,8 +523,12 @@ export function world() {
   const events = new RecordingEvents();
   const clock = new ManualClock();
   const keys = hmacKeys(() => SECRET);
+  const codes = new MemoryCodeStore(faults);
+  const mailer = new RecordingMailer(faults);
   const deps: Deps = {
     accounts: store,
+    codes,
+    mailer,
     sessions: store.sessionStore,
     throttle,
     authUsers,
@@ -477,8 +545,9 @@ export function world() {
     defaultRoleId: 1,
     adminRoleId: 9,
     reuseIntervalSeconds: 10,
+    mail: { appName: "Acme", codeTtlMinutes: 15 },
   };
-  return { faults, store, authUsers, hasher, minter, events, clock, throttle, keys, deps };
+  return { faults, store, authUsers, hasher, minter, events, clock, throttle, keys, codes, mailer, deps };
 }
 
 /** A fresh world with one account signed up through the real use case: its uid and first refresh token. */

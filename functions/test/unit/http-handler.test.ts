@@ -228,7 +228,9 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
       headers: { authorization: "Bearer id-token-for-u1" },
     });
     expect(res.statusCode).to.equal(200);
-    expect(seen).to.deep.equal([{ body: { password: "x" }, caller: { uid: "u1", claims: {} }, params: {}, clientNetwork: undefined }]);
+    expect(seen).to.deep.equal([
+      { body: { password: "x" }, caller: { uid: "u1", claims: {} }, params: {}, clientNetwork: undefined, language: "en" },
+    ]);
   });
 
   it("admin: a signed-in caller without the admin claim is 403 forbidden; with it the route runs", async () => {
@@ -248,10 +250,10 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
     await call(handler(deps), {
       path: "/open",
       json: { email: "a@example.com", password: "x" },
-      headers: { authorization: "Bearer id-token-for-u1" },
+      headers: { authorization: "Bearer id-token-for-u1", "accept-language": "de-CH, en;q=0.5" },
     });
     expect(seen).to.deep.equal([
-      { body: { email: "a@example.com", password: "x" }, caller: undefined, params: {}, clientNetwork: undefined },
+      { body: { email: "a@example.com", password: "x" }, caller: undefined, params: {}, clientNetwork: undefined, language: "de" },
     ]);
   });
 });
