@@ -68,6 +68,10 @@ export class FirebaseAuthUsers implements AuthUsers {
     await withDeadline(() => this.auth.updateUser(uid, { disabled })).catch(ignoreMissingUser);
   }
 
+  async setEmailVerified(uid: string): Promise<void> {
+    await withDeadline(() => this.auth.updateUser(uid, { emailVerified: true }));
+  }
+
   async revokeFirebaseSessions(uid: string): Promise<void> {
     await withDeadline(() => this.auth.revokeRefreshTokens(uid)).catch(ignoreMissingUser);
   }

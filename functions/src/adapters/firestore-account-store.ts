@@ -21,6 +21,7 @@ const CredentialDoc = z.object({
   deleting: z.boolean().default(false),
   session_epoch: z.number().int().default(0),
   session_count: z.number().int().default(0),
+  email_verified: z.boolean().default(false),
   created_at: timestamp,
 });
 
@@ -40,6 +41,7 @@ export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account
     deleting: data.deleting,
     sessionEpoch: data.session_epoch,
     sessionCount: data.session_count,
+    emailVerified: data.email_verified,
     createdAt: data.created_at,
   };
 }
@@ -68,6 +70,7 @@ export class FirestoreAccountStore implements AccountStore {
       disabled: account.disabled,
       auth_user_synced: account.authUserSynced,
       session_epoch: account.sessionEpoch,
+      email_verified: account.emailVerified,
       session_count: account.sessionCount,
       created_at: account.createdAt,
       updated_at: account.createdAt,
@@ -213,6 +216,10 @@ export class FirestoreAccountStore implements AccountStore {
 
   async setSessionCount(emailKey: string, count: number): Promise<void> {
     await this.updateCredential(emailKey, { session_count: count });
+  }
+
+  async setEmailVerified(emailKey: string): Promise<void> {
+    await this.updateCredential(emailKey, { email_verified: true });
   }
 
   async setPasswordHash(emailKey: string, passwordHash: string): Promise<void> {

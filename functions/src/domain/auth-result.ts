@@ -6,6 +6,7 @@ export interface PublicUser {
   readonly roleId: number;
   readonly name: string;
   readonly email: string;
+  readonly emailVerified: boolean;
 }
 
 export const publicUser = (account: Account): PublicUser => ({
@@ -13,6 +14,7 @@ export const publicUser = (account: Account): PublicUser => ({
   roleId: account.roleId,
   name: account.displayName,
   email: account.email,
+  emailVerified: account.emailVerified,
 });
 
 /** What signup and login give back: the body FlutterFlow's JWT guide documents, unformatted. */

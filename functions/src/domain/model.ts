@@ -43,6 +43,8 @@ export interface Account {
    * count whenever the cap is checked. Lets a login skip the session-cap query until it matters.
    */
   readonly sessionCount: number;
+  /** The owner proved the address: a code mailed to it came back (verification, or a password reset). */
+  readonly emailVerified: boolean;
   readonly createdAt: Date;
 }
 
@@ -120,7 +122,8 @@ export type SecurityEvent =
   | { readonly event: "sessions_capped"; readonly uid: string; readonly ended: number }
   | { readonly event: "password_reset_requested"; readonly uid?: string }
   | { readonly event: "password_reset"; readonly uid: string }
-  | { readonly event: "code_rejected"; readonly purpose: CodePurpose };
+  | { readonly event: "code_rejected"; readonly purpose: CodePurpose }
+  | { readonly event: "email_verified"; readonly uid: string };
 
 /** What a throttle counter counts (README, "Throttling"; the policy is in throttle.ts). */
 export type Dimension = "account" | "account_ip" | "ip" | "signup_ip" | "mail_ip";
@@ -154,7 +157,7 @@ export interface MailMessage {
 }
 
 /** What a mailed code is for. */
-export type CodePurpose = "password_reset";
+export type CodePurpose = "password_reset" | "email_verification";
 
 /** A code being issued: for an unknown or disabled account `uid` and `digest` are null (nothing is mailed, the answer is the same). */
 export interface CodeIssue {

@@ -3,17 +3,17 @@
 // code is stored only as a keyed digest, works once, for CODE_TTL_MINUTES, and dies after
 // LIMITS.maxCodeTries wrong tries; a completed reset ends every session (ours and Firebase's) and
 // clears the account's guessing counters.
-import { randomInt, timingSafeEqual } from "node:crypto";
-import { LIMITS } from "../config.js";
 import { AppError } from "../errors.js";
 import { signedIn } from "./account.js";
 import type { AuthResult } from "./auth-result.js";
+import { consumeCode, invalidCode, issueCode } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
+import { markVerified } from "./email-verification.js";
 import { renderMail } from "./mail.js";
 import type { Language } from "./model.js";
 import { acceptNewPassword } from "./password-policy.js";
-import { beginPasswordAttempt, reserveMailRequest, tooManyRequests } from "./throttle.js";
+import { beginPasswordAttempt, reserveMailRequest } from "./throttle.js";
 
 export type PasswordResetDeps = Pick<
   Deps,
@@ -35,12 +35,6 @@ export type PasswordResetDeps = Pick<
 
 const PURPOSE = "password_reset";
 
-/** A code as mailed: 6 digits from a CSPRNG, leading zeros kept. */
-export const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, "0");
-
-const invalidCode = (): AppError =>
-  new AppError("invalid_code", "The code is wrong, expired or already used. Request a new one.", { field: "code" });
-
 /**
  * Mails a reset code when `email` belongs to an enabled account. The caller's answer is the same
  * either way (202): an unknown email writes the same code document, without a code, so the
@@ -55,24 +49,11 @@ export async function requestPasswordReset(
   await reserveMailRequest(deps, input.clientNetwork, now);
   const account = await deps.accounts.findByEmail(email);
   const live = account !== null && !account.disabled;
-  const id = deps.keys.code(PURPOSE, email.key);
-  const code = newCode();
-  const minutes = deps.mail.codeTtlMinutes;
-  const refused = await deps.codes.issue(
-    {
-      id,
-      purpose: PURPOSE,
-      uid: live ? account.uid : null,
-      digest: live ? deps.keys.codeDigest(id, code) : null,
-      expiresAt: new Date(now.getTime() + minutes * 60_000),
-    },
-    now,
-    LIMITS.codeResendSeconds,
-  );
-  if (refused !== null) throw tooManyRequests(refused.retryAfterSeconds);
+  const code = await issueCode(PURPOSE, email.key, live ? account.uid : null, now, deps);
   deps.events.security({ event: "password_reset_requested", ...(live && { uid: account.uid }) });
-  if (!live) return;
-  await deps.mailer.send(renderMail("password_reset_code", input.language, account.email, { app: deps.mail.appName, code, minutes }));
+  if (!live || code === null) return;
+  const values = { app: deps.mail.appName, code, minutes: deps.mail.codeTtlMinutes };
+  await deps.mailer.send(renderMail("password_reset_code", input.language, account.email, values));
 }
 
 /**
@@ -99,16 +80,10 @@ export async function confirmPasswordReset(
     if (error instanceof AppError) throw new AppError(error.code, error.message, { ...error.details, field: "new_password" });
     throw error;
   }
-  if (!/^[0-9]{6}$/.test(input.code)) throw invalidCode();
+  if (!/^[0-9]{6}$/.test(input.code)) throw invalidCode(); // not a code: nothing to count
   const now = deps.clock.now();
   const attempt = await beginPasswordAttempt(deps, email.key, input.clientNetwork, now);
-  const id = deps.keys.code(PURPOSE, email.key);
-  const presented = Buffer.from(deps.keys.codeDigest(id, input.code), "hex");
-  const matches = (digest: string) => {
-    const stored = Buffer.from(digest, "hex");
-    return stored.length === presented.length && timingSafeEqual(stored, presented);
-  };
-  const uid = await deps.codes.consume(id, matches, now, LIMITS.maxCodeTries);
+  const uid = await consumeCode(PURPOSE, email.key, input.code, now, deps);
   const account = uid === null ? null : await deps.accounts.findByEmail(email);
   if (account === null || account.uid !== uid || account.disabled) {
     deps.events.security({ event: "code_rejected", purpose: PURPOSE });
@@ -120,6 +95,16 @@ export async function confirmPasswordReset(
   await deps.authUsers.revokeFirebaseSessions(account.uid);
   await deps.accounts.setNewPassword(account, passwordHash);
   await deps.authUsers.revokeFirebaseSessions(account.uid);
+  // The code came from the mailbox: the address is proved (best effort, the reset is done).
+  const emailVerified =
+    account.emailVerified ||
+    (await markVerified(account, deps).then(
+      () => true,
+      (error: unknown) => {
+        deps.events.followUpFailed("mark_email_verified", account.uid, error);
+        return false;
+      },
+    ));
   deps.events.security({ event: "password_reset", uid: account.uid });
   await Promise.all([
     attempt.succeeded({ clearAccount: true }).catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
@@ -127,5 +112,5 @@ export async function confirmPasswordReset(
       .send(renderMail("password_reset_done", input.language, account.email, { app: deps.mail.appName }))
       .catch((error: unknown) => deps.events.followUpFailed("notify_password_reset", account.uid, error)),
   ]);
-  return signedIn(account, account.sessionEpoch + 1, deps);
+  return signedIn({ ...account, emailVerified }, account.sessionEpoch + 1, deps);
 }

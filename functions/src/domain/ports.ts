@@ -59,6 +59,8 @@ export interface AuthUsers {
   /** Custom user claims: existing Firebase sessions get the role at their next ID-token refresh. */
   setRoleClaim(uid: string, roleId: number): Promise<void>;
   setDisabled(uid: string, disabled: boolean): Promise<void>;
+  /** The Auth user's `emailVerified` (rules read it as `request.auth.token.email_verified` after the app's next ID token). */
+  setEmailVerified(uid: string): Promise<void>;
 }
 
 export interface AccountStore {
@@ -92,6 +94,8 @@ export interface AccountStore {
   setAuthUserSynced(emailKey: string): Promise<void>;
   /** Sets the upper bound of live sessions to a counted value (after a session-cap check). */
   setSessionCount(emailKey: string, count: number): Promise<void>;
+  /** Marks the account's email as proved (a mailed code came back). */
+  setEmailVerified(emailKey: string): Promise<void>;
   /** Replaces the hash (a re-hash at login: same password, sessions unaffected). */
   setPasswordHash(emailKey: string, passwordHash: string): Promise<void>;
   /** A new password: the hash and `sessionEpoch` + 1 in ONE write, ending every older session. */
@@ -126,7 +130,7 @@ export interface AuthEvents {
   rollbackFailed(uid: string, error: unknown): void;
   /** A follow-up write failed after the main work succeeded; repaired later. */
   followUpFailed(
-    step: "mark_auth_user_synced" | "rehash_password" | "reset_throttle" | "cap_sessions" | "notify_password_reset",
+    step: "mark_auth_user_synced" | "rehash_password" | "reset_throttle" | "cap_sessions" | "notify_password_reset" | "mark_email_verified",
     uid: string,
     error: unknown,
   ): void;

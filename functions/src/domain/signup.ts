@@ -67,6 +67,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
       disabled: false,
       authUserSynced: false,
       deleting: false,
+      emailVerified: false,
       sessionEpoch: 0,
       sessionCount: 1,
       createdAt: now,
@@ -108,7 +109,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   ]);
 
   return {
-    user: { id: uid, roleId, name: displayName, email: email.display },
+    user: { id: uid, roleId, name: displayName, email: email.display, emailVerified: false },
     jwtToken,
     expiresIn: LIMITS.customTokenLifetimeSeconds,
     refreshToken,

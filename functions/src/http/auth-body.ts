@@ -2,7 +2,7 @@ import type { AuthResult, PublicUser } from "../domain/auth-result.js";
 
 /** FlutterFlow's `user` object (`$.user.id`, `$.user.role_id`, ...). */
 export function userJson(user: PublicUser) {
-  return { id: user.id, role_id: user.roleId, name: user.name, email: user.email } as const;
+  return { id: user.id, role_id: user.roleId, name: user.name, email: user.email, email_verified: user.emailVerified } as const;
 }
 
 /**

@@ -4,10 +4,12 @@ import type { RouteTable } from "./handler.js";
 import { route } from "./route.js";
 import { changePasswordRoute, deleteAccountRoute, getMeRoute, updateMeRoute } from "./routes/account.js";
 import { setDisabledRoute, setRoleRoute } from "./routes/admin.js";
+import { verifyConfirmRoute, verifyRequestRoute } from "./routes/email-verification.js";
 import { resetConfirmRoute, resetRequestRoute } from "./routes/password-reset.js";
 import { loginRoute, logoutRoute, refreshRoute, signupRoute } from "./routes/sessions.js";
 import {
   ChangePasswordBody,
+  CodeBody,
   DeleteAccountBody,
   DisableBody,
   LoginBody,
@@ -38,6 +40,8 @@ export const ROUTES: RouteTable = {
   },
   "/password/reset/request": { POST: route({ auth: "none", body: ResetRequestBody, run: resetRequestRoute }) },
   "/password/reset/confirm": { POST: route({ auth: "none", body: ResetConfirmBody, run: resetConfirmRoute }) },
+  "/email/verify/request": { POST: route({ auth: "token", body: NoBody, run: verifyRequestRoute }) },
+  "/email/verify/confirm": { POST: route({ auth: "token", body: CodeBody, run: verifyConfirmRoute }) },
   "/password/change": { POST: route({ auth: "token", acceptEnded: ["revoked"], body: ChangePasswordBody, run: changePasswordRoute }) },
   "/account/delete": { POST: deleteAccount },
   "/admin/users/:uid/role": { POST: route({ auth: "admin", body: RoleBody, run: setRoleRoute }) },

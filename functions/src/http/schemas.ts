@@ -67,6 +67,10 @@ export const ResetConfirmBody = z.strictObject({
   new_password: text("new_password"),
 });
 
+export const CodeBody = z.strictObject({
+  code: text("code"),
+});
+
 export const RoleBody = z.strictObject({
   role_id: z
     .number({ error: 'The field "role_id" must be a whole number.' })

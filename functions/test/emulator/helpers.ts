@@ -110,7 +110,7 @@ export function uniqueEmail(tag = "user"): string {
 }
 
 export interface AuthBody {
-  user: { id: string; role_id: number; name: string; email: string };
+  user: { id: string; role_id: number; name: string; email: string; email_verified: boolean };
   token_type: string;
   expires_in: number;
   jwt_token: string;
@@ -189,4 +189,19 @@ export function refreshTokenDoc(token: string) {
 /** The server-only credential of an email (keyed by the hash of the canonical address). */
 export function credentialOf(email: string) {
   return db().collection("auth_credentials").doc(emailKey(email.trim().toLowerCase()));
+}
+
+/** The mails queued for `to` in the `mail` collection (the "Trigger Email" extension's format), oldest first. */
+export async function mailsTo(to: string): Promise<{ subject: string; text: string; html: string }[]> {
+  const docs = (await db().collection("mail").where("to", "==", to).get()).docs;
+  return docs
+    .sort((a, b) => a.createTime.toMillis() - b.createTime.toMillis())
+    .map((doc) => doc.get("message") as { subject: string; text: string; html: string });
+}
+
+/** The 6-digit code of the latest mail to `to`. */
+export async function mailedCode(to: string): Promise<string> {
+  const code = /\b([0-9]{6})\b/.exec((await mailsTo(to)).at(-1)?.text ?? "")?.[1];
+  if (code === undefined) throw new Error(`no code mailed to ${to}`);
+  return code;
 }

@@ -1,23 +1,10 @@
 import { expect } from "chai";
-import { authBody, db, errorCode, post, signInWithCustomToken, uniqueEmail } from "./helpers.js";
+import { authBody, db, errorCode, mailedCode, mailsTo, post, signInWithCustomToken, uniqueEmail } from "./helpers.js";
 
 // Forgot password over HTTP, exactly as a FlutterFlow app calls it, with the code read from the
 // `mail` collection the way Firebase's "Trigger Email" extension reads it.
 const password = "correct horse battery staple";
 const newPassword = "a brand new passphrase";
-
-async function mailsTo(to: string): Promise<{ subject: string; text: string; html: string }[]> {
-  const docs = (await db().collection("mail").where("to", "==", to).get()).docs;
-  return docs
-    .sort((a, b) => a.createTime.toMillis() - b.createTime.toMillis())
-    .map((doc) => doc.get("message") as { subject: string; text: string; html: string });
-}
-
-async function codeFor(to: string): Promise<string> {
-  const code = /\b([0-9]{6})\b/.exec((await mailsTo(to)).at(-1)?.text ?? "")?.[1];
-  if (code === undefined) throw new Error(`no code mailed to ${to}`);
-  return code;
-}
 
 async function signedUp(tag: string) {
   const email = uniqueEmail(tag);
@@ -35,7 +22,7 @@ describe("password reset by mailed code (emulators, over HTTP)", () => {
     expect([asked.status, asked.json]).to.deep.equal([202, { sent: true }]);
     const [mail] = await mailsTo(email);
     expect(mail?.subject).to.match(/ : votre code de réinitialisation du mot de passe$/);
-    const code = await codeFor(email);
+    const code = await mailedCode(email);
 
     const before = await signInWithCustomToken(body.jwt_token);
     // Firebase revocation has a one-second resolution: a sign-in in the same second as the
@@ -66,7 +53,7 @@ describe("password reset by mailed code (emulators, over HTTP)", () => {
   it("six wrong codes: the code is dead, the right one fails too", async () => {
     const { email } = await signedUp("wrong");
     await requestReset(email);
-    const code = await codeFor(email);
+    const code = await mailedCode(email);
     const wrong = code === "000000" ? "000001" : "000000";
     for (let i = 0; i < 5; i++) expect(errorCode(await confirmReset(email, wrong))).to.equal("invalid_code");
     const late = await confirmReset(email, code);
@@ -77,13 +64,13 @@ describe("password reset by mailed code (emulators, over HTTP)", () => {
   it("a used code fails; an expired code fails", async () => {
     const { email } = await signedUp("used");
     await requestReset(email);
-    const code = await codeFor(email);
+    const code = await mailedCode(email);
     expect((await confirmReset(email, code)).status).to.equal(200);
     expect(errorCode(await confirmReset(email, code, "yet another passphrase"))).to.equal("invalid_code");
 
     const other = await signedUp("expired");
     await requestReset(other.email);
-    const stale = await codeFor(other.email);
+    const stale = await mailedCode(other.email);
     // 15 minutes pass (the code's expiry is dated back rather than waited for).
     const codes = await db().collection("auth_codes").where("uid", "==", other.body.user.id).get();
     expect(codes.size).to.equal(1);
@@ -94,7 +81,7 @@ describe("password reset by mailed code (emulators, over HTTP)", () => {
   it("concurrent confirms of one code: exactly one succeeds (single use under concurrency)", async () => {
     const { email } = await signedUp("race");
     await requestReset(email);
-    const code = await codeFor(email);
+    const code = await mailedCode(email);
     const replies = await Promise.all(Array.from({ length: 5 }, (_, i) => confirmReset(email, code, `${newPassword} ${i}`)));
     expect(replies.filter((r) => r.status === 200)).to.have.length(1);
     expect(replies.filter((r) => r.status !== 200).map(errorCode)).to.satisfy((codes: (string | undefined)[]) =>
@@ -105,7 +92,7 @@ describe("password reset by mailed code (emulators, over HTTP)", () => {
   it("a weak new password is refused and the code still works; a missing field is a 400 naming it", async () => {
     const { email } = await signedUp("weak");
     await requestReset(email);
-    const code = await codeFor(email);
+    const code = await mailedCode(email);
     const weak = await confirmReset(email, code, "short");
     expect([weak.status, errorCode(weak)]).to.deep.equal([400, "weak_password"]);
     expect((await confirmReset(email, code)).status).to.equal(200);

@@ -15,6 +15,8 @@ const PATHS = [
   "/password/change",
   "/password/reset/request",
   "/password/reset/confirm",
+  "/email/verify/request",
+  "/email/verify/confirm",
   "/account/delete",
   "/admin/users/AAAAAAAAAAAAAAAAAAAA/role",
   "/admin/users/AAAAAAAAAAAAAAAAAAAA/disable",

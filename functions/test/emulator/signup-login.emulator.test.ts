@@ -14,7 +14,13 @@ describe("signup and login through HTTP, as a FlutterFlow app (emulators)", () =
     expect(reply.headers.get("content-type")).to.equal("application/json; charset=utf-8");
     const body = authBody(reply);
     expect(body.user.id).to.match(/^[A-Za-z0-9]{20}$/);
-    expect(body.user).to.deep.equal({ id: body.user.id, role_id: 1, name: "Ada Lovelace", email: email.toUpperCase() });
+    expect(body.user).to.deep.equal({
+      id: body.user.id,
+      role_id: 1,
+      name: "Ada Lovelace",
+      email: email.toUpperCase(),
+      email_verified: false,
+    });
     expect(body.token_type).to.equal("Bearer");
     expect(body.expires_in).to.equal(3600);
     expect(body.refresh_token).to.match(/^[A-Za-z0-9_-]{43}$/);

@@ -37,6 +37,7 @@ describe("nothing secret in the logs of the whole emulator suite", () => {
       "password_reset_requested",
       "password_reset",
       "code_rejected",
+      "email_verified",
     ];
     const missing = events.filter((event) => !log.includes(`"event":"${event}"`));
     expect(missing, "security events not found in the suite's log").to.deep.equal([]);

@@ -15,7 +15,7 @@ const signedUp = () => signedUpWorld({ email, password, name: "Ada" });
 describe("account use cases (in-memory fakes)", () => {
   it("getMe returns the server record; a missing or disabled account is not_found", async () => {
     const { w, uid } = await signedUp();
-    expect(await getMe(uid, w.deps)).to.deep.equal({ id: uid, roleId: 1, name: "Ada", email });
+    expect(await getMe(uid, w.deps)).to.deep.equal({ id: uid, roleId: 1, name: "Ada", email, emailVerified: false });
     expect((await failure(getMe("nobody", w.deps))).code).to.equal("not_found");
   });
 

@@ -222,6 +222,10 @@ export class MemoryStore implements AccountStore {
     this.patch(emailKey, { sessionCount });
   }
 
+  async setEmailVerified(emailKey: string): Promise<void> {
+    this.patch(emailKey, { emailVerified: true });
+  }
+
   async setPasswordHash(emailKey: string, passwordHash: string): Promise<void> {
     await this.faults.at("accounts.setPasswordHash");
     this.patch(emailKey, { passwordHash });
@@ -285,6 +289,11 @@ export class MemoryAuthUsers implements AuthUsers {
   async setDisabled(uid: string, disabled: boolean): Promise<void> {
     if (disabled) this.disabled.add(uid);
     else this.disabled.delete(uid);
+  }
+
+  readonly emailVerified = new Set<string>();
+  async setEmailVerified(uid: string): Promise<void> {
+    this.emailVerified.add(uid);
   }
 
   readonly firebaseRevocations: string[] = [];

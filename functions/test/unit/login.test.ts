@@ -21,7 +21,7 @@ describe("login (use case, in-memory fakes)", () => {
   it("right password -> token with role_id claim, a new session storing only the token's hash", async () => {
     const { w, uid } = await registered();
     const result = await login({ email: " GRACE@example.com", password }, w.deps);
-    expect(result.user).to.deep.equal({ id: uid, roleId: 1, name: "Grace", email });
+    expect(result.user).to.deep.equal({ id: uid, roleId: 1, name: "Grace", email, emailVerified: false });
     expect(w.minter.minted).to.deep.equal([{ uid, claims: { role_id: 1 } }]);
     const [session] = [...w.store.sessions.values()];
     expect(session?.uid).to.equal(uid);

@@ -1,0 +1,59 @@
+// Mailed codes, shared by password reset and email verification: 6 digits from a CSPRNG, stored
+// only as a keyed digest bound to its document, one live code per purpose and email, resent at
+// most every LIMITS.codeResendSeconds, dead after LIMITS.maxCodeTries wrong tries, single use,
+// compared in constant time (README, "Mailed codes").
+import { randomInt, timingSafeEqual } from "node:crypto";
+import { LIMITS } from "../config.js";
+import { AppError } from "../errors.js";
+import type { Deps } from "./deps.js";
+import type { CodePurpose } from "./model.js";
+import { tooManyRequests } from "./throttle.js";
+
+type CodeDeps = Pick<Deps, "codes" | "keys" | "mail">;
+
+/** A code as mailed: 6 digits, leading zeros kept. */
+export const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, "0");
+
+export const invalidCode = (): AppError =>
+  new AppError("invalid_code", "The code is wrong, expired or already used. Request a new one.", { field: "code" });
+
+/**
+ * Issues a new code of `purpose` for the email `emailKey` and returns it, or null for `uid` null
+ * (no account: the same document is written, without a code, so the resend interval applies
+ * alike). Throws 429 inside the resend interval.
+ */
+export async function issueCode(
+  purpose: CodePurpose,
+  emailKey: string,
+  uid: string | null,
+  now: Date,
+  deps: CodeDeps,
+): Promise<string | null> {
+  const id = deps.keys.code(purpose, emailKey);
+  const code = uid === null ? null : newCode();
+  const refused = await deps.codes.issue(
+    {
+      id,
+      purpose,
+      uid,
+      digest: code === null ? null : deps.keys.codeDigest(id, code),
+      expiresAt: new Date(now.getTime() + deps.mail.codeTtlMinutes * 60_000),
+    },
+    now,
+    LIMITS.codeResendSeconds,
+  );
+  if (refused !== null) throw tooManyRequests(refused.retryAfterSeconds);
+  return code;
+}
+
+/** Uses up the code of `purpose` for `emailKey` if `code` is it: the code's uid, or null (wrong, expired, used, dead, malformed). */
+export async function consumeCode(purpose: CodePurpose, emailKey: string, code: string, now: Date, deps: CodeDeps): Promise<string | null> {
+  if (!/^[0-9]{6}$/.test(code)) return null;
+  const id = deps.keys.code(purpose, emailKey);
+  const presented = Buffer.from(deps.keys.codeDigest(id, code), "hex");
+  const matches = (digest: string) => {
+    const stored = Buffer.from(digest, "hex");
+    return stored.length === presented.length && timingSafeEqual(stored, presented);
+  };
+  return deps.codes.consume(id, matches, now, LIMITS.maxCodeTries);
+}

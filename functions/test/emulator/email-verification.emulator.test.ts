@@ -1,0 +1,40 @@
+import { expect } from "chai";
+import { auth, authBody, bearer, errorCode, mailedCode, post, signInWithCustomToken, uniqueEmail } from "./helpers.js";
+
+// Verified email over HTTP: the signed-in app asks for a code, reads it from `mail` as the
+// "Trigger Email" extension would send it, and confirms; the Firebase user and the next ID token
+// then say `email_verified`.
+const password = "correct horse battery staple";
+
+describe("email verification by mailed code (emulators, over HTTP)", () => {
+  it("request -> code -> confirm: the user object, the Auth user and the next ID token say email_verified", async () => {
+    const email = uniqueEmail("verify");
+    const signup = authBody(await post("/signup", { email, password }));
+    expect(signup.user.email_verified).to.equal(false);
+    const { idToken, localId } = await signInWithCustomToken(signup.jwt_token);
+
+    const asked = await post("/email/verify/request", {}, { ...bearer(idToken), "Accept-Language": "pt-BR" });
+    expect([asked.status, asked.json]).to.deep.equal([202, { sent: true }]);
+    const code = await mailedCode(email);
+    const wrong = code === "000000" ? "000001" : "000000";
+    expect(errorCode(await post("/email/verify/confirm", { code: wrong }, bearer(idToken)))).to.equal("invalid_code");
+
+    const confirmed = await post("/email/verify/confirm", { code }, bearer(idToken));
+    expect(confirmed.status).to.equal(200);
+    expect((confirmed.json as { user: { email_verified: boolean } }).user.email_verified).to.equal(true);
+    expect((await auth().getUser(localId)).emailVerified).to.equal(true);
+
+    const login = authBody(await post("/login", { email, password }));
+    expect(login.user.email_verified).to.equal(true);
+    const next = await signInWithCustomToken(login.jwt_token);
+    expect(next.claims.email_verified, "rules can read request.auth.token.email_verified").to.equal(true);
+
+    const again = await post("/email/verify/request", {}, bearer(next.idToken));
+    expect([again.status, again.json]).to.deep.equal([200, { sent: false, already_verified: true }]);
+  });
+
+  it("without a signed-in caller: 401, and nothing is mailed", async () => {
+    const reply = await post("/email/verify/request", {});
+    expect([reply.status, errorCode(reply)]).to.deep.equal([401, "unauthenticated"]);
+  });
+});
