@@ -28,10 +28,19 @@ export function housekeepingEvent(event: string, fields: Record<string, string |
   logger.info(event.replaceAll("_", " "), { event, ...fields });
 }
 
+/** Security events that are the owner's own ordinary acts: INFO; every other one is a WARNING. */
+const QUIET_EVENTS: ReadonlySet<string> = new Set([
+  "password_changed",
+  "account_deleted",
+  "account_enabled",
+  "password_reset_requested",
+  "email_verified",
+]);
+
 export const authEvents: AuthEvents = {
   security(entry) {
     const { event, ...fields } = entry;
-    const quiet = event === "password_changed" || event === "account_deleted" || event === "account_enabled";
+    const quiet = QUIET_EVENTS.has(event);
     (quiet ? logger.info : logger.warn)(`security: ${event.replaceAll("_", " ")}`, { event, security: true, ...fields });
   },
   rollbackFailed(uid, error) {
