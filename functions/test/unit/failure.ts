@@ -10,3 +10,13 @@ export async function failure(promise: Promise<unknown>): Promise<AppError> {
   }
   throw new Error("expected a rejection");
 }
+
+/** Awaits a promise that must reject, and returns whatever it rejected with. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}

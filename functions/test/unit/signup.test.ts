@@ -4,18 +4,10 @@ import { EmailTakenError } from "../../src/domain/model.js";
 import { signup } from "../../src/domain/signup.js";
 import { hashToken } from "../../src/domain/tokens.js";
 import { AppError, toAppError } from "../../src/errors.js";
+import { rejection } from "./failure.js";
 import { type Step, world } from "./fakes.js";
 
 const input = { email: "  Ada@Example.com ", password: "correct horse battery", name: "Ada" };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("signup (use case, in-memory fakes)", () => {
   it("creates index, account, users doc, session and Auth user; returns the FlutterFlow fields", async () => {
