@@ -11,7 +11,7 @@ import type { JsonReply } from "./types.js";
 
 /**
  * Who may call a route:
- * - `none`: anyone (signup, login, refresh, logout);
+ * - `none`: anyone (signup, login, refresh, logout, password reset);
  * - `token`: a signed-in user, by a Firebase ID token checked for revocation (there is no weaker
  *   kind: every signed-in route is revocation-sensitive);
  * - `admin`: `token`, and its `role_id` claim is ADMIN_ROLE_ID (the use case checks the server
