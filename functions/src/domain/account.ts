@@ -23,7 +23,8 @@ const noAccount = (): AppError => new AppError("not_found", "There is no account
 
 const accountDisabled = (): AppError => new AppError("forbidden", "This account is disabled.");
 
-async function existing(uid: string, deps: Pick<AccountDeps, "accounts">): Promise<Account> {
+/** The signed-in user's account; `not_found` when it is gone or disabled. */
+export async function existing(uid: string, deps: Pick<AccountDeps, "accounts">): Promise<Account> {
   const account = await deps.accounts.findByUid(uid);
   if (account === null || account.disabled) throw noAccount();
   return account;
@@ -112,26 +113,31 @@ export async function changePassword(
   await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientNetwork: input.clientNetwork }, deps);
   const canonical = account.email.toLowerCase();
   const email: ParsedEmail = { display: account.email, canonical, key: account.emailKey, legacyKey: legacyEmailKey(canonical) };
-  let password: string;
-  try {
-    password = acceptNewPassword(input.newPassword, email, deps.policy);
-  } catch (error) {
-    if (error instanceof AppError) {
-      throw new AppError(error.code, error.message, { ...error.details, field: "new_password" });
-    }
-    throw error;
-  }
-  // Order: nothing is changed until the token is minted; sessions end before the password
-  // does, so a failure part-way never leaves old sessions alive under a new password (at
-  // worst the user is signed out with the old password still valid, and the retry completes it).
+  const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
+  // Nothing is changed until the token is minted.
   const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: account.roleId });
-  const passwordHash = await deps.hasher.hash(password);
-  await deps.sessions.revokeAllSessions(uid);
-  await deps.authUsers.revokeFirebaseSessions(uid);
-  await deps.accounts.setNewPassword(account, passwordHash);
-  await deps.authUsers.revokeFirebaseSessions(uid);
+  await replacePassword(account, password, deps);
   deps.events.security({ event: "password_changed", uid });
   return signedIn(account, account.sessionEpoch + 1, deps, jwtToken);
+}
+
+/**
+ * Sets a new password (a change or a reset): sessions end before the password does, so a
+ * failure part-way never leaves old sessions alive under a new password (at worst the user is
+ * signed out with the old password still valid, and the retry completes it). The new hash and
+ * `sessionEpoch` + 1 are one write, and Firebase sessions are revoked before and after it, so a
+ * login racing the change keeps nothing.
+ */
+export async function replacePassword(
+  account: Account,
+  password: string,
+  deps: Pick<Deps, "hasher" | "sessions" | "authUsers" | "accounts">,
+): Promise<void> {
+  const passwordHash = await deps.hasher.hash(password);
+  await deps.sessions.revokeAllSessions(account.uid);
+  await deps.authUsers.revokeFirebaseSessions(account.uid);
+  await deps.accounts.setNewPassword(account, passwordHash);
+  await deps.authUsers.revokeFirebaseSessions(account.uid);
 }
 
 /** A fresh session of `account` at `sessionEpoch`, with a custom token (minted unless given). */

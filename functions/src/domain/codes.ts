@@ -7,14 +7,14 @@ import { LIMITS } from "../config.js";
 import { AppError } from "../errors.js";
 import type { Deps } from "./deps.js";
 import type { CodePurpose } from "./model.js";
-import { tooManyRequests } from "./throttle.js";
+import { beginPasswordAttempt, type PasswordAttempt, type ThrottleDeps, tooManyRequests } from "./throttle.js";
 
 type CodeDeps = Pick<Deps, "codes" | "keys" | "mail">;
 
 /** A code as mailed: 6 digits, leading zeros kept. */
 export const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, "0");
 
-export const invalidCode = (): AppError =>
+const invalidCode = (): AppError =>
   new AppError("invalid_code", "The code is wrong, expired or already used. Request a new one.", { field: "code" });
 
 /**
@@ -46,14 +46,33 @@ export async function issueCode(
   return code;
 }
 
-/** Uses up the code of `purpose` for `emailKey` if `code` is it: the code's uid, or null (wrong, expired, used, dead, malformed). */
-export async function consumeCode(purpose: CodePurpose, emailKey: string, code: string, now: Date, deps: CodeDeps): Promise<string | null> {
-  if (!/^[0-9]{6}$/.test(code)) return null;
+/**
+ * Checks a presented code of `purpose` for `emailKey`, counted on the login throttle's counters
+ * of that email and network like a password guess: the code's uid when it is the live code (it
+ * is used up), else null (wrong, expired, used, dead), and the attempt, to settle on success. A
+ * string that is not 6 digits is refused before anything is counted or read.
+ */
+export async function checkCode(
+  purpose: CodePurpose,
+  emailKey: string,
+  code: string,
+  clientNetwork: string | undefined,
+  now: Date,
+  deps: CodeDeps & ThrottleDeps,
+): Promise<{ readonly uid: string | null; readonly attempt: PasswordAttempt }> {
+  if (!/^[0-9]{6}$/.test(code)) throw invalidCode();
+  const attempt = await beginPasswordAttempt(deps, emailKey, clientNetwork, now);
   const id = deps.keys.code(purpose, emailKey);
   const presented = Buffer.from(deps.keys.codeDigest(id, code), "hex");
   const matches = (digest: string) => {
     const stored = Buffer.from(digest, "hex");
     return stored.length === presented.length && timingSafeEqual(stored, presented);
   };
-  return deps.codes.consume(id, matches, now, LIMITS.maxCodeTries);
+  return { uid: await deps.codes.consume(id, matches, now, LIMITS.maxCodeTries), attempt };
+}
+
+/** The answer to a code that does not fit (already counted by the throttle), with its security event. */
+export function codeRejected(purpose: CodePurpose, deps: Pick<Deps, "events">): AppError {
+  deps.events.security({ event: "code_rejected", purpose });
+  return invalidCode();
 }

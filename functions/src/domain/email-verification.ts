@@ -1,13 +1,14 @@
 // Verified email: a 6-digit code mailed to the signed-in user's address; when it comes back, the
 // credential and the Firebase Auth user (`emailVerified`) say so, and rules can read
 // `request.auth.token.email_verified` from the app's next ID token.
-import { AppError } from "../errors.js";
+
+import { existing } from "./account.js";
 import { type PublicUser, publicUser } from "./auth-result.js";
-import { consumeCode, invalidCode, issueCode } from "./codes.js";
+import { checkCode, codeRejected, issueCode } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { renderMail } from "./mail.js";
 import type { Account, Language } from "./model.js";
-import { beginPasswordAttempt, reserveMailRequest } from "./throttle.js";
+import { reserveMailRequest } from "./throttle.js";
 
 export type EmailVerificationDeps = Pick<
   Deps,
@@ -15,12 +16,6 @@ export type EmailVerificationDeps = Pick<
 >;
 
 const PURPOSE = "email_verification";
-
-async function signedInAccount(uid: string, deps: Pick<Deps, "accounts">): Promise<Account> {
-  const account = await deps.accounts.findByUid(uid);
-  if (account === null || account.disabled) throw new AppError("not_found", "There is no account for this sign-in.");
-  return account;
-}
 
 /** Both records say the email is proved; the Auth user first (what rules read), then the credential. */
 export async function markVerified(account: Account, deps: Pick<Deps, "accounts" | "authUsers" | "events">): Promise<void> {
@@ -35,7 +30,7 @@ export async function requestEmailVerification(
   input: { readonly clientNetwork?: string | undefined; readonly language: Language },
   deps: EmailVerificationDeps,
 ): Promise<{ readonly alreadyVerified: boolean }> {
-  const account = await signedInAccount(uid, deps);
+  const account = await existing(uid, deps);
   if (account.emailVerified) return { alreadyVerified: true };
   const now = deps.clock.now();
   await reserveMailRequest(deps, input.clientNetwork, now);
@@ -52,15 +47,10 @@ export async function confirmEmailVerification(
   input: { readonly code: string; readonly clientNetwork?: string | undefined },
   deps: EmailVerificationDeps,
 ): Promise<PublicUser> {
-  const account = await signedInAccount(uid, deps);
+  const account = await existing(uid, deps);
   if (account.emailVerified) return publicUser(account);
-  const now = deps.clock.now();
-  const attempt = await beginPasswordAttempt(deps, account.emailKey, input.clientNetwork, now);
-  const codeUid = await consumeCode(PURPOSE, account.emailKey, input.code, now, deps);
-  if (codeUid !== account.uid) {
-    deps.events.security({ event: "code_rejected", purpose: PURPOSE });
-    throw invalidCode();
-  }
+  const { uid: codeUid, attempt } = await checkCode(PURPOSE, account.emailKey, input.code, input.clientNetwork, deps.clock.now(), deps);
+  if (codeUid !== account.uid) throw codeRejected(PURPOSE, deps);
   await markVerified(account, deps);
   await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
   return { ...publicUser(account), emailVerified: true };

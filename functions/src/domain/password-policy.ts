@@ -18,8 +18,8 @@ export interface PasswordPolicy {
   readonly isCommon: (lowercased: string) => boolean;
 }
 
-const weak = (reason: WeakPasswordReason, message: string): AppError =>
-  new AppError("weak_password", message, { field: "password", reason });
+const weak = (field: string, reason: WeakPasswordReason, message: string): AppError =>
+  new AppError("weak_password", message, { field, reason });
 
 const codePoints = (s: string): number => {
   let n = 0;
@@ -27,30 +27,33 @@ const codePoints = (s: string): number => {
   return n;
 };
 
-/** Checks a password chosen at signup (or a change); returns the form to hash. */
-export function acceptNewPassword(password: string, email: ParsedEmail, policy: PasswordPolicy): string {
+/**
+ * Checks a password chosen at signup (or a change, or a reset); returns the form to hash. A
+ * refusal names `field`, the request field the password came in.
+ */
+export function acceptNewPassword(password: string, email: ParsedEmail, policy: PasswordPolicy, field = "password"): string {
   // Length is checked on the raw string first so a huge password costs nothing more.
   if (password.length > 4 * LIMITS.hardMaxPasswordLength) {
-    throw weak("too_long", `The password must be at most ${policy.maxLength} characters.`);
+    throw weak(field, "too_long", `The password must be at most ${policy.maxLength} characters.`);
   }
   if (!password.isWellFormed()) {
-    throw weak("invalid_characters", "The password contains an invalid character.");
+    throw weak(field, "invalid_characters", "The password contains an invalid character.");
   }
   const normalized = password.normalize("NFKC");
   const length = codePoints(normalized);
   if (length < policy.minLength) {
-    throw weak("too_short", `The password must be at least ${policy.minLength} characters.`);
+    throw weak(field, "too_short", `The password must be at least ${policy.minLength} characters.`);
   }
   if (length > policy.maxLength) {
-    throw weak("too_long", `The password must be at most ${policy.maxLength} characters.`);
+    throw weak(field, "too_long", `The password must be at most ${policy.maxLength} characters.`);
   }
   const lowered = normalized.toLowerCase();
   const localPart = email.canonical.slice(0, email.canonical.lastIndexOf("@"));
   if (lowered === email.canonical || lowered === localPart) {
-    throw weak("matches_email", "The password must not be your email address.");
+    throw weak(field, "matches_email", "The password must not be your email address.");
   }
   if (policy.isCommon(lowered)) {
-    throw weak("common", "This password is too common. Choose a less predictable one.");
+    throw weak(field, "common", "This password is too common. Choose a less predictable one.");
   }
   return normalized;
 }

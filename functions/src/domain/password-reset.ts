@@ -3,17 +3,16 @@
 // code is stored only as a keyed digest, works once, for CODE_TTL_MINUTES, and dies after
 // LIMITS.maxCodeTries wrong tries; a completed reset ends every session (ours and Firebase's) and
 // clears the account's guessing counters.
-import { AppError } from "../errors.js";
-import { signedIn } from "./account.js";
+import { replacePassword, signedIn } from "./account.js";
 import type { AuthResult } from "./auth-result.js";
-import { consumeCode, invalidCode, issueCode } from "./codes.js";
+import { checkCode, codeRejected, issueCode } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { markVerified } from "./email-verification.js";
 import { renderMail } from "./mail.js";
 import type { Language } from "./model.js";
 import { acceptNewPassword } from "./password-policy.js";
-import { beginPasswordAttempt, reserveMailRequest } from "./throttle.js";
+import { reserveMailRequest } from "./throttle.js";
 
 export type PasswordResetDeps = Pick<
   Deps,
@@ -73,28 +72,11 @@ export async function confirmPasswordReset(
   deps: PasswordResetDeps,
 ): Promise<AuthResult> {
   const email = parseEmail(input.email, deps.keys);
-  let password: string;
-  try {
-    password = acceptNewPassword(input.newPassword, email, deps.policy);
-  } catch (error) {
-    if (error instanceof AppError) throw new AppError(error.code, error.message, { ...error.details, field: "new_password" });
-    throw error;
-  }
-  if (!/^[0-9]{6}$/.test(input.code)) throw invalidCode(); // not a code: nothing to count
-  const now = deps.clock.now();
-  const attempt = await beginPasswordAttempt(deps, email.key, input.clientNetwork, now);
-  const uid = await consumeCode(PURPOSE, email.key, input.code, now, deps);
+  const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
+  const { uid, attempt } = await checkCode(PURPOSE, email.key, input.code, input.clientNetwork, deps.clock.now(), deps);
   const account = uid === null ? null : await deps.accounts.findByEmail(email);
-  if (account === null || account.uid !== uid || account.disabled) {
-    deps.events.security({ event: "code_rejected", purpose: PURPOSE });
-    throw invalidCode(); // counted by the throttle
-  }
-  // As a password change (account.ts): sessions end before the password does.
-  const passwordHash = await deps.hasher.hash(password);
-  await deps.sessions.revokeAllSessions(account.uid);
-  await deps.authUsers.revokeFirebaseSessions(account.uid);
-  await deps.accounts.setNewPassword(account, passwordHash);
-  await deps.authUsers.revokeFirebaseSessions(account.uid);
+  if (account === null || account.uid !== uid || account.disabled) throw codeRejected(PURPOSE, deps);
+  await replacePassword(account, password, deps);
   // The code came from the mailbox: the address is proved (best effort, the reset is done).
   const emailVerified =
     account.emailVerified ||
