@@ -35,6 +35,7 @@ const QUIET_EVENTS: ReadonlySet<string> = new Set([
   "account_enabled",
   "password_reset_requested",
   "email_verified",
+  "email_change_requested",
 ]);
 
 export const authEvents: AuthEvents = {

@@ -25,7 +25,12 @@ export class FirebaseAuthUsers implements AuthUsers {
   async create(profile: AuthUserProfile): Promise<void> {
     try {
       await withDeadline(() =>
-        this.auth.createUser({ uid: profile.uid, email: profile.email, displayName: profile.displayName, emailVerified: false }),
+        this.auth.createUser({
+          uid: profile.uid,
+          email: profile.email,
+          displayName: profile.displayName,
+          emailVerified: profile.emailVerified ?? false,
+        }),
       );
     } catch (error) {
       const code = authCode(error);
@@ -44,7 +49,13 @@ export class FirebaseAuthUsers implements AuthUsers {
 
   async ensure(profile: AuthUserProfile): Promise<void> {
     try {
-      await withDeadline(() => this.auth.updateUser(profile.uid, { email: profile.email, displayName: profile.displayName }));
+      await withDeadline(() =>
+        this.auth.updateUser(profile.uid, {
+          email: profile.email,
+          displayName: profile.displayName,
+          ...(profile.emailVerified !== undefined && { emailVerified: profile.emailVerified }),
+        }),
+      );
     } catch (error) {
       if (authCode(error) !== "auth/user-not-found") throw error;
       await this.create(profile); // a create racing this one (same uid) counts as done
@@ -66,6 +77,15 @@ export class FirebaseAuthUsers implements AuthUsers {
 
   async setDisabled(uid: string, disabled: boolean): Promise<void> {
     await withDeadline(() => this.auth.updateUser(uid, { disabled })).catch(ignoreMissingUser);
+  }
+
+  async changeEmail(uid: string, email: string): Promise<void> {
+    try {
+      await withDeadline(() => this.auth.updateUser(uid, { email, emailVerified: true }));
+    } catch (error) {
+      if (authCode(error) === "auth/email-already-exists") throw new EmailTakenError();
+      throw error;
+    }
   }
 
   async setEmailVerified(uid: string): Promise<void> {

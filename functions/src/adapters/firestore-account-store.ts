@@ -210,6 +210,40 @@ export class FirestoreAccountStore implements AccountStore {
     await withDeadline(() => batch.commit());
   }
 
+  async changeEmail(
+    account: Account,
+    email: { readonly display: string; readonly key: string; readonly legacyKey: string },
+    emailVerified: boolean,
+  ): Promise<Account> {
+    const db = this.db;
+    const from = this.credential(account.emailKey);
+    const to = this.credential(email.key);
+    const moved = await withDeadline(() =>
+      db.runTransaction(async (tx) => {
+        const [current, taken, legacy] = await tx.getAll(from, to, this.credential(email.legacyKey));
+        const data = current?.data();
+        if (data === undefined || data.uid !== account.uid) throw new EmailTakenError(); // never happens unless it moved meanwhile
+        if (taken?.exists === true || legacy?.exists === true) throw new EmailTakenError();
+        const sessionEpoch = (typeof data.session_epoch === "number" ? data.session_epoch : 0) + 1;
+        const now = FieldValue.serverTimestamp();
+        // The same credential under the new id: hash, role, status and counters travel with it.
+        tx.create(to, {
+          ...data,
+          email: email.display,
+          email_verified: emailVerified,
+          auth_user_synced: false,
+          session_epoch: sessionEpoch,
+          updated_at: now,
+        });
+        tx.delete(from);
+        tx.set(db.collection(COLLECTIONS.uidIndex).doc(account.uid), { email_key: email.key }, { merge: true });
+        tx.set(db.collection(COLLECTIONS.users).doc(account.uid), { uid: account.uid, email: email.display }, { merge: true });
+        return sessionEpoch;
+      }),
+    );
+    return { ...account, email: email.display, emailKey: email.key, emailVerified, authUserSynced: false, sessionEpoch: moved };
+  }
+
   async setAuthUserSynced(emailKey: string): Promise<void> {
     await this.updateCredential(emailKey, { auth_user_synced: true });
   }

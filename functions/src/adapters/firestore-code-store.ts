@@ -1,12 +1,12 @@
-// Mailed codes: `auth_codes/{HMAC("code", purpose, email key)}` = `{purpose, uid, digest, tries,
-// issued_at, expires_at}`. One document per purpose and email, so a new code replaces the old
+// Mailed codes: `auth_codes/{HMAC("code", purpose, email key)}` = `{purpose, uid, digest, new_email,
+// tries, issued_at, expires_at}` (`new_email`: the address an email change moves to). One document per purpose and email, so a new code replaces the old
 // one. For an unknown or disabled account the document has no uid and no digest: it only holds
 // the resend interval, so that the answer never tells whether the account exists. Issuing and
 // consuming are transactions on that one document: two concurrent requests cannot both mail a
 // code inside the interval, and a code cannot be used twice or tried more than `maxTries` times.
 import { type DocumentSnapshot, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { withDeadline } from "../deadlines.js";
-import type { CodeIssue } from "../domain/model.js";
+import type { CodeIssue, ConsumedCode } from "../domain/model.js";
 import type { CodeStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { deleteExpired } from "./expired.js";
@@ -35,6 +35,7 @@ export class FirestoreCodeStore implements CodeStore {
           purpose: issue.purpose,
           uid: issue.uid,
           digest: issue.digest,
+          new_email: issue.newEmail,
           tries: 0,
           issued_at: now,
           expires_at: issue.expiresAt,
@@ -44,7 +45,7 @@ export class FirestoreCodeStore implements CodeStore {
     );
   }
 
-  async consume(id: string, matches: (digest: string) => boolean, now: Date, maxTries: number): Promise<string | null> {
+  async consume(id: string, matches: (digest: string) => boolean, now: Date, maxTries: number): Promise<ConsumedCode | null> {
     const ref = this.ref(id);
     return withDeadline(() =>
       this.db.runTransaction(async (tx) => {
@@ -52,12 +53,13 @@ export class FirestoreCodeStore implements CodeStore {
         const uid: unknown = doc.get("uid");
         const digest: unknown = doc.get("digest");
         const tries: unknown = doc.get("tries");
+        const newEmail: unknown = doc.get("new_email");
         const expiresAt = date(doc, "expires_at");
         if (!doc.exists || typeof uid !== "string" || typeof digest !== "string" || typeof tries !== "number") return null;
         if (expiresAt === null || expiresAt <= now || tries >= maxTries) return null;
         if (matches(digest)) {
           tx.delete(ref); // single use
-          return uid;
+          return { uid, newEmail: typeof newEmail === "string" ? newEmail : null };
         }
         // A wrong try counts; the last one allowed kills the code (the resend interval stays).
         tx.update(ref, tries + 1 >= maxTries ? { tries: tries + 1, digest: null } : { tries: tries + 1 });

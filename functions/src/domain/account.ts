@@ -51,7 +51,8 @@ async function passwordMatches(
   return valid;
 }
 
-async function reauthenticate(
+/** `invalid_credentials` (naming `check.field`) unless the password is the account's; counted like a login guess. */
+export async function reauthenticate(
   account: Account,
   check: { readonly password: string; readonly field: string; readonly clientNetwork: string | undefined },
   deps: Pick<AccountDeps, "hasher" | "throttle" | "clock" | "events" | "keys">,

@@ -6,7 +6,7 @@ import { randomInt, timingSafeEqual } from "node:crypto";
 import { LIMITS } from "../config.js";
 import { AppError } from "../errors.js";
 import type { Deps } from "./deps.js";
-import type { CodePurpose } from "./model.js";
+import type { CodePurpose, ConsumedCode } from "./model.js";
 import { beginPasswordAttempt, type PasswordAttempt, type ThrottleDeps, tooManyRequests } from "./throttle.js";
 
 type CodeDeps = Pick<Deps, "codes" | "keys" | "mail">;
@@ -19,8 +19,9 @@ const invalidCode = (): AppError =>
 
 /**
  * Issues a new code of `purpose` for the email `emailKey` and returns it, or null for `uid` null
- * (no account: the same document is written, without a code, so the resend interval applies
- * alike). Throws 429 inside the resend interval.
+ * (no account, or an address that cannot be had: the same document is written, without a code,
+ * so the resend interval applies alike). `newEmail` is the address an email change moves to.
+ * Throws 429 inside the resend interval.
  */
 export async function issueCode(
   purpose: CodePurpose,
@@ -28,6 +29,7 @@ export async function issueCode(
   uid: string | null,
   now: Date,
   deps: CodeDeps,
+  newEmail: string | null = null,
 ): Promise<string | null> {
   const id = deps.keys.code(purpose, emailKey);
   const code = uid === null ? null : newCode();
@@ -38,6 +40,7 @@ export async function issueCode(
       uid,
       digest: code === null ? null : deps.keys.codeDigest(id, code),
       expiresAt: new Date(now.getTime() + deps.mail.codeTtlMinutes * 60_000),
+      newEmail: code === null ? null : newEmail,
     },
     now,
     LIMITS.codeResendSeconds,
@@ -48,9 +51,9 @@ export async function issueCode(
 
 /**
  * Checks a presented code of `purpose` for `emailKey`, counted on the login throttle's counters
- * of that email and network like a password guess: the code's uid when it is the live code (it
- * is used up), else null (wrong, expired, used, dead), and the attempt, to settle on success. A
- * string that is not 6 digits is refused before anything is counted or read.
+ * of that email and network like a password guess: the code's uid (and new address) when it is
+ * the live code (it is used up), else null (wrong, expired, used, dead), and the attempt, to
+ * settle on success. A string that is not 6 digits is refused before anything is counted or read.
  */
 export async function checkCode(
   purpose: CodePurpose,
@@ -59,7 +62,7 @@ export async function checkCode(
   clientNetwork: string | undefined,
   now: Date,
   deps: CodeDeps & ThrottleDeps,
-): Promise<{ readonly uid: string | null; readonly attempt: PasswordAttempt }> {
+): Promise<{ readonly used: ConsumedCode | null; readonly attempt: PasswordAttempt }> {
   if (!/^[0-9]{6}$/.test(code)) throw invalidCode();
   const attempt = await beginPasswordAttempt(deps, emailKey, clientNetwork, now);
   const id = deps.keys.code(purpose, emailKey);
@@ -68,7 +71,7 @@ export async function checkCode(
     const stored = Buffer.from(digest, "hex");
     return stored.length === presented.length && timingSafeEqual(stored, presented);
   };
-  return { uid: await deps.codes.consume(id, matches, now, LIMITS.maxCodeTries), attempt };
+  return { used: await deps.codes.consume(id, matches, now, LIMITS.maxCodeTries), attempt };
 }
 
 /** The answer to a code that does not fit (already counted by the throttle), with its security event. */

@@ -49,8 +49,8 @@ export async function confirmEmailVerification(
 ): Promise<PublicUser> {
   const account = await existing(uid, deps);
   if (account.emailVerified) return publicUser(account);
-  const { uid: codeUid, attempt } = await checkCode(PURPOSE, account.emailKey, input.code, input.clientNetwork, deps.clock.now(), deps);
-  if (codeUid !== account.uid) throw codeRejected(PURPOSE, deps);
+  const { used, attempt } = await checkCode(PURPOSE, account.emailKey, input.code, input.clientNetwork, deps.clock.now(), deps);
+  if (used?.uid !== account.uid) throw codeRejected(PURPOSE, deps);
   await markVerified(account, deps);
   await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
   return { ...publicUser(account), emailVerified: true };

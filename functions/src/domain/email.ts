@@ -33,18 +33,19 @@ const emailPattern = z.regexes.email;
 // Printable ASCII only: no controls (CR, LF, NUL), no DEL, nothing above U+007E.
 const printableAscii = /^[\x21-\x7e]+$/;
 
-export function parseEmail(raw: string, keys: Pick<Keys, "email">): ParsedEmail {
+/** `field`: the request field a refusal names (`new_email` for an email change). */
+export function parseEmail(raw: string, keys: Pick<Keys, "email">, field = "email"): ParsedEmail {
   const display = raw.trim();
-  if (display.length === 0) throw invalidRequest("email", "Enter your email address.");
+  if (display.length === 0) throw invalidRequest(field, "Enter your email address.");
   if (!printableAscii.test(display)) {
-    throw invalidRequest("email", "The email address may contain only ASCII letters, digits and symbols.");
+    throw invalidRequest(field, "The email address may contain only ASCII letters, digits and symbols.");
   }
   const at = display.lastIndexOf("@");
   if (display.length > LIMITS.maxEmailLength || at > LIMITS.maxEmailLocalLength) {
-    throw invalidRequest("email", "The email address is too long.");
+    throw invalidRequest(field, "The email address is too long.");
   }
   if (!emailPattern.test(display)) {
-    throw invalidRequest("email", "Enter a valid email address.");
+    throw invalidRequest(field, "Enter a valid email address.");
   }
   const canonical = display.toLowerCase();
   return { display, canonical, key: keys.email(canonical), legacyKey: legacyEmailKey(canonical) };

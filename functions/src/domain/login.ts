@@ -70,10 +70,15 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   };
 }
 
-/** Finishes a signup whose Auth user step was not confirmed (see signup.ts). */
+/** Finishes a signup, or an email change, whose Auth user step was not confirmed (signup.ts, email-change.ts). */
 async function repairAuthUser(account: Account, canonical: string, deps: LoginDeps): Promise<void> {
   if (account.authUserSynced) return;
-  await deps.authUsers.ensure({ uid: account.uid, email: canonical, displayName: account.displayName });
+  await deps.authUsers.ensure({
+    uid: account.uid,
+    email: canonical,
+    displayName: account.displayName,
+    emailVerified: account.emailVerified,
+  });
   deps.events.authUserRepaired(account.uid);
   try {
     await deps.accounts.setAuthUserSynced(account.emailKey);

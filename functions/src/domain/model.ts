@@ -16,6 +16,8 @@ export interface AuthUserProfile {
   /** Canonical (lower-case) address: Firebase Auth lower-cases it anyway. */
   readonly email: string;
   readonly displayName: string;
+  /** The address is proved (a mailed code came back); false when not given. */
+  readonly emailVerified?: boolean;
 }
 
 /** The server-only account record: the authority for the password hash, role and status. */
@@ -123,7 +125,9 @@ export type SecurityEvent =
   | { readonly event: "password_reset_requested"; readonly uid?: string }
   | { readonly event: "password_reset"; readonly uid: string }
   | { readonly event: "code_rejected"; readonly purpose: CodePurpose }
-  | { readonly event: "email_verified"; readonly uid: string };
+  | { readonly event: "email_verified"; readonly uid: string }
+  | { readonly event: "email_change_requested"; readonly uid: string; readonly available: boolean }
+  | { readonly event: "email_changed"; readonly uid: string };
 
 /** What a throttle counter counts (README, "Throttling"; the policy is in throttle.ts). */
 export type Dimension = "account" | "account_ip" | "ip" | "signup_ip" | "mail_ip";
@@ -157,7 +161,7 @@ export interface MailMessage {
 }
 
 /** What a mailed code is for. */
-export type CodePurpose = "password_reset" | "email_verification";
+export type CodePurpose = "password_reset" | "email_verification" | "email_change";
 
 /** A code being issued: for an unknown or disabled account `uid` and `digest` are null (nothing is mailed, the answer is the same). */
 export interface CodeIssue {
@@ -166,4 +170,12 @@ export interface CodeIssue {
   readonly uid: string | null;
   readonly digest: string | null;
   readonly expiresAt: Date;
+  /** The address an email change moves to (purpose `email_change`); null otherwise. */
+  readonly newEmail: string | null;
+}
+
+/** A live code that matched and was used up: whose it is, and (email change) the address it proves. */
+export interface ConsumedCode {
+  readonly uid: string;
+  readonly newEmail: string | null;
 }

@@ -73,9 +73,9 @@ export async function confirmPasswordReset(
 ): Promise<AuthResult> {
   const email = parseEmail(input.email, deps.keys);
   const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
-  const { uid, attempt } = await checkCode(PURPOSE, email.key, input.code, input.clientNetwork, deps.clock.now(), deps);
-  const account = uid === null ? null : await deps.accounts.findByEmail(email);
-  if (account === null || account.uid !== uid || account.disabled) throw codeRejected(PURPOSE, deps);
+  const { used, attempt } = await checkCode(PURPOSE, email.key, input.code, input.clientNetwork, deps.clock.now(), deps);
+  const account = used === null ? null : await deps.accounts.findByEmail(email);
+  if (account === null || account.uid !== used?.uid || account.disabled) throw codeRejected(PURPOSE, deps);
   await replacePassword(account, password, deps);
   // The code came from the mailbox: the address is proved (best effort, the reset is done).
   const emailVerified =

@@ -5,6 +5,7 @@ import type {
   Account,
   AuthUserProfile,
   CodeIssue,
+  ConsumedCode,
   Counter,
   EndedSignIn,
   MailMessage,
@@ -59,6 +60,11 @@ export interface AuthUsers {
   /** Custom user claims: existing Firebase sessions get the role at their next ID-token refresh. */
   setRoleClaim(uid: string, roleId: number): Promise<void>;
   setDisabled(uid: string, disabled: boolean): Promise<void>;
+  /**
+   * Moves the Auth user to a proved new address (`emailVerified` true). Throws `EmailTakenError`
+   * when another Firebase Auth user has it.
+   */
+  changeEmail(uid: string, email: string): Promise<void>;
   /** The Auth user's `emailVerified` (rules read it as `request.auth.token.email_verified` after the app's next ID token). */
   setEmailVerified(uid: string): Promise<void>;
 }
@@ -94,6 +100,17 @@ export interface AccountStore {
   setAuthUserSynced(emailKey: string): Promise<void>;
   /** Sets the upper bound of live sessions to a counted value (after a session-cap check). */
   setSessionCount(emailKey: string, count: number): Promise<void>;
+  /**
+   * Moves the account to a new address (proved, or given back: `emailVerified`), in one
+   * transaction: the credential to the new email's id (a create: throws `EmailTakenError` when that email, or its legacy id, is taken),
+   * the uid index, `users/{uid}.email`; `sessionEpoch` + 1 ends every session, and the Auth user
+   * is marked unsynced until `AuthUsers.changeEmail` confirms it. Returns the moved account.
+   */
+  changeEmail(
+    account: Account,
+    email: { readonly display: string; readonly key: string; readonly legacyKey: string },
+    emailVerified: boolean,
+  ): Promise<Account>;
   /** Marks the account's email as proved (a mailed code came back). */
   setEmailVerified(emailKey: string): Promise<void>;
   /** Replaces the hash (a re-hash at login: same password, sessions unaffected). */
@@ -130,7 +147,14 @@ export interface AuthEvents {
   rollbackFailed(uid: string, error: unknown): void;
   /** A follow-up write failed after the main work succeeded; repaired later. */
   followUpFailed(
-    step: "mark_auth_user_synced" | "rehash_password" | "reset_throttle" | "cap_sessions" | "notify_password_reset" | "mark_email_verified",
+    step:
+      | "mark_auth_user_synced"
+      | "rehash_password"
+      | "reset_throttle"
+      | "cap_sessions"
+      | "notify_password_reset"
+      | "mark_email_verified"
+      | "sync_auth_user",
     uid: string,
     error: unknown,
   ): void;
@@ -177,11 +201,11 @@ export interface CodeStore {
    */
   issue(issue: CodeIssue, now: Date, resendSeconds: number): Promise<{ readonly retryAfterSeconds: number } | null>;
   /**
-   * Checks a presented code and uses it up, atomically: the uid when `matches(storedDigest)` (the
-   * code is deleted: single use); null when there is none, it expired or died, or it does not
+   * Checks a presented code and uses it up, atomically: its uid (and new address) when
+   * `matches(storedDigest)` (the code is deleted: single use); null when there is none, it expired or died, or it does not
    * match (a wrong try counts; at `maxTries` the code dies).
    */
-  consume(id: string, matches: (digest: string) => boolean, now: Date, maxTries: number): Promise<string | null>;
+  consume(id: string, matches: (digest: string) => boolean, now: Date, maxTries: number): Promise<ConsumedCode | null>;
   /** Deletes up to `limit` codes past their expiry; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
 }

@@ -4,6 +4,7 @@ import type { RouteTable } from "./handler.js";
 import { route } from "./route.js";
 import { changePasswordRoute, deleteAccountRoute, getMeRoute, updateMeRoute } from "./routes/account.js";
 import { setDisabledRoute, setRoleRoute } from "./routes/admin.js";
+import { changeConfirmRoute, changeRequestRoute } from "./routes/email-change.js";
 import { verifyConfirmRoute, verifyRequestRoute } from "./routes/email-verification.js";
 import { resetConfirmRoute, resetRequestRoute } from "./routes/password-reset.js";
 import { loginRoute, logoutRoute, refreshRoute, signupRoute } from "./routes/sessions.js";
@@ -12,6 +13,7 @@ import {
   CodeBody,
   DeleteAccountBody,
   DisableBody,
+  EmailChangeRequestBody,
   LoginBody,
   LogoutBody,
   NoBody,
@@ -42,6 +44,8 @@ export const ROUTES: RouteTable = {
   "/password/reset/confirm": { POST: route({ auth: "none", body: ResetConfirmBody, run: resetConfirmRoute }) },
   "/email/verify/request": { POST: route({ auth: "token", body: NoBody, run: verifyRequestRoute }) },
   "/email/verify/confirm": { POST: route({ auth: "token", body: CodeBody, run: verifyConfirmRoute }) },
+  "/email/change/request": { POST: route({ auth: "token", body: EmailChangeRequestBody, run: changeRequestRoute }) },
+  "/email/change/confirm": { POST: route({ auth: "token", body: CodeBody, run: changeConfirmRoute }) },
   "/password/change": { POST: route({ auth: "token", acceptEnded: ["revoked"], body: ChangePasswordBody, run: changePasswordRoute }) },
   "/account/delete": { POST: deleteAccount },
   "/admin/users/:uid/role": { POST: route({ auth: "admin", body: RoleBody, run: setRoleRoute }) },

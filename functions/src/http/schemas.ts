@@ -67,6 +67,11 @@ export const ResetConfirmBody = z.strictObject({
   new_password: text("new_password"),
 });
 
+export const EmailChangeRequestBody = z.strictObject({
+  new_email: text("new_email"),
+  password: text("password"),
+});
+
 export const CodeBody = z.strictObject({
   code: text("code"),
 });

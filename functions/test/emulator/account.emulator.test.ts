@@ -8,20 +8,14 @@ import {
   errorCode,
   post,
   send,
+  signedUpApp,
   signInWithCustomToken,
   snapshot,
-  uniqueEmail,
 } from "./helpers.js";
 
 const password = "correct horse battery staple";
 
-/** Signs up and signs in as the app does; returns what FlutterFlow would hold. */
-async function signedIn(tag: string) {
-  const email = uniqueEmail(tag);
-  const body = authBody(await post("/signup", { email, password, name: tag }));
-  const session = await signInWithCustomToken(body.jwt_token);
-  return { email, uid: body.user.id, refresh: body.refresh_token, idToken: session.idToken };
-}
+const signedIn = (tag: string) => signedUpApp(tag, password);
 
 describe("authenticated account endpoints with FlutterFlow's currentJwtToken (emulators)", () => {
   it("GET /me -> the user; missing, malformed or bogus tokens -> 401 unauthenticated", async () => {

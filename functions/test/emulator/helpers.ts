@@ -147,6 +147,14 @@ export async function signInWithCustomToken(token: string): Promise<{ localId: s
   return { localId: String(claims.user_id), idToken: body.idToken, claims };
 }
 
+/** Signs up (named `tag`) and signs in as the app does; returns what FlutterFlow would hold. */
+export async function signedUpApp(tag: string, password: string) {
+  const email = uniqueEmail(tag);
+  const body = authBody(await post("/signup", { email, password, name: tag }));
+  const session = await signInWithCustomToken(body.jwt_token);
+  return { email, body, uid: body.user.id, refresh: body.refresh_token, idToken: session.idToken };
+}
+
 /**
  * Every document id of our collections and every Auth uid: "nothing written" means equal
  * snapshots. `except` leaves collections out (a failed login is meant to write its throttle

@@ -38,6 +38,8 @@ describe("nothing secret in the logs of the whole emulator suite", () => {
       "password_reset",
       "code_rejected",
       "email_verified",
+      "email_change_requested",
+      "email_changed",
     ];
     const missing = events.filter((event) => !log.includes(`"event":"${event}"`));
     expect(missing, "security events not found in the suite's log").to.deep.equal([]);

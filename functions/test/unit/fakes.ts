@@ -43,6 +43,8 @@ export type Step =
   | "accounts.setPasswordHash"
   | "accounts.updateProfile"
   | "accounts.setDisabled"
+  | "accounts.changeEmail"
+  | "authUsers.changeEmail"
   | "accounts.deleteRecords"
   | "authUsers.updateProfile"
   | "sessions.create"
@@ -226,6 +228,26 @@ export class MemoryStore implements AccountStore {
     this.patch(emailKey, { emailVerified: true });
   }
 
+  async changeEmail(account: Account, email: { readonly display: string; readonly key: string }, emailVerified: boolean): Promise<Account> {
+    await this.faults.at("accounts.changeEmail");
+    const current = this.accounts.get(account.uid);
+    if (current === undefined || this.index.get(current.emailKey) !== account.uid || this.index.has(email.key)) throw new EmailTakenError();
+    const moved: Account = {
+      ...current,
+      email: email.display,
+      emailKey: email.key,
+      emailVerified,
+      authUserSynced: false,
+      sessionEpoch: current.sessionEpoch + 1,
+    };
+    this.index.delete(current.emailKey);
+    this.index.set(email.key, account.uid);
+    this.accounts.set(account.uid, moved);
+    const user = this.users.get(account.uid);
+    if (user !== undefined) this.users.set(account.uid, { ...user, email: email.display });
+    return moved;
+  }
+
   async setPasswordHash(emailKey: string, passwordHash: string): Promise<void> {
     await this.faults.at("accounts.setPasswordHash");
     this.patch(emailKey, { passwordHash });
@@ -293,6 +315,14 @@ export class MemoryAuthUsers implements AuthUsers {
 
   readonly emailVerified = new Set<string>();
   async setEmailVerified(uid: string): Promise<void> {
+    this.emailVerified.add(uid);
+  }
+
+  async changeEmail(uid: string, email: string): Promise<void> {
+    await this.faults.at("authUsers.changeEmail");
+    if ([...this.users.values()].some((u) => u.email === email && u.uid !== uid)) throw new EmailTakenError();
+    const user = this.users.get(uid);
+    if (user !== undefined) this.users.set(uid, { ...user, email });
     this.emailVerified.add(uid);
   }
 
@@ -455,7 +485,10 @@ export class ManualClock {
 
 /** Mailed codes in memory, with the transactions' semantics (one document per id, single use, tries). */
 export class MemoryCodeStore implements CodeStore {
-  readonly codes = new Map<string, { uid: string | null; digest: string | null; tries: number; issuedAt: Date; expiresAt: Date }>();
+  readonly codes = new Map<
+    string,
+    { uid: string | null; digest: string | null; newEmail: string | null; tries: number; issuedAt: Date; expiresAt: Date }
+  >();
   constructor(private readonly faults: Faults) {}
 
   async issue(issue: CodeIssue, now: Date, resendSeconds: number) {
@@ -463,7 +496,14 @@ export class MemoryCodeStore implements CodeStore {
     const current = this.codes.get(issue.id);
     const wait = current === undefined ? 0 : Math.ceil((current.issuedAt.getTime() + resendSeconds * 1000 - now.getTime()) / 1000);
     if (wait > 0) return { retryAfterSeconds: wait };
-    this.codes.set(issue.id, { uid: issue.uid, digest: issue.digest, tries: 0, issuedAt: now, expiresAt: issue.expiresAt });
+    this.codes.set(issue.id, {
+      uid: issue.uid,
+      digest: issue.digest,
+      newEmail: issue.newEmail,
+      tries: 0,
+      issuedAt: now,
+      expiresAt: issue.expiresAt,
+    });
     return null;
   }
 
@@ -473,7 +513,7 @@ export class MemoryCodeStore implements CodeStore {
     if (code === undefined || code.uid === null || code.digest === null || code.expiresAt <= now || code.tries >= maxTries) return null;
     if (matches(code.digest)) {
       this.codes.delete(id);
-      return code.uid;
+      return { uid: code.uid, newEmail: code.newEmail };
     }
     code.tries++;
     if (code.tries >= maxTries) code.digest = null;

@@ -97,6 +97,7 @@ describe("login (use case, in-memory fakes)", () => {
       uid: result.user.id,
       email,
       displayName: "grace",
+      emailVerified: false,
     });
     expect(w.store.accounts.get(result.user.id)?.authUserSynced).to.equal(true);
     expect(w.events.seen).to.include(`auth_user_repaired:${result.user.id}`);

@@ -1,9 +1,9 @@
 // Forgot password: a code by mail, then the code and a new password (domain/password-reset.ts).
-import { setTimeout as sleep } from "node:timers/promises";
 import { LIMITS } from "../../config.js";
 import type { Deps } from "../../domain/deps.js";
 import { confirmPasswordReset, requestPasswordReset } from "../../domain/password-reset.js";
 import { authBody } from "../auth-body.js";
+import { withFloor } from "../floor.js";
 import type { RequestOf } from "../route.js";
 import type { ResetConfirmBody, ResetRequestBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
@@ -18,12 +18,7 @@ export async function resetRequestRoute(
   { body, clientNetwork, language }: RequestOf<typeof ResetRequestBody, "none">,
   deps: Deps,
 ): Promise<JsonReply> {
-  const floor = sleep(LIMITS.resetRequestFloorMs);
-  try {
-    await requestPasswordReset({ email: body.email, clientNetwork, language }, deps);
-  } finally {
-    await floor;
-  }
+  await withFloor(LIMITS.resetRequestFloorMs, () => requestPasswordReset({ email: body.email, clientNetwork, language }, deps));
   return { status: 202, body: { sent: true } };
 }
 

@@ -1,0 +1,121 @@
+// Email change by mailed code (README, "Change email"): the signed-in user gives the new address
+// and the password; a code goes to the new address (proof of the mailbox) and a notice to the old
+// one. The confirm moves the account: login works with the new address and no longer with the
+// old, the old address is free, `users/{uid}.email` and the Firebase Auth user follow, the new
+// address counts as verified, and every session ends (ours by `sessionEpoch` + 1 in the move's
+// own transaction, Firebase's by revoking its refresh tokens): the caller is signed in afresh.
+import { AppError } from "../errors.js";
+import { existing, reauthenticate, signedIn } from "./account.js";
+import type { AuthResult } from "./auth-result.js";
+import { checkCode, codeRejected, issueCode } from "./codes.js";
+import type { Deps } from "./deps.js";
+import { parseEmail } from "./email.js";
+import { renderMail } from "./mail.js";
+import { type Account, EmailTakenError, type Language } from "./model.js";
+import { reserveMailRequest } from "./throttle.js";
+
+export type EmailChangeDeps = Pick<
+  Deps,
+  | "accounts"
+  | "authUsers"
+  | "codes"
+  | "mailer"
+  | "throttle"
+  | "events"
+  | "keys"
+  | "clock"
+  | "mail"
+  | "hasher"
+  | "sessions"
+  | "minter"
+  | "lifetimes"
+>;
+
+const PURPOSE = "email_change";
+
+const emailExists = (): AppError => new AppError("email_exists", "An account with this email already exists.", { field: "new_email" });
+
+/**
+ * Checks the password (on the login throttle), then mails a code to `newEmail` and a notice to
+ * the account's address. An address that is taken gets no code, and the answer is the same (the
+ * code document is written without a code, so the resend interval applies alike, and the notice
+ * goes out either way): a signed-in caller learns nothing about other people's addresses.
+ */
+export async function requestEmailChange(
+  uid: string,
+  input: { readonly newEmail: string; readonly password: string; readonly clientNetwork?: string | undefined; readonly language: Language },
+  deps: EmailChangeDeps,
+): Promise<void> {
+  const account = await existing(uid, deps);
+  const email = parseEmail(input.newEmail, deps.keys, "new_email");
+  if (email.key === account.emailKey) {
+    throw new AppError("invalid_request", "This is already the account's email address.", { field: "new_email" });
+  }
+  await reauthenticate(account, { password: input.password, field: "password", clientNetwork: input.clientNetwork }, deps);
+  const now = deps.clock.now();
+  await reserveMailRequest(deps, input.clientNetwork, now);
+  const available = (await deps.accounts.findByEmail(email)) === null;
+  const code = await issueCode(PURPOSE, account.emailKey, available ? account.uid : null, now, deps, email.display);
+  deps.events.security({ event: "email_change_requested", uid, available });
+  const values = { app: deps.mail.appName, minutes: deps.mail.codeTtlMinutes, newEmail: email.display };
+  await Promise.all([
+    code === null ? undefined : deps.mailer.send(renderMail("email_change_code", input.language, email.display, { ...values, code })),
+    deps.mailer.send(renderMail("email_change_notice", input.language, account.email, values)),
+  ]);
+}
+
+/**
+ * Moves the account to the address the code was mailed to and signs the caller in afresh (the
+ * login body). The code check counts on the login throttle. `email_exists` when the address was
+ * taken after the code was sent (the code is used up; nothing else changed).
+ */
+export async function confirmEmailChange(
+  uid: string,
+  input: { readonly code: string; readonly clientNetwork?: string | undefined },
+  deps: EmailChangeDeps,
+): Promise<AuthResult> {
+  const account = await existing(uid, deps);
+  const { used, attempt } = await checkCode(PURPOSE, account.emailKey, input.code, input.clientNetwork, deps.clock.now(), deps);
+  if (used?.uid !== account.uid || used.newEmail === null) throw codeRejected(PURPOSE, deps);
+  const email = parseEmail(used.newEmail, deps.keys, "new_email");
+  const moved = await moveAccount(account, email, deps);
+  // After the move, so that a session started in between (by a login with the old address, its
+  // last moment) ends too; before, the caller's own ID token still has to be accepted.
+  await deps.sessions.revokeAllSessions(uid);
+  await deps.authUsers.revokeFirebaseSessions(uid);
+  deps.events.security({ event: "email_changed", uid });
+  await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error));
+  return signedIn(moved, moved.sessionEpoch, deps);
+}
+
+/**
+ * The credential moves first (it is the authority, and its create() claims the address), marked
+ * unsynced; then the Auth user follows. When Firebase Auth has the address on another user (one
+ * made outside this backend), the move is undone and the answer is `email_exists`. Any other
+ * failure of the Auth step leaves the account moved and unsynced: the next login brings the Auth
+ * user up to date (login.ts, repairAuthUser), and the answer is still a success.
+ */
+async function moveAccount(account: Account, email: ReturnType<typeof parseEmail>, deps: EmailChangeDeps): Promise<Account> {
+  let moved: Account;
+  try {
+    moved = await deps.accounts.changeEmail(account, email, true);
+  } catch (error) {
+    if (error instanceof EmailTakenError) throw emailExists();
+    throw error;
+  }
+  try {
+    await deps.authUsers.changeEmail(account.uid, email.canonical);
+  } catch (error) {
+    if (!(error instanceof EmailTakenError)) {
+      deps.events.followUpFailed("sync_auth_user", account.uid, error);
+      return moved;
+    }
+    const back = parseEmail(account.email, deps.keys);
+    await deps.accounts.changeEmail(moved, back, account.emailVerified); // the old address was ours a moment ago
+    throw emailExists();
+  }
+  await deps.accounts
+    .setAuthUserSynced(moved.emailKey)
+    .catch((error: unknown) => deps.events.followUpFailed("mark_auth_user_synced", account.uid, error));
+  return { ...moved, authUserSynced: true };
+}
