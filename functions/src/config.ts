@@ -9,6 +9,13 @@ const DAY = 24 * 60 * 60;
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** "true" or "false" (a .env file's words), as a boolean. */
+const flag = (fallback: boolean) =>
+  z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default(fallback ? "true" : "false")
+    .transform((value) => value === "true");
+
 const originList = z.string().transform((s) =>
   s
     .split(",")
@@ -49,8 +56,23 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,100}$/, "a top-level collection name")
     .default("mail"),
-  /** Minutes a mailed code works (password reset). */
+  /**
+   * How mail leaves: `firestore` (a document in MAIL_COLLECTION for the "Trigger Email"
+   * extension) or `smtp` (nodemailer, to the relay in the SMTP_URL secret, which `firebase
+   * deploy` then asks for). Read at deploy too: it decides whether the function binds SMTP_URL.
+   */
+  MAIL_TRANSPORT: z.enum(["firestore", "smtp"]).default("firestore"),
+  /** The sender of SMTP mail (`"Acme" <no-reply@acme.com>`); the relay's own default when empty. */
+  MAIL_FROM: z.string().trim().max(200).default(""),
+  /** Minutes a mailed code works (password reset, verification, email change). */
   CODE_TTL_MINUTES: int(5, 60, 15),
+  /** Signup mails a verification code to the new address (README, "Verify your email"). */
+  SEND_VERIFICATION_ON_SIGNUP: flag(true),
+  /**
+   * Login (and refresh) of an account whose address is not verified answers 403
+   * `email_not_verified` and mails a code; the same login call with that `code` signs in.
+   */
+  REQUIRE_VERIFIED_EMAIL: flag(false),
   /**
    * Browser origins allowed by CORS, comma separated; `*` as a wildcard inside a host
    * (`https://*.flutterflow.app`) or a port (`http://localhost:*`). Mobile apps send no Origin
@@ -111,6 +133,21 @@ export function serverSecret(env: Readonly<Record<string, string | undefined>> =
     );
   }
   return Buffer.from(value, "utf8");
+}
+
+/**
+ * The SMTP relay's URL (`smtps://user:password@smtp.example.com:465`): a Cloud Functions secret
+ * bound only when MAIL_TRANSPORT is `smtp` (`firebase functions:secrets:set SMTP_URL`), read
+ * when the mailer is first built.
+ */
+export function smtpUrl(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const value = env.SMTP_URL ?? "";
+  if (!/^smtps?:\/\//.test(value)) {
+    throw new Error(
+      "MAIL_TRANSPORT is smtp but SMTP_URL is missing or not an smtp:// or smtps:// URL: set it with `firebase functions:secrets:set SMTP_URL`",
+    );
+  }
+  return value;
 }
 
 let cached: Config | undefined;

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   refresh_token_reused: 401,
   unauthenticated: 401,
   forbidden: 403,
+  email_not_verified: 403,
   not_found: 404,
   method_not_allowed: 405,
   email_exists: 409,

@@ -18,6 +18,9 @@ const REGION = "us-central1";
 // Keys the HMACs of document ids and refresh-token successors (config.ts, serverSecret). Secret Manager in
 // production (`firebase functions:secrets:set AUTH_HMAC_KEY`), functions/.secret.local locally.
 const AUTH_HMAC_KEY = defineSecret("AUTH_HMAC_KEY");
+// The SMTP relay (config.ts, smtpUrl), bound only with MAIL_TRANSPORT=smtp in functions/.env, so
+// that a project mailing through the "Trigger Email" extension is never asked for it.
+const SMTP_URL = defineSecret("SMTP_URL");
 // Deploy-time parameters (functions/.env, or asked by `firebase deploy`), not code edits.
 // Each instance runs one CPU and up to 80 requests at once: about 35 Argon2 hashes a second.
 // The cap is what stops a flood of signups or logins from scaling hashing CPU, and the bill,
@@ -41,7 +44,7 @@ export const auth = onRequest(
     timeoutSeconds: 30,
     maxInstances: AUTH_MAX_INSTANCES,
     minInstances: AUTH_MIN_INSTANCES,
-    secrets: [AUTH_HMAC_KEY],
+    secrets: cfg.MAIL_TRANSPORT === "smtp" ? [AUTH_HMAC_KEY, SMTP_URL] : [AUTH_HMAC_KEY],
     // CORS is this backend's own (http/cors.ts). `false` also stops the Functions emulator
     // from wrapping the function in an allow-all CORS layer that production does not have.
     cors: false,

@@ -1,10 +1,11 @@
 // The composition root: the one place where the use cases' `Deps` meet their adapters.
 // firebase-admin, Firestore's gRPC client and Argon2 are loaded here, on the first request that
 // needs them (not at module load), and once per instance: the one lazy step of the codebase.
-import { type Config, config, serverSecret } from "./config.js";
+import { type Config, config, serverSecret, smtpUrl } from "./config.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { Deps } from "./domain/deps.js";
 import { hmacKeys } from "./domain/ids.js";
+import type { Mailer } from "./domain/ports.js";
 import { successorToken } from "./domain/tokens.js";
 import { authEvents } from "./logs.js";
 
@@ -56,7 +57,7 @@ async function build(cfg: Config): Promise<Deps> {
     authUsers: new FirebaseAuthUsers(auth),
     idTokens: new FirebaseIdTokenVerifier(auth),
     minter: new FirebaseTokenMinter(auth),
-    mailer: new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
+    mailer: cfg.MAIL_TRANSPORT === "smtp" ? await smtpMailer(cfg) : new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
     hasher: new Argon2Hasher({
       memoryKiB: cfg.ARGON2_MEMORY_KIB,
       iterations: cfg.ARGON2_ITERATIONS,
@@ -73,5 +74,12 @@ async function build(cfg: Config): Promise<Deps> {
     adminRoleId: cfg.ADMIN_ROLE_ID,
     reuseIntervalSeconds: cfg.REFRESH_REUSE_INTERVAL_SECONDS,
     mail: { appName: cfg.APP_NAME, codeTtlMinutes: cfg.CODE_TTL_MINUTES },
+    verification: { sendOnSignup: cfg.SEND_VERIFICATION_ON_SIGNUP, required: cfg.REQUIRE_VERIFIED_EMAIL },
   };
+}
+
+/** nodemailer is loaded only when SMTP is the transport. */
+async function smtpMailer(cfg: Config): Promise<Mailer> {
+  const { SmtpMailer } = await import("./adapters/smtp-mailer.js");
+  return new SmtpMailer(smtpUrl(), cfg.MAIL_FROM === "" ? undefined : cfg.MAIL_FROM);
 }

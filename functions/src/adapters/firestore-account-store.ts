@@ -87,7 +87,7 @@ export class FirestoreAccountStore implements AccountStore {
       created_time: profile.createdAt,
       role_id: profile.roleId,
     });
-    addSessionWrite(db, batch, session);
+    if (session !== null) addSessionWrite(db, batch, session);
     try {
       await withDeadline(() => batch.commit());
     } catch (error) {
@@ -99,7 +99,7 @@ export class FirestoreAccountStore implements AccountStore {
   async deleteCreated({ account, session }: NewAccount): Promise<void> {
     const db = this.db;
     const batch = db.batch();
-    batch.delete(db.collection(COLLECTIONS.refreshTokens).doc(session.tokenHash));
+    if (session !== null) batch.delete(db.collection(COLLECTIONS.refreshTokens).doc(session.tokenHash));
     batch.delete(db.collection(COLLECTIONS.users).doc(account.uid));
     batch.delete(db.collection(COLLECTIONS.uidIndex).doc(account.uid));
     // Last: while it exists nobody else can claim the email, so it is ours to delete.

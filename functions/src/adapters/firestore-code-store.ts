@@ -68,6 +68,10 @@ export class FirestoreCodeStore implements CodeStore {
     );
   }
 
+  async withdraw(id: string): Promise<void> {
+    await withDeadline(() => this.ref(id).delete());
+  }
+
   async deleteExpired(now: Date, limit: number): Promise<number> {
     return deleteExpired(this.db, [COLLECTIONS.codes], now, limit);
   }

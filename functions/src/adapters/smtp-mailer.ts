@@ -13,7 +13,7 @@ export class SmtpMailer implements Mailer {
 
   constructor(
     url: string,
-    private readonly from: string,
+    private readonly from: string | undefined,
   ) {
     // Short timeouts: the request's own deadline (deadlines.ts) is the outer bound.
     this.transport = createTransport({ url, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 5000 });
@@ -21,7 +21,7 @@ export class SmtpMailer implements Mailer {
 
   async send(message: MailMessage): Promise<void> {
     try {
-      await withDeadline(() => this.transport.sendMail({ from: this.from, ...message }));
+      await withDeadline(() => this.transport.sendMail({ ...(this.from !== undefined && { from: this.from }), ...message }));
     } catch (error) {
       throw Object.assign(new Error("the mail could not be handed to the SMTP relay", { cause: error }), { code: MAIL_UNAVAILABLE });
     }

@@ -50,6 +50,29 @@ export async function issueCode(
 }
 
 /**
+ * Issues a code for an account and mails it with `send`. When the mail cannot go, the code is
+ * withdrawn (a retry need not wait out the resend interval) and the failure thrown: a 503 that
+ * changed nothing.
+ */
+export async function issueAndMail(
+  purpose: CodePurpose,
+  account: { readonly uid: string; readonly emailKey: string },
+  now: Date,
+  deps: CodeDeps,
+  send: (code: string) => Promise<void>,
+  newEmail: string | null = null,
+): Promise<void> {
+  const code = await issueCode(purpose, account.emailKey, account.uid, now, deps, newEmail);
+  if (code === null) throw new Error("a code is always issued for an account");
+  try {
+    await send(code);
+  } catch (error) {
+    await deps.codes.withdraw(deps.keys.code(purpose, account.emailKey)).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
  * Checks a presented code of `purpose` for `emailKey`, counted on the login throttle's counters
  * of that email and network like a password guess: the code's uid (and new address) when it is
  * the live code (it is used up), else null (wrong, expired, used, dead), and the attempt, to

@@ -47,4 +47,6 @@ export interface Deps {
   readonly reuseIntervalSeconds: number;
   /** The app's name in mails (APP_NAME), and how long a mailed code works (CODE_TTL_MINUTES). */
   readonly mail: { readonly appName: string; readonly codeTtlMinutes: number };
+  /** Verification mailed at signup (SEND_VERIFICATION_ON_SIGNUP); sign-in only once verified (REQUIRE_VERIFIED_EMAIL). */
+  readonly verification: { readonly sendOnSignup: boolean; readonly required: boolean };
 }

@@ -7,7 +7,7 @@
 import { AppError } from "../errors.js";
 import { existing, reauthenticate, signedIn } from "./account.js";
 import type { AuthResult } from "./auth-result.js";
-import { checkCode, codeRejected, issueCode } from "./codes.js";
+import { checkCode, codeRejected, issueAndMail, issueCode } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { renderMail } from "./mail.js";
@@ -55,13 +55,16 @@ export async function requestEmailChange(
   const now = deps.clock.now();
   await reserveMailRequest(deps, input.clientNetwork, now);
   const available = (await deps.accounts.findByEmail(email)) === null;
-  const code = await issueCode(PURPOSE, account.emailKey, available ? account.uid : null, now, deps, email.display);
-  deps.events.security({ event: "email_change_requested", uid, available });
   const values = { app: deps.mail.appName, minutes: deps.mail.codeTtlMinutes, newEmail: email.display };
-  await Promise.all([
-    code === null ? undefined : deps.mailer.send(renderMail("email_change_code", input.language, email.display, { ...values, code })),
-    deps.mailer.send(renderMail("email_change_notice", input.language, account.email, values)),
-  ]);
+  if (available) {
+    const mailCode = (code: string) =>
+      deps.mailer.send(renderMail("email_change_code", input.language, email.display, { ...values, code }));
+    await issueAndMail(PURPOSE, account, now, deps, mailCode, email.display);
+  } else {
+    await issueCode(PURPOSE, account.emailKey, null, now, deps); // no code: only the resend interval, as for a free address
+  }
+  deps.events.security({ event: "email_change_requested", uid, available });
+  await deps.mailer.send(renderMail("email_change_notice", input.language, account.email, values));
 }
 
 /**

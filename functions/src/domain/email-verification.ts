@@ -2,9 +2,10 @@
 // credential and the Firebase Auth user (`emailVerified`) say so, and rules can read
 // `request.auth.token.email_verified` from the app's next ID token.
 
+import { AppError, isAppError } from "../errors.js";
 import { existing } from "./account.js";
 import { type PublicUser, publicUser } from "./auth-result.js";
-import { checkCode, codeRejected, issueCode } from "./codes.js";
+import { checkCode, codeRejected, issueAndMail } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { renderMail } from "./mail.js";
 import type { Account, Language } from "./model.js";
@@ -16,6 +17,50 @@ export type EmailVerificationDeps = Pick<
 >;
 
 const PURPOSE = "email_verification";
+
+/** REQUIRE_VERIFIED_EMAIL: what login, signup and refresh answer for an account whose address is not proved. */
+export const emailNotVerified = (): AppError =>
+  new AppError("email_not_verified", "Confirm your email address: enter the code we sent to it.");
+
+/** Issues a verification code and mails it to the account's address (429 inside the resend interval; a failed mail withdraws it). */
+export async function sendVerificationCode(
+  account: Pick<Account, "uid" | "email" | "emailKey">,
+  language: Language,
+  now: Date,
+  deps: Pick<Deps, "codes" | "keys" | "mail" | "mailer">,
+): Promise<void> {
+  await issueAndMail(PURPOSE, account, now, deps, (code) =>
+    deps.mailer.send(
+      renderMail("email_verification_code", language, account.email, { app: deps.mail.appName, code, minutes: deps.mail.codeTtlMinutes }),
+    ),
+  );
+}
+
+/**
+ * The sign-in gate of REQUIRE_VERIFIED_EMAIL, after the password was found right: the account as
+ * it may sign in (verified now, when `code` proves the address), or 403 `email_not_verified`
+ * after mailing a code (none when one went out within the resend interval: that one still works).
+ * A wrong code is `invalid_code`, counted like a guess.
+ */
+export async function verifiedForSignIn(
+  account: Account,
+  input: { readonly code?: string | undefined; readonly clientNetwork?: string | undefined; readonly language: Language },
+  deps: EmailVerificationDeps & Pick<Deps, "verification">,
+): Promise<Account> {
+  if (!deps.verification.required || account.emailVerified) return account;
+  const now = deps.clock.now();
+  if (input.code === undefined || input.code === "") {
+    await sendVerificationCode(account, input.language, now, deps).catch((error: unknown) => {
+      if (!(isAppError(error) && error.code === "too_many_requests")) throw error;
+    });
+    throw emailNotVerified();
+  }
+  const { used, attempt } = await checkCode(PURPOSE, account.emailKey, input.code, input.clientNetwork, now, deps);
+  if (used?.uid !== account.uid) throw codeRejected(PURPOSE, deps);
+  await markVerified(account, deps);
+  await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
+  return { ...account, emailVerified: true };
+}
 
 /** Both records say the email is proved; the Auth user first (what rules read), then the credential. */
 export async function markVerified(account: Account, deps: Pick<Deps, "accounts" | "authUsers" | "events">): Promise<void> {
@@ -34,10 +79,7 @@ export async function requestEmailVerification(
   if (account.emailVerified) return { alreadyVerified: true };
   const now = deps.clock.now();
   await reserveMailRequest(deps, input.clientNetwork, now);
-  const code = await issueCode(PURPOSE, account.emailKey, account.uid, now, deps);
-  if (code === null) throw new Error("a code is always issued for an account");
-  const values = { app: deps.mail.appName, code, minutes: deps.mail.codeTtlMinutes };
-  await deps.mailer.send(renderMail("email_verification_code", input.language, account.email, values));
+  await sendVerificationCode(account, input.language, now, deps);
   return { alreadyVerified: false };
 }
 

@@ -3,7 +3,8 @@ import { invalidCredentials } from "../errors.js";
 import { type AuthResult, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
-import type { Account } from "./model.js";
+import { verifiedForSignIn } from "./email-verification.js";
+import type { Account, Language } from "./model.js";
 import { normalizeLoginPassword } from "./password-policy.js";
 import { capSessions, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
@@ -13,11 +14,29 @@ export interface LoginInput {
   readonly password: string;
   /** The client's address as Google's front end saw it; absent when unknown. */
   readonly clientNetwork?: string | undefined;
+  /** A mailed verification code (REQUIRE_VERIFIED_EMAIL); "" counts as none (an unbound FlutterFlow variable). */
+  readonly code?: string | undefined;
+  /** The language of a verification mail sent by this login. */
+  readonly language?: Language | undefined;
 }
 
 export type LoginDeps = Pick<
   Deps,
-  "accounts" | "sessions" | "throttle" | "authUsers" | "hasher" | "minter" | "clock" | "lifetimes" | "events" | "keys" | "maxSessions"
+  | "accounts"
+  | "sessions"
+  | "throttle"
+  | "authUsers"
+  | "hasher"
+  | "minter"
+  | "clock"
+  | "lifetimes"
+  | "events"
+  | "keys"
+  | "maxSessions"
+  | "codes"
+  | "mailer"
+  | "mail"
+  | "verification"
 >;
 
 /**
@@ -47,10 +66,15 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
     deps.events.security({ event: "login_failed", reason, ...(account !== null && { uid: account.uid }) });
     throw invalidCredentials(); // already counted by the throttle
   }
+  const verified = await verifiedForSignIn(account, { ...input, language: input.language ?? "en" }, deps).catch(async (error: unknown) => {
+    // The password was right: its attempt is settled whatever the email gate answers.
+    await attempt.succeeded().catch((settle: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, settle));
+    throw error;
+  });
 
-  await Promise.all([repairAuthUser(account, email.canonical, deps), rehash(account, password, deps)]);
+  await Promise.all([repairAuthUser(verified, email.canonical, deps), rehash(verified, password, deps)]);
 
-  const { refreshToken, record: session } = startSession(account, now, deps.lifetimes);
+  const { refreshToken, record: session } = startSession(verified, now, deps.lifetimes);
   const [jwtToken] = await Promise.all([
     deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),
     attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
@@ -63,7 +87,7 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   ]);
 
   return {
-    user: publicUser(account),
+    user: publicUser(verified),
     jwtToken,
     expiresIn: LIMITS.customTokenLifetimeSeconds,
     refreshToken,

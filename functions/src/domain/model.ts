@@ -87,7 +87,8 @@ export interface StoredRefreshToken extends RefreshTokenRecord {
 export interface NewAccount {
   readonly account: Account;
   readonly profile: UserProfile;
-  readonly session: RefreshTokenRecord;
+  /** The first session; null when sign-in waits for a verified email (REQUIRE_VERIFIED_EMAIL). */
+  readonly session: RefreshTokenRecord | null;
   /** The email's id before the HMAC keys: a credential there (not yet migrated) holds the email. */
   readonly legacyEmailKey: string;
 }

@@ -52,7 +52,12 @@ export async function requestPasswordReset(
   deps.events.security({ event: "password_reset_requested", ...(live && { uid: account.uid }) });
   if (!live || code === null) return;
   const values = { app: deps.mail.appName, code, minutes: deps.mail.codeTtlMinutes };
-  await deps.mailer.send(renderMail("password_reset_code", input.language, account.email, values));
+  // A mail that cannot go is logged, not answered: a 503 here, and none for an unknown email,
+  // would tell the two apart. The code stays, so a retry waits out the resend interval exactly
+  // as it would for an unknown email.
+  await deps.mailer
+    .send(renderMail("password_reset_code", input.language, account.email, values))
+    .catch((error: unknown) => deps.events.followUpFailed("send_reset_code", account.uid, error));
 }
 
 /**

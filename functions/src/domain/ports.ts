@@ -154,7 +154,9 @@ export interface AuthEvents {
       | "cap_sessions"
       | "notify_password_reset"
       | "mark_email_verified"
-      | "sync_auth_user",
+      | "sync_auth_user"
+      | "send_verification"
+      | "send_reset_code",
     uid: string,
     error: unknown,
   ): void;
@@ -206,6 +208,8 @@ export interface CodeStore {
    * match (a wrong try counts; at `maxTries` the code dies).
    */
   consume(id: string, matches: (digest: string) => boolean, now: Date, maxTries: number): Promise<ConsumedCode | null>;
+  /** Deletes the code of `id` (a mail that could not go: the retry need not wait out the resend interval). */
+  withdraw(id: string): Promise<void>;
   /** Deletes up to `limit` codes past their expiry; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
 }

@@ -2,13 +2,23 @@ import { LIMITS } from "../config.js";
 import { invalidRefreshToken, refreshTokenReused } from "../errors.js";
 import { type AuthResult, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
+import { emailNotVerified } from "./email-verification.js";
 import type { Account, StoredRefreshToken } from "./model.js";
 import { continueSession, isExpired, presentedTokenHash } from "./session.js";
 import { hashToken } from "./tokens.js";
 
 export type RefreshDeps = Pick<
   Deps,
-  "accounts" | "sessions" | "authUsers" | "minter" | "clock" | "lifetimes" | "events" | "successorOf" | "reuseIntervalSeconds"
+  | "accounts"
+  | "sessions"
+  | "authUsers"
+  | "minter"
+  | "clock"
+  | "lifetimes"
+  | "events"
+  | "successorOf"
+  | "reuseIntervalSeconds"
+  | "verification"
 >;
 
 /**
@@ -50,6 +60,8 @@ async function usableAccount(stored: StoredRefreshToken, deps: RefreshDeps): Pro
   const account = (await deps.accounts.findByEmailKey(stored.emailKey)) ?? (await deps.accounts.findByUid(stored.uid));
   if (account === null || account.uid !== stored.uid || account.disabled) throw invalidRefreshToken();
   if (stored.sessionEpoch < account.sessionEpoch) throw invalidRefreshToken();
+  // REQUIRE_VERIFIED_EMAIL turned on: a session from before ends at its next refresh until the address is proved.
+  if (deps.verification.required && !account.emailVerified) throw emailNotVerified();
   return account;
 }
 

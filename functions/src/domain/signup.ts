@@ -3,9 +3,10 @@ import { AppError, isAppError, isTransient } from "../errors.js";
 import { type AuthResult, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { type ParsedEmail, parseEmail } from "./email.js";
+import { emailNotVerified, sendVerificationCode } from "./email-verification.js";
 import { newId } from "./ids.js";
 import { type LoginDeps, login } from "./login.js";
-import { EmailTakenError, type NewAccount } from "./model.js";
+import { EmailTakenError, type Language, type NewAccount } from "./model.js";
 import { parseName } from "./name.js";
 import { acceptNewPassword } from "./password-policy.js";
 import { startSession } from "./session.js";
@@ -17,6 +18,8 @@ export interface SignupInput {
   readonly name?: string | undefined;
   /** The client's network (address, IPv6 /64); signups are counted per network. */
   readonly clientNetwork?: string | undefined;
+  /** The language of the verification mail (SEND_VERIFICATION_ON_SIGNUP). */
+  readonly language?: Language | undefined;
 }
 
 /** What signup uses: what login uses (a repeated signup signs in), the password policy and the default role. */
@@ -41,6 +44,10 @@ const emailTaken = (): AppError => new AppError("email_exists", "An account with
  * 4. The flag is set; if that write fails the next login repairs it (idempotent).
  * A signup sent again after a lost answer (or a 503 whose commit landed all the same) signs in
  * to the account the first one made (`repeatedSignup`), instead of a 409.
+ * 5. A verification code is mailed (SEND_VERIFICATION_ON_SIGNUP), best effort: a failed mail is
+ *    logged and the app can ask again. With REQUIRE_VERIFIED_EMAIL the account is made without a
+ *    session, the code is mailed, and the answer is 403 `email_not_verified`: the same login
+ *    call with the code signs in.
  */
 export async function signup(input: SignupInput, deps: SignupDeps): Promise<AuthResult> {
   const email = parseEmail(input.email, deps.keys);
@@ -53,8 +60,10 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   // Counted before any hash: a flood of signups from one network is refused cheaply.
   const counted = await beginSignup(deps, input.clientNetwork, now);
   const passwordHash = await deps.hasher.hash(password);
-  const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: roleId });
-  const { refreshToken, record: session } = startSession({ uid, emailKey: email.key, sessionEpoch: 0 }, now, deps.lifetimes);
+  const { refreshToken, record: firstSession } = startSession({ uid, emailKey: email.key, sessionEpoch: 0 }, now, deps.lifetimes);
+  // REQUIRE_VERIFIED_EMAIL: no session (and no token) until the address is proved.
+  const session = deps.verification.required ? null : firstSession;
+  const jwtToken = session === null ? "" : await deps.minter.mint(uid, { [ROLE_CLAIM]: roleId });
 
   const record: NewAccount = {
     account: {
@@ -69,7 +78,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
       deleting: false,
       emailVerified: false,
       sessionEpoch: 0,
-      sessionCount: 1,
+      sessionCount: session === null ? 0 : 1,
       createdAt: now,
     },
     profile: { uid, email: email.display, displayName, roleId, createdAt: now },
@@ -106,7 +115,12 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
       deps.events.followUpFailed("mark_auth_user_synced", uid, error),
     ),
     counted.signedUp(email.key).catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error)),
+    (deps.verification.sendOnSignup || deps.verification.required) &&
+      sendVerificationCode({ uid, email: email.display, emailKey: email.key }, input.language ?? "en", now, deps).catch((error: unknown) =>
+        deps.events.followUpFailed("send_verification", uid, error),
+      ),
   ]);
+  if (session === null) throw emailNotVerified();
 
   return {
     user: { id: uid, roleId, name: displayName, email: email.display, emailVerified: false },
@@ -131,7 +145,10 @@ async function repeatedSignup(input: SignupInput, email: ParsedEmail, now: Date,
   if (existing === null || existing.disabled) return null;
   if (now.getTime() - existing.createdAt.getTime() > LIMITS.signupRetrySeconds * 1000) return null;
   try {
-    return await login({ email: input.email, password: input.password, clientNetwork: input.clientNetwork }, deps);
+    return await login(
+      { email: input.email, password: input.password, clientNetwork: input.clientNetwork, language: input.language },
+      deps,
+    );
   } catch (error) {
     if (isAppError(error) && error.code === "invalid_credentials") return null;
     throw error;

@@ -24,6 +24,8 @@ export const SignupBody = z.strictObject({
 export const LoginBody = z.strictObject({
   email: text("email"),
   password: text("password"),
+  /** A mailed verification code (REQUIRE_VERIFIED_EMAIL); "" is none. */
+  code: text("code").optional(),
 });
 
 export const RefreshBody = z.strictObject({

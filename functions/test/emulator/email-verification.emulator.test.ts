@@ -1,5 +1,18 @@
 import { expect } from "chai";
-import { auth, authBody, bearer, errorCode, mailedCode, post, signInWithCustomToken, uniqueEmail } from "./helpers.js";
+import {
+  auth,
+  authBody,
+  bearer,
+  db,
+  emailKey,
+  errorCode,
+  keys,
+  mailedCode,
+  mailsTo,
+  post,
+  signInWithCustomToken,
+  uniqueEmail,
+} from "./helpers.js";
 
 // Verified email over HTTP: the signed-in app asks for a code, reads it from `mail` as the
 // "Trigger Email" extension would send it, and confirms; the Firebase user and the next ID token
@@ -7,15 +20,16 @@ import { auth, authBody, bearer, errorCode, mailedCode, post, signInWithCustomTo
 const password = "correct horse battery staple";
 
 describe("email verification by mailed code (emulators, over HTTP)", () => {
-  it("request -> code -> confirm: the user object, the Auth user and the next ID token say email_verified", async () => {
+  it("signup mails a code (SEND_VERIFICATION_ON_SIGNUP, on by default); confirm -> the user object, the Auth user and the next ID token say email_verified", async () => {
     const email = uniqueEmail("verify");
-    const signup = authBody(await post("/signup", { email, password }));
+    const signup = authBody(await post("/signup", { email, password }, { "Accept-Language": "pt-BR" }));
     expect(signup.user.email_verified).to.equal(false);
+    expect((await mailsTo(email)).at(-1)?.subject).to.match(/código de verificação/);
+    const code = await mailedCode(email);
     const { idToken, localId } = await signInWithCustomToken(signup.jwt_token);
 
-    const asked = await post("/email/verify/request", {}, { ...bearer(idToken), "Accept-Language": "pt-BR" });
-    expect([asked.status, asked.json]).to.deep.equal([202, { sent: true }]);
-    const code = await mailedCode(email);
+    const soon = await post("/email/verify/request", {}, bearer(idToken));
+    expect([soon.status, soon.headers.get("retry-after")], "a new code only after the resend interval").to.deep.equal([429, "60"]);
     const wrong = code === "000000" ? "000001" : "000000";
     expect(errorCode(await post("/email/verify/confirm", { code: wrong }, bearer(idToken)))).to.equal("invalid_code");
 
@@ -31,6 +45,24 @@ describe("email verification by mailed code (emulators, over HTTP)", () => {
 
     const again = await post("/email/verify/request", {}, bearer(next.idToken));
     expect([again.status, again.json]).to.deep.equal([200, { sent: false, already_verified: true }]);
+  });
+
+  it("asking for a new code after the interval: 202, a new code replaces the signup's", async () => {
+    const email = uniqueEmail("verifyagain");
+    const signup = authBody(await post("/signup", { email, password }));
+    const first = await mailedCode(email);
+    const { idToken } = await signInWithCustomToken(signup.jwt_token);
+    // The resend interval has passed: its document is gone (as if 60 s went by).
+    await db()
+      .collection("auth_codes")
+      .doc(keys.code("email_verification", emailKey(email)))
+      .delete();
+    const asked = await post("/email/verify/request", {}, { ...bearer(idToken), "Accept-Language": "de" });
+    expect([asked.status, asked.json]).to.deep.equal([202, { sent: true }]);
+    expect((await mailsTo(email)).at(-1)?.subject).to.match(/Bestätigungscode/);
+    const second = await mailedCode(email);
+    if (first !== second) expect(errorCode(await post("/email/verify/confirm", { code: first }, bearer(idToken)))).to.equal("invalid_code");
+    expect((await post("/email/verify/confirm", { code: second }, bearer(idToken))).status).to.equal(200);
   });
 
   it("without a signed-in caller: 401, and nothing is mailed", async () => {

@@ -23,7 +23,8 @@ export const FIRESTORE_HOST = required("FIRESTORE_EMULATOR_HOST");
 export const PROJECT_ID = required("PROJECT_ID");
 /** The stack's server secret (scripts/stack.mjs): the tests derive document ids as the function does. */
 export const keys = hmacKeys(() => Buffer.from(required("AUTH_HMAC_KEY"), "utf8"));
-const emailKey = (canonical: string) => keys.email(canonical);
+/** The keyed id of an email (its credential, its codes). */
+export const emailKey = (email: string) => keys.email(email.trim().toLowerCase());
 export const FIRESTORE_MODE = process.env.STACK_FIRESTORE === "real" ? "real" : "offline";
 
 /** The app's collections and this backend's server-only ones. */

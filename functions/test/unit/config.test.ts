@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { parseConfig } from "../../src/config.js";
+import { parseConfig, smtpUrl } from "../../src/config.js";
 
 describe("config", () => {
   it("has documented defaults", () => {
@@ -27,6 +27,22 @@ describe("config", () => {
     expect(() => parseConfig({ REFRESH_IDLE_TTL_SECONDS: "7200", SESSION_ABSOLUTE_TTL_SECONDS: "3600" })).to.throw(
       /SESSION_ABSOLUTE_TTL_SECONDS/,
     );
+  });
+
+  it("mail settings: the transport, the two verification switches as true/false words, SMTP_URL read apart", () => {
+    const defaults = parseConfig({});
+    expect([defaults.MAIL_TRANSPORT, defaults.SEND_VERIFICATION_ON_SIGNUP, defaults.REQUIRE_VERIFIED_EMAIL]).to.deep.equal([
+      "firestore",
+      true,
+      false,
+    ]);
+    const set = parseConfig({ MAIL_TRANSPORT: "smtp", SEND_VERIFICATION_ON_SIGNUP: "false", REQUIRE_VERIFIED_EMAIL: "true" });
+    expect([set.MAIL_TRANSPORT, set.SEND_VERIFICATION_ON_SIGNUP, set.REQUIRE_VERIFIED_EMAIL]).to.deep.equal(["smtp", false, true]);
+    expect(() => parseConfig({ REQUIRE_VERIFIED_EMAIL: "yes" })).to.throw(/REQUIRE_VERIFIED_EMAIL: must be "true" or "false"/);
+    expect(() => parseConfig({ MAIL_TRANSPORT: "sendgrid" })).to.throw(/MAIL_TRANSPORT/);
+    expect(smtpUrl({ SMTP_URL: "smtps://u:p@smtp.example.com:465" })).to.equal("smtps://u:p@smtp.example.com:465");
+    expect(() => smtpUrl({})).to.throw(/SMTP_URL is missing/);
+    expect(() => smtpUrl({ SMTP_URL: "https://example.com" })).to.throw(/SMTP_URL/);
   });
 
   it("refuses to start on Cloud Functions with an emulator host set (unsigned tokens would be accepted)", () => {

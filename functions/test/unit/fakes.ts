@@ -150,7 +150,7 @@ export class MemoryStore implements AccountStore {
     this.index.set(record.account.emailKey, record.account.uid);
     this.accounts.set(record.account.uid, record.account);
     this.users.set(record.profile.uid, record.profile);
-    this.addToken(record.session);
+    if (record.session !== null) this.addToken(record.session);
   }
 
   async deleteCreated(record: NewAccount): Promise<void> {
@@ -158,7 +158,7 @@ export class MemoryStore implements AccountStore {
     this.index.delete(record.account.emailKey);
     this.accounts.delete(record.account.uid);
     this.users.delete(record.account.uid);
-    this.sessions.delete(record.session.tokenHash);
+    if (record.session !== null) this.sessions.delete(record.session.tokenHash);
   }
 
   async findByEmail(email: { readonly key: string; readonly legacyKey: string }): Promise<Account | null> {
@@ -520,6 +520,10 @@ export class MemoryCodeStore implements CodeStore {
     return null;
   }
 
+  async withdraw(id: string) {
+    this.codes.delete(id);
+  }
+
   async deleteExpired(now: Date, limit: number) {
     let deleted = 0;
     for (const [id, code] of this.codes) {
@@ -562,7 +566,8 @@ export class FakeIdTokens implements IdTokenVerifier {
 const SECRET = Buffer.from("unit-test-secret-unit-test-secret!");
 
 /** Every fake, and the one `Deps` they make, wired as the composition root (services.ts) wires the real adapters. */
-export function world() {
+/** `verification`: the settings SEND_VERIFICATION_ON_SIGNUP and REQUIRE_VERIFIED_EMAIL (both off unless a test turns them on). */
+export function world(verification: Deps["verification"] = { sendOnSignup: false, required: false }) {
   const faults = new Faults();
   const store = new MemoryStore(faults);
   const authUsers = new MemoryAuthUsers(faults);
@@ -595,6 +600,7 @@ export function world() {
     adminRoleId: 9,
     reuseIntervalSeconds: 10,
     mail: { appName: "Acme", codeTtlMinutes: 15 },
+    verification,
   };
   return { faults, store, authUsers, hasher, minter, events, clock, throttle, keys, codes, mailer, deps };
 }

@@ -30,45 +30,55 @@ interface Manifest {
   params?: { name: string; type: string; default?: unknown }[];
 }
 
-describe("deploy manifest (the built codebase, as firebase deploy discovers it)", function () {
-  this.timeout(30_000);
-  let server: ChildProcess | undefined;
-  let manifest: Manifest;
-
-  before(async () => {
-    if (!existsSync(join(functionsDir, "lib", "index.js")))
-      throw new Error("functions/lib is missing: run `npm run build` in functions/ (npm test does)");
-    server = spawn(
-      process.execPath,
-      [join(functionsDir, "node_modules", "firebase-functions", "lib", "bin", "firebase-functions.js"), functionsDir],
-      {
-        cwd: functionsDir,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: process.env.HOME ?? "",
-          PORT: String(PORT),
-          FUNCTIONS_CONTROL_API: "true",
-          GCLOUD_PROJECT: "demo-manifest",
-        },
-        stdio: "ignore",
+/** Serves the built codebase's manifest as `firebase deploy` does (FUNCTIONS_CONTROL_API) with `env`, and reads it. */
+async function discover(port: number, env: Record<string, string> = {}): Promise<Manifest> {
+  if (!existsSync(join(functionsDir, "lib", "index.js")))
+    throw new Error("functions/lib is missing: run `npm run build` in functions/ (npm test does)");
+  const server: ChildProcess = spawn(
+    process.execPath,
+    [join(functionsDir, "node_modules", "firebase-functions", "lib", "bin", "firebase-functions.js"), functionsDir],
+    {
+      cwd: functionsDir,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        PORT: String(port),
+        FUNCTIONS_CONTROL_API: "true",
+        GCLOUD_PROJECT: "demo-manifest",
+        ...env,
       },
-    );
+      stdio: "ignore",
+    },
+  );
+  try {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const response = await fetch(`http://127.0.0.1:${PORT}/__/functions.yaml`).catch(() => undefined);
+      const response = await fetch(`http://127.0.0.1:${port}/__/functions.yaml`).catch(() => undefined);
       if (response !== undefined) {
         const text = await response.text();
         expect(response.status, text).to.equal(200);
-        manifest = JSON.parse(text) as Manifest;
-        break;
+        return JSON.parse(text) as Manifest;
       }
       if (Date.now() > deadline) throw new Error("the manifest server did not start");
       await new Promise((r) => setTimeout(r, 200));
     }
+  } finally {
+    server.kill();
+  }
+}
+
+describe("deploy manifest (the built codebase, as firebase deploy discovers it)", function () {
+  this.timeout(30_000);
+  let manifest: Manifest;
+
+  before(async () => {
+    manifest = await discover(PORT);
   });
 
-  after(() => {
-    server?.kill();
+  it("MAIL_TRANSPORT=smtp in functions/.env binds the SMTP_URL secret too (and only then)", async () => {
+    const smtp = await discover(PORT + 1, { MAIL_TRANSPORT: "smtp" });
+    expect(smtp.endpoints.auth?.secretEnvironmentVariables?.map((s) => s.key)).to.deep.equal(["AUTH_HMAC_KEY", "SMTP_URL"]);
+    expect(manifest.endpoints.auth?.secretEnvironmentVariables?.map((s) => s.key)).to.deep.equal(["AUTH_HMAC_KEY"]);
   });
 
   it("exactly three functions, every one 2nd gen, in us-central1", () => {

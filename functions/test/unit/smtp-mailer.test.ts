@@ -1,51 +1,11 @@
-import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import { SMTPServer } from "smtp-server";
 import { SmtpMailer } from "../../src/adapters/smtp-mailer.js";
 import { renderMail } from "../../src/domain/mail.js";
 import { toAppError } from "../../src/errors.js";
+import { startInbox } from "../smtp-inbox.js";
 
-// The SMTP transport against a real SMTP server on loopback (smtp-server, nodemailer's sibling),
-// reading what it received: no mock of nodemailer.
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-function startServer(options: { refuse?: boolean } = {}) {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: false,
-    disabledCommands: ["STARTTLS"],
-    onAuth(auth, _session, callback) {
-      if (auth.username === "app" && auth.password === "secret") callback(null, { user: "app" });
-      else callback(new Error("bad login"));
-    },
-    onRcptTo(_address, _session, callback) {
-      if (options.refuse === true) callback(new Error("mailbox unavailable"));
-      else callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => {
-        received.push({
-          from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString("utf8"),
-        });
-        callback();
-      });
-    },
-  });
-  return new Promise<{ port: number; received: Received[]; close: () => Promise<void> }>((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.server.address() as AddressInfo;
-      resolve({ port, received, close: () => new Promise((done) => server.close(() => done())) });
-    });
-  });
-}
+// The SMTP transport against a real SMTP server on loopback, reading what it received.
+const startServer = startInbox;
 
 const mail = renderMail("password_reset_code", "de", "ada@example.com", { app: "Acme", code: "048213", minutes: 15 });
 

@@ -9,14 +9,14 @@ import type { RequestOf } from "../route.js";
 import type { LoginBody, LogoutBody, RefreshBody, SignupBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
 
-/** POST /signup {"email", "password", "name"?} -> 201 with the FlutterFlow login body. */
-export async function signupRoute({ body, clientNetwork }: RequestOf<typeof SignupBody, "none">, deps: Deps): Promise<JsonReply> {
-  return { status: 201, body: authBody(await signup({ ...body, clientNetwork }, deps)) };
+/** POST /signup {"email", "password", "name"?} -> 201 with the FlutterFlow login body (403 `email_not_verified` with REQUIRE_VERIFIED_EMAIL). */
+export async function signupRoute({ body, clientNetwork, language }: RequestOf<typeof SignupBody, "none">, deps: Deps): Promise<JsonReply> {
+  return { status: 201, body: authBody(await signup({ ...body, clientNetwork, language }, deps)) };
 }
 
-/** POST /login {"email", "password"} -> 200 with the FlutterFlow login body. */
-export async function loginRoute({ body, clientNetwork }: RequestOf<typeof LoginBody, "none">, deps: Deps): Promise<JsonReply> {
-  return { status: 200, body: authBody(await login({ ...body, clientNetwork }, deps)) };
+/** POST /login {"email", "password", "code"?} -> 200 with the FlutterFlow login body. */
+export async function loginRoute({ body, clientNetwork, language }: RequestOf<typeof LoginBody, "none">, deps: Deps): Promise<JsonReply> {
+  return { status: 200, body: authBody(await login({ ...body, clientNetwork, language }, deps)) };
 }
 
 /** POST /refresh {"refresh_token"} -> 200 with the login body (a new jwt_token and refresh_token). */

@@ -1,0 +1,108 @@
+import { expect } from "chai";
+import { requestEmailVerification } from "../../src/domain/email-verification.js";
+import { login } from "../../src/domain/login.js";
+import { requestPasswordReset } from "../../src/domain/password-reset.js";
+import { refresh } from "../../src/domain/refresh.js";
+import { signup } from "../../src/domain/signup.js";
+import { failure, rejection } from "./failure.js";
+import { world } from "./fakes.js";
+
+// SEND_VERIFICATION_ON_SIGNUP and REQUIRE_VERIFIED_EMAIL, and what a mail that cannot go does.
+const email = "ada@example.com";
+const password = "correct horse battery";
+
+describe("verification settings (in-memory fakes)", () => {
+  describe("SEND_VERIFICATION_ON_SIGNUP", () => {
+    it("signup signs in and mails a verification code in the request's language", async () => {
+      const w = world({ sendOnSignup: true, required: false });
+      const result = await signup({ email, password, language: "de" }, w.deps);
+      expect(result.jwtToken).to.not.equal("");
+      expect(w.mailer.sent.map((m) => [m.to, m.subject])).to.deep.equal([[email, "Acme: Ihr Bestätigungscode"]]);
+      expect(w.mailer.codeFor(email)).to.match(/^[0-9]{6}$/);
+    });
+
+    it("a mail that cannot go: the signup stands, the failure is logged, and the code is withdrawn so a request works at once", async () => {
+      const w = world({ sendOnSignup: true, required: false });
+      w.faults.failAt("mailer.send");
+      const result = await signup({ email, password }, w.deps);
+      expect(w.events.seen).to.include(`follow_up_failed:send_verification:${result.user.id}`);
+      w.faults.heal();
+      expect(await requestEmailVerification(result.user.id, { language: "en" }, w.deps)).to.deep.equal({ alreadyVerified: false });
+    });
+
+    it("off: signup mails nothing", async () => {
+      const w = world({ sendOnSignup: false, required: false });
+      await signup({ email, password }, w.deps);
+      expect(w.mailer.sent).to.deep.equal([]);
+    });
+  });
+
+  describe("REQUIRE_VERIFIED_EMAIL", () => {
+    it("signup makes the account without a session, mails a code and answers 403 email_not_verified", async () => {
+      const w = world({ sendOnSignup: false, required: true });
+      const refused = await failure(signup({ email, password }, w.deps));
+      expect([refused.code, refused.status]).to.deep.equal(["email_not_verified", 403]);
+      expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 0 });
+      expect(w.minter.minted).to.have.length(0);
+      expect(w.mailer.codeFor(email)).to.match(/^[0-9]{6}$/);
+    });
+
+    it("login: 403 without the code (no second mail inside the resend interval), invalid_code with a wrong one, signed in and verified with the right one", async () => {
+      const w = world({ sendOnSignup: false, required: true });
+      await failure(signup({ email, password }, w.deps));
+      const code = w.mailer.codeFor(email);
+      expect((await failure(login({ email, password }, w.deps))).code).to.equal("email_not_verified");
+      expect((await failure(login({ email, password, code: "" }, w.deps))).code, '"" is no code').to.equal("email_not_verified");
+      expect(w.mailer.sent).to.have.length(1);
+      const wrong = code === "000000" ? "000001" : "000000";
+      expect((await failure(login({ email, password, code: wrong }, w.deps))).code).to.equal("invalid_code");
+      const result = await login({ email, password, code }, w.deps);
+      expect(result.user.emailVerified).to.equal(true);
+      expect(w.authUsers.emailVerified.has(result.user.id)).to.equal(true);
+      expect((await login({ email, password }, w.deps)).user.emailVerified, "verified once, for good").to.equal(true);
+    });
+
+    it("a code past the resend interval: login mails a new one", async () => {
+      const w = world({ sendOnSignup: false, required: true });
+      await failure(signup({ email, password }, w.deps));
+      w.clock.advance(61);
+      expect((await failure(login({ email, password }, w.deps))).code).to.equal("email_not_verified");
+      expect(w.mailer.sent).to.have.length(2);
+    });
+
+    it("a wrong password is invalid_credentials as always: no mail, nothing said about verification", async () => {
+      const w = world({ sendOnSignup: false, required: true });
+      await failure(signup({ email, password }, w.deps));
+      expect((await failure(login({ email, password: "not the password", code: "123456" }, w.deps))).code).to.equal("invalid_credentials");
+      expect(w.mailer.sent).to.have.length(1);
+    });
+
+    it("turned on later: a session of an unverified account ends at its next refresh (403)", async () => {
+      const w = world({ sendOnSignup: false, required: false });
+      const { refreshToken } = await signup({ email, password }, w.deps);
+      const strict = { ...w.deps, verification: { sendOnSignup: false, required: true } };
+      expect((await failure(refresh({ refreshToken }, strict))).code).to.equal("email_not_verified");
+    });
+  });
+
+  describe("a mail that cannot go", () => {
+    it("password reset request: answered as for an unknown email (no error), logged; the resend interval holds as for an unknown email", async () => {
+      const w = world();
+      const { user } = await signup({ email, password }, w.deps);
+      w.faults.failAt("mailer.send");
+      await requestPasswordReset({ email, language: "en" }, w.deps);
+      expect(w.events.seen).to.include(`follow_up_failed:send_reset_code:${user.id}`);
+      const again = await failure(requestPasswordReset({ email, language: "en" }, w.deps));
+      expect(again.code).to.equal("too_many_requests");
+    });
+
+    it("verification request (signed in): the failure is thrown, and nothing is left to wait for", async () => {
+      const w = world();
+      const { user } = await signup({ email, password }, w.deps);
+      w.faults.failAt("mailer.send");
+      await rejection(requestEmailVerification(user.id, { language: "en" }, w.deps));
+      w.faults.heal();
+      expect(await requestEmailVerification(user.id, { language: "en" }, w.deps)).to.deep.equal({ alreadyVerified: false });
+    });
+  });
+});
