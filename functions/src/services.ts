@@ -31,6 +31,7 @@ async function build(cfg: Config): Promise<Deps> {
     { FirebaseIdTokenVerifier },
     { FirestoreCodeStore },
     { FirestoreMailQueue },
+    { MigratingHasher },
   ] = await Promise.all([
     import("./firebase.js"),
     import("./adapters/argon2-hasher.js"),
@@ -42,6 +43,7 @@ async function build(cfg: Config): Promise<Deps> {
     import("./adapters/firebase-id-token-verifier.js"),
     import("./adapters/firestore-code-store.js"),
     import("./adapters/firestore-mail-queue.js"),
+    import("./adapters/migrating-hasher.js"),
   ]);
   // The secret (AUTH_HMAC_KEY) is read when a key is first derived, not at start-up: a request
   // refused before that (a 400, 404, 405, 415) never needs it.
@@ -58,11 +60,10 @@ async function build(cfg: Config): Promise<Deps> {
     idTokens: new FirebaseIdTokenVerifier(auth),
     minter: new FirebaseTokenMinter(auth),
     mailer: cfg.MAIL_TRANSPORT === "smtp" ? await smtpMailer(cfg) : new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
-    hasher: new Argon2Hasher({
-      memoryKiB: cfg.ARGON2_MEMORY_KIB,
-      iterations: cfg.ARGON2_ITERATIONS,
-      parallelism: cfg.ARGON2_PARALLELISM,
-    }),
+    // Argon2id for every new hash; imported users' foreign hashes verified until their first login.
+    hasher: new MigratingHasher(
+      new Argon2Hasher({ memoryKiB: cfg.ARGON2_MEMORY_KIB, iterations: cfg.ARGON2_ITERATIONS, parallelism: cfg.ARGON2_PARALLELISM }),
+    ),
     clock: { now: () => new Date() },
     events: authEvents,
     keys: hmacKeys(key),

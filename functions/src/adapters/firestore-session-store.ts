@@ -1,4 +1,12 @@
-import { type DocumentReference, FieldValue, type Firestore, type Query, Timestamp, type WriteBatch } from "firebase-admin/firestore";
+import {
+  type DocumentReference,
+  FieldValue,
+  type Firestore,
+  type Query,
+  Timestamp,
+  type Transaction,
+  type WriteBatch,
+} from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
 import type { RefreshTokenRecord, StoredRefreshToken } from "../domain/model.js";
@@ -29,7 +37,7 @@ const BATCH_LIMIT = 400;
  * (`expires_at`, the idle expiry, is the TTL field). One write per login; a family or a user's
  * sessions are found by querying `session_id` or `uid`.
  */
-export function addSessionWrite(db: Firestore, batch: WriteBatch, token: RefreshTokenRecord): void {
+export function addSessionWrite(db: Firestore, batch: WriteBatch | Transaction, token: RefreshTokenRecord): void {
   batch.create(db.collection(COLLECTIONS.refreshTokens).doc(token.tokenHash), {
     uid: token.uid,
     session_id: token.sessionId,
@@ -45,12 +53,26 @@ export function addSessionWrite(db: Firestore, batch: WriteBatch, token: Refresh
 export class FirestoreSessionStore implements SessionStore {
   constructor(private readonly db: Firestore) {}
 
-  async create(token: RefreshTokenRecord): Promise<void> {
-    const batch = this.db.batch();
-    addSessionWrite(this.db, batch, token);
-    // Counted on the credential (session cap, session.ts); update() fails if the account is gone.
-    batch.update(this.db.collection(COLLECTIONS.credentials).doc(token.emailKey), { session_count: FieldValue.increment(1) });
-    await withDeadline(() => batch.commit());
+  async create(token: RefreshTokenRecord, rehash?: { readonly from: string; readonly to: string }): Promise<void> {
+    const credential = this.db.collection(COLLECTIONS.credentials).doc(token.emailKey);
+    if (rehash === undefined) {
+      const batch = this.db.batch();
+      addSessionWrite(this.db, batch, token);
+      // Counted on the credential (session cap, session.ts); update() fails if the account is gone.
+      batch.update(credential, { session_count: FieldValue.increment(1) });
+      await withDeadline(() => batch.commit());
+      return;
+    }
+    // A transaction, so that the hash is replaced only while it is still the one verified: a
+    // password change in between keeps its new hash (an imported user's first login, once).
+    await withDeadline(() =>
+      this.db.runTransaction(async (tx) => {
+        const current = await tx.get(credential);
+        addSessionWrite(this.db, tx, token);
+        const replace = current.get("password_hash") === rehash.from;
+        tx.update(credential, { session_count: FieldValue.increment(1), ...(replace && { password_hash: rehash.to }) });
+      }),
+    );
   }
 
   async find(tokenHash: string): Promise<StoredRefreshToken | null> {

@@ -72,18 +72,19 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
     throw error;
   });
 
-  await Promise.all([repairAuthUser(verified, email.canonical, deps), rehash(verified, password, deps)]);
+  const [, newHash] = await Promise.all([repairAuthUser(verified, email.canonical, deps), rehash(verified, password, deps)]);
 
   const { refreshToken, record: session } = startSession(verified, now, deps.lifetimes);
   const [jwtToken] = await Promise.all([
     deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),
     attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
-    deps.sessions.create(session).then(() =>
-      capSessions(account, deps.maxSessions, deps).then(
+    deps.sessions.create(session, newHash === null ? undefined : { from: account.passwordHash, to: newHash }).then(() => {
+      if (newHash !== null) deps.events.passwordRehashed(account.uid);
+      return capSessions(account, deps.maxSessions, deps).then(
         (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
         (error: unknown) => deps.events.followUpFailed("cap_sessions", account.uid, error),
-      ),
-    ),
+      );
+    }),
   ]);
 
   return {
@@ -111,13 +112,17 @@ async function repairAuthUser(account: Account, canonical: string, deps: LoginDe
   }
 }
 
-/** Upgrades a hash made with weaker parameters; a failure here never blocks the login. */
-async function rehash(account: Account, password: string, deps: LoginDeps): Promise<void> {
-  if (!deps.hasher.needsRehash(account.passwordHash)) return;
+/**
+ * The new hash of a hash made with weaker parameters, or by another system (an imported user):
+ * it is written with the session (SessionStore.create), so after one login no foreign hash is
+ * left. Null when none is needed; a failure to hash never blocks the login.
+ */
+async function rehash(account: Account, password: string, deps: LoginDeps): Promise<string | null> {
+  if (!deps.hasher.needsRehash(account.passwordHash)) return null;
   try {
-    await deps.accounts.setPasswordHash(account.emailKey, await deps.hasher.hash(password));
-    deps.events.passwordRehashed(account.uid);
+    return await deps.hasher.hash(password);
   } catch (error) {
     deps.events.followUpFailed("rehash_password", account.uid, error);
+    return null;
   }
 }

@@ -120,8 +120,13 @@ export interface AccountStore {
 }
 
 export interface SessionStore {
-  /** Writes a new session's first token, and counts it on the account (`sessionCount` + 1), in one commit. */
-  create(token: RefreshTokenRecord): Promise<void>;
+  /**
+   * Writes a new session's first token, and counts it on the account (`sessionCount` + 1), in one
+   * commit. With `rehash`, the same commit replaces the credential's hash `from` (the one the
+   * login verified) by `to`; if the hash is no longer `from` (a password change got there
+   * first), the session is written and the hash left alone.
+   */
+  create(token: RefreshTokenRecord, rehash?: { readonly from: string; readonly to: string }): Promise<void>;
   find(tokenHash: string): Promise<StoredRefreshToken | null>;
   /**
    * Marks `parent` used and stores `child`, all or nothing. Single use rests on a create()

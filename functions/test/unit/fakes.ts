@@ -95,12 +95,14 @@ export class MemoryStore implements AccountStore {
   constructor(private readonly faults: Faults) {}
 
   readonly sessionStore: SessionStore = {
-    create: async (token) => {
+    create: async (token, rehash) => {
       await this.faults.at("sessions.create");
       this.addToken(token);
       const uid = this.index.get(token.emailKey);
       const account = uid === undefined ? undefined : this.accounts.get(uid);
-      if (account !== undefined) this.accounts.set(account.uid, { ...account, sessionCount: account.sessionCount + 1 });
+      if (account === undefined) return;
+      const passwordHash = rehash !== undefined && account.passwordHash === rehash.from ? rehash.to : account.passwordHash;
+      this.accounts.set(account.uid, { ...account, sessionCount: account.sessionCount + 1, passwordHash });
     },
     find: async (tokenHash) => {
       await this.faults.at("sessions.find");

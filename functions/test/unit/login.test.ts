@@ -112,12 +112,15 @@ describe("login (use case, in-memory fakes)", () => {
     await login({ email, password }, w.deps);
   });
 
-  it("a failed upgrade does not block the login", async () => {
+  it("a failed upgrade does not block the login, and leaves the old hash", async () => {
     const { w, uid } = await registered();
+    const before = w.store.accounts.get(uid)?.passwordHash;
     w.hasher.cost = 3;
-    w.faults.failAt("accounts.setPasswordHash");
+    w.faults.failAt("hasher.hash");
     await login({ email, password }, w.deps);
     expect(w.events.seen).to.include(`follow_up_failed:rehash_password:${uid}`);
+    expect(w.events.seen).to.not.include(`password_rehashed:${uid}`);
+    expect(w.store.accounts.get(uid)?.passwordHash).to.equal(before);
   });
 
   it("a failing session write fails the login (no token without a session)", async () => {

@@ -1,0 +1,39 @@
+// The hasher login uses: this backend's Argon2id for every new hash, and the foreign encodings of
+// imported users (foreign-hashes.ts) for verification only. A foreign hash always "needs a
+// re-hash", so the first successful login replaces it with Argon2id (login.ts, in the write that
+// starts the session).
+//
+// Timing: a foreign hash is verified side by side with a dummy Argon2id verification, and the
+// answer waits for both, so a failed login on an imported account never answers faster than one
+// on an Argon2id account or an unknown email. A foreign hash that is itself slower (bcrypt at
+// cost 10 takes about 3.5 Argon2id verifications here) still shows, until that user's first
+// login (README, "Migrate your users").
+import type { PasswordHasher } from "../domain/ports.js";
+
+// Loaded at the first foreign hash only: bcryptjs and firebase-scrypt cost nothing to an instance
+// that never meets one (cold start, README "Cold start").
+let foreign: Promise<typeof import("./foreign-hashes.js")> | undefined;
+
+export class MigratingHasher implements PasswordHasher {
+  constructor(private readonly own: PasswordHasher) {}
+
+  hash(password: string): Promise<string> {
+    return this.own.hash(password);
+  }
+
+  async verify(stored: string, password: string): Promise<boolean> {
+    if (stored.startsWith("$argon2id$")) return this.own.verify(stored, password);
+    foreign ??= import("./foreign-hashes.js");
+    const { verifyForeign } = await foreign;
+    const [valid] = await Promise.all([verifyForeign(stored, password), this.own.verifyDummy(password)]);
+    return valid;
+  }
+
+  verifyDummy(password: string): Promise<void> {
+    return this.own.verifyDummy(password);
+  }
+
+  needsRehash(stored: string): boolean {
+    return !stored.startsWith("$argon2id$") || this.own.needsRehash(stored);
+  }
+}
