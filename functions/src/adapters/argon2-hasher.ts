@@ -44,6 +44,14 @@ export class Argon2Hasher implements PasswordHasher {
     await verify(await this.dummy, password);
   }
 
+  async scheme(stored: string): Promise<string | null> {
+    try {
+      return parseOptions(stored).algorithm === Algorithm.Argon2id ? "argon2id" : null;
+    } catch {
+      return null;
+    }
+  }
+
   needsRehash(phc: string): boolean {
     try {
       const current = parseOptions(phc);

@@ -1,7 +1,7 @@
 import { type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import { type Account, EmailTakenError, type NewAccount } from "../domain/model.js";
+import { type Account, EmailTakenError, type NewAccount, UidTakenError, type UserProfile } from "../domain/model.js";
 import type { AccountStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { addSessionWrite } from "./firestore-session-store.js";
@@ -46,6 +46,35 @@ export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account
   };
 }
 
+/** The stored shape of a new credential (CredentialDoc). */
+function credentialFields(account: Account): Record<string, unknown> {
+  return {
+    uid: account.uid,
+    email: account.email,
+    display_name: account.displayName,
+    password_hash: account.passwordHash,
+    role_id: account.roleId,
+    disabled: account.disabled,
+    auth_user_synced: account.authUserSynced,
+    session_epoch: account.sessionEpoch,
+    email_verified: account.emailVerified,
+    session_count: account.sessionCount,
+    created_at: account.createdAt,
+    updated_at: account.createdAt,
+  };
+}
+
+const uidIndexFields = (account: Account) => ({ email_key: account.emailKey, created_at: account.createdAt });
+
+/** FlutterFlow's users schema; role_id is a display copy only (clients can write here). */
+const profileFields = (profile: UserProfile) => ({
+  uid: profile.uid,
+  email: profile.email,
+  display_name: profile.displayName,
+  created_time: profile.createdAt,
+  role_id: profile.roleId,
+});
+
 export class FirestoreAccountStore implements AccountStore {
   constructor(private readonly db: Firestore) {}
 
@@ -61,32 +90,9 @@ export class FirestoreAccountStore implements AccountStore {
     // The credential (keyed by the email's hash) goes first: its create() precondition is the
     // uniqueness lock. Real Firestore commits a batch all or nothing; the offline stand-in is
     // patched to do the same, and with this order a lost race fails before any other write.
-    batch.create(this.credential(account.emailKey), {
-      uid: account.uid,
-      email: account.email,
-      display_name: account.displayName,
-      password_hash: account.passwordHash,
-      role_id: account.roleId,
-      disabled: account.disabled,
-      auth_user_synced: account.authUserSynced,
-      session_epoch: account.sessionEpoch,
-      email_verified: account.emailVerified,
-      session_count: account.sessionCount,
-      created_at: account.createdAt,
-      updated_at: account.createdAt,
-    });
-    batch.create(db.collection(COLLECTIONS.uidIndex).doc(account.uid), {
-      email_key: account.emailKey,
-      created_at: account.createdAt,
-    });
-    // FlutterFlow's users schema; role_id is a display copy only (clients can write here).
-    batch.create(db.collection(COLLECTIONS.users).doc(profile.uid), {
-      uid: profile.uid,
-      email: profile.email,
-      display_name: profile.displayName,
-      created_time: profile.createdAt,
-      role_id: profile.roleId,
-    });
+    batch.create(this.credential(account.emailKey), credentialFields(account));
+    batch.create(db.collection(COLLECTIONS.uidIndex).doc(account.uid), uidIndexFields(account));
+    batch.create(db.collection(COLLECTIONS.users).doc(profile.uid), profileFields(profile));
     if (session !== null) addSessionWrite(db, batch, session);
     try {
       await withDeadline(() => batch.commit());
@@ -94,6 +100,38 @@ export class FirestoreAccountStore implements AccountStore {
       if (grpcCode(error) === ALREADY_EXISTS) throw new EmailTakenError();
       throw error; // past the deadline the outcome is unknown: a retried signup is answered as the first (signup.ts)
     }
+  }
+
+  async importAccount({ account, profile, legacyEmailKey }: NewAccount): Promise<{ readonly profileCreated: boolean }> {
+    const db = this.db;
+    const index = db.collection(COLLECTIONS.uidIndex).doc(account.uid);
+    const user = db.collection(COLLECTIONS.users).doc(profile.uid);
+    return withDeadline(() =>
+      db.runTransaction(async (tx) => {
+        const [credential, legacy, indexed, existingUser] = await tx.getAll(
+          this.credential(account.emailKey),
+          this.credential(legacyEmailKey),
+          index,
+          user,
+        );
+        if (credential?.exists === true || legacy?.exists === true) throw new EmailTakenError();
+        if (indexed?.exists === true) throw new UidTakenError();
+        tx.create(this.credential(account.emailKey), credentialFields(account));
+        tx.create(index, uidIndexFields(account));
+        const profileCreated = existingUser?.exists !== true;
+        if (profileCreated) tx.create(user, profileFields(profile));
+        else tx.set(user, { uid: profile.uid, email: profile.email, role_id: profile.roleId }, { merge: true });
+        return { profileCreated };
+      }),
+    );
+  }
+
+  async undoImport({ account, profile }: NewAccount, profileCreated: boolean): Promise<void> {
+    const batch = this.db.batch();
+    if (profileCreated) batch.delete(this.db.collection(COLLECTIONS.users).doc(profile.uid));
+    batch.delete(this.db.collection(COLLECTIONS.uidIndex).doc(account.uid));
+    batch.delete(this.credential(account.emailKey));
+    await withDeadline(() => batch.commit());
   }
 
   async deleteCreated({ account, session }: NewAccount): Promise<void> {

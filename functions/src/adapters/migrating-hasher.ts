@@ -33,6 +33,12 @@ export class MigratingHasher implements PasswordHasher {
     return this.own.verifyDummy(password);
   }
 
+  async scheme(stored: string): Promise<string | null> {
+    if (stored.startsWith("$argon2id$") && (await this.own.scheme(stored)) !== null) return "argon2id";
+    foreign ??= import("./foreign-hashes.js");
+    return (await foreign).foreignScheme(stored);
+  }
+
   needsRehash(stored: string): boolean {
     return !stored.startsWith("$argon2id$") || this.own.needsRehash(stored);
   }

@@ -179,6 +179,21 @@ export async function deleteAccount(
   if (account !== null) {
     if (account.disabled && !account.deleting) throw accountDisabled();
     await reauthenticate(account, { password: input.password, field: "password", clientNetwork: input.clientNetwork }, deps);
+  }
+  await removeAccount(account, uid, deps);
+}
+
+/**
+ * deleteAccount's work once the caller is allowed (the owner after the password check, or the
+ * command line): every step idempotent, the credential last but one (it frees the email), the
+ * Auth user last. `account` null: only the Auth user is left.
+ */
+export async function removeAccount(
+  account: Account | null,
+  uid: string,
+  deps: Pick<AccountDeps, "accounts" | "sessions" | "authUsers" | "events">,
+): Promise<void> {
+  if (account !== null) {
     await deps.accounts.startDeletion(account.emailKey);
     await deps.sessions.revokeAllSessions(uid);
     await deps.accounts.deleteAccountRecords(account);

@@ -1,6 +1,7 @@
 import { AppError } from "../errors.js";
 import { type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
+import type { Account } from "./model.js";
 
 export type AdminDeps = Pick<Deps, "accounts" | "sessions" | "authUsers" | "adminRoleId" | "events">;
 
@@ -37,11 +38,15 @@ async function target(uid: string, deps: AdminDeps) {
  */
 export async function setRole(caller: Caller, uid: string, roleId: number, deps: AdminDeps): Promise<PublicUser> {
   await requireAdmin(caller, deps);
-  const account = await target(uid, deps);
+  return applyRole(await target(uid, deps), roleId, caller.uid, deps);
+}
+
+/** setRole's work, for a caller already known to be allowed (an administrator, or the command line: actor `cli`). */
+export async function applyRole(account: Account, roleId: number, actorUid: string, deps: AdminDeps): Promise<PublicUser> {
   await deps.accounts.setRole(account, roleId);
-  await deps.authUsers.setRoleClaim(uid, roleId);
-  await deps.authUsers.revokeFirebaseSessions(uid);
-  deps.events.security({ event: "role_changed", actorUid: caller.uid, targetUid: uid, roleId });
+  await deps.authUsers.setRoleClaim(account.uid, roleId);
+  await deps.authUsers.revokeFirebaseSessions(account.uid);
+  deps.events.security({ event: "role_changed", actorUid, targetUid: account.uid, roleId });
   return { ...publicUser(account), roleId };
 }
 
@@ -58,13 +63,22 @@ export async function setDisabled(
 ): Promise<{ readonly disabled: boolean }> {
   await requireAdmin(caller, deps);
   if (disabled && uid === caller.uid) throw new AppError("forbidden", "An administrator cannot disable their own account.");
-  const account = await target(uid, deps);
+  return applyDisabled(await target(uid, deps), disabled, caller.uid, deps);
+}
+
+/** setDisabled's work, for a caller already known to be allowed (an administrator, or the command line: actor `cli`). */
+export async function applyDisabled(
+  account: Account,
+  disabled: boolean,
+  actorUid: string,
+  deps: AdminDeps,
+): Promise<{ readonly disabled: boolean }> {
   await deps.accounts.setDisabled(account.emailKey, disabled);
-  await deps.authUsers.setDisabled(uid, disabled);
+  await deps.authUsers.setDisabled(account.uid, disabled);
   if (disabled) {
-    await deps.sessions.revokeAllSessions(uid);
-    await deps.authUsers.revokeFirebaseSessions(uid);
+    await deps.sessions.revokeAllSessions(account.uid);
+    await deps.authUsers.revokeFirebaseSessions(account.uid);
   }
-  deps.events.security({ event: disabled ? "account_disabled" : "account_enabled", actorUid: caller.uid, targetUid: uid });
+  deps.events.security({ event: disabled ? "account_disabled" : "account_enabled", actorUid, targetUid: account.uid });
   return { disabled };
 }

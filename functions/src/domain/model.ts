@@ -101,6 +101,14 @@ export class EmailTakenError extends Error {
   }
 }
 
+/** Thrown by `AccountStore.importAccount` when the uid already belongs to an account. */
+export class UidTakenError extends Error {
+  constructor() {
+    super("uid already used");
+    this.name = "UidTakenError";
+  }
+}
+
 /** The ID token authenticates no one (forged, expired, revoked, disabled or deleted user); the HTTP edge makes it a 401. */
 export class RejectedIdToken extends Error {
   constructor(cause: unknown) {

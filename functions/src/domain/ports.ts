@@ -27,8 +27,10 @@ export interface PasswordHasher {
   verify(phc: string, password: string): Promise<boolean>;
   /** Spends the time of one verification; used when the account does not exist. */
   verifyDummy(password: string): Promise<void>;
-  /** True when `phc` was made with weaker parameters than the current ones. */
+  /** True when `phc` was made with weaker parameters than the current ones (or by another system). */
   needsRehash(phc: string): boolean;
+  /** The encoding of a stored hash this hasher can verify (`argon2id`, `bcrypt`, ...), or null (user import). */
+  scheme(stored: string): Promise<string | null>;
 }
 
 /** Checks Firebase ID tokens (FlutterFlow's `currentJwtToken`). */
@@ -75,6 +77,16 @@ export interface AccountStore {
    * and the first session, all or nothing. Throws `EmailTakenError` when the email is taken.
    */
   create(record: NewAccount): Promise<void>;
+  /**
+   * An imported account (no session), in one transaction: the credential (a create: throws
+   * `EmailTakenError` when the email or its legacy id is taken), the uid index (throws
+   * `UidTakenError` when the uid has one), and `users/{uid}`: created, or when the app already has
+   * it (a user moving from Firebase Auth keeps its uid and its data) only `uid`, `email` and
+   * `role_id` merged in. Returns whether `users/{uid}` was created.
+   */
+  importAccount(record: NewAccount): Promise<{ readonly profileCreated: boolean }>;
+  /** Undoes `importAccount` (the credential and uid index; `users/{uid}` only if it made it). */
+  undoImport(record: NewAccount, profileCreated: boolean): Promise<void>;
   /** Undoes `create` for this uid (compensation); succeeds when nothing is there. */
   deleteCreated(record: NewAccount): Promise<void>;
   findByEmailKey(emailKey: string): Promise<Account | null>;

@@ -14,6 +14,7 @@ import {
   type SecurityEvent,
   type StoredRefreshToken,
   type ThrottleKey,
+  UidTakenError,
   type VerifiedCaller,
 } from "../../src/domain/model.js";
 import type {
@@ -153,6 +154,27 @@ export class MemoryStore implements AccountStore {
     this.accounts.set(record.account.uid, record.account);
     this.users.set(record.profile.uid, record.profile);
     if (record.session !== null) this.addToken(record.session);
+  }
+
+  async importAccount(record: NewAccount): Promise<{ readonly profileCreated: boolean }> {
+    await this.faults.at("accounts.create");
+    if (this.index.has(record.account.emailKey)) throw new EmailTakenError();
+    if (this.accounts.has(record.account.uid)) throw new UidTakenError();
+    const profileCreated = !this.users.has(record.profile.uid);
+    this.index.set(record.account.emailKey, record.account.uid);
+    this.accounts.set(record.account.uid, record.account);
+    const existing = this.users.get(record.profile.uid);
+    this.users.set(
+      record.profile.uid,
+      existing === undefined ? record.profile : { ...existing, email: record.profile.email, roleId: record.profile.roleId },
+    );
+    return { profileCreated };
+  }
+
+  async undoImport(record: NewAccount, profileCreated: boolean): Promise<void> {
+    this.index.delete(record.account.emailKey);
+    this.accounts.delete(record.account.uid);
+    if (profileCreated) this.users.delete(record.profile.uid);
   }
 
   async deleteCreated(record: NewAccount): Promise<void> {
@@ -355,7 +377,7 @@ export class FakeHasher implements PasswordHasher {
   async verify(phc: string, password: string): Promise<boolean> {
     this.verifications++;
     await this.faults.at("hasher.verify");
-    const digest = phc.split("$")[2];
+    const digest = phc.startsWith("legacy$") ? phc.split("$")[1] : phc.split("$")[2];
     return digest === createHash("sha256").update(password).digest("hex");
   }
 
@@ -364,8 +386,14 @@ export class FakeHasher implements PasswordHasher {
     await this.verify("fake$0$dummy", password);
   }
 
+  /** `legacy$<sha256 hex>` plays an imported user's foreign hash: verified, always re-hashed. */
   needsRehash(phc: string): boolean {
-    return Number(phc.split("$")[1]) < this.cost;
+    return phc.startsWith("legacy$") || Number(phc.split("$")[1]) < this.cost;
+  }
+
+  async scheme(stored: string): Promise<string | null> {
+    if (/^fake\$[0-9]+\$[0-9a-f]{64}$/.test(stored)) return "fake";
+    return /^legacy\$[0-9a-f]{64}$/.test(stored) ? "legacy" : null;
   }
 }
 
