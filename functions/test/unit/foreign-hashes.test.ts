@@ -1,0 +1,102 @@
+import { expect } from "chai";
+import { Argon2Hasher } from "../../src/adapters/argon2-hasher.js";
+import { firebaseScryptString, foreignScheme, verifyForeign } from "../../src/adapters/foreign-hashes.js";
+import { MigratingHasher } from "../../src/adapters/migrating-hasher.js";
+
+// Hashes made by each encoding's reference implementation (test/fixtures/import/README.md names
+// them), verified by the libraries this backend uses; and the caps on costs a stored string may ask.
+const pw = "correct horse battery staple";
+const VECTORS: readonly (readonly [string, string, string])[] = [
+  ["bcrypt", "$2y$10$qfqPYqpbsGRsip.zwABqc.oO4FRTpvC.fBS6yXlRcLKDX30lZ8pHW", pw],
+  ["bcrypt", "$2a$10$Av47N6S9qBB4FGQDmGmAsu0nhuwub8aI0JdL9poHSilSIcqltEO8q", pw],
+  ["bcrypt", "$2b$10$lbi.8ibgn0.JlmuEPYU/5uKcvDQnj3Xl1lB55iidvMG.m8ywmrUKa", pw],
+  ["argon2", "$argon2i$v=19$m=4096,t=2,p=1$c29tZXNhbHQxMjM0NTY$XTYGxUEK8/acJEhdVASnHGsyOu4JM4JYkR4T1X4GNww", pw],
+  ["argon2", "$argon2id$v=16$m=256,t=1,p=1$c29tZXNhbHQxMjM0NTY$KlA0dc0OrY7DDupcC+in8i1j9huF7Ls3R+jL4b8NRBs", pw],
+  ["scrypt", "$scrypt$ln=14,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$PJAV4qWLTjSe3lT4xOIAexIMw5uL3hBCiM6HFiXcgrY", pw],
+  ["pbkdf2", "pbkdf2_sha256$260000$Zb0mK3yRAtjqAnnB7lDpQx$KccOlnkeeLMGXWcPUScyAc8bVEVqcbu+mep1U+RU4xM=", pw],
+  ["pbkdf2", "pbkdf2_sha1$1000$seasalt$ljleU4wBmTtz/MoG5YTwxpM0d7I=", "lètmein"],
+  ["pbkdf2", "$pbkdf2-sha256$29000$....AAECAwQFBgcICQoLDA$VmgAFdvRcStvxpeSjb/skgG.dUK8p/dhB71J20N5RYg", pw],
+  [
+    "firebase-scrypt",
+    firebaseScryptString({
+      signerKey: "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==",
+      saltSeparator: "Bw==",
+      rounds: 8,
+      memCost: 14,
+      salt: "42xEC+ixf3L2lw==",
+      passwordHash: "lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==",
+    }),
+    "user1password",
+  ],
+  [
+    "firebase-scrypt",
+    "$fbscrypt$v=1,n=14,r=8,p=1,ss=Bw==,sk=ou9tdYTGyYm8kuR6Dt0Bp0kDuAYoXrK16mbZO4yGwAn3oLspjnN0/c41v8xZnO1n14J3MjKj1b2g6AUCAlFwMw==$C0sHCg9ek77hsg==$zKVTMvnWVw5BBOZNUdnsalx4c4c7y/w7IS5p6Ut2+CfEFFlz37J9huyQfov4iizN8dbjvEJlM5tQaJP84+hfTw==",
+    "mytestpassword",
+  ],
+];
+
+describe("foreign password hashes (reference vectors)", () => {
+  for (const [scheme, stored, password] of VECTORS) {
+    it(`${scheme}: ${stored.slice(0, 24)}... verifies its password and refuses another`, async () => {
+      expect(foreignScheme(stored)).to.equal(scheme);
+      expect(await verifyForeign(stored, password)).to.equal(true);
+      expect(await verifyForeign(stored, `${password}x`)).to.equal(false);
+    });
+  }
+
+  it("costs beyond the caps, malformed strings and unknown encodings are not recognized (and never verify)", async () => {
+    const refused = [
+      "$2b$16$lbi.8ibgn0.JlmuEPYU/5uKcvDQnj3Xl1lB55iidvMG.m8ywmrUKa", // bcrypt cost 16
+      "$2b$10$short",
+      "$argon2id$v=19$m=2097152,t=2,p=1$c29tZXNhbHQxMjM0NTY$KlA0dc0OrY7DDupcC+in8i1j9huF7Ls3R+jL4b8NRBs", // 2 GiB
+      "$argon2id$v=19$m=256,t=101,p=1$c29tZXNhbHQxMjM0NTY$KlA0dc0OrY7DDupcC+in8i1j9huF7Ls3R+jL4b8NRBs",
+      "$scrypt$ln=21,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$PJAV4qWLTjSe3lT4xOIAexIMw5uL3hBCiM6HFiXcgrY", // 2^21
+      "pbkdf2_sha256$10000001$salt$KccOlnkeeLMGXWcPUScyAc8bVEVqcbu+mep1U+RU4xM=",
+      "pbkdf2_md5$1000$salt$KccOlnkeeLMGXWcPUScyAc8bVEVqcbu+mep1U+RU4xM=",
+      "$fbscrypt$v=1,n=21,r=8,p=1,ss=Bw==,sk=a2V5$c2FsdA==$aGFzaA==",
+      "5f4dcc3b5aa765d61d8327deb882cf99", // unsalted MD5
+      "",
+    ];
+    for (const stored of refused) {
+      expect(foreignScheme(stored), stored).to.equal(null);
+      expect(await verifyForeign(stored, pw), stored).to.equal(false);
+    }
+  });
+});
+
+describe("MigratingHasher (Argon2id, plus foreign hashes until the first login)", () => {
+  const own = new Argon2Hasher({ memoryKiB: 19_456, iterations: 2, parallelism: 1 });
+  const hasher = new MigratingHasher(own);
+
+  it("new hashes are this backend's Argon2id; foreign ones always ask for a re-hash, its own only when weaker", async () => {
+    const mine = await hasher.hash(pw);
+    expect(mine).to.match(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await hasher.verify(mine, pw)).to.equal(true);
+    expect(hasher.needsRehash(mine)).to.equal(false);
+    expect(hasher.needsRehash(VECTORS[0]?.[1] ?? "")).to.equal(true);
+    expect(hasher.needsRehash("$argon2i$v=19$m=65536,t=3,p=4$c29tZXNhbHQxMjM0NTY$XTYGxUEK8/acJEhdVASnHGsyOu4JM4JYkR4T1X4GNww")).to.equal(
+      true,
+    );
+    expect(await hasher.scheme(mine)).to.equal("argon2id");
+    expect(await hasher.scheme(VECTORS[5]?.[1] ?? "")).to.equal("scrypt");
+    expect(await hasher.scheme("plain text")).to.equal(null);
+  });
+
+  it("a foreign hash is verified beside a dummy Argon2id verification: never faster than an Argon2id account", async () => {
+    let dummies = 0;
+    const counting = new MigratingHasher({
+      hash: (p) => own.hash(p),
+      verify: (s, p) => own.verify(s, p),
+      verifyDummy: async (p) => {
+        dummies++;
+        await own.verifyDummy(p);
+      },
+      needsRehash: (s) => own.needsRehash(s),
+      scheme: (s) => own.scheme(s),
+    });
+    expect(await counting.verify(VECTORS[6]?.[1] ?? "", "wrong")).to.equal(false);
+    expect(await counting.verify(VECTORS[6]?.[1] ?? "", pw)).to.equal(true);
+    expect(await counting.verify(await own.hash(pw), pw)).to.equal(true);
+    expect(dummies, "one dummy per foreign verification, none for an Argon2id hash").to.equal(2);
+  });
+});
