@@ -42,6 +42,7 @@ export async function runImport(file: string, options: ImportOptions, deps: Deps
   bar?.start(await countEntries(file, detected), 0);
   const summary: ImportSummary = { imported: 0, skipped: 0, failed: 0, failures: [], skips: [] };
   const seen = new Set<string>();
+  const started = performance.now();
   const running = new Set<Promise<void>>();
 
   const one = async (entry: Entry): Promise<void> => {
@@ -81,6 +82,9 @@ export async function runImport(file: string, options: ImportOptions, deps: Deps
     for (const { position, reason } of summary.failures) console.error(`${position}: ${reason}`);
     if (summary.skips.length > 0) console.error(`${summary.skips.length} skipped: their email has an account already (--json lists them)`);
     console.log(`${verb} ${summary.imported}, skipped ${summary.skipped}, failed ${summary.failed}`);
+    const seconds = (performance.now() - started) / 1000;
+    const entries = summary.imported + summary.skipped + summary.failed;
+    console.error(`[import] ${entries} entries in ${seconds.toFixed(1)} s (${(entries / seconds).toFixed(0)} per second)`);
   }
   return summary;
 }
