@@ -21,7 +21,8 @@ export type RouteTable = Readonly<Record<string, Partial<Record<Method, Route>>>
 /** A captured segment: uid-like ids only, so no path value can reach a document path oddly. */
 const PARAM = /^[A-Za-z0-9_-]{1,128}$/;
 
-function match(routes: RouteTable, path: string) {
+/** The route table's entry for `path` (and the values of its `:name` segments), if any. */
+export function match(routes: RouteTable, path: string) {
   const segments = path.split("/");
   for (const [pattern, methods] of Object.entries(routes)) {
     const parts = pattern.split("/");

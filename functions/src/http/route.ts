@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { Deps } from "../domain/deps.js";
 import type { EndedSignIn, Language, VerifiedCaller } from "../domain/model.js";
+import type { ErrorCode } from "../errors.js";
 import { authenticate, requireAdminClaim } from "./authenticate.js";
 import { parseBody } from "./schemas.js";
 import type { JsonReply } from "./types.js";
@@ -45,8 +46,21 @@ export interface IncomingRequest {
   readonly language: Language;
 }
 
+/** What the OpenAPI document (openapi.ts) says of a route; the emulator tests hold every answer to `answers`. */
+export interface RouteDoc {
+  /** The FlutterFlow API call's name in the guide (`login`, `resetRequest`, ...). */
+  readonly name: string;
+  readonly summary: string;
+  /** The success statuses and the schema of each body (answers.ts). */
+  readonly answers: Readonly<Record<number, z.ZodType>>;
+  /** The error codes this route itself can answer, besides those of every route (openapi.ts). */
+  readonly errors: readonly ErrorCode[];
+}
+
 export interface Route {
   readonly auth: AuthKind;
+  readonly body: z.ZodType;
+  readonly doc: RouteDoc;
   handle(request: IncomingRequest, deps: () => Promise<Deps>): Promise<JsonReply>;
 }
 
@@ -56,11 +70,14 @@ export interface RouteSpec<Body, A extends AuthKind> {
   readonly acceptEnded?: readonly EndedSignIn[];
   readonly body: z.ZodType<Body>;
   readonly run: (request: RouteRequest<Body, A>, deps: Deps) => Promise<JsonReply>;
+  readonly doc: RouteDoc;
 }
 
 export function route<Body, A extends AuthKind>(spec: RouteSpec<Body, A>): Route {
   return {
     auth: spec.auth,
+    body: spec.body,
+    doc: spec.doc,
     async handle(request, getDeps) {
       const body = parseBody(spec.body, request.body); // a 400 starts no SDK
       const deps = await getDeps();

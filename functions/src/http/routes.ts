@@ -1,6 +1,19 @@
 // Every endpoint under the `auth` function: path, method, who may call it, the body it takes, and
 // the route function (http/routes/, one file per area) that calls the use case (domain/).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  AlreadyVerifiedAnswer,
+  AuthAnswer,
+  DeletedAnswer,
+  DisabledAnswer,
+  LoggedOutAnswer,
+  OpenApiAnswer,
+  SentAnswer,
+  UserAnswer,
+} from "./answers.js";
 import type { RouteTable } from "./handler.js";
+import { openApiDocument } from "./openapi.js";
 import { route } from "./route.js";
 import { changePasswordRoute, deleteAccountRoute, getMeRoute, updateMeRoute } from "./routes/account.js";
 import { setDisabledRoute, setRoleRoute } from "./routes/admin.js";
@@ -25,29 +38,229 @@ import {
   UpdateMeBody,
 } from "./schemas.js";
 
-const updateMe = route({ auth: "token", body: UpdateMeBody, run: updateMeRoute });
+// The answers and error codes of each route are what the OpenAPI document says (openapi.ts) and
+// what the emulator tests hold every answer to (answers.ts).
+const SIGNED_IN = ["unauthenticated"] as const;
+const MAILS = ["too_many_requests"] as const;
+
+const updateMe = route({
+  auth: "token",
+  body: UpdateMeBody,
+  run: updateMeRoute,
+  doc: {
+    name: "updateMe",
+    summary: "Change the display name and/or photo URL",
+    answers: { 200: UserAnswer },
+    errors: [...SIGNED_IN, "not_found"],
+  },
+});
 // A retry after a lost answer comes with the token the act itself ended (domain/account.ts).
-const deleteAccount = route({ auth: "token", acceptEnded: ["user_deleted"], body: DeleteAccountBody, run: deleteAccountRoute });
+const deleteAccount = route({
+  auth: "token",
+  acceptEnded: ["user_deleted"],
+  body: DeleteAccountBody,
+  run: deleteAccountRoute,
+  doc: {
+    name: "deleteAccount",
+    summary: "Delete the account (password required): users/{uid}, sessions, the Firebase user",
+    answers: { 200: DeletedAnswer },
+    errors: [...SIGNED_IN, "invalid_credentials", "forbidden", "too_many_requests"],
+  },
+});
+
+/** The version of this backend (functions/package.json), in the OpenAPI document's info.version. */
+export const VERSION: string = (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string })
+  .version;
 
 export const ROUTES: RouteTable = {
-  "/signup": { POST: route({ auth: "none", body: SignupBody, run: signupRoute }) },
-  "/login": { POST: route({ auth: "none", body: LoginBody, run: loginRoute }) },
-  "/refresh": { POST: route({ auth: "none", body: RefreshBody, run: refreshRoute }) },
-  "/logout": { POST: route({ auth: "none", body: LogoutBody, run: logoutRoute }) },
+  "/openapi.json": {
+    GET: route({
+      auth: "none",
+      body: NoBody,
+      run: async () => ({ status: 200, body: openApiDocument(ROUTES, VERSION) }),
+      doc: {
+        name: "openapi",
+        summary: "This document (OpenAPI 3.0), for FlutterFlow's API-call import",
+        answers: { 200: OpenApiAnswer },
+        errors: [],
+      },
+    }),
+  },
+  "/signup": {
+    POST: route({
+      auth: "none",
+      body: SignupBody,
+      run: signupRoute,
+      doc: {
+        name: "signup",
+        summary: "Create an account and sign in",
+        answers: { 201: AuthAnswer },
+        errors: ["weak_password", "email_exists", "email_not_verified", "too_many_requests"],
+      },
+    }),
+  },
+  "/login": {
+    POST: route({
+      auth: "none",
+      body: LoginBody,
+      run: loginRoute,
+      doc: {
+        name: "login",
+        summary: "Sign in with email and password (and `code` when REQUIRE_VERIFIED_EMAIL asks for it)",
+        answers: { 200: AuthAnswer },
+        errors: ["invalid_credentials", "email_not_verified", "invalid_code", "too_many_requests"],
+      },
+    }),
+  },
+  "/refresh": {
+    POST: route({
+      auth: "none",
+      body: RefreshBody,
+      run: refreshRoute,
+      doc: {
+        name: "refresh",
+        summary: "Exchange a refresh token for a new login body (single use)",
+        answers: { 200: AuthAnswer },
+        errors: ["invalid_refresh_token", "refresh_token_reused", "email_not_verified"],
+      },
+    }),
+  },
+  "/logout": {
+    POST: route({
+      auth: "none",
+      body: LogoutBody,
+      run: logoutRoute,
+      doc: { name: "logout", summary: "End this session (or every session: all_devices)", answers: { 200: LoggedOutAnswer }, errors: [] },
+    }),
+  },
   "/me": {
-    GET: route({ auth: "token", body: NoBody, run: getMeRoute }),
+    GET: route({
+      auth: "token",
+      body: NoBody,
+      run: getMeRoute,
+      doc: { name: "me", summary: "The signed-in account", answers: { 200: UserAnswer }, errors: [...SIGNED_IN, "not_found"] },
+    }),
     PATCH: updateMe,
     POST: updateMe,
     DELETE: deleteAccount,
   },
-  "/password/reset/request": { POST: route({ auth: "none", body: ResetRequestBody, run: resetRequestRoute }) },
-  "/password/reset/confirm": { POST: route({ auth: "none", body: ResetConfirmBody, run: resetConfirmRoute }) },
-  "/email/verify/request": { POST: route({ auth: "token", body: NoBody, run: verifyRequestRoute }) },
-  "/email/verify/confirm": { POST: route({ auth: "token", body: CodeBody, run: verifyConfirmRoute }) },
-  "/email/change/request": { POST: route({ auth: "token", body: EmailChangeRequestBody, run: changeRequestRoute }) },
-  "/email/change/confirm": { POST: route({ auth: "token", body: CodeBody, run: changeConfirmRoute }) },
-  "/password/change": { POST: route({ auth: "token", acceptEnded: ["revoked"], body: ChangePasswordBody, run: changePasswordRoute }) },
+  "/password/reset/request": {
+    POST: route({
+      auth: "none",
+      body: ResetRequestBody,
+      run: resetRequestRoute,
+      doc: {
+        name: "resetRequest",
+        summary: "Mail a password reset code (the same answer for any email)",
+        answers: { 202: SentAnswer },
+        errors: [...MAILS],
+      },
+    }),
+  },
+  "/password/reset/confirm": {
+    POST: route({
+      auth: "none",
+      body: ResetConfirmBody,
+      run: resetConfirmRoute,
+      doc: {
+        name: "resetConfirm",
+        summary: "Set a new password with the mailed code, and sign in",
+        answers: { 200: AuthAnswer },
+        errors: ["invalid_code", "weak_password", "too_many_requests"],
+      },
+    }),
+  },
+  "/email/verify/request": {
+    POST: route({
+      auth: "token",
+      body: NoBody,
+      run: verifyRequestRoute,
+      doc: {
+        name: "verifyRequest",
+        summary: "Mail a verification code to the account's address",
+        answers: { 202: SentAnswer, 200: AlreadyVerifiedAnswer },
+        errors: [...SIGNED_IN, "not_found", ...MAILS],
+      },
+    }),
+  },
+  "/email/verify/confirm": {
+    POST: route({
+      auth: "token",
+      body: CodeBody,
+      run: verifyConfirmRoute,
+      doc: {
+        name: "verifyConfirm",
+        summary: "Confirm the address with the mailed code",
+        answers: { 200: UserAnswer },
+        errors: [...SIGNED_IN, "not_found", "invalid_code", "too_many_requests"],
+      },
+    }),
+  },
+  "/email/change/request": {
+    POST: route({
+      auth: "token",
+      body: EmailChangeRequestBody,
+      run: changeRequestRoute,
+      doc: {
+        name: "emailChangeRequest",
+        summary: "Mail a code to a new address (password required)",
+        answers: { 202: SentAnswer },
+        errors: [...SIGNED_IN, "not_found", "invalid_credentials", ...MAILS],
+      },
+    }),
+  },
+  "/email/change/confirm": {
+    POST: route({
+      auth: "token",
+      body: CodeBody,
+      run: changeConfirmRoute,
+      doc: {
+        name: "emailChangeConfirm",
+        summary: "Move the account to the new address with the mailed code, and sign in afresh",
+        answers: { 200: AuthAnswer },
+        errors: [...SIGNED_IN, "not_found", "invalid_code", "email_exists", "too_many_requests"],
+      },
+    }),
+  },
+  "/password/change": {
+    POST: route({
+      auth: "token",
+      acceptEnded: ["revoked"],
+      body: ChangePasswordBody,
+      run: changePasswordRoute,
+      doc: {
+        name: "changePassword",
+        summary: "Change the password (every other session ends) and sign in afresh",
+        answers: { 200: AuthAnswer },
+        errors: [...SIGNED_IN, "not_found", "invalid_credentials", "weak_password", "too_many_requests"],
+      },
+    }),
+  },
   "/account/delete": { POST: deleteAccount },
-  "/admin/users/:uid/role": { POST: route({ auth: "admin", body: RoleBody, run: setRoleRoute }) },
-  "/admin/users/:uid/disable": { POST: route({ auth: "admin", body: DisableBody, run: setDisabledRoute }) },
+  "/admin/users/:uid/role": {
+    POST: route({
+      auth: "admin",
+      body: RoleBody,
+      run: setRoleRoute,
+      doc: {
+        name: "adminSetRole",
+        summary: "Set a user's role_id (administrators)",
+        answers: { 200: UserAnswer },
+        errors: [...SIGNED_IN, "forbidden", "not_found"],
+      },
+    }),
+  },
+  "/admin/users/:uid/disable": {
+    POST: route({
+      auth: "admin",
+      body: DisableBody,
+      run: setDisabledRoute,
+      doc: {
+        name: "adminSetDisabled",
+        summary: "Disable or enable a user (administrators)",
+        answers: { 200: DisabledAnswer },
+        errors: [...SIGNED_IN, "forbidden", "not_found"],
+      },
+    }),
+  },
 };

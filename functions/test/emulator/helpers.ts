@@ -3,6 +3,9 @@ import { COLLECTIONS as STORED } from "../../src/adapters/collections.js";
 import { hmacKeys } from "../../src/domain/ids.js";
 import { hashToken } from "../../src/domain/tokens.js";
 import { adminAuth, adminFirestore } from "../../src/firebase.js";
+import { ErrorAnswer } from "../../src/http/answers.js";
+import { type Method, match } from "../../src/http/handler.js";
+import { ROUTES } from "../../src/http/routes.js";
 
 /**
  * Emulator tests talk to the running stack exactly as a FlutterFlow app does: HTTP to the
@@ -93,7 +96,29 @@ export async function fetchReply(url: string, init: RequestInit): Promise<Reply>
   } catch {
     json = undefined;
   }
+  checkAnswer(url, init.method ?? "GET", response.status, json);
   return { status: response.status, headers: response.headers, text, json };
+}
+
+/**
+ * Every answer of every test is held to the route table's documented answers (http/answers.ts,
+ * the same schemas the OpenAPI document is made from): a success body to its route's schema for
+ * that status, an error body to the error schema. A body the document does not describe fails
+ * the test that received it.
+ */
+function checkAnswer(url: string, method: string, status: number, json: unknown): void {
+  if (json === undefined) return; // no body, or the Functions Framework's own HTML 400 (README, "Errors")
+  const path = new URL(url).pathname.replace(/^\/[^/]+\/[^/]+\/auth(?=\/)/, "");
+  if (status >= 400) {
+    const error = ErrorAnswer.safeParse(json);
+    if (!error.success) throw new Error(`${method} ${path} ${status}: not the documented error body: ${JSON.stringify(json)}`);
+    return;
+  }
+  const route = match(ROUTES, path)?.methods[method.toUpperCase() as Method];
+  const schema = route?.doc.answers[status];
+  if (schema === undefined) throw new Error(`${method} ${path} answered ${status}, which its route does not document`);
+  const checked = schema.safeParse(json);
+  if (!checked.success) throw new Error(`${method} ${path} ${status}: the body differs from the documented one: ${checked.error.message}`);
 }
 
 /** The `error.code` of a JSON error answer. */

@@ -9,6 +9,8 @@ import { DeleteAccountBody, DisableBody, LoginBody, NoBody } from "../../src/htt
 import { world } from "./fakes.js";
 import { type FakeRequestInit, FakeResponse, fakeRequest } from "./http-fakes.js";
 
+const TEST_DOC = { name: "test", summary: "a route of this test", answers: {}, errors: [] } as const;
+
 // Offline mode: no project, no credentials; the exported function is driven directly with a
 // framework-shaped request. Nothing here reaches Firestore or Auth: every case is refused
 // before the use case runs, which is what these tests prove.
@@ -142,7 +144,7 @@ describe("HTTP adapter: the exported `auth` function, refusing bad requests", ()
 describe("HTTP adapter: failures inside a route", () => {
   const { deps } = world();
   const handlerFor = (run: () => Promise<never>) =>
-    createHandler({ "/x": { POST: route({ auth: "none", body: NoBody, run }) } }, corsStep([]), async () => deps);
+    createHandler({ "/x": { POST: route({ doc: TEST_DOC, auth: "none", body: NoBody, run }) } }, corsStep([]), async () => deps);
 
   it("an unexpected error -> 500 internal with a generic message; the cause is not sent", async () => {
     const secret = "hash $argon2id$v=19$m=19456,t=2,p=1$c2FsdA$ZGlnZXN0 and token abc.def.ghi";
@@ -188,9 +190,9 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
     return { status: 200, body: { ok: true } };
   };
   const table: RouteTable = {
-    "/open": { POST: route({ auth: "none", body: LoginBody, run: reply }) },
-    "/token": { POST: route({ auth: "token", body: DeleteAccountBody, run: reply }) },
-    "/admin": { POST: route({ auth: "admin", body: DisableBody, run: reply }) },
+    "/open": { POST: route({ doc: TEST_DOC, auth: "none", body: LoginBody, run: reply }) },
+    "/token": { POST: route({ doc: TEST_DOC, auth: "token", body: DeleteAccountBody, run: reply }) },
+    "/admin": { POST: route({ doc: TEST_DOC, auth: "admin", body: DisableBody, run: reply }) },
   };
   const handler = (d: Deps) =>
     createHandler(table, corsStep([]), async () => {
