@@ -8,6 +8,7 @@
 // STACK_FIRESTORE=offline runs step 2 on the stand-in (all of it, faults included, no step 3);
 // STACK_FIRESTORE=real demands the real emulator. Exits non-zero at the first failing step.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chooseFirestore } from "./firestore-emulator.mjs";
@@ -51,5 +52,9 @@ if (firestore.mode === "real") {
   // The stack makes the same choice and prints the banner with its reason.
   step("emulator tests on the OFFLINE STAND-IN (rules tests pending)", "node", STACK_EXEC_EMULATOR_TESTS, { EMULATOR_SUITE: "all" });
   summary.push(`NOT RUN  Firestore rules tests and the real emulator's isolation (${firestore.reason})`);
+}
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+if (!existsSync(chromium)) {
+  summary.push(`NOT RUN  the browser test (no Chromium at ${chromium}: apt-get install chromium, or set CHROMIUM_PATH)`);
 }
 finish(0);

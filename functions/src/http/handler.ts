@@ -47,6 +47,8 @@ export function match(routes: RouteTable, path: string) {
 export function createHandler(routes: RouteTable, cors: CorsStep, deps: () => Promise<Deps>, clientIpHops = 1) {
   return async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     const path = normalizePath(req.path);
+    // The language of the answer's messages and of any mail the request causes (language.ts).
+    const language = preferredLanguage(firstHeader(req.headers["accept-language"]));
     try {
       if ((await cors(req, res)) === "handled") return;
       const found = match(routes, path);
@@ -64,12 +66,12 @@ export function createHandler(routes: RouteTable, cors: CorsStep, deps: () => Pr
       const address = clientAddress(req, clientIpHops);
       const clientNetwork = address === undefined ? undefined : throttleNetwork(address);
       // The route runs under the request's time budget (deadlines.ts): an outage is a 503 in bounded time.
-      const language = preferredLanguage(firstHeader(req.headers["accept-language"]));
-      sendJson(res, await withinBudget(() => route.handle({ body, authorization, params: found.params, clientNetwork, language }, deps)));
+      const reply = await withinBudget(() => route.handle({ body, authorization, params: found.params, clientNetwork, language }, deps));
+      sendJson(res, reply, language);
     } catch (caught) {
       const error = toAppError(caught);
       if (error.status >= 500) requestFailed(requestId(req), path, error.status, error.details.cause ?? error);
-      sendError(res, error);
+      sendError(res, error, language);
     }
   };
 }

@@ -1,0 +1,143 @@
+// The `error.message` an app shows (a FlutterFlow snack bar with `$.error.message`), in the
+// request's language (Accept-Language, http/language.ts): English as the code wrote it, and
+// Spanish, German, French and Portuguese from this table - one sentence per error code, with the
+// field, the password rule or the wait filled in. Codes never change with the language. The
+// table is typed Record<ErrorCode, ...>: a code without a translation does not compile, and
+// test/unit/messages.test.ts checks each sentence.
+import type { Language } from "../domain/model.js";
+import type { AppError, ErrorCode, ErrorDetails, WeakPasswordReason } from "../errors.js";
+
+type Sentence = (details: ErrorDetails) => string;
+type Table = Readonly<Record<ErrorCode, Sentence>>;
+type Reasons = Readonly<Record<WeakPasswordReason, string>>;
+
+const seconds = (d: ErrorDetails): number => d.retryAfterSeconds ?? 1;
+
+const WEAK: Readonly<Record<Exclude<Language, "en">, Reasons>> = {
+  es: {
+    too_short: "La contraseña es demasiado corta.",
+    too_long: "La contraseña es demasiado larga.",
+    invalid_characters: "La contraseña contiene caracteres no admitidos.",
+    common: "Esta contraseña es demasiado común. Elige otra.",
+    matches_email: "La contraseña no puede ser tu dirección de correo.",
+  },
+  de: {
+    too_short: "Das Passwort ist zu kurz.",
+    too_long: "Das Passwort ist zu lang.",
+    invalid_characters: "Das Passwort enthält unzulässige Zeichen.",
+    common: "Dieses Passwort ist zu verbreitet. Wählen Sie ein anderes.",
+    matches_email: "Das Passwort darf nicht Ihre E-Mail-Adresse sein.",
+  },
+  fr: {
+    too_short: "Le mot de passe est trop court.",
+    too_long: "Le mot de passe est trop long.",
+    invalid_characters: "Le mot de passe contient des caractères non autorisés.",
+    common: "Ce mot de passe est trop courant. Choisissez-en un autre.",
+    matches_email: "Le mot de passe ne peut pas être votre adresse e-mail.",
+  },
+  pt: {
+    too_short: "A senha é muito curta.",
+    too_long: "A senha é muito longa.",
+    invalid_characters: "A senha contém caracteres não permitidos.",
+    common: "Esta senha é muito comum. Escolha outra.",
+    matches_email: "A senha não pode ser o seu endereço de e-mail.",
+  },
+};
+
+const weak =
+  (language: Exclude<Language, "en">): Sentence =>
+  (d) =>
+    WEAK[language][d.reason ?? "too_short"];
+
+const TABLES: Readonly<Record<Exclude<Language, "en">, Table>> = {
+  es: {
+    invalid_request: (d) => (d.field === undefined ? "La solicitud no es válida." : `Revisa el campo «${d.field}».`),
+    invalid_json: () => "El cuerpo de la solicitud no es un objeto JSON.",
+    weak_password: weak("es"),
+    invalid_code: () => "El código es incorrecto, ha caducado o ya se ha usado. Pide uno nuevo.",
+    invalid_credentials: () => "El correo o la contraseña no son correctos.",
+    invalid_refresh_token: () => "La sesión ha caducado o ha terminado. Vuelve a iniciar sesión.",
+    refresh_token_reused: () => "Esta sesión ya no es válida. Vuelve a iniciar sesión.",
+    unauthenticated: () => "Inicia sesión para continuar.",
+    forbidden: () => "No tienes permiso para hacer esto.",
+    email_not_verified: () => "Confirma tu dirección de correo: escribe el código que te hemos enviado.",
+    not_found: () => "No se ha encontrado lo que buscas.",
+    method_not_allowed: () => "Este método no se admite aquí.",
+    email_exists: () => "Ya existe una cuenta con este correo.",
+    payload_too_large: () => "La solicitud es demasiado grande.",
+    too_many_requests: (d) => `Demasiados intentos. Vuelve a intentarlo dentro de ${seconds(d)} segundos.`,
+    unsupported_media_type: () => "Envía la solicitud como JSON (Content-Type: application/json).",
+    internal: () => "Algo ha fallado por nuestra parte. Inténtalo de nuevo más tarde.",
+    unavailable: () => "El servicio no está disponible en este momento. Inténtalo de nuevo.",
+  },
+  de: {
+    invalid_request: (d) => (d.field === undefined ? "Die Anfrage ist ungültig." : `Bitte prüfen Sie das Feld „${d.field}“.`),
+    invalid_json: () => "Der Inhalt der Anfrage ist kein JSON-Objekt.",
+    weak_password: weak("de"),
+    invalid_code: () => "Der Code ist falsch, abgelaufen oder wurde schon verwendet. Fordern Sie einen neuen an.",
+    invalid_credentials: () => "E-Mail-Adresse oder Passwort ist falsch.",
+    invalid_refresh_token: () => "Die Sitzung ist abgelaufen oder beendet. Bitte melden Sie sich erneut an.",
+    refresh_token_reused: () => "Diese Sitzung ist nicht mehr gültig. Bitte melden Sie sich erneut an.",
+    unauthenticated: () => "Bitte melden Sie sich an, um fortzufahren.",
+    forbidden: () => "Dazu sind Sie nicht berechtigt.",
+    email_not_verified: () => "Bestätigen Sie Ihre E-Mail-Adresse: Geben Sie den Code ein, den wir Ihnen geschickt haben.",
+    not_found: () => "Das Gesuchte wurde nicht gefunden.",
+    method_not_allowed: () => "Diese Methode wird hier nicht unterstützt.",
+    email_exists: () => "Mit dieser E-Mail-Adresse gibt es bereits ein Konto.",
+    payload_too_large: () => "Die Anfrage ist zu groß.",
+    too_many_requests: (d) => `Zu viele Versuche. Bitte versuchen Sie es in ${seconds(d)} Sekunden erneut.`,
+    unsupported_media_type: () => "Bitte senden Sie die Anfrage als JSON (Content-Type: application/json).",
+    internal: () => "Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es später erneut.",
+    unavailable: () => "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es erneut.",
+  },
+  fr: {
+    invalid_request: (d) => (d.field === undefined ? "La requête n'est pas valide." : `Vérifiez le champ « ${d.field} ».`),
+    invalid_json: () => "Le corps de la requête n'est pas un objet JSON.",
+    weak_password: weak("fr"),
+    invalid_code: () => "Le code est erroné, expiré ou déjà utilisé. Demandez-en un nouveau.",
+    invalid_credentials: () => "L'adresse e-mail ou le mot de passe est incorrect.",
+    invalid_refresh_token: () => "La session a expiré ou pris fin. Reconnectez-vous.",
+    refresh_token_reused: () => "Cette session n'est plus valide. Reconnectez-vous.",
+    unauthenticated: () => "Connectez-vous pour continuer.",
+    forbidden: () => "Vous n'avez pas le droit de faire cela.",
+    email_not_verified: () => "Confirmez votre adresse e-mail : saisissez le code que nous vous avons envoyé.",
+    not_found: () => "L'élément demandé est introuvable.",
+    method_not_allowed: () => "Cette méthode n'est pas acceptée ici.",
+    email_exists: () => "Un compte existe déjà avec cette adresse e-mail.",
+    payload_too_large: () => "La requête est trop volumineuse.",
+    too_many_requests: (d) => `Trop de tentatives. Réessayez dans ${seconds(d)} secondes.`,
+    unsupported_media_type: () => "Envoyez la requête en JSON (Content-Type: application/json).",
+    internal: () => "Une erreur s'est produite de notre côté. Réessayez plus tard.",
+    unavailable: () => "Le service est momentanément indisponible. Réessayez.",
+  },
+  pt: {
+    invalid_request: (d) => (d.field === undefined ? "A solicitação não é válida." : `Verifique o campo "${d.field}".`),
+    invalid_json: () => "O corpo da solicitação não é um objeto JSON.",
+    weak_password: weak("pt"),
+    invalid_code: () => "O código está errado, expirou ou já foi usado. Peça um novo.",
+    invalid_credentials: () => "O e-mail ou a senha estão incorretos.",
+    invalid_refresh_token: () => "A sessão expirou ou foi encerrada. Entre novamente.",
+    refresh_token_reused: () => "Esta sessão não é mais válida. Entre novamente.",
+    unauthenticated: () => "Entre na sua conta para continuar.",
+    forbidden: () => "Você não tem permissão para fazer isso.",
+    email_not_verified: () => "Confirme o seu endereço de e-mail: digite o código que enviamos.",
+    not_found: () => "O que você procura não foi encontrado.",
+    method_not_allowed: () => "Este método não é aceito aqui.",
+    email_exists: () => "Já existe uma conta com este e-mail.",
+    payload_too_large: () => "A solicitação é grande demais.",
+    too_many_requests: (d) => `Muitas tentativas. Tente novamente em ${seconds(d)} segundos.`,
+    unsupported_media_type: () => "Envie a solicitação como JSON (Content-Type: application/json).",
+    internal: () => "Algo deu errado do nosso lado. Tente novamente mais tarde.",
+    unavailable: () => "O serviço está indisponível no momento. Tente novamente.",
+  },
+};
+
+/** The error's message in `language`: the code's own English sentence, or the table's. */
+export function localizedMessage(error: AppError, language: Language): string {
+  return language === "en" ? error.message : TABLES[language][error.code](error.details);
+}
+
+/** Every translated sentence of `code` (tests). */
+export function translations(code: ErrorCode, details: ErrorDetails = {}): Readonly<Record<Exclude<Language, "en">, string>> {
+  return { es: TABLES.es[code](details), de: TABLES.de[code](details), fr: TABLES.fr[code](details), pt: TABLES.pt[code](details) };
+}
