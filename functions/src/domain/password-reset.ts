@@ -50,6 +50,7 @@ export async function requestPasswordReset(
   const live = account !== null && !account.disabled;
   const code = await issueCode(PURPOSE, email.key, live ? account.uid : null, now, deps);
   deps.events.security({ event: "password_reset_requested", ...(live && { uid: account.uid }) });
+  // Stryker disable next-line LogicalOperator,ConditionalExpression: code is null exactly when the account is not live (issueCode gets its uid only then); `code === null` narrows the type
   if (!live || code === null) return;
   const values = { app: deps.mail.appName, code, minutes: deps.mail.codeTtlMinutes };
   // A mail that cannot go is logged, not answered: a 503 here, and none for an unknown email,
@@ -80,6 +81,7 @@ export async function confirmPasswordReset(
   const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
   const { used, attempt } = await checkCode(PURPOSE, email.key, input.code, input.clientNetwork, deps.clock.now(), deps);
   const account = used === null ? null : await deps.accounts.findByEmail(email);
+  // Stryker disable next-line OptionalChaining: used is never null here (account is null then, and `account === null` decides first)
   if (account === null || account.uid !== used?.uid || account.disabled) throw codeRejected(PURPOSE, deps);
   await replacePassword(account, password, deps);
   // The code came from the mailbox: the address is proved (best effort, the reset is done).
