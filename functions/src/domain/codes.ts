@@ -68,9 +68,17 @@ export async function issueAndMail(
   try {
     await send(code);
   } catch (error) {
-    await deps.codes.withdraw(deps.keys.code(purpose, account.emailKey)).catch(() => undefined);
+    await withdrawCode(purpose, account.emailKey, deps);
     throw error;
   }
+}
+
+/**
+ * Deletes the code document of `purpose` and `emailKey` after its mail could not go, so that a
+ * retry need not wait out the resend interval; best effort (at worst the retry waits 60 s).
+ */
+export async function withdrawCode(purpose: CodePurpose, emailKey: string, deps: CodeDeps): Promise<void> {
+  await deps.codes.withdraw(deps.keys.code(purpose, emailKey)).catch(() => undefined);
 }
 
 /**

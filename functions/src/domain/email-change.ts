@@ -7,7 +7,7 @@
 import { AppError } from "../errors.js";
 import { existing, reauthenticate, signedIn } from "./account.js";
 import type { AuthResult } from "./auth-result.js";
-import { checkCode, codeRejected, issueAndMail, issueCode } from "./codes.js";
+import { checkCode, codeRejected, issueCode, withdrawCode } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { renderMail } from "./mail.js";
@@ -56,15 +56,18 @@ export async function requestEmailChange(
   await reserveMailRequest(deps, input.clientNetwork, now);
   const available = (await deps.accounts.findByEmail(email)) === null;
   const values = { app: deps.mail.appName, minutes: deps.mail.codeTtlMinutes, newEmail: email.display };
-  if (available) {
-    const mailCode = (code: string) =>
-      deps.mailer.send(renderMail("email_change_code", input.language, email.display, { ...values, code }));
-    await issueAndMail(PURPOSE, account, now, deps, mailCode, email.display);
-  } else {
-    await issueCode(PURPOSE, account.emailKey, null, now, deps); // no code: only the resend interval, as for a free address
-  }
+  // A taken address gets the document without a code: only the resend interval, as for a free one.
+  const code = await issueCode(PURPOSE, account.emailKey, available ? account.uid : null, now, deps, email.display);
   deps.events.security({ event: "email_change_requested", uid, available });
-  await deps.mailer.send(renderMail("email_change_notice", input.language, account.email, values));
+  try {
+    if (code !== null) await deps.mailer.send(renderMail("email_change_code", input.language, email.display, { ...values, code }));
+    await deps.mailer.send(renderMail("email_change_notice", input.language, account.email, values));
+  } catch (error) {
+    // Whichever mail could not go, free or taken alike: the document is withdrawn (a retry need
+    // not wait, and no 429 tells the two apart) and the failure is a 503.
+    await withdrawCode(PURPOSE, account.emailKey, deps);
+    throw error;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { login } from "../../src/domain/login.js";
 import { EmailTakenError } from "../../src/domain/model.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
-import { failure } from "./failure.js";
+import { failure, rejection } from "./failure.js";
 import { signedUpWorld } from "./fakes.js";
 
 const email = "ada@example.com";
@@ -117,5 +117,17 @@ describe("email change by mailed code (in-memory fakes)", () => {
     await requestEmailChange(bea.user.id, { newEmail, password: "another good passphrase", language: "en" }, w.deps);
     const code = w.mailer.codeFor(newEmail);
     expect((await failure(confirmEmailChange(uid, { code }, w.deps))).code).to.equal("invalid_code");
+  });
+
+  it("a mail that cannot go, for a free or a taken address alike: the failure is thrown and the retry is not held back (no 429 tells them apart)", async () => {
+    for (const taken of [false, true]) {
+      const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+      if (taken) await signup({ email: newEmail, password: "another good passphrase", name: "Bea" }, w.deps);
+      w.faults.failAt("mailer.send");
+      await rejection(requestEmailChange(uid, { newEmail, password, language: "en" }, w.deps));
+      w.faults.heal();
+      await requestEmailChange(uid, { newEmail, password, language: "en" }, w.deps);
+      expect(w.mailer.sent.at(-1)?.to, taken ? "taken" : "free").to.equal(email);
+    }
   });
 });
