@@ -14,7 +14,7 @@ import {
 } from "./answers.js";
 import type { RouteTable } from "./handler.js";
 import { openApiDocument } from "./openapi.js";
-import { route } from "./route.js";
+import { type Route, route } from "./route.js";
 import { changePasswordRoute, deleteAccountRoute, getMeRoute, updateMeRoute } from "./routes/account.js";
 import { setDisabledRoute, setRoleRoute } from "./routes/admin.js";
 import { changeConfirmRoute, changeRequestRoute } from "./routes/email-change.js";
@@ -71,6 +71,9 @@ const deleteAccount = route({
 /** The version of this backend (functions/package.json), in the OpenAPI document's info.version. */
 export const VERSION: string = (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string })
   .version;
+
+/** The same route under a second method or path, with its own name in the OpenAPI document. */
+const alias = (original: Route, name: string, summary: string): Route => ({ ...original, doc: { ...original.doc, name, summary } });
 
 export const ROUTES: RouteTable = {
   "/openapi.json": {
@@ -141,8 +144,12 @@ export const ROUTES: RouteTable = {
       doc: { name: "me", summary: "The signed-in account", answers: { 200: UserAnswer }, errors: [...SIGNED_IN, "not_found"] },
     }),
     PATCH: updateMe,
-    POST: updateMe,
-    DELETE: deleteAccount,
+    POST: alias(updateMe, "updateMeViaPost", "Same as updateMe (PATCH /me), for clients that cannot send PATCH"),
+    DELETE: alias(
+      deleteAccount,
+      "deleteAccountViaDelete",
+      "Same as deleteAccount (POST /account/delete), for clients that send a body with DELETE - not FlutterFlow, which sends none",
+    ),
   },
   "/password/reset/request": {
     POST: route({

@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { expect } from "chai";
 import { ERROR_STATUS } from "../../src/errors.js";
+import { openApiDocument } from "../../src/http/openapi.js";
+import { ROUTES, VERSION } from "../../src/http/routes.js";
 
 // The documentation against the code: README.md's configuration table names every setting the
 // code reads, docs/api.md's error table every error code with its status, and every relative
@@ -128,6 +130,18 @@ describe("documentation (README.md, docs/*.md) against the code", () => {
       table[code ?? ""] = Number(status);
     }
     expect(table).to.deep.equal({ ...ERROR_STATUS });
+  });
+
+  it("docs/flutterflow.md's list of API calls is the OpenAPI document's operations: the same names, methods and paths", () => {
+    const text = readFileSync(join(__dirname, "..", "..", "..", "docs", "flutterflow.md"), "utf8");
+    const listed = [...text.matchAll(/^\| `([A-Za-z]+)` \| `(GET|POST|PATCH|PUT|DELETE) ([^`]+)` \|/gm)].map(
+      ([, name, method, path]) => `${name} ${method} ${(path ?? "").replace(/\[([A-Za-z]+)\]/g, "{$1}")}`,
+    );
+    const doc = openApiDocument(ROUTES, VERSION) as { paths: Record<string, Record<string, { operationId: string }>> };
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => `${op.operationId} ${method.toUpperCase()} ${path}`),
+    );
+    expect([...listed].sort()).to.deep.equal([...operations].sort());
   });
 
   it("README.md has at most 260 lines and links every docs/*.md file", () => {
