@@ -185,3 +185,27 @@ describe("every refused request -> a JSON error with a stable code, nothing writ
     expect(no.headers.get("access-control-allow-origin")).to.equal(null);
   });
 });
+
+describe("error messages in the request's language (emulators, over HTTP)", () => {
+  it("Accept-Language picks the message (quality values honoured) and Content-Language names it; the code stays", async () => {
+    const email = uniqueEmail("lang");
+    const cases: [string, number, string, string, string][] = [
+      ["es", 401, "invalid_credentials", "es", "El correo o la contraseña no son correctos."],
+      ["ja, de;q=0.9, en;q=0.5", 401, "invalid_credentials", "de", "E-Mail-Adresse oder Passwort ist falsch."],
+      ["pt-BR", 401, "invalid_credentials", "pt", "O e-mail ou a senha estão incorretos."],
+      ["ja", 401, "invalid_credentials", "en", "The email or password is incorrect."],
+    ];
+    for (const [acceptLanguage, status, code, language, message] of cases) {
+      const reply = await post("/login", { email, password: "not the password at all" }, { "Accept-Language": acceptLanguage });
+      expect([reply.status, reply.headers.get("content-language"), reply.json]).to.deep.equal([
+        status,
+        language,
+        { error: { code, message } },
+      ]);
+    }
+    const weak = await post("/signup", { email, password: "short" }, { "Accept-Language": "fr" });
+    expect(weak.json).to.deep.equal({
+      error: { code: "weak_password", message: "Le mot de passe est trop court.", field: "password", reason: "too_short" },
+    });
+  });
+});
