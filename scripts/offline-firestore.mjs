@@ -1,5 +1,5 @@
 // The offline stand-in for the Firestore emulator, for machines without the Cloud CLI's
-// emulator (README, "The offline Firestore (fallback)"): @firestore-emulator/server, a Node.js
+// emulator (docs/testing.md, "The offline Firestore (fallback)"): @firestore-emulator/server, a Node.js
 // gRPC implementation, with two patches.
 //
 // The patch: the package applies a commit's writes one by one, so a batch whose second
@@ -18,7 +18,7 @@
 // CPU per login-shaped operation at 500 documents and 58 ms at 5,000, which made the stand-in
 // the bottleneck of long test and benchmark runs. The patched lookup inserts into a plain map.
 //
-// Known remaining gaps (README, "The offline Firestore"): no transaction isolation, no
+// Known remaining gaps (docs/testing.md, "The offline Firestore"): no transaction isolation, no
 // updateTime preconditions, no collection-group queries, no security rules.
 //
 // Fault injection (tests only): an HTTP control endpoint on port+1 (loopback) makes chosen

@@ -50,7 +50,7 @@ const EnvSchema = z.object({
   APP_NAME: z.string().trim().min(1).max(60).default("Your app"),
   /**
    * Mails are documents in this collection, in the format of Firebase's "Trigger Email from
-   * Firestore" extension, which sends them (README, "Forgot password").
+   * Firestore" extension, which sends them (docs/flutterflow.md, "Forgot password").
    */
   MAIL_COLLECTION: z
     .string()
@@ -66,7 +66,7 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().trim().max(200).default(""),
   /** Minutes a mailed code works (password reset, verification, email change). */
   CODE_TTL_MINUTES: int(5, 60, 15),
-  /** Signup mails a verification code to the new address (README, "Verify your email"). */
+  /** Signup mails a verification code to the new address (docs/flutterflow.md, "Verify your email"). */
   SEND_VERIFICATION_ON_SIGNUP: flag(true),
   /**
    * Login (and refresh) of an account whose address is not verified answers 403

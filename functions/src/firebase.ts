@@ -28,7 +28,7 @@ export function adminFirestore(): Firestore {
       // gRPC waits longer and longer between reconnection attempts while Firestore is out of
       // reach (up to 120 s): after a one-minute outage this instance kept failing for another
       // 20 s. Capped at 1 s, it serves again within about a second of Firestore's return
-      // (measured on the emulator: README, "Outages and retries").
+      // (measured on the emulator: docs/security.md, "Outages and retries").
       grpcOptions: { "grpc.initial_reconnect_backoff_ms": 500, "grpc.max_reconnect_backoff_ms": 1000 },
     });
   }

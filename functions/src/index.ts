@@ -1,5 +1,5 @@
 // Entry point: declares the Cloud Functions of this codebase, nothing else. All are 2nd gen.
-// - `auth`: every HTTP route (README, "API").
+// - `auth`: every HTTP route (docs/api.md, "API").
 // - `cleanupSessions`: daily deletion of expired refresh tokens and throttle counters.
 // - `authUserDeleted`: forgets the server-only records of a user deleted outside the API.
 import { defineInt, defineSecret } from "firebase-functions/params";

@@ -1,4 +1,4 @@
-// Firestore layout (README, "Data model"). Every `auth_*` collection is server-only:
+// Firestore layout (docs/architecture.md, "Data model"). Every `auth_*` collection is server-only:
 // `firestore.rules` denies clients, and only the Admin SDK (which bypasses rules) touches it.
 // Document ids derived from emails and networks are HMACs under AUTH_HMAC_KEY (domain/ids.ts).
 export const COLLECTIONS = {

@@ -1,4 +1,4 @@
-// Password hashes made by other systems (imported users, README "Migrate your users"), verified
+// Password hashes made by other systems (imported users, docs/migrate.md "Migrate your users"), verified
 // with their own algorithm by maintained code: bcryptjs (bcrypt), @node-rs/argon2 (Argon2),
 // Node's crypto (scrypt, PBKDF2), firebase-scrypt (Firebase's modified scrypt); @phc/format
 // reads PHC strings. Nothing here hashes by hand: this file only reads each encoding's fields.

@@ -7,11 +7,11 @@
 // answer waits for both, so a failed login on an imported account never answers faster than one
 // on an Argon2id account or an unknown email. A foreign hash that is itself slower (bcrypt at
 // cost 10 takes about 3.5 Argon2id verifications here) still shows, until that user's first
-// login (README, "Migrate your users").
+// login (docs/migrate.md, "Migrate your users").
 import type { PasswordHasher } from "../domain/ports.js";
 
 // Loaded at the first foreign hash only: bcryptjs and firebase-scrypt cost nothing to an instance
-// that never meets one (cold start, README "Cold start").
+// that never meets one (cold start, docs/benchmark.md "Cold start").
 let foreign: Promise<typeof import("./foreign-hashes.js")> | undefined;
 
 export class MigratingHasher implements PasswordHasher {

@@ -1,4 +1,4 @@
-// The files `users import` reads, streamed one user at a time (README, "Migrate your users"):
+// The files `users import` reads, streamed one user at a time (docs/migrate.md, "Migrate your users"):
 // - json:     {"users": [{"email", "password_hash", "name"?, "role_id"?, "uid"?, "email_verified"?}]}
 // - firebase: the file of `firebase auth:export users.json --format=json`, with the project's
 //             password-hash parameters given as flags (as `firebase auth:import` takes them)

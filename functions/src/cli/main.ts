@@ -1,4 +1,4 @@
-// The administrator's command line (README, "Command line"): `npm run cli -- <command>`.
+// The administrator's command line (docs/migrate.md, "Command line"): `npm run cli -- <command>`.
 //   users import FILE [--format auto|json|firebase|supabase|csv] [--hash-key B64 --salt-separator B64
 //                     --rounds N --mem-cost N] [--dry-run] [--concurrency N]
 //   users show EMAIL | set-role EMAIL ROLE_ID | disable EMAIL | enable EMAIL | delete EMAIL

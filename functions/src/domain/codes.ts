@@ -1,7 +1,7 @@
 // Mailed codes, shared by password reset and email verification: 6 digits from a CSPRNG, stored
 // only as a keyed digest bound to its document, one live code per purpose and email, resent at
 // most every LIMITS.codeResendSeconds, dead after LIMITS.maxCodeTries wrong tries, single use,
-// compared in constant time (README, "Password reset codes").
+// compared in constant time (docs/security.md, "Password reset codes").
 import { randomInt, timingSafeEqual } from "node:crypto";
 import { LIMITS } from "../config.js";
 import { AppError } from "../errors.js";

@@ -1,4 +1,4 @@
-// Email change by mailed code (README, "Change email"): the signed-in user gives the new address
+// Email change by mailed code (docs/flutterflow.md, "Change email"): the signed-in user gives the new address
 // and the password; a code goes to the new address (proof of the mailbox) and a notice to the old
 // one. The confirm moves the account: login works with the new address and no longer with the
 // old, the old address is free, `users/{uid}.email` and the Firebase Auth user follow, the new

@@ -1,4 +1,4 @@
-// Bringing users from another system with their password hashes (README, "Migrate your users").
+// Bringing users from another system with their password hashes (docs/migrate.md, "Migrate your users").
 // Each user gets what signup writes - the credential, the uid index, `users/{uid}` in
 // FlutterFlow's schema, the Firebase Auth user - but no session, and keeps the foreign hash until
 // its first login replaces it with Argon2id (login.ts). Idempotent: a user whose email is
@@ -15,7 +15,7 @@ export type ImportDeps = Pick<Deps, "accounts" | "authUsers" | "hasher" | "keys"
 /** One user to import, as the file formats (cli/formats.ts) read it. */
 export interface ImportUser {
   readonly email: string;
-  /** A hash in a supported encoding (README, "Migrate your users"). */
+  /** A hash in a supported encoding (docs/migrate.md, "Migrate your users"). */
   readonly passwordHash: string;
   readonly name?: string | undefined;
   readonly roleId?: number | undefined;

@@ -118,7 +118,7 @@ export class RejectedIdToken extends Error {
 }
 
 /**
- * Security-relevant acts, one structured log event each (README, "Security events"), meant for
+ * Security-relevant acts, one structured log event each (docs/security.md, "Security events"), meant for
  * log-based alerts. Ids only: never an email, address, password, hash or token.
  */
 export type SecurityEvent =
@@ -138,7 +138,7 @@ export type SecurityEvent =
   | { readonly event: "email_change_requested"; readonly uid: string; readonly available: boolean }
   | { readonly event: "email_changed"; readonly uid: string };
 
-/** What a throttle counter counts (README, "Throttling"; the policy is in throttle.ts). */
+/** What a throttle counter counts (docs/security.md, "Throttling"; the policy is in throttle.ts). */
 export type Dimension = "account" | "account_ip" | "ip" | "signup_ip" | "mail_ip";
 
 export interface ThrottleKey {

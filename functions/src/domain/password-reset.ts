@@ -1,4 +1,4 @@
-// Forgot password, by a 6-digit code sent by mail (README, "Forgot password" and "Password reset codes"): codes rather than
+// Forgot password, by a 6-digit code sent by mail (docs/flutterflow.md, "Forgot password" and "Password reset codes"): codes rather than
 // links, so the app needs no deep links or web pages. The request always answers the same; the
 // code is stored only as a keyed digest, works once, for CODE_TTL_MINUTES, and dies after
 // LIMITS.maxCodeTries wrong tries; a completed reset ends every session (ours and Firebase's) and

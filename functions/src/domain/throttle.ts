@@ -9,7 +9,7 @@ export type ThrottleDeps = Pick<Deps, "throttle" | "events"> & { readonly keys: 
 type Events = ThrottleDeps["events"];
 
 // Throttling of password guessing and signups, shared by every instance (the counters live in
-// Firestore). The policy (README, "Throttling"):
+// Firestore). The policy (docs/security.md, "Throttling"):
 //
 // - `account_ip` (one email from one client network): the tightest; always applies.
 // - `account`    (one email, from anywhere): slows a distributed attack on one account. Short

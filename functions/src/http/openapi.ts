@@ -1,7 +1,7 @@
 // The OpenAPI 3.0 document of the API, made from the route table (routes.ts): the same zod
 // schemas the handler checks bodies with (schemas.ts) and the emulator tests hold answers to
 // (answers.ts). Served at GET /openapi.json and committed as docs/openapi.json (a test fails when
-// they differ). FlutterFlow imports it as API calls (README, "Import the API calls").
+// they differ). FlutterFlow imports it as API calls (docs/flutterflow.md, "Import the API calls").
 import { z } from "zod";
 import { ERROR_STATUS, type ErrorCode } from "../errors.js";
 import {

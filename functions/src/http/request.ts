@@ -8,7 +8,7 @@ import type { HttpRequest } from "./types.js";
  * the content type and the raw size are checked here, before any field is looked at.
  *
  * Malformed JSON sent as application/json never reaches this code: the framework's parser
- * answers it with its own 400 (see README, "Errors").
+ * answers it with its own 400 (see docs/api.md, "Errors").
  */
 export function jsonBody(req: HttpRequest): Record<string, unknown> {
   const size = req.rawBody?.length ?? Number(req.headers["content-length"] ?? 0);

@@ -15,7 +15,7 @@ describe("admin endpoints (emulators)", () => {
   let memberEmail: string;
 
   before(async () => {
-    // The first admin is made by hand: the role in the credential (README, "Roles").
+    // The first admin is made by hand: the role in the credential (docs/api.md, "Roles").
     const adminEmail = uniqueEmail("admin");
     expect((await post("/signup", { email: adminEmail, password })).status).to.equal(201);
     await credentialOf(adminEmail).update({ role_id: ADMIN_ROLE_ID });

@@ -34,7 +34,7 @@ describe("email change by mailed code (emulators, over HTTP)", () => {
     expect(notice?.text).to.include(newEmail);
     const code = await mailedCode(newEmail);
 
-    // Firebase revocation has a one-second resolution (README, "Revocation"): the sign-in must be older.
+    // Firebase revocation has a one-second resolution (docs/security.md, "Revocation"): the sign-in must be older.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const confirmed = await post("/email/change/confirm", { code }, bearer(idToken));
     expect(confirmed.status, confirmed.text).to.equal(200);

@@ -70,7 +70,7 @@ describe("every refused request -> a JSON error with a stable code, nothing writ
   });
 
   it("truncated JSON and top-level null / 1 -> 400 from the Functions Framework itself (not our JSON), no stack trace", async () => {
-    // Documented limitation (README, Errors): the framework parses JSON before the function runs.
+    // Documented limitation (docs/api.md, Errors): the framework parses JSON before the function runs.
     for (const raw of ['{"email": "a@example.com", "password":', "null", "1"]) {
       const reply = await nothingWritten(() => post("/login", raw));
       expect(reply.status, raw).to.equal(400);

@@ -107,7 +107,7 @@ export async function fetchReply(url: string, init: RequestInit): Promise<Reply>
  * the test that received it.
  */
 function checkAnswer(url: string, method: string, status: number, json: unknown): void {
-  if (json === undefined) return; // no body, or the Functions Framework's own HTML 400 (README, "Errors")
+  if (json === undefined) return; // no body, or the Functions Framework's own HTML 400 (docs/api.md, "Errors")
   const path = new URL(url).pathname.replace(/^\/[^/]+\/[^/]+\/auth(?=\/)/, "");
   if (status >= 400) {
     const error = ErrorAnswer.safeParse(json);

@@ -26,7 +26,7 @@ describe("password reset by mailed code (emulators, over HTTP)", () => {
 
     const before = await signInWithCustomToken(body.jwt_token);
     // Firebase revocation has a one-second resolution: a sign-in in the same second as the
-    // revocation stays valid (README, "Revocation"). Production's sessions are older than that.
+    // revocation stays valid (docs/security.md, "Revocation"). Production's sessions are older than that.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const reset = await confirmReset(email, code);
     expect(reset.status).to.equal(200);

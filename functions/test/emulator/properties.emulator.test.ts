@@ -72,7 +72,7 @@ describe("random requests at every endpoint (fast-check, emulators)", () => {
           expect(reply.text).to.not.match(/\bat .+:\d+:\d+|node_modules/);
           if (reply.status >= 400) {
             // The one answer that is not ours: the Functions Framework's own 400 for JSON whose top
-            // level is neither an object nor an array (README, "Errors"). Anything else is our JSON.
+            // level is neither an object nor an array (docs/api.md, "Errors"). Anything else is our JSON.
             const frameworkRejects =
               contentType.startsWith("application/json") && method !== "GET" && (typeof value !== "object" || value === null);
             if (frameworkRejects && reply.json === undefined) expect(reply.status).to.equal(400);

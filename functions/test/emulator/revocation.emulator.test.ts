@@ -35,7 +35,7 @@ async function signUpAndSignIn(tag: string) {
   return { email, uid: body.user.id, refreshToken: body.refresh_token, idToken: firebase.idToken };
 }
 
-/** An administrator made by hand (README, "Roles"), signed in again to carry the role: its ID token. */
+/** An administrator made by hand (docs/api.md, "Roles"), signed in again to carry the role: its ID token. */
 async function newAdmin(tag: string): Promise<string> {
   const admin = await signUpAndSignIn(tag);
   await credentialOf(admin.email).update({ role_id: ADMIN_ROLE_ID });

@@ -8,7 +8,7 @@ import { FIRESTORE_MODE, PROJECT_ID } from "./helpers.js";
 // firestore.rules, evaluated by the real Firestore emulator through @firebase/rules-unit-testing.
 // The offline stand-in ignores rules entirely: there these tests are SKIPPED (reported as
 // pending and announced by a banner, never counted as passing). `npm test` runs them wherever
-// the Cloud CLI's Firestore emulator is installed (README, "Tests").
+// the Cloud CLI's Firestore emulator is installed (docs/testing.md, "Tests").
 //
 // Every check is a row of CHECKS, so the same rows run twice: against firestore.rules (each
 // must hold), and against mutants of it, each loosening one rule (each mutant must be caught by
@@ -200,7 +200,7 @@ describe("firestore.rules (real Firestore emulator)", function () {
     if (FIRESTORE_MODE !== "real") {
       console.warn(
         "\n  !!! Firestore rules tests SKIPPED (pending): the offline stand-in does not evaluate rules." +
-          "\n  !!! They run wherever the Cloud CLI's Firestore emulator is installed (README, Tests).\n",
+          "\n  !!! They run wherever the Cloud CLI's Firestore emulator is installed (docs/testing.md, Tests).\n",
       );
       this.skip();
     }
