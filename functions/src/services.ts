@@ -49,6 +49,7 @@ async function build(cfg: Config): Promise<Deps> {
   // refused before that (a 400, 404, 405, 415) never needs it.
   let secret: Buffer | undefined;
   const key = (): Buffer => (secret ??= serverSecret());
+  const argon2 = { memoryKiB: cfg.ARGON2_MEMORY_KIB, iterations: cfg.ARGON2_ITERATIONS, parallelism: cfg.ARGON2_PARALLELISM };
   const db = firebase.adminFirestore();
   const auth = firebase.adminAuth();
   return {
@@ -61,9 +62,7 @@ async function build(cfg: Config): Promise<Deps> {
     minter: new FirebaseTokenMinter(auth),
     mailer: cfg.MAIL_TRANSPORT === "smtp" ? await smtpMailer(cfg) : new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
     // Argon2id for every new hash; imported users' foreign hashes verified until their first login.
-    hasher: new MigratingHasher(
-      new Argon2Hasher({ memoryKiB: cfg.ARGON2_MEMORY_KIB, iterations: cfg.ARGON2_ITERATIONS, parallelism: cfg.ARGON2_PARALLELISM }),
-    ),
+    hasher: new MigratingHasher(new Argon2Hasher(argon2), argon2),
     clock: { now: () => new Date() },
     events: authEvents,
     keys: hmacKeys(key),

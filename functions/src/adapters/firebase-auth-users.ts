@@ -88,6 +88,12 @@ export class FirebaseAuthUsers implements AuthUsers {
     }
   }
 
+  async removePasswordSignIn(uid: string): Promise<void> {
+    const user = await withDeadline(() => this.auth.getUser(uid));
+    if (!user.providerData.some((provider) => provider.providerId === "password") && user.passwordHash === undefined) return;
+    await withDeadline(() => this.auth.updateUser(uid, { providersToUnlink: ["password"] }));
+  }
+
   async setEmailVerified(uid: string): Promise<void> {
     await withDeadline(() => this.auth.updateUser(uid, { emailVerified: true }));
   }

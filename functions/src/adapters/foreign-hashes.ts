@@ -12,26 +12,13 @@ import { verify as argon2Verify } from "@node-rs/argon2";
 import { deserialize } from "@phc/format";
 import bcrypt from "bcryptjs";
 import { FirebaseScrypt } from "firebase-scrypt";
+import { argon2WithinCaps, CAPS, within } from "./hash-caps.js";
 
 const pbkdf2Async = promisify(pbkdf2);
 const scryptAsync = promisify(scrypt) as (password: Buffer, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
 /** The encodings this backend verifies besides its own Argon2id. */
 export type ForeignScheme = "bcrypt" | "argon2" | "scrypt" | "pbkdf2" | "firebase-scrypt";
-
-/** Upper bounds of the costs a stored string may ask for. */
-const CAPS = {
-  bcryptCost: 15,
-  argon2MemoryKiB: 1_048_576,
-  argon2Passes: 100,
-  argon2Lanes: 16,
-  scryptLogN: 20,
-  scryptR: 32,
-  scryptP: 16,
-  pbkdf2Iterations: 10_000_000,
-  firebaseMemCost: 20,
-  firebaseRounds: 32,
-} as const;
 
 const DIGESTS: Readonly<Record<string, string>> = { sha1: "sha1", sha256: "sha256", sha512: "sha512" };
 
@@ -45,7 +32,6 @@ interface Pbkdf2Hash {
 const int = (value: string | undefined): number => (value !== undefined && /^[0-9]{1,9}$/.test(value) ? Number(value) : Number.NaN);
 /** passlib's "adapted base64": `.` for `+`, no padding. */
 const ab64 = (value: string): Buffer => Buffer.from(value.replaceAll(".", "+"), "base64");
-const within = (value: number, min: number, max: number): boolean => Number.isInteger(value) && value >= min && value <= max;
 
 /** Django: `pbkdf2_sha256$<iterations>$<salt as text>$<base64 hash>`; passlib: `$pbkdf2-sha256$<rounds>$<ab64 salt>$<ab64 hash>`. */
 function parsePbkdf2(stored: string): Pbkdf2Hash | null {
@@ -104,12 +90,7 @@ export function foreignScheme(stored: string): ForeignScheme | null {
   if (/^\$argon2(id|i|d)\$/.test(stored)) {
     const phc = tryDeserialize(stored);
     const { m, t, p } = (phc?.params ?? {}) as Record<string, unknown>;
-    const ok =
-      phc !== null &&
-      phc.hash !== undefined &&
-      within(Number(m), 8, CAPS.argon2MemoryKiB) &&
-      within(Number(t), 1, CAPS.argon2Passes) &&
-      within(Number(p), 1, CAPS.argon2Lanes);
+    const ok = phc !== null && phc.hash !== undefined && argon2WithinCaps(Number(m), Number(t), Number(p));
     return ok ? "argon2" : null;
   }
   if (stored.startsWith("$scrypt$")) return scryptParams(stored) === null ? null : "scrypt";
@@ -120,7 +101,8 @@ export function foreignScheme(stored: string): ForeignScheme | null {
   }
   const firebase = parseFirebase(stored);
   if (firebase !== null) {
-    const ok = within(firebase.memCost, 1, CAPS.firebaseMemCost) && within(firebase.rounds, 1, CAPS.firebaseRounds);
+    const ok =
+      within(firebase.memCost, 1, 20) && within(firebase.rounds, 1, 64) && 2 ** firebase.memCost * firebase.rounds <= CAPS.firebaseNr;
     return ok ? "firebase-scrypt" : null;
   }
   return null;
@@ -138,14 +120,26 @@ function scryptParams(stored: string): { N: number; r: number; p: number; salt: 
   const phc = tryDeserialize(stored);
   if (phc === null || phc.id !== "scrypt" || phc.salt === undefined || phc.hash === undefined) return null;
   const { ln, r, p } = (phc.params ?? {}) as Record<string, unknown>;
-  if (!within(Number(ln), 1, CAPS.scryptLogN) || !within(Number(r), 1, CAPS.scryptR) || !within(Number(p), 1, CAPS.scryptP)) return null;
+  if (!within(Number(ln), 1, CAPS.scryptLogN) || !within(Number(r), 1, 64) || !within(Number(p), 1, CAPS.scryptP)) return null;
+  if (2 ** Number(ln) * Number(r) > CAPS.scryptNr) return null;
   return { N: 2 ** Number(ln), r: Number(r), p: Number(p), salt: phc.salt, hash: phc.hash };
 }
 
 const equal = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
 
-/** True when `password` matches `stored`, a string of a supported foreign encoding; false for anything else. */
+/**
+ * True when `password` matches `stored`, a string of a supported foreign encoding; false for
+ * anything else, and when the library fails on a string it was given (a wrong password, not a 500).
+ */
 export async function verifyForeign(stored: string, password: string): Promise<boolean> {
+  try {
+    return await verifyScheme(stored, password);
+  } catch {
+    return false;
+  }
+}
+
+async function verifyScheme(stored: string, password: string): Promise<boolean> {
   const scheme = foreignScheme(stored);
   const secret = Buffer.from(password, "utf8");
   switch (scheme) {

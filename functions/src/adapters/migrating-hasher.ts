@@ -9,20 +9,42 @@
 // cost 10 takes about 3.5 Argon2id verifications here) still shows, until that user's first
 // login (docs/migrate.md, "Migrate your users").
 import type { PasswordHasher } from "../domain/ports.js";
+import type { Argon2Params } from "./argon2-hasher.js";
+import { argon2Costs, CAPS } from "./hash-caps.js";
 
 // Loaded at the first foreign hash only: bcryptjs and firebase-scrypt cost nothing to an instance
 // that never meets one (cold start, docs/benchmark.md "Cold start").
 let foreign: Promise<typeof import("./foreign-hashes.js")> | undefined;
 
 export class MigratingHasher implements PasswordHasher {
-  constructor(private readonly own: PasswordHasher) {}
+  /** `current`: the Argon2id parameters in use; the caps never refuse hashes made with them. */
+  constructor(
+    private readonly own: PasswordHasher,
+    private readonly current: Argon2Params,
+  ) {}
+
+  /** An Argon2id string whose costs stay within the caps, or within the current parameters if those are higher. */
+  private withinCaps(stored: string): boolean {
+    const costs = argon2Costs(stored);
+    if (costs === null) return false;
+    return (
+      costs.m <= Math.max(CAPS.argon2MemoryKiB, this.current.memoryKiB) &&
+      costs.t <= Math.max(CAPS.argon2Passes, this.current.iterations) &&
+      costs.p <= Math.max(CAPS.argon2Lanes, this.current.parallelism)
+    );
+  }
 
   hash(password: string): Promise<string> {
     return this.own.hash(password);
   }
 
   async verify(stored: string, password: string): Promise<boolean> {
-    if (stored.startsWith("$argon2id$")) return this.own.verify(stored, password);
+    // This backend's own hashes at the current parameters (or stronger, within the caps): nothing to add.
+    if (stored.startsWith("$argon2id$") && !this.own.needsRehash(stored)) {
+      if (this.withinCaps(stored)) return this.own.verify(stored, password);
+      await this.own.verifyDummy(password); // costs beyond the caps are never computed
+      return false;
+    }
     foreign ??= import("./foreign-hashes.js");
     const { verifyForeign } = await foreign;
     const [valid] = await Promise.all([verifyForeign(stored, password), this.own.verifyDummy(password)]);
@@ -34,7 +56,7 @@ export class MigratingHasher implements PasswordHasher {
   }
 
   async scheme(stored: string): Promise<string | null> {
-    if (stored.startsWith("$argon2id$") && (await this.own.scheme(stored)) !== null) return "argon2id";
+    if (stored.startsWith("$argon2id$") && this.withinCaps(stored) && (await this.own.scheme(stored)) !== null) return "argon2id";
     foreign ??= import("./foreign-hashes.js");
     return (await foreign).foreignScheme(stored);
   }

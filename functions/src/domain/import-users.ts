@@ -125,6 +125,9 @@ export async function importUser(user: ImportUser, options: { readonly dryRun: b
     // A Firebase Auth user with this uid and email (a user moving from Firebase's own
     // email/password sign-in in the same project) is adopted as it is.
     await deps.authUsers.create({ uid, email: email.canonical, displayName, emailVerified: record.account.emailVerified });
+    // An adopted Firebase Auth user loses Firebase's own password sign-in: its old password must
+    // not keep signing in beside this backend (after a reset here, say).
+    await deps.authUsers.removePasswordSignIn(uid);
     if (record.account.disabled) await deps.authUsers.setDisabled(uid, true);
   } catch (error) {
     // Out of reach: the account stays, unsynced; its first login (or the next run) makes the Auth user.

@@ -66,11 +66,10 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
     deps.events.security({ event: "login_failed", reason, ...(account !== null && { uid: account.uid }) });
     throw invalidCredentials(); // already counted by the throttle
   }
-  const verified = await verifiedForSignIn(account, { ...input, language: input.language ?? "en" }, deps).catch(async (error: unknown) => {
-    // The password was right: its attempt is settled whatever the email gate answers.
-    await attempt.succeeded().catch((settle: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, settle));
-    throw error;
-  });
+  // REQUIRE_VERIFIED_EMAIL's gate. When it refuses (no code yet, or a wrong one), the password
+  // attempt stays counted like a failure: settling it would clear the counters and mark the
+  // network trusted, and wrong codes sent with a known password would never be throttled.
+  const verified = await verifiedForSignIn(account, { ...input, language: input.language ?? "en" }, deps);
 
   const [, newHash] = await Promise.all([repairAuthUser(verified, email.canonical, deps), rehash(verified, password, deps)]);
 

@@ -54,6 +54,11 @@ export interface AuthUsers {
   create(profile: AuthUserProfile): Promise<void>;
   /** Creates the user, or brings its email and display name up to date. */
   ensure(profile: AuthUserProfile): Promise<void>;
+  /**
+   * Removes Firebase's own email/password sign-in from the user, if it has one (an imported user
+   * adopted from Firebase Auth): its old Firebase password must not keep working beside this backend.
+   */
+  removePasswordSignIn(uid: string): Promise<void>;
   /** Deletes the user; succeeds when it does not exist. */
   delete(uid: string): Promise<void>;
   /** Ends every Firebase session of the user (its Firebase refresh tokens). */

@@ -337,6 +337,11 @@ export class MemoryAuthUsers implements AuthUsers {
     else this.disabled.delete(uid);
   }
 
+  readonly passwordSignIns = new Set<string>();
+  async removePasswordSignIn(uid: string): Promise<void> {
+    this.passwordSignIns.delete(uid);
+  }
+
   readonly emailVerified = new Set<string>();
   async setEmailVerified(uid: string): Promise<void> {
     this.emailVerified.add(uid);

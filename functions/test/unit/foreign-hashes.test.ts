@@ -66,7 +66,8 @@ describe("foreign password hashes (reference vectors)", () => {
 
 describe("MigratingHasher (Argon2id, plus foreign hashes until the first login)", () => {
   const own = new Argon2Hasher({ memoryKiB: 19_456, iterations: 2, parallelism: 1 });
-  const hasher = new MigratingHasher(own);
+  const params = { memoryKiB: 19_456, iterations: 2, parallelism: 1 };
+  const hasher = new MigratingHasher(own, params);
 
   it("new hashes are this backend's Argon2id; foreign ones always ask for a re-hash, its own only when weaker", async () => {
     const mine = await hasher.hash(pw);
@@ -84,19 +85,45 @@ describe("MigratingHasher (Argon2id, plus foreign hashes until the first login)"
 
   it("a foreign hash is verified beside a dummy Argon2id verification: never faster than an Argon2id account", async () => {
     let dummies = 0;
-    const counting = new MigratingHasher({
-      hash: (p) => own.hash(p),
-      verify: (s, p) => own.verify(s, p),
-      verifyDummy: async (p) => {
-        dummies++;
-        await own.verifyDummy(p);
+    const counting = new MigratingHasher(
+      {
+        hash: (p) => own.hash(p),
+        verify: (s, p) => own.verify(s, p),
+        verifyDummy: async (p) => {
+          dummies++;
+          await own.verifyDummy(p);
+        },
+        needsRehash: (s) => own.needsRehash(s),
+        scheme: (s) => own.scheme(s),
       },
-      needsRehash: (s) => own.needsRehash(s),
-      scheme: (s) => own.scheme(s),
-    });
+      params,
+    );
     expect(await counting.verify(VECTORS[6]?.[1] ?? "", "wrong")).to.equal(false);
     expect(await counting.verify(VECTORS[6]?.[1] ?? "", pw)).to.equal(true);
     expect(await counting.verify(await own.hash(pw), pw)).to.equal(true);
     expect(dummies, "one dummy per foreign verification, none for an Argon2id hash").to.equal(2);
+  });
+
+  it("caps sized to the instance: an Argon2id string beyond them is never computed (false, and refused at import), unless the current parameters are that high", async () => {
+    const huge = "$argon2id$v=19$m=4194304,t=1000,p=255$c29tZXNhbHQxMjM0NTY$KlA0dc0OrY7DDupcC+in8i1j9huF7Ls3R+jL4b8NRBs";
+    expect(await hasher.scheme(huge)).to.equal(null);
+    expect(await hasher.verify(huge, pw)).to.equal(false);
+    const strongOwn = new Argon2Hasher({ memoryKiB: 131_072, iterations: 2, parallelism: 1 });
+    const strong = new MigratingHasher(strongOwn, { memoryKiB: 131_072, iterations: 2, parallelism: 1 });
+    const mine = await strong.hash(pw);
+    expect(await strong.scheme(mine), "128 MiB: above the caps, but the current parameters").to.equal("argon2id");
+    expect(await strong.verify(mine, pw)).to.equal(true);
+    expect(foreignScheme("$2b$14$lbi.8ibgn0.JlmuEPYU/5uKcvDQnj3Xl1lB55iidvMG.m8ywmrUKa"), "bcrypt cost 14").to.equal(null);
+    expect(foreignScheme("$2b$13$lbi.8ibgn0.JlmuEPYU/5uKcvDQnj3Xl1lB55iidvMG.m8ywmrUKa"), "bcrypt cost 13").to.equal("bcrypt");
+    expect(foreignScheme("$scrypt$ln=16,r=8,p=1$PGfMWetdq/UeA0CIkVIKoQ$Ta9t0AtYy3pdTnHEBVxYj0/nWKz1NXP2X0r7nTI95ZA"), "64 MiB").to.equal(
+      "scrypt",
+    );
+    expect(foreignScheme("$scrypt$ln=17,r=8,p=1$PGfMWetdq/UeA0CIkVIKoQ$Ta9t0AtYy3pdTnHEBVxYj0/nWKz1NXP2X0r7nTI95ZA"), "128 MiB").to.equal(
+      null,
+    );
+    expect(
+      foreignScheme("$fbscrypt$v=1,n=15,r=8,p=1,ss=Bw==,sk=a2V5$c2FsdA==$aGFzaA=="),
+      "Firebase mem_cost 15: over firebase-scrypt's 32 MiB",
+    ).to.equal(null);
   });
 });

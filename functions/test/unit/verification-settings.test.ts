@@ -62,6 +62,18 @@ describe("verification settings (in-memory fakes)", () => {
       expect((await login({ email, password }, w.deps)).user.emailVerified, "verified once, for good").to.equal(true);
     });
 
+    it("wrong codes sent with the right password are throttled like wrong passwords (the gate's refusal settles nothing)", async () => {
+      const w = world({ sendOnSignup: false, required: true });
+      await failure(signup({ email, password }, w.deps));
+      const code = w.mailer.codeFor(email);
+      const wrong = code === "000000" ? "000001" : "000000";
+      const answers: string[] = [];
+      for (let i = 0; i < 8; i++)
+        answers.push((await failure(login({ email, password, code: wrong, clientNetwork: "203.0.113.7" }, w.deps))).code);
+      expect(answers).to.include("too_many_requests");
+      expect(answers.indexOf("too_many_requests"), "refused within the pair's allowance").to.be.below(6);
+    });
+
     it("a code past the resend interval: login mails a new one", async () => {
       const w = world({ sendOnSignup: false, required: true });
       await failure(signup({ email, password }, w.deps));
