@@ -252,7 +252,7 @@ export class FirestoreAccountStore implements AccountStore {
     account: Account,
     email: { readonly display: string; readonly key: string; readonly legacyKey: string },
     emailVerified: boolean,
-  ): Promise<Account> {
+  ): Promise<Account | null> {
     const db = this.db;
     const from = this.credential(account.emailKey);
     const to = this.credential(email.key);
@@ -260,7 +260,9 @@ export class FirestoreAccountStore implements AccountStore {
       db.runTransaction(async (tx) => {
         const [current, taken, legacy] = await tx.getAll(from, to, this.credential(email.legacyKey));
         const data = current?.data();
-        if (data === undefined || data.uid !== account.uid) throw new EmailTakenError(); // never happens unless it moved meanwhile
+        // Gone, moved meanwhile, disabled or being deleted: nothing moves (a deletion racing the
+        // move would otherwise leave a credential at the new id that nothing deletes).
+        if (data === undefined || data.uid !== account.uid || data.disabled === true || data.deleting === true) return null;
         if (taken?.exists === true || legacy?.exists === true) throw new EmailTakenError();
         const sessionEpoch = (typeof data.session_epoch === "number" ? data.session_epoch : 0) + 1;
         const now = FieldValue.serverTimestamp();
@@ -279,6 +281,7 @@ export class FirestoreAccountStore implements AccountStore {
         return sessionEpoch;
       }),
     );
+    if (moved === null) return null;
     return { ...account, email: email.display, emailKey: email.key, emailVerified, authUserSynced: false, sessionEpoch: moved };
   }
 

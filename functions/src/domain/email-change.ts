@@ -87,8 +87,13 @@ export async function confirmEmailChange(
   const moved = await moveAccount(account, email, deps);
   // After the move, so that a session started in between (by a login with the old address, its
   // last moment) ends too; before, the caller's own ID token still has to be accepted.
-  await deps.sessions.revokeAllSessions(uid);
-  await deps.authUsers.revokeFirebaseSessions(uid);
+  // The move is committed: from here on the answer is a success. Our sessions already ended with
+  // the epoch; the revocations are logged when they fail (Firebase's then end at their next refresh
+  // check, the ID tokens within the hour).
+  await Promise.all([
+    deps.sessions.revokeAllSessions(uid).catch((error: unknown) => deps.events.followUpFailed("revoke_sessions", uid, error)),
+    deps.authUsers.revokeFirebaseSessions(uid).catch((error: unknown) => deps.events.followUpFailed("revoke_sessions", uid, error)),
+  ]);
   deps.events.security({ event: "email_changed", uid });
   await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error));
   return signedIn(moved, moved.sessionEpoch, deps);
@@ -102,13 +107,15 @@ export async function confirmEmailChange(
  * user up to date (login.ts, repairAuthUser), and the answer is still a success.
  */
 async function moveAccount(account: Account, email: ReturnType<typeof parseEmail>, deps: EmailChangeDeps): Promise<Account> {
-  let moved: Account;
+  let moved: Account | null;
   try {
     moved = await deps.accounts.changeEmail(account, email, true);
   } catch (error) {
     if (error instanceof EmailTakenError) throw emailExists();
     throw error;
   }
+  // Disabled or being deleted since the request began: nothing moves.
+  if (moved === null) throw new AppError("not_found", "There is no account for this sign-in.");
   try {
     await deps.authUsers.changeEmail(account.uid, email.canonical);
   } catch (error) {
@@ -116,8 +123,13 @@ async function moveAccount(account: Account, email: ReturnType<typeof parseEmail
       deps.events.followUpFailed("sync_auth_user", account.uid, error);
       return moved;
     }
+    // The old address was ours a moment ago. Moving back raises the epoch once more (the user
+    // signs in again); if even that fails, the account stays at the new address, unsynced, and
+    // the operator sees it in the log.
     const back = parseEmail(account.email, deps.keys);
-    await deps.accounts.changeEmail(moved, back, account.emailVerified); // the old address was ours a moment ago
+    await deps.accounts
+      .changeEmail(moved, back, account.emailVerified)
+      .catch((undo: unknown) => deps.events.followUpFailed("undo_email_change", account.uid, undo));
     throw emailExists();
   }
   await deps.accounts

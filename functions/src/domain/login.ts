@@ -4,7 +4,7 @@ import { type AuthResult, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { verifiedForSignIn } from "./email-verification.js";
-import type { Account, Language } from "./model.js";
+import { type Account, EmailTakenError, type Language } from "./model.js";
 import { normalizeLoginPassword } from "./password-policy.js";
 import { capSessions, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
@@ -97,12 +97,20 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
 /** Finishes a signup, or an email change, whose Auth user step was not confirmed (signup.ts, email-change.ts). */
 async function repairAuthUser(account: Account, canonical: string, deps: LoginDeps): Promise<void> {
   if (account.authUserSynced) return;
-  await deps.authUsers.ensure({
-    uid: account.uid,
-    email: canonical,
-    displayName: account.displayName,
-    emailVerified: account.emailVerified,
-  });
+  try {
+    await deps.authUsers.ensure({
+      uid: account.uid,
+      email: canonical,
+      displayName: account.displayName,
+      emailVerified: account.emailVerified,
+    });
+  } catch (error) {
+    // Firebase Auth gives the address to another user (one made outside this backend): the login
+    // still works, the Auth user keeps its old email, and the operator sees it in the log.
+    if (!(error instanceof EmailTakenError)) throw error;
+    deps.events.followUpFailed("sync_auth_user", account.uid, error);
+    return;
+  }
   deps.events.authUserRepaired(account.uid);
   try {
     await deps.accounts.setAuthUserSynced(account.emailKey);

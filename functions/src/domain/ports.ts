@@ -121,13 +121,14 @@ export interface AccountStore {
    * Moves the account to a new address (proved, or given back: `emailVerified`), in one
    * transaction: the credential to the new email's id (a create: throws `EmailTakenError` when that email, or its legacy id, is taken),
    * the uid index, `users/{uid}.email`; `sessionEpoch` + 1 ends every session, and the Auth user
-   * is marked unsynced until `AuthUsers.changeEmail` confirms it. Returns the moved account.
+   * is marked unsynced until `AuthUsers.changeEmail` confirms it. Returns the moved account;
+   * null when the account is gone, disabled or being deleted (nothing moves).
    */
   changeEmail(
     account: Account,
     email: { readonly display: string; readonly key: string; readonly legacyKey: string },
     emailVerified: boolean,
-  ): Promise<Account>;
+  ): Promise<Account | null>;
   /** Marks the account's email as proved (a mailed code came back). */
   setEmailVerified(emailKey: string): Promise<void>;
   /** Replaces the hash (a re-hash at login: same password, sessions unaffected). */
@@ -178,7 +179,9 @@ export interface AuthEvents {
       | "mark_email_verified"
       | "sync_auth_user"
       | "send_verification"
-      | "send_reset_code",
+      | "send_reset_code"
+      | "revoke_sessions"
+      | "undo_email_change",
     uid: string,
     error: unknown,
   ): void;

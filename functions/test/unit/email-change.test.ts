@@ -130,4 +130,31 @@ describe("email change by mailed code (in-memory fakes)", () => {
       expect(w.mailer.sent.at(-1)?.to, taken ? "taken" : "free").to.equal(email);
     }
   });
+
+  it("Firebase Auth out of reach for the whole confirm (the Auth user and the revocations): the change stands, every failure is logged", async () => {
+    const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+    await requestEmailChange(uid, { newEmail, password, language: "en" }, w.deps);
+    const down = Object.assign(new Error("Auth out of reach"), { code: "app/network-error" });
+    w.faults.failAt("authUsers.changeEmail", down);
+    w.faults.failAt("authUsers.revokeFirebaseSessions", down);
+    const result = await confirmEmailChange(uid, { code: w.mailer.codeFor(newEmail) }, w.deps);
+    expect(result.user.email).to.equal(newEmail);
+    expect(w.events.seen).to.include.members([`follow_up_failed:sync_auth_user:${uid}`, `follow_up_failed:revoke_sessions:${uid}`]);
+  });
+
+  it("an account disabled between the request and the confirm: nothing moves (not_found)", async () => {
+    const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+    await requestEmailChange(uid, { newEmail, password, language: "en" }, w.deps);
+    const code = w.mailer.codeFor(newEmail);
+    const before = w.store.accounts.get(uid);
+    // The disabling lands after confirm's own read of the account (a race): the move itself refuses.
+    const store = w.store;
+    const original = store.changeEmail.bind(store);
+    store.changeEmail = async (account, target, verified) => {
+      await store.setDisabled(account.emailKey, true);
+      return original(account, target, verified);
+    };
+    expect((await failure(confirmEmailChange(uid, { code }, w.deps))).code).to.equal("not_found");
+    expect(w.store.accounts.get(uid)?.emailKey).to.equal(before?.emailKey);
+  });
 });

@@ -252,10 +252,15 @@ export class MemoryStore implements AccountStore {
     this.patch(emailKey, { emailVerified: true });
   }
 
-  async changeEmail(account: Account, email: { readonly display: string; readonly key: string }, emailVerified: boolean): Promise<Account> {
+  async changeEmail(
+    account: Account,
+    email: { readonly display: string; readonly key: string },
+    emailVerified: boolean,
+  ): Promise<Account | null> {
     await this.faults.at("accounts.changeEmail");
     const current = this.accounts.get(account.uid);
-    if (current === undefined || this.index.get(current.emailKey) !== account.uid || this.index.has(email.key)) throw new EmailTakenError();
+    if (current === undefined || this.index.get(current.emailKey) !== account.uid || current.disabled || current.deleting) return null;
+    if (this.index.has(email.key)) throw new EmailTakenError();
     const moved: Account = {
       ...current,
       email: email.display,
