@@ -60,7 +60,7 @@ async function build(cfg: Config): Promise<Deps> {
     authUsers: new FirebaseAuthUsers(auth),
     idTokens: new FirebaseIdTokenVerifier(auth),
     minter: new FirebaseTokenMinter(auth),
-    mailer: cfg.MAIL_TRANSPORT === "smtp" ? await smtpMailer(cfg) : new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
+    mailer: cfg.MAIL_TRANSPORT === "smtp" ? smtpMailer(cfg) : new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
     // Argon2id for every new hash; imported users' foreign hashes verified until their first login.
     hasher: new MigratingHasher(new Argon2Hasher(argon2), argon2),
     clock: { now: () => new Date() },
@@ -78,8 +78,23 @@ async function build(cfg: Config): Promise<Deps> {
   };
 }
 
-/** nodemailer is loaded only when SMTP is the transport. */
-async function smtpMailer(cfg: Config): Promise<Mailer> {
-  const { SmtpMailer } = await import("./adapters/smtp-mailer.js");
-  return new SmtpMailer(smtpUrl(), cfg.MAIL_FROM === "" ? undefined : cfg.MAIL_FROM);
+/**
+ * The SMTP mailer, made at the first mail (nodemailer loaded, SMTP_URL read then): a missing or
+ * malformed SMTP_URL fails the mails, never a login or the command line.
+ */
+function smtpMailer(cfg: Config): Mailer {
+  let made: Promise<Mailer> | undefined;
+  const make = async (): Promise<Mailer> => {
+    const { SmtpMailer } = await import("./adapters/smtp-mailer.js");
+    return new SmtpMailer(smtpUrl(), cfg.MAIL_FROM === "" ? undefined : cfg.MAIL_FROM);
+  };
+  return {
+    send: async (message) => {
+      made ??= make().catch((error: unknown) => {
+        made = undefined;
+        throw error;
+      });
+      return (await made).send(message);
+    },
+  };
 }

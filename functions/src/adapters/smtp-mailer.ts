@@ -23,7 +23,13 @@ export class SmtpMailer implements Mailer {
     try {
       await withDeadline(() => this.transport.sendMail({ ...(this.from !== undefined && { from: this.from }), ...message }));
     } catch (error) {
-      throw Object.assign(new Error("the mail could not be handed to the SMTP relay", { cause: error }), { code: MAIL_UNAVAILABLE });
+      // Only the SMTP command and reply codes are kept: the relay's reply text often quotes the
+      // recipient's address, and logs carry no email address.
+      const { code, responseCode, command } = (error ?? {}) as { code?: unknown; responseCode?: unknown; command?: unknown };
+      const cause = { code, responseCode, command };
+      throw Object.assign(new Error(`the mail could not be handed to the SMTP relay (${JSON.stringify(cause)})`), {
+        code: MAIL_UNAVAILABLE,
+      });
     }
   }
 

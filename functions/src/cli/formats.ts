@@ -27,7 +27,11 @@ export interface FirebaseHashParams {
 }
 
 /** One entry of the file: the user, or why it cannot be read; `position` is "line N" (CSV) or "user #N" (JSON). */
-export type Entry = { readonly position: string; readonly user: ImportUser } | { readonly position: string; readonly error: string };
+export type Entry =
+  | { readonly position: string; readonly user: ImportUser }
+  | { readonly position: string; readonly error: string }
+  /** Not for import by design (a user the source system deleted): counted as skipped, not failed. */
+  | { readonly position: string; readonly skip: string };
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -105,7 +109,10 @@ function firebaseUser(row: Row, params: FirebaseHashParams | undefined): ImportU
   };
 }
 
-function supabaseUser(row: Row): ImportUser {
+function supabaseUser(row: Row, now: Date): ImportUser | { readonly skip: string } {
+  if (row.deleted_at !== null && row.deleted_at !== undefined && row.deleted_at !== "")
+    return { skip: "deleted in Supabase (deleted_at is set)" };
+  const bannedUntil = date(row.banned_until);
   let meta: unknown = row.raw_user_meta_data;
   if (typeof meta === "string" && meta !== "") {
     try {
@@ -121,14 +128,21 @@ function supabaseUser(row: Row): ImportUser {
     name: str(metadata.name) ?? str(metadata.full_name),
     uid: str(row.id),
     emailVerified: row.email_confirmed_at !== null && row.email_confirmed_at !== undefined && row.email_confirmed_at !== "",
+    // Banned in Supabase (banned_until still ahead): imported disabled.
+    disabled: bannedUntil !== undefined && bannedUntil > now,
     createdAt: date(row.created_at),
   };
 }
 
-function toUser(format: Format, row: Row, params: FirebaseHashParams | undefined): ImportUser {
+/** The user of one row, or why it is not imported. */
+function toUser(format: Format, row: Row, params: FirebaseHashParams | undefined): ImportUser | { readonly skip: string } {
   if (format === "firebase") return firebaseUser(row, params);
-  if (format === "supabase") return supabaseUser(row);
+  if (format === "supabase") return supabaseUser(row, new Date());
   return plainUser(row);
+}
+
+function entry(position: string, user: ImportUser | { readonly skip: string }): Entry {
+  return "skip" in user ? { position, skip: user.skip } : { position, user };
 }
 
 /** The users of `file`, one at a time. A file that cannot be parsed at all throws. */
@@ -146,7 +160,7 @@ export async function* readUsers(file: string, format: Format, params?: Firebase
     let line = 1;
     for await (const row of rows as AsyncIterable<Row>) {
       line++;
-      yield { position: `line ${line}`, user: toUser(format, row, params) };
+      yield entry(`line ${line}`, toUser(format, row, params));
     }
     return;
   }
@@ -162,7 +176,7 @@ export async function* readUsers(file: string, format: Format, params?: Firebase
       yield { position, error: "not an object" };
       continue;
     }
-    yield { position, user: toUser(format, item.value as Row, params) };
+    yield entry(position, toUser(format, item.value as Row, params));
   }
 }
 

@@ -48,6 +48,11 @@ export async function runImport(file: string, options: ImportOptions, deps: Deps
   const one = async (entry: Entry): Promise<void> => {
     try {
       if ("error" in entry) throw new ImportRejected(entry.error);
+      if ("skip" in entry) {
+        summary.skipped++;
+        summary.skips.push({ position: entry.position, uid: "", reason: entry.skip });
+        return;
+      }
       const canonical = entry.user.email.trim().toLowerCase();
       if (seen.has(canonical)) throw new ImportRejected("duplicate email (an earlier entry of this file has it)");
       seen.add(canonical);
@@ -80,7 +85,8 @@ export async function runImport(file: string, options: ImportOptions, deps: Deps
     console.log(JSON.stringify({ format: detected, dry_run: options.dryRun, ...summary }, null, 2));
   } else {
     for (const { position, reason } of summary.failures) console.error(`${position}: ${reason}`);
-    if (summary.skips.length > 0) console.error(`${summary.skips.length} skipped: their email has an account already (--json lists them)`);
+    if (summary.skips.length > 0)
+      console.error(`${summary.skips.length} skipped: an account exists, or the source deleted the user (--json lists them)`);
     console.log(`${verb} ${summary.imported}, skipped ${summary.skipped}, failed ${summary.failed}`);
     const seconds = (performance.now() - started) / 1000;
     const entries = summary.imported + summary.skipped + summary.failed;

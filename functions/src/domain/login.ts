@@ -60,7 +60,9 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   ]);
   const valid =
     // Stryker disable next-line ArrowFunction,BooleanLiteral: `valid` is never read when account is null (both uses test account === null first)
-    account === null ? await deps.hasher.verifyDummy(password).then(() => false) : await deps.hasher.verify(account.passwordHash, password);
+    account === null
+      ? await deps.hasher.verifyDummy(password).then(() => false)
+      : await passwordMatches(account, input.password, password, deps);
   if (account === null || !valid || account.disabled) {
     const reason = account === null ? "unknown_account" : !valid ? "wrong_password" : "account_disabled";
     deps.events.security({ event: "login_failed", reason, ...(account !== null && { uid: account.uid }) });
@@ -92,6 +94,16 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
     expiresIn: LIMITS.customTokenLifetimeSeconds,
     refreshToken,
   };
+}
+
+/**
+ * Checks the password against the stored hash. Hashes made here are of the NFKC form; a foreign
+ * hash (an imported user's) was made by another system of the password as typed, so the typed
+ * form is tried first, then the NFKC one (the form the re-hash then stores).
+ */
+async function passwordMatches(account: Account, typed: string, normalized: string, deps: Pick<LoginDeps, "hasher">): Promise<boolean> {
+  if (typed === normalized || !deps.hasher.needsRehash(account.passwordHash)) return deps.hasher.verify(account.passwordHash, normalized);
+  return (await deps.hasher.verify(account.passwordHash, typed)) || deps.hasher.verify(account.passwordHash, normalized);
 }
 
 /** Finishes a signup, or an email change, whose Auth user step was not confirmed (signup.ts, email-change.ts). */

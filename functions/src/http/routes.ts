@@ -75,12 +75,15 @@ export const VERSION: string = (JSON.parse(readFileSync(join(__dirname, "..", ".
 /** The same route under a second method or path, with its own name in the OpenAPI document. */
 const alias = (original: Route, name: string, summary: string): Route => ({ ...original, doc: { ...original.doc, name, summary } });
 
+// Made once per instance, at its first request (fixed per deploy).
+let openApi: ReturnType<typeof openApiDocument> | undefined;
+
 export const ROUTES: RouteTable = {
   "/openapi.json": {
     GET: route({
       auth: "none",
       body: NoBody,
-      run: async () => ({ status: 200, body: openApiDocument(ROUTES, VERSION) }),
+      run: async () => ({ status: 200, body: (openApi ??= openApiDocument(ROUTES, VERSION)) }),
       doc: {
         name: "openapi",
         summary: "This document (OpenAPI 3.0), for FlutterFlow's API-call import",

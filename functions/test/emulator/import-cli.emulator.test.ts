@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { expect } from "chai";
-import { auth, authBody, credentialOf, db, errorCode, post, signInWithCustomToken } from "./helpers.js";
+import { AUTH_HOST, auth, authBody, credentialOf, db, errorCode, post, signInWithCustomToken } from "./helpers.js";
 
 // The command line against the stack's emulators, as `npm run stack -- npm run cli -- ...` runs
 // it: every import format with hashes made by the reference implementations
@@ -24,6 +24,17 @@ const FIREBASE_PARAMS = [
 function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
   const result = spawnSync(process.execPath, [join(root, "functions", "lib", "cli", "main.js"), ...args], { env, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Firebase's own email/password sign-in (what the client SDK's signInWithEmailAndPassword calls), on the Auth emulator. */
+async function firebasePasswordSignIn(email: string, pw: string): Promise<number> {
+  const url = `http://${AUTH_HOST}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=fake-api-key`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password: pw, returnSecureToken: true }),
+  });
+  return response.status;
 }
 
 const hashOf = async (email: string): Promise<string> => String((await credentialOf(email).get()).get("password_hash"));
@@ -86,8 +97,15 @@ describe("command line: users import and the user commands (emulators)", functio
     const refused = cli(["users", "import", join(fixtures, "firebase-export.json")]);
     expect([refused.status, refused.stderr]).to.satisfy(([status, err]: [number, string]) => status === 2 && err.includes("--hash-key"));
 
-    // The project's own Firebase Auth user (email/password sign-in before the move), with app data.
-    await auth().createUser({ uid: "fixtureUser0001", email: "fixture@firebase.example", displayName: "Fixture" });
+    // The project's own Firebase Auth user (email/password sign-in before the move, with its old
+    // Firebase password), with app data.
+    await auth().createUser({
+      uid: "fixtureUser0001",
+      email: "fixture@firebase.example",
+      displayName: "Fixture",
+      password: "old firebase password",
+    });
+    expect(await firebasePasswordSignIn("fixture@firebase.example", "old firebase password"), "before the import").to.equal(200);
     await db().collection("users").doc("fixtureUser0001").set({ uid: "fixtureUser0001", email: "fixture@firebase.example", score: 42 });
 
     const run = cli(["users", "import", join(fixtures, "firebase-export.json"), ...FIREBASE_PARAMS]);
@@ -96,6 +114,10 @@ describe("command line: users import and the user commands (emulators)", functio
     expect(await migrates("user1@test.com", "user1password")).to.equal("kYi4EvWQlQTKSfnJ3dRSP6IH3ed2");
     expect(await migrates("fixture@firebase.example", "Fixture#Pass1")).to.equal("fixtureUser0001");
     expect((await db().collection("users").doc("fixtureUser0001").get()).data()).to.deep.include({ score: 42, role_id: 1 });
+    expect(
+      await firebasePasswordSignIn("fixture@firebase.example", "old firebase password"),
+      "Firebase's own password sign-in is removed from the adopted user",
+    ).to.not.equal(200);
   });
 
   it("supabase (CSV from psql \\copy, and JSON) and csv; --dry-run writes nothing", async () => {
@@ -119,9 +141,15 @@ describe("command line: users import and the user commands (emulators)", functio
     expect([alice.displayName, alice.emailVerified]).to.deep.equal(['Alice "Al" Smith', true]);
 
     const json = cli(["users", "import", join(fixtures, "supabase-users.json")]);
-    expect(json.stdout.trim()).to.equal("imported 1, skipped 0, failed 0");
+    expect(json.stdout.trim()).to.equal("imported 2, skipped 1, failed 0");
     expect(json.status).to.equal(0);
     await migrates("supa-json@import.example", "test");
+    expect(
+      errorCode(await post("/login", { email: "supa-banned@import.example", password: "test" })),
+      "banned: imported disabled",
+    ).to.equal("invalid_credentials");
+    expect((await auth().getUser("22222222333344448555666666666666")).disabled).to.equal(true);
+    expect((await credentialOf("supa-deleted@import.example").get()).exists, "deleted in Supabase: skipped").to.equal(false);
   });
 
   it("users show / set-role / disable / enable / delete and token mint act as the endpoints do", async () => {

@@ -100,4 +100,14 @@ describe("user import (use case, in-memory fakes)", () => {
     expect(importedUid("6f1c2b1e-8a55-4c3e-9a57-1f0a3c9d2b11")).to.equal("6f1c2b1e8a554c3e9a571f0a3c9d2b11");
     for (const given of [undefined, "", "a/b", "user@x", "x".repeat(129)]) expect(importedUid(given)).to.match(/^[A-Za-z0-9]{20}$/);
   });
+
+  it("an imported hash of a password as typed (not NFKC, e.g. 'ﬁ' and '²'): the typed form logs in, and the re-hash keeps it working", async () => {
+    const w = world();
+    const typed = "ﬁnal answer²";
+    expect(typed.normalize("NFKC")).to.not.equal(typed);
+    await importUser({ ...user, passwordHash: legacy(typed) }, { dryRun: false }, w.deps);
+    expect((await login({ email: user.email, password: typed }, w.deps)).user.id).to.equal("ada0001");
+    expect(w.store.accounts.get("ada0001")?.passwordHash).to.match(/^fake\$/);
+    expect((await login({ email: user.email, password: typed }, w.deps)).user.id, "after the re-hash").to.equal("ada0001");
+  });
 });
