@@ -1,6 +1,7 @@
-// Writes docs/openapi.json from the built route table (functions/lib): `npm run openapi`.
-// test/unit/openapi.test.ts fails when the committed file differs from what the code makes.
-import { writeFileSync } from "node:fs";
+// Writes docs/openapi.json, and the list of FlutterFlow API calls in docs/flutterflow.md (between
+// its api-calls markers), from the built route table (functions/lib): `npm run openapi`.
+// test/unit/openapi.test.ts and docs.test.ts fail when the committed copies differ from the code's.
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +9,15 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
 const { ROUTES, VERSION } = require(join(root, "functions", "lib", "http", "routes.js"));
-const { openApiDocument } = require(join(root, "functions", "lib", "http", "openapi.js"));
-writeFileSync(join(root, "docs", "openapi.json"), `${JSON.stringify(openApiDocument(ROUTES, VERSION), null, 2)}\n`);
-console.log("[openapi] docs/openapi.json written");
+const { apiCallsMarkdown, openApiDocument } = require(join(root, "functions", "lib", "http", "openapi.js"));
+const document = openApiDocument(ROUTES, VERSION);
+writeFileSync(join(root, "docs", "openapi.json"), `${JSON.stringify(document, null, 2)}\n`);
+const guide = join(root, "docs", "flutterflow.md");
+const text = readFileSync(guide, "utf8");
+const start = "<!-- api-calls:start (npm run openapi writes this table) -->\n";
+const end = "<!-- api-calls:end -->";
+const from = text.indexOf(start);
+const to = text.indexOf(end);
+if (from < 0 || to < from) throw new Error("docs/flutterflow.md has no api-calls markers");
+writeFileSync(guide, `${text.slice(0, from + start.length)}${apiCallsMarkdown(document)}${text.slice(to)}`);
+console.log("[openapi] docs/openapi.json and the API calls of docs/flutterflow.md written");

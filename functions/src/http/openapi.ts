@@ -175,3 +175,55 @@ export function openApiDocument(routes: RouteTable, version: string): JsonObject
     paths,
   };
 }
+
+/**
+ * The guide's list of FlutterFlow API calls (docs/flutterflow.md), made from the document: name,
+ * method and path (variables as FlutterFlow writes them in URLs, `[uid]`), who may call it, the
+ * body template, and the JSON paths of a success. `npm run openapi` writes it into the guide; a
+ * test fails when the guide's copy differs.
+ */
+export function apiCallsMarkdown(document: JsonObject): string {
+  const components = (document.components as JsonObject).schemas as JsonObject;
+  const resolve = (schema: Json): Json => {
+    if (schema !== null && typeof schema === "object" && !Array.isArray(schema) && typeof schema.$ref === "string") {
+      return components[schema.$ref.replace("#/components/schemas/", "")] ?? null;
+    }
+    return schema;
+  };
+  const leaves = (schema: Json, prefix: string): string[] => {
+    const node = resolve(schema);
+    if (node === null || typeof node !== "object" || Array.isArray(node)) return [prefix];
+    const properties = node.properties;
+    if (properties === null || typeof properties !== "object" || Array.isArray(properties)) return [prefix];
+    return Object.entries(properties).flatMap(([key, value]) => leaves(value, `${prefix}.${key}`));
+  };
+  const rows = ["| name | method and path | auth | body template | JSON paths of a success | what it does |", "|---|---|---|---|---|---|"];
+  for (const [path, item] of Object.entries(document.paths as JsonObject)) {
+    for (const [method, raw] of Object.entries(item as JsonObject)) {
+      const op = raw as JsonObject;
+      const tags = (op.tags as Json[] | undefined) ?? [];
+      const auth = op.security === undefined ? "-" : tags.includes("admin") ? "admin" : "token";
+      const body = ((op.requestBody as JsonObject | undefined)?.content as JsonObject | undefined)?.["application/json"] as
+        | JsonObject
+        | undefined;
+      const template = body === undefined ? "-" : `\`${JSON.stringify(body.example)}\``;
+      const successes = Object.entries(op.responses as JsonObject).filter(([status]) => status.startsWith("2"));
+      const paths = [
+        ...new Set(
+          successes.flatMap(([, response]) => {
+            const schema = (((response as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema ?? null;
+            const ref = schema !== null && typeof schema === "object" && !Array.isArray(schema) ? schema.$ref : undefined;
+            if (ref === "#/components/schemas/LoginBody") return ["login paths"];
+            if (op.operationId === "openapi") return ["(the document)"];
+            return leaves(schema, "$").map((leaf) => `\`${leaf}\``);
+          }),
+        ),
+      ];
+      const url = path.replace(/\{([A-Za-z]+)\}/g, "[$1]");
+      rows.push(
+        `| \`${String(op.operationId)}\` | \`${method.toUpperCase()} ${url}\` | ${auth} | ${template} | ${paths.join(", ")} | ${String(op.summary)} |`,
+      );
+    }
+  }
+  return `${rows.join("\n")}\n`;
+}
