@@ -59,10 +59,11 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
     beginPasswordAttempt(deps, email.key, input.clientNetwork, now),
   ]);
   const valid =
-    // Stryker disable next-line ArrowFunction,BooleanLiteral: `valid` is never read when account is null (both uses test account === null first)
     account === null
-      ? await deps.hasher.verifyDummy(password).then(() => false)
+      ? // Stryker disable next-line ArrowFunction,BooleanLiteral: `valid` is never read when account is null (both uses test account === null first)
+        await deps.hasher.verifyDummy(password).then(() => false)
       : await passwordMatches(account, input.password, password, deps);
+  // Stryker disable next-line ConditionalExpression: `account === null` -> false is equivalent, as `valid` is false whenever account is null
   if (account === null || !valid || account.disabled) {
     const reason = account === null ? "unknown_account" : !valid ? "wrong_password" : "account_disabled";
     deps.events.security({ event: "login_failed", reason, ...(account !== null && { uid: account.uid }) });
