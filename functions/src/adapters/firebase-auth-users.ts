@@ -88,6 +88,16 @@ export class FirebaseAuthUsers implements AuthUsers {
     }
   }
 
+  async findEmail(uid: string): Promise<{ readonly email: string | null } | null> {
+    try {
+      const user = await withDeadline(() => this.auth.getUser(uid));
+      return { email: user.email ?? null };
+    } catch (error) {
+      if (authCode(error) === "auth/user-not-found") return null;
+      throw error;
+    }
+  }
+
   async removePasswordSignIn(uid: string): Promise<void> {
     const user = await withDeadline(() => this.auth.getUser(uid));
     if (!user.providerData.some((provider) => provider.providerId === "password") && user.passwordHash === undefined) return;

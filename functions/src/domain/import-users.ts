@@ -92,6 +92,13 @@ export async function importUser(user: ImportUser, options: { readonly dryRun: b
   }
   if (options.dryRun) return { status: "valid", uid, scheme };
 
+  // A Firebase Auth user of this uid with another email is someone else: nothing is written (not
+  // even the merge into its users/{uid}). Of the same email, it is this user, adopted below.
+  const authUser = await deps.authUsers.findEmail(uid);
+  if (authUser !== null && authUser.email !== null && authUser.email !== email.canonical) {
+    reject(`uid ${uid} belongs to a Firebase Auth user with another email`);
+  }
+
   const createdAt = user.createdAt ?? deps.clock.now();
   const record: NewAccount = {
     account: {

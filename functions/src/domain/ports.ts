@@ -54,6 +54,8 @@ export interface AuthUsers {
   create(profile: AuthUserProfile): Promise<void>;
   /** Creates the user, or brings its email and display name up to date. */
   ensure(profile: AuthUserProfile): Promise<void>;
+  /** The email of the Auth user `uid` (null when it has none); null when there is no such user. */
+  findEmail(uid: string): Promise<{ readonly email: string | null } | null>;
   /**
    * Removes Firebase's own email/password sign-in from the user, if it has one (an imported user
    * adopted from Firebase Auth): its old Firebase password must not keep working beside this backend.

@@ -342,6 +342,11 @@ export class MemoryAuthUsers implements AuthUsers {
     else this.disabled.delete(uid);
   }
 
+  async findEmail(uid: string): Promise<{ readonly email: string | null } | null> {
+    const user = this.users.get(uid);
+    return user === undefined ? null : { email: user.email };
+  }
+
   readonly passwordSignIns = new Set<string>();
   async removePasswordSignIn(uid: string): Promise<void> {
     this.passwordSignIns.delete(uid);

@@ -78,6 +78,10 @@ describe("user import (use case, in-memory fakes)", () => {
     const w = world();
     await importUser(user, { dryRun: false }, w.deps);
     expect(await rejected(importUser({ ...user, email: "bea@example.com" }, { dryRun: false }, w.deps))).to.equal(
+      "uid ada0001 belongs to a Firebase Auth user with another email",
+    );
+    w.authUsers.users.delete("ada0001"); // the account without its Auth user: the uid index still says no
+    expect(await rejected(importUser({ ...user, email: "bea@example.com" }, { dryRun: false }, w.deps))).to.equal(
       "uid ada0001 belongs to another account",
     );
     w.faults.failAt("authUsers.create", new EmailTakenError());
@@ -109,5 +113,22 @@ describe("user import (use case, in-memory fakes)", () => {
     expect((await login({ email: user.email, password: typed }, w.deps)).user.id).to.equal("ada0001");
     expect(w.store.accounts.get("ada0001")?.passwordHash).to.match(/^fake\$/);
     expect((await login({ email: user.email, password: typed }, w.deps)).user.id, "after the re-hash").to.equal("ada0001");
+  });
+
+  it("a uid that Firebase Auth gives to a user with another email is refused before anything is written (its users/{uid} untouched)", async () => {
+    const w = world();
+    await w.authUsers.create({ uid: "ada0001", email: "someone.else@example.com", displayName: "Someone" });
+    w.store.users.set("ada0001", {
+      uid: "ada0001",
+      email: "someone.else@example.com",
+      displayName: "Someone",
+      roleId: 1,
+      createdAt: new Date(0),
+    });
+    expect(await rejected(importUser(user, { dryRun: false }, w.deps))).to.equal(
+      "uid ada0001 belongs to a Firebase Auth user with another email",
+    );
+    expect(w.store.users.get("ada0001")?.email).to.equal("someone.else@example.com");
+    expect(w.store.accounts.size).to.equal(0);
   });
 });
