@@ -83,7 +83,10 @@ export const ROUTES: RouteTable = {
     GET: route({
       auth: "none",
       body: NoBody,
-      run: async () => ({ status: 200, body: (openApi ??= openApiDocument(ROUTES, VERSION)) }),
+      run: async () => {
+        openApi ??= openApiDocument(ROUTES, VERSION);
+        return { status: 200, body: openApi };
+      },
       doc: {
         name: "openapi",
         summary: "This document (OpenAPI 3.0), for FlutterFlow's API-call import",
