@@ -25,7 +25,8 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Why a password was refused: stable, so an app can show its own wording. */
-export type WeakPasswordReason = "too_short" | "too_long" | "invalid_characters" | "common" | "matches_email";
+export const WEAK_PASSWORD_REASONS = ["too_short", "too_long", "invalid_characters", "common", "matches_email"] as const;
+export type WeakPasswordReason = (typeof WEAK_PASSWORD_REASONS)[number];
 
 export interface ErrorDetails {
   /** The request field at fault (for `invalid_request`, `weak_password`). */

@@ -15,6 +15,7 @@ import { argon2Costs, CAPS } from "./hash-caps.js";
 // Loaded at the first foreign hash only: bcryptjs and firebase-scrypt cost nothing to an instance
 // that never meets one (cold start, docs/benchmark.md "Cold start").
 let foreign: Promise<typeof import("./foreign-hashes.js")> | undefined;
+const foreignHashes = () => (foreign ??= import("./foreign-hashes.js"));
 
 export class MigratingHasher implements PasswordHasher {
   /** `current`: the Argon2id parameters in use; the caps never refuse hashes made with them. */
@@ -45,8 +46,7 @@ export class MigratingHasher implements PasswordHasher {
       await this.own.verifyDummy(password); // costs beyond the caps are never computed
       return false;
     }
-    foreign ??= import("./foreign-hashes.js");
-    const { verifyForeign } = await foreign;
+    const { verifyForeign } = await foreignHashes();
     const [valid] = await Promise.all([verifyForeign(stored, password), this.own.verifyDummy(password)]);
     return valid;
   }
@@ -57,8 +57,7 @@ export class MigratingHasher implements PasswordHasher {
 
   async scheme(stored: string): Promise<string | null> {
     if (stored.startsWith("$argon2id$") && this.withinCaps(stored) && (await this.own.scheme(stored)) !== null) return "argon2id";
-    foreign ??= import("./foreign-hashes.js");
-    return (await foreign).foreignScheme(stored);
+    return (await foreignHashes()).foreignScheme(stored);
   }
 
   needsRehash(stored: string): boolean {

@@ -37,14 +37,7 @@ type Row = Readonly<Record<string, unknown>>;
 
 /** The format of `file`, from its name and its first 64 KiB; null when it cannot be told. */
 export async function detectFormat(file: string): Promise<Format | null> {
-  const handle = await open(file, "r");
-  const head = Buffer.alloc(65_536);
-  const { bytesRead } = await handle.read(head, 0, head.length, 0);
-  await handle.close();
-  const text = head
-    .subarray(0, bytesRead)
-    .toString("utf8")
-    .replace(/^\uFEFF/, "");
+  const text = await head(file, 65_536);
   if (/^\s*[[{]/.test(text)) {
     if (/"localId"\s*:/.test(text)) return "firebase";
     if (/"encrypted_password"\s*:/.test(text)) return "supabase";
@@ -147,7 +140,9 @@ function entry(position: string, user: ImportUser | { readonly skip: string }): 
 
 /** The users of `file`, one at a time. A file that cannot be parsed at all throws. */
 export async function* readUsers(file: string, format: Format, params?: FirebaseHashParams): AsyncGenerator<Entry> {
-  if (await isCsv(file)) {
+  // JSON opens with "[" (an array of users) or "{" ({"users": [...]}); anything else is CSV.
+  const first = (await head(file, 4096)).trimStart().charAt(0);
+  if (first !== "[" && first !== "{") {
     const rows = createReadStream(file).pipe(
       parse({
         columns: true,
@@ -164,12 +159,7 @@ export async function* readUsers(file: string, format: Format, params?: Firebase
     }
     return;
   }
-  const users = chain([
-    createReadStream(file),
-    parser(),
-    ...((await isTopLevelArray(file)) ? [] : [pick({ filter: "users" })]),
-    streamArray(),
-  ]);
+  const users = chain([createReadStream(file), parser(), ...(first === "[" ? [] : [pick({ filter: "users" })]), streamArray()]);
   for await (const item of users as AsyncIterable<{ key: number; value: unknown }>) {
     const position = `user #${item.key + 1}`;
     if (typeof item.value !== "object" || item.value === null || Array.isArray(item.value)) {
@@ -180,18 +170,17 @@ export async function* readUsers(file: string, format: Format, params?: Firebase
   }
 }
 
-async function firstChar(file: string): Promise<string> {
+/** The first `bytes` of `file` as text, without a byte-order mark. */
+async function head(file: string, bytes: number): Promise<string> {
   const handle = await open(file, "r");
-  const head = Buffer.alloc(4096);
-  const { bytesRead } = await handle.read(head, 0, head.length, 0);
-  await handle.close();
-  return head
-    .subarray(0, bytesRead)
-    .toString("utf8")
-    .replace(/^\uFEFF/, "")
-    .trimStart()
-    .charAt(0);
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer
+      .subarray(0, bytesRead)
+      .toString("utf8")
+      .replace(/^\uFEFF/, "");
+  } finally {
+    await handle.close();
+  }
 }
-
-const isCsv = async (file: string): Promise<boolean> => !["[", "{"].includes(await firstChar(file));
-const isTopLevelArray = async (file: string): Promise<boolean> => (await firstChar(file)) === "[";

@@ -3,7 +3,7 @@
 // its status, so the document cannot drift from what the code sends. Objects are strict: a key
 // the schema does not name is a test failure.
 import { z } from "zod";
-import { ERROR_STATUS, type ErrorCode, type WeakPasswordReason } from "../errors.js";
+import { ERROR_STATUS, type ErrorCode, WEAK_PASSWORD_REASONS } from "../errors.js";
 
 export const UserObject = z
   .strictObject({
@@ -35,14 +35,13 @@ export const LoggedOutAnswer = z.strictObject({ logged_out: z.literal(true) });
 export const DisabledAnswer = z.strictObject({ disabled: z.boolean() });
 
 const CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
-const REASONS: [WeakPasswordReason, ...WeakPasswordReason[]] = ["too_short", "too_long", "invalid_characters", "common", "matches_email"];
 
 export const ErrorAnswer = z.strictObject({
   error: z.strictObject({
     code: z.enum(CODES).meta({ description: "Stable: branch on it (`$.error.code`)" }),
     message: z.string().meta({ description: "A sentence for people, in the request's language (`$.error.message`)" }),
     field: z.string().optional().meta({ description: "The request field at fault" }),
-    reason: z.enum(REASONS).optional().meta({ description: "Why a password was refused (weak_password)" }),
+    reason: z.enum(WEAK_PASSWORD_REASONS).optional().meta({ description: "Why a password was refused (weak_password)" }),
   }),
 });
 
