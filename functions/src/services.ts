@@ -52,18 +52,20 @@ async function build(cfg: Config): Promise<Deps> {
   const argon2 = { memoryKiB: cfg.ARGON2_MEMORY_KIB, iterations: cfg.ARGON2_ITERATIONS, parallelism: cfg.ARGON2_PARALLELISM };
   const db = firebase.adminFirestore();
   const auth = firebase.adminAuth();
+  const sessions = new FirestoreSessionStore(db);
+  const clock = { now: () => new Date() };
   return {
     accounts: new FirestoreAccountStore(db),
     codes: new FirestoreCodeStore(db),
-    sessions: new FirestoreSessionStore(db),
+    sessions,
     throttle: new FirestoreThrottleStore(db),
     authUsers: new FirebaseAuthUsers(auth),
-    idTokens: new FirebaseIdTokenVerifier(auth),
+    idTokens: new FirebaseIdTokenVerifier(auth, sessions, clock),
     minter: new FirebaseTokenMinter(auth),
     mailer: cfg.MAIL_TRANSPORT === "smtp" ? smtpMailer(cfg) : new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
     // Argon2id for every new hash; imported users' foreign hashes verified until their first login.
     hasher: new MigratingHasher(new Argon2Hasher(argon2), argon2),
-    clock: { now: () => new Date() },
+    clock,
     events: authEvents,
     keys: hmacKeys(key),
     successorOf: (token: string) => successorToken(key(), token),

@@ -10,6 +10,12 @@ export const COLLECTIONS = {
   credentials: "auth_credentials",
   /** `{uid}` -> `{email_key}`: finds the credential from a uid (token-authenticated calls). */
   uidIndex: "auth_uid_index",
+  /**
+   * `{session id}` -> uid, role_id, session_epoch, created_at, expires_at (the session's absolute
+   * end), last_used_at: exists while the session lives. The custom token's `sid` claim names it;
+   * the API's ID-token check and the rules' `liveSession()` read it (firestore.rules).
+   */
+  sessions: "auth_sessions",
   /** `{sha256(refresh token)}` -> uid, session id, idle and absolute expiry, rotated_at. */
   refreshTokens: "auth_refresh_tokens",
   /** `{sha256(parent token)}`: created when a token is rotated; its create() makes rotation single-use. */

@@ -1,8 +1,10 @@
 import type { Auth } from "firebase-admin/auth";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
+import { SESSION_CLAIM } from "../domain/auth-result.js";
+import { sessionHolds } from "../domain/live-session.js";
 import { type EndedSignIn, RejectedIdToken, type VerifiedCaller } from "../domain/model.js";
-import type { IdTokenVerifier } from "../domain/ports.js";
+import type { Clock, IdTokenVerifier, SessionStore } from "../domain/ports.js";
 import { errorCode } from "../errors.js";
 
 /** firebase-admin's answers that mean "this token does not authenticate anyone". */
@@ -35,16 +37,29 @@ const caller = (uid: string, claims: Readonly<Record<string, unknown>>, ended?: 
 
 /**
  * Firebase ID tokens with `verifyIdToken` and its revocation check: signature, audience, expiry,
- * `revokeRefreshTokens` and disabled users (one Auth lookup per call). Under the Auth emulator
- * the SDK accepts the emulator's unsigned tokens.
+ * `revokeRefreshTokens` and disabled users (one Auth lookup per call) - then the backend session
+ * the token was made from: its `sid` claim must name a live session record of the same user and
+ * role (domain/live-session.ts; one document read, made at the same time as the Auth lookup).
+ * That second check is what ends a Firebase session started AFTER a revocation from a custom
+ * token minted before it, which Firebase's own check lets through. Under the Auth emulator the
+ * SDK accepts the emulator's unsigned tokens.
  */
 export class FirebaseIdTokenVerifier implements IdTokenVerifier {
-  constructor(private readonly auth: Pick<Auth, "verifyIdToken">) {}
+  constructor(
+    private readonly auth: Pick<Auth, "verifyIdToken">,
+    private readonly sessions: Pick<SessionStore, "findLive">,
+    private readonly clock: Clock,
+  ) {}
 
   async verify(idToken: string, accept: readonly EndedSignIn[] = []): Promise<VerifiedCaller> {
+    // The session record is read beside the Auth lookup, from the token's claims as sent; it is
+    // only used once firebase-admin has verified those claims.
+    const sid = sessionIdOf(idToken);
+    const session = sid === undefined ? Promise.resolve(null) : this.sessions.findLive(sid);
+    session.catch(() => undefined); // awaited below; never an unhandled rejection when verification fails first
+    let decoded: Awaited<ReturnType<Auth["verifyIdToken"]>>;
     try {
-      const decoded = await withDeadline(() => this.auth.verifyIdToken(idToken, true));
-      return caller(decoded.uid, decoded);
+      decoded = await withDeadline(() => this.auth.verifyIdToken(idToken, true));
     } catch (error) {
       const ended = ENDED[String(errorCode(error))];
       if (ended === undefined || !accept.includes(ended)) throw rejectedOr(error);
@@ -56,6 +71,19 @@ export class FirebaseIdTokenVerifier implements IdTokenVerifier {
       const claims = claimsOf(idToken);
       return caller(claims.sub, claims, ended);
     }
+    if (sessionHolds(decoded, await session, this.clock.now())) return caller(decoded.uid, decoded);
+    if (accept.includes("session_ended")) return caller(decoded.uid, decoded, "session_ended");
+    throw new RejectedIdToken(new Error("the session of this sign-in has ended"));
+  }
+}
+
+/** The `sid` claim of a JWT as sent (unverified), if it is a string. */
+function sessionIdOf(idToken: string): string | undefined {
+  try {
+    const sid: unknown = claimsOf(idToken)[SESSION_CLAIM];
+    return typeof sid === "string" ? sid : undefined;
+  } catch {
+    return undefined; // not a JWT: verifyIdToken refuses it
   }
 }
 

@@ -1,10 +1,10 @@
-import { type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { type DocumentReference, type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import { type Account, EmailTakenError, type NewAccount, UidTakenError, type UserProfile } from "../domain/model.js";
+import { type Account, EmailTakenError, type NewAccount, StaleAccountError, UidTakenError, type UserProfile } from "../domain/model.js";
 import type { AccountStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
-import { addSessionWrite } from "./firestore-session-store.js";
+import { addSessionWrite, liveRecordsOf, revisionOf } from "./firestore-session-store.js";
 import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
@@ -43,6 +43,7 @@ export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account
     sessionCount: data.session_count,
     emailVerified: data.email_verified,
     createdAt: data.created_at,
+    ...(doc.updateTime !== undefined && { revision: revisionOf(doc.updateTime) }),
   };
 }
 
@@ -93,7 +94,7 @@ export class FirestoreAccountStore implements AccountStore {
     batch.create(this.credential(account.emailKey), credentialFields(account));
     batch.create(db.collection(COLLECTIONS.uidIndex).doc(account.uid), uidIndexFields(account));
     batch.create(db.collection(COLLECTIONS.users).doc(profile.uid), profileFields(profile));
-    if (session !== null) addSessionWrite(db, batch, session);
+    if (session !== null) addSessionWrite(db, batch, session, account.roleId);
     try {
       await withDeadline(() => batch.commit());
     } catch (error) {
@@ -204,18 +205,67 @@ export class FirestoreAccountStore implements AccountStore {
   }
 
   async setRole(account: Account, roleId: number): Promise<void> {
-    const batch = this.db.batch();
-    batch.update(this.credential(account.emailKey), { role_id: roleId, updated_at: FieldValue.serverTimestamp() });
-    batch.set(this.db.collection(COLLECTIONS.users).doc(account.uid), { role_id: roleId }, { merge: true });
-    await withDeadline(() => batch.commit());
+    const db = this.db;
+    await withDeadline(() =>
+      db.runTransaction(async (tx) => {
+        const [credential, live] = await Promise.all([tx.get(this.credential(account.emailKey)), tx.get(liveRecordsOf(db, account.uid))]);
+        if (credential.get("uid") !== account.uid) throw new StaleAccountError(); // gone or moved meanwhile
+        tx.update(credential.ref, { role_id: roleId, updated_at: FieldValue.serverTimestamp() });
+        tx.set(db.collection(COLLECTIONS.users).doc(account.uid), { role_id: roleId }, { merge: true });
+        // Tokens minted with the old role no longer match their session (the API and liveSession() compare).
+        for (const session of live.docs) tx.update(session.ref, { role_id: roleId });
+      }),
+    );
   }
 
   async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
-    await this.updateCredential(emailKey, { disabled });
+    await this.updateEndingSessions(emailKey, { disabled }, disabled);
   }
 
   async startDeletion(emailKey: string): Promise<void> {
-    await this.updateCredential(emailKey, { disabled: true, deleting: true });
+    await this.updateEndingSessions(emailKey, { disabled: true, deleting: true }, true);
+  }
+
+  /**
+   * Updates the credential and, with `endSessions`, deletes every live session record of its
+   * user in the same transaction: a login racing it fails its precondition (SessionStore.create),
+   * so no session made from the earlier state survives. update() never resurrects a deleted account.
+   */
+  private async updateEndingSessions(emailKey: string, fields: Record<string, unknown>, endSessions: boolean): Promise<void> {
+    const db = this.db;
+    await withDeadline(() =>
+      db.runTransaction(async (tx) => {
+        const credential = await tx.get(this.credential(emailKey));
+        const uid: unknown = credential.get("uid");
+        const live = endSessions && typeof uid === "string" ? (await tx.get(liveRecordsOf(db, uid))).docs : [];
+        tx.update(credential.ref, { ...fields, updated_at: FieldValue.serverTimestamp() });
+        for (const session of live) tx.delete(session.ref);
+      }),
+    );
+  }
+
+  async resetProfile(account: Account): Promise<void> {
+    const db = this.db;
+    const userRef = db.collection(COLLECTIONS.users).doc(account.uid);
+    await this.deletePushTokens(userRef);
+    const batch = db.batch();
+    batch.update(this.credential(account.emailKey), { display_name: "", updated_at: FieldValue.serverTimestamp() });
+    // set() without merge: every field the previous holder wrote is gone.
+    batch.set(
+      userRef,
+      profileFields({ uid: account.uid, email: account.email, displayName: "", roleId: account.roleId, createdAt: account.createdAt }),
+    );
+    await withDeadline(() => batch.commit());
+  }
+
+  /** FlutterFlow's push tokens: users/{uid}/fcm_tokens/{autoId}. */
+  private async deletePushTokens(userRef: DocumentReference): Promise<void> {
+    const tokens = await withDeadline(() => userRef.collection("fcm_tokens").select().get());
+    for (let i = 0; i < tokens.docs.length; i += 400) {
+      const batch = this.db.batch();
+      for (const doc of tokens.docs.slice(i, i + 400)) batch.delete(doc.ref);
+      await withDeadline(() => batch.commit());
+    }
   }
 
   async deleteServerRecords(uid: string): Promise<void> {
@@ -234,13 +284,7 @@ export class FirestoreAccountStore implements AccountStore {
   async deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void> {
     const db = this.db;
     const userRef = db.collection(COLLECTIONS.users).doc(account.uid);
-    // FlutterFlow's push tokens: users/{uid}/fcm_tokens/{autoId}.
-    const tokens = await withDeadline(() => userRef.collection("fcm_tokens").select().get());
-    for (let i = 0; i < tokens.docs.length; i += 400) {
-      const batch = db.batch();
-      for (const doc of tokens.docs.slice(i, i + 400)) batch.delete(doc.ref);
-      await withDeadline(() => batch.commit());
-    }
+    await this.deletePushTokens(userRef);
     const batch = db.batch();
     batch.delete(userRef);
     batch.delete(db.collection(COLLECTIONS.uidIndex).doc(account.uid));
@@ -258,7 +302,10 @@ export class FirestoreAccountStore implements AccountStore {
     const to = this.credential(email.key);
     const moved = await withDeadline(() =>
       db.runTransaction(async (tx) => {
-        const [current, taken, legacy] = await tx.getAll(from, to, this.credential(email.legacyKey));
+        const [[current, taken, legacy], live] = await Promise.all([
+          tx.getAll(from, to, this.credential(email.legacyKey)),
+          tx.get(liveRecordsOf(db, account.uid)),
+        ]);
         const data = current?.data();
         // Gone, moved meanwhile, disabled or being deleted: nothing moves (a deletion racing the
         // move would otherwise leave a credential at the new id that nothing deletes).
@@ -278,11 +325,13 @@ export class FirestoreAccountStore implements AccountStore {
         tx.delete(from);
         tx.set(db.collection(COLLECTIONS.uidIndex).doc(account.uid), { email_key: email.key }, { merge: true });
         tx.set(db.collection(COLLECTIONS.users).doc(account.uid), { uid: account.uid, email: email.display }, { merge: true });
+        for (const session of live.docs) tx.delete(session.ref); // every session ends with the move
         return sessionEpoch;
       }),
     );
     if (moved === null) return null;
-    return { ...account, email: email.display, emailKey: email.key, emailVerified, authUserSynced: false, sessionEpoch: moved };
+    const { revision: _old, ...rest } = account; // the read of the old document: no revision of the new one
+    return { ...rest, email: email.display, emailKey: email.key, emailVerified, authUserSynced: false, sessionEpoch: moved };
   }
 
   async setAuthUserSynced(emailKey: string): Promise<void> {
@@ -297,12 +346,24 @@ export class FirestoreAccountStore implements AccountStore {
     await this.updateCredential(emailKey, { email_verified: true });
   }
 
-  async setPasswordHash(emailKey: string, passwordHash: string): Promise<void> {
-    await this.updateCredential(emailKey, { password_hash: passwordHash });
-  }
-
-  async setNewPassword(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void> {
-    await this.updateCredential(account.emailKey, { password_hash: passwordHash, session_epoch: account.sessionEpoch + 1 });
+  async setNewPassword(account: Pick<Account, "uid" | "emailKey">, passwordHash: string, expectHash?: string): Promise<Account> {
+    const db = this.db;
+    return withDeadline(() =>
+      db.runTransaction(async (tx) => {
+        const [credential, live] = await Promise.all([tx.get(this.credential(account.emailKey)), tx.get(liveRecordsOf(db, account.uid))]);
+        const current = accountFromDoc(account.emailKey, credential);
+        // Compare-and-set: a change checked against a hash that is no longer the account's
+        // (a reset or another change got there first) writes nothing.
+        if (current === null || current.uid !== account.uid || (expectHash !== undefined && current.passwordHash !== expectHash)) {
+          throw new StaleAccountError();
+        }
+        const sessionEpoch = current.sessionEpoch + 1;
+        tx.update(credential.ref, { password_hash: passwordHash, session_epoch: sessionEpoch, updated_at: FieldValue.serverTimestamp() });
+        for (const session of live.docs) tx.delete(session.ref);
+        const { revision: _read, ...written } = current;
+        return { ...written, passwordHash, sessionEpoch };
+      }),
+    );
   }
 
   private async updateCredential(emailKey: string, fields: Record<string, unknown>): Promise<void> {

@@ -1,5 +1,6 @@
 import {
   type DocumentReference,
+  type DocumentSnapshot,
   FieldValue,
   type Firestore,
   type Query,
@@ -9,11 +10,11 @@ import {
 } from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import type { RefreshTokenRecord, StoredRefreshToken } from "../domain/model.js";
-import type { SessionStore } from "../domain/ports.js";
+import { type LiveSession, type RefreshTokenRecord, StaleAccountError, type StoredRefreshToken } from "../domain/model.js";
+import type { SessionBasis, SessionStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { deleteExpired } from "./expired.js";
-import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
+import { ALREADY_EXISTS, FAILED_PRECONDITION, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -26,18 +27,43 @@ const TokenDoc = z.object({
   session_expires_at: timestamp,
   rotated_at: timestamp.optional(),
   session_epoch: z.number().int().default(0),
+  /** The session has a live record (auth_sessions); sessions from before live records get one at their next refresh. */
+  recorded: z.boolean().default(false),
 });
+
+const LiveDoc = z.object({ uid: z.string(), role_id: z.number().int(), expires_at: timestamp });
+
+/** What `newId()` makes: a session id. Anything else names no session (and no document path is built from it). */
+const SESSION_ID = /^[A-Za-z0-9]{20}$/;
 
 /** Firestore's limit on writes in one batch (500), with room to spare. */
 const BATCH_LIMIT = 400;
 
 /**
- * A session is the family of refresh tokens descending from one login. Each token is one
- * document `auth_refresh_tokens/{sha256(token)}` carrying the family's id and both expiries
- * (`expires_at`, the idle expiry, is the TTL field). One write per login; a family or a user's
- * sessions are found by querying `session_id` or `uid`.
+ * A session is the family of refresh tokens descending from one login, and its live record
+ * `auth_sessions/{session id}` (what the custom token's `sid` claim names; its `expires_at` is
+ * the session's absolute end). Each token is one document `auth_refresh_tokens/{sha256(token)}`
+ * carrying the family's id and both expiries (`expires_at`, the idle expiry, is the TTL field).
+ * Two creates per login; a family or a user's sessions are found by querying `session_id` or `uid`.
  */
-export function addSessionWrite(db: Firestore, batch: WriteBatch | Transaction, token: RefreshTokenRecord): void {
+export function addSessionWrite(db: Firestore, batch: WriteBatch | Transaction, token: RefreshTokenRecord, roleId: number): void {
+  batch.create(liveRecord(db, token.sessionId), {
+    uid: token.uid,
+    role_id: roleId,
+    session_epoch: token.sessionEpoch,
+    created_at: token.createdAt,
+    last_used_at: token.createdAt,
+    expires_at: token.sessionExpiresAt,
+  });
+  addTokenWrite(db, batch, token);
+}
+
+const liveRecord = (db: Firestore, sessionId: string) => db.collection(COLLECTIONS.sessions).doc(sessionId);
+
+/** The live records of a user's sessions (a transaction reads them before it ends or rewrites them). */
+export const liveRecordsOf = (db: Firestore, uid: string): Query => db.collection(COLLECTIONS.sessions).where("uid", "==", uid);
+
+function addTokenWrite(db: Firestore, batch: WriteBatch | Transaction, token: RefreshTokenRecord): void {
   batch.create(db.collection(COLLECTIONS.refreshTokens).doc(token.tokenHash), {
     uid: token.uid,
     session_id: token.sessionId,
@@ -47,32 +73,73 @@ export function addSessionWrite(db: Firestore, batch: WriteBatch | Transaction, 
     session_expires_at: token.sessionExpiresAt,
     session_epoch: token.sessionEpoch,
     live: true, // the head of its family; false once exchanged (the session cap counts heads)
+    recorded: true,
   });
 }
+
+/** A credential's update time as the domain's opaque `revision`, and back. */
+export const revisionOf = (time: Timestamp): string => `${time.seconds}:${time.nanoseconds}`;
+const timeOf = (revision: string): Timestamp => {
+  const [seconds, nanoseconds] = revision.split(":").map(Number);
+  return new Timestamp(seconds ?? 0, nanoseconds ?? 0);
+};
+
+/** The credential still says what the session rests on (the same hash, epoch, role and uid; enabled). */
+function stillHolds(doc: DocumentSnapshot, basis: SessionBasis): boolean {
+  return (
+    doc.exists &&
+    doc.get("uid") === basis.uid &&
+    doc.get("password_hash") === basis.passwordHash &&
+    (doc.get("session_epoch") ?? 0) === basis.sessionEpoch &&
+    doc.get("role_id") === basis.roleId &&
+    doc.get("disabled") !== true &&
+    doc.get("deleting") !== true
+  );
+}
+
+/** Rounds of "the credential changed, but in nothing the session rests on" (concurrent logins counting sessions) before giving up. */
+const MAX_STALE_ROUNDS = 5;
 
 export class FirestoreSessionStore implements SessionStore {
   constructor(private readonly db: Firestore) {}
 
-  async create(token: RefreshTokenRecord, rehash?: { readonly from: string; readonly to: string }): Promise<void> {
+  /**
+   * One commit, guarded by a precondition on the credential's update time as it was read: a
+   * write to the credential in between (a password change or reset, a role change, a disabling
+   * - each a transaction that also ends or rewrites the live records) fails it, so a session
+   * can never outlive a revocation it raced. A credential changed only in what sessions do not
+   * rest on (another login's count) is read again and the commit retried.
+   */
+  async create(token: RefreshTokenRecord, basis: SessionBasis, rehash?: string): Promise<void> {
     const credential = this.db.collection(COLLECTIONS.credentials).doc(token.emailKey);
-    if (rehash === undefined) {
+    let revision = basis.revision;
+    let lastError: unknown = new StaleAccountError();
+    for (let round = 0; round < MAX_STALE_ROUNDS; round++) {
+      if (revision === undefined) {
+        const doc = await withDeadline(() => credential.get());
+        if (!stillHolds(doc, basis) || doc.updateTime === undefined) throw new StaleAccountError();
+        revision = revisionOf(doc.updateTime);
+      }
       const batch = this.db.batch();
-      addSessionWrite(this.db, batch, token);
-      // Counted on the credential (session cap, session.ts); update() fails if the account is gone.
-      batch.update(credential, { session_count: FieldValue.increment(1) });
-      await withDeadline(() => batch.commit());
-      return;
+      addSessionWrite(this.db, batch, token, basis.roleId);
+      // Counted on the credential (session cap, session.ts); with a re-hash, the new hash too.
+      batch.update(
+        credential,
+        { session_count: FieldValue.increment(1), ...(rehash !== undefined && { password_hash: rehash }) },
+        { lastUpdateTime: timeOf(revision) },
+      );
+      try {
+        await withDeadline(() => batch.commit());
+        return;
+      } catch (error) {
+        const code = grpcCode(error);
+        if (code === NOT_FOUND) throw new StaleAccountError();
+        if (code !== FAILED_PRECONDITION) throw error;
+        lastError = error;
+        revision = undefined;
+      }
     }
-    // A transaction, so that the hash is replaced only while it is still the one verified: a
-    // password change in between keeps its new hash (an imported user's first login, once).
-    await withDeadline(() =>
-      this.db.runTransaction(async (tx) => {
-        const current = await tx.get(credential);
-        addSessionWrite(this.db, tx, token);
-        const replace = current.get("password_hash") === rehash.from;
-        tx.update(credential, { session_count: FieldValue.increment(1), ...(replace && { password_hash: rehash.to }) });
-      }),
-    );
+    throw lastError;
   }
 
   async find(tokenHash: string): Promise<StoredRefreshToken | null> {
@@ -89,10 +156,24 @@ export class FirestoreSessionStore implements SessionStore {
       sessionExpiresAt: data.session_expires_at,
       rotatedAt: data.rotated_at ?? null,
       sessionEpoch: data.session_epoch,
+      recorded: data.recorded,
     };
   }
 
-  async rotate(parent: StoredRefreshToken, child: RefreshTokenRecord, now: Date): Promise<"rotated" | "already_rotated" | "gone"> {
+  async findLive(sessionId: string): Promise<LiveSession | null> {
+    if (!SESSION_ID.test(sessionId)) return null;
+    const doc = await withDeadline(() => liveRecord(this.db, sessionId).get());
+    if (!doc.exists) return null;
+    const data = LiveDoc.parse(doc.data());
+    return { sessionId, uid: data.uid, roleId: data.role_id, expiresAt: data.expires_at };
+  }
+
+  async rotate(
+    parent: StoredRefreshToken,
+    child: RefreshTokenRecord,
+    now: Date,
+    roleId: number,
+  ): Promise<"rotated" | "already_rotated" | "gone"> {
     const db = this.db;
     const batch = db.batch();
     // The lock first: of concurrent rotations of one parent, exactly one creates it.
@@ -106,7 +187,23 @@ export class FirestoreSessionStore implements SessionStore {
     // interval runs from the commit (server time), not from the request: a commit that lands
     // after its deadline (the client got a 503) still leaves the client's retry inside it.
     batch.update(db.collection(COLLECTIONS.refreshTokens).doc(parent.tokenHash), { rotated_at: FieldValue.serverTimestamp(), live: false });
-    addSessionWrite(db, batch, child);
+    const record = liveRecord(db, parent.sessionId);
+    if (parent.recorded) {
+      // update() requires the live record too: a session ended meanwhile is not continued.
+      batch.update(record, { last_used_at: FieldValue.serverTimestamp() });
+    } else {
+      // A session from before live records: its record is made now (the parent's update above
+      // guards it: a session ended meanwhile has no parent left, and nothing is written).
+      batch.set(record, {
+        uid: parent.uid,
+        role_id: roleId,
+        session_epoch: parent.sessionEpoch,
+        created_at: parent.createdAt,
+        last_used_at: FieldValue.serverTimestamp(),
+        expires_at: parent.sessionExpiresAt,
+      });
+    }
+    addTokenWrite(db, batch, child);
     try {
       await withDeadline(() => batch.commit());
       return "rotated";
@@ -119,6 +216,9 @@ export class FirestoreSessionStore implements SessionStore {
   }
 
   async revokeSession(sessionId: string): Promise<void> {
+    // The live record first: from this commit on, no Firebase session made from the session's
+    // custom tokens is accepted, whatever is left of its tokens.
+    if (SESSION_ID.test(sessionId)) await withDeadline(() => liveRecord(this.db, sessionId).delete());
     await this.deleteAll([
       this.db.collection(COLLECTIONS.refreshTokens).where("session_id", "==", sessionId),
       this.db.collection(COLLECTIONS.refreshRotations).where("session_id", "==", sessionId),
@@ -141,6 +241,7 @@ export class FirestoreSessionStore implements SessionStore {
   }
 
   async revokeAllSessions(uid: string): Promise<void> {
+    await this.deleteAll([liveRecordsOf(this.db, uid)]); // first: see revokeSession
     await this.deleteAll([
       this.db.collection(COLLECTIONS.refreshTokens).where("uid", "==", uid),
       this.db.collection(COLLECTIONS.refreshRotations).where("uid", "==", uid),
@@ -148,7 +249,7 @@ export class FirestoreSessionStore implements SessionStore {
   }
 
   async deleteExpired(now: Date, limit: number): Promise<number> {
-    return deleteExpired(this.db, [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations], now, limit);
+    return deleteExpired(this.db, [COLLECTIONS.refreshTokens, COLLECTIONS.refreshRotations, COLLECTIONS.sessions], now, limit);
   }
 
   /**

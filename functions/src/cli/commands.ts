@@ -1,9 +1,8 @@
 // The commands, on the same Deps and domain code as the HTTP routes (services.ts builds them).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { removeAccount } from "../domain/account.js";
+import { removeAccount, signedIn } from "../domain/account.js";
 import { applyDisabled, applyRole } from "../domain/admin.js";
-import { ROLE_CLAIM } from "../domain/auth-result.js";
 import type { Deps } from "../domain/deps.js";
 import { parseEmail } from "../domain/email.js";
 import type { Account } from "../domain/model.js";
@@ -108,8 +107,10 @@ export async function runCommand(positionals: readonly string[], options: CliOpt
     const [email = ""] = need(1);
     const a = await account(deps, email);
     if (a.disabled) throw new CliError(`the account of ${email} is disabled`);
-    const token = await deps.minter.mint(a.uid, { [ROLE_CLAIM]: a.roleId });
-    print(options, { uid: a.uid, custom_token: token }, token);
+    // A real session (its live record, a refresh token): a custom token of no session would be
+    // refused by the API and by the rules' liveSession().
+    const session = await signedIn(a, deps);
+    print(options, { uid: a.uid, custom_token: session.jwtToken, refresh_token: session.refreshToken }, session.jwtToken);
     return 0;
   }
   switch (command) {

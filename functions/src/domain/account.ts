@@ -1,13 +1,14 @@
 import { LIMITS } from "../config.js";
-import { AppError } from "../errors.js";
-import { type AuthResult, type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
+import { AppError, invalidCredentials } from "../errors.js";
+import { type AuthResult, type PublicUser, publicUser, sessionClaims } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import type { ParsedEmail } from "./email.js";
+import { emailNotVerified } from "./email-verification.js";
 import { legacyEmailKey } from "./ids.js";
-import type { Account } from "./model.js";
+import { type Account, StaleAccountError } from "./model.js";
 import { parseName } from "./name.js";
 import { acceptNewPassword, normalizeLoginPassword } from "./password-policy.js";
-import { startSession } from "./session.js";
+import { type IssuedToken, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
 
 /**
@@ -16,7 +17,18 @@ import { beginPasswordAttempt } from "./throttle.js";
  */
 export type AccountDeps = Pick<
   Deps,
-  "accounts" | "sessions" | "authUsers" | "hasher" | "minter" | "clock" | "lifetimes" | "policy" | "throttle" | "events" | "keys"
+  | "accounts"
+  | "sessions"
+  | "authUsers"
+  | "hasher"
+  | "minter"
+  | "clock"
+  | "lifetimes"
+  | "policy"
+  | "throttle"
+  | "events"
+  | "keys"
+  | "verification"
 >;
 
 const noAccount = (): AppError => new AppError("not_found", "There is no account for this sign-in.");
@@ -40,7 +52,7 @@ async function passwordMatches(
   clientNetwork: string | undefined,
   deps: Pick<AccountDeps, "hasher" | "throttle" | "clock" | "events" | "keys">,
 ): Promise<boolean> {
-  const attempt = await beginPasswordAttempt(deps, account.emailKey, clientNetwork, deps.clock.now());
+  const attempt = await beginPasswordAttempt(deps, account.emailKey, clientNetwork, deps.clock.now(), account.sessionEpoch);
   let valid = false;
   try {
     valid = await deps.hasher.verify(account.passwordHash, normalizeLoginPassword(password));
@@ -82,20 +94,21 @@ export async function updateMe(
 
 /**
  * Changes the password: checks the current one, applies the policy, re-hashes, ends every
- * session (ours and Firebase's, `revokeRefreshTokens`), and starts a fresh one for the caller,
- * whose app signs in again with the returned `jwt_token`.
+ * session (ours, their Firebase sessions through their live records, and Firebase's own
+ * refresh tokens), and starts a fresh one for the caller, whose app signs in again with the
+ * returned `jwt_token`. Under REQUIRE_VERIFIED_EMAIL an unverified account (a session from
+ * before the setting) gets `email_not_verified` and nothing changes: no new session past the gate.
  *
- * A login racing the change (it read the old hash before the new one was written) would
- * otherwise keep its session: the new hash and `sessionEpoch` + 1 are one write, and /refresh
- * refuses every session of a lower epoch, whenever it was created. Firebase sessions are
- * revoked before and after that write, so one started by a racing login in between ends too.
+ * Compare-and-set: the new hash is written only while the hash is still the one the current
+ * password was checked against. A change racing a reset (or another change) that got there
+ * first writes nothing and answers `invalid_credentials`; it never puts an old password back.
  *
- * Retry-safe: the change revokes the caller's own ID token, so a retry after a lost answer
- * arrives with a revoked token (`sessionEnded`; the route accepts that ending for this call
- * only). If the new password is already in place, the change happened: the retry gets a fresh
- * session, as the first answer would have given. Otherwise the change is made now, with the
- * current password checked as always. Either way the password is checked under the login
- * throttle, so a revoked token grants nothing a login with that password would not.
+ * Retry-safe: the change ends the caller's own session, so a retry after a lost answer arrives
+ * with an ended token (`sessionEnded`; the route accepts that ending for this call only). If
+ * the new password is already in place, the change happened: the retry gets a fresh session,
+ * as the first answer would have given. Otherwise the change is made now, with the current
+ * password checked as always. Either way the password is checked under the login throttle, so
+ * an ended token grants nothing a login with that password would not.
  */
 export async function changePassword(
   uid: string,
@@ -108,54 +121,79 @@ export async function changePassword(
   deps: AccountDeps,
 ): Promise<AuthResult> {
   const account = await existing(uid, deps);
+  if (deps.verification.required && !account.emailVerified) throw emailNotVerified();
   if (input.sessionEnded === true && (await passwordMatches(account, input.newPassword, input.clientNetwork, deps))) {
-    return signedIn(account, account.sessionEpoch, deps);
+    return signedIn(account, deps);
   }
   await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientNetwork: input.clientNetwork }, deps);
   const canonical = account.email.toLowerCase();
   const email: ParsedEmail = { display: account.email, canonical, key: account.emailKey, legacyKey: legacyEmailKey(canonical) };
   const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
-  // Nothing is changed until the token is minted.
-  const jwtToken = await deps.minter.mint(uid, { [ROLE_CLAIM]: account.roleId });
-  await replacePassword(account, password, deps);
+  // Nothing is changed until the new session's token is minted.
+  const issued = startSession({ ...account, sessionEpoch: account.sessionEpoch + 1 }, deps.clock.now(), deps.lifetimes);
+  const jwtToken = await deps.minter.mint(uid, sessionClaims(account.roleId, issued.record.sessionId));
+  let written: Account;
+  try {
+    written = await replacePassword(account, password, deps, account.passwordHash);
+  } catch (error) {
+    if (error instanceof StaleAccountError)
+      throw new AppError("invalid_credentials", "The password is incorrect.", { field: "current_password" });
+    throw error;
+  }
   deps.events.security({ event: "password_changed", uid });
-  return signedIn(account, account.sessionEpoch + 1, deps, jwtToken);
+  return signedIn(written, deps, { issued, jwtToken });
 }
 
 /**
- * Sets a new password (a change or a reset): sessions end before the password does, so a
- * failure part-way never leaves old sessions alive under a new password (at worst the user is
- * signed out with the old password still valid, and the retry completes it). The new hash and
- * `sessionEpoch` + 1 are one write, and Firebase sessions are revoked before and after it, so a
- * login racing the change keeps nothing.
+ * Sets a new password (a change or a reset). One transaction writes the hash and
+ * `sessionEpoch` + 1 and deletes every live session record (AccountStore.setNewPassword), so no
+ * session of the old password - nor a login racing the change, whose session write then fails
+ * its precondition - survives it, in the API or under the rules. With `expectHash` (a change)
+ * it is compare-and-set. The refresh tokens left (dead: no live record, an older epoch) and
+ * Firebase's own refresh tokens are cleaned up after, best effort and logged.
  */
 export async function replacePassword(
   account: Account,
   password: string,
-  deps: Pick<Deps, "hasher" | "sessions" | "authUsers" | "accounts">,
-): Promise<void> {
+  deps: Pick<Deps, "hasher" | "sessions" | "authUsers" | "accounts" | "events">,
+  expectHash?: string,
+): Promise<Account> {
   const passwordHash = await deps.hasher.hash(password);
-  await deps.sessions.revokeAllSessions(account.uid);
-  await deps.authUsers.revokeFirebaseSessions(account.uid);
-  await deps.accounts.setNewPassword(account, passwordHash);
-  await deps.authUsers.revokeFirebaseSessions(account.uid);
+  const written = await deps.accounts.setNewPassword(account, passwordHash, expectHash);
+  await endSessionsAfter(account.uid, deps);
+  return written;
 }
 
-/** A fresh session of `account` at `sessionEpoch`, with a custom token (minted unless given). */
+/**
+ * After an act that ended every live session record in its own commit: the user's refresh
+ * tokens deleted and Firebase's refresh tokens revoked. Both are clean-up (the sessions already
+ * ended): a failure is logged (`revoke_sessions`), the act stands.
+ */
+export async function endSessionsAfter(uid: string, deps: Pick<Deps, "sessions" | "authUsers" | "events">): Promise<void> {
+  await Promise.all([
+    deps.sessions.revokeAllSessions(uid).catch((error: unknown) => deps.events.followUpFailed("revoke_sessions", uid, error)),
+    deps.authUsers.revokeFirebaseSessions(uid).catch((error: unknown) => deps.events.followUpFailed("revoke_sessions", uid, error)),
+  ]);
+}
+
+/**
+ * A fresh session of `account` (as stored now: its epoch and hash), with a custom token carrying
+ * its `sid`. `prepared`: a session already started and its token already minted (a password
+ * change mints before it changes anything). The session is written only while the credential
+ * is still as `account` says (SessionStore.create): if something changed it meanwhile, the
+ * caller signs in again.
+ */
 export async function signedIn(
   account: Account,
-  sessionEpoch: number,
   deps: Pick<Deps, "clock" | "lifetimes" | "minter" | "sessions">,
-  minted?: string,
+  prepared?: { readonly issued: IssuedToken; readonly jwtToken: string },
 ): Promise<AuthResult> {
-  const { refreshToken, record } = startSession(
-    { uid: account.uid, emailKey: account.emailKey, sessionEpoch },
-    deps.clock.now(),
-    deps.lifetimes,
-  );
+  const { refreshToken, record } = prepared?.issued ?? startSession(account, deps.clock.now(), deps.lifetimes);
   const [jwtToken] = await Promise.all([
-    minted ?? deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),
-    deps.sessions.create(record),
+    prepared?.jwtToken ?? deps.minter.mint(account.uid, sessionClaims(account.roleId, record.sessionId)),
+    deps.sessions.create(record, account).catch((error: unknown) => {
+      throw error instanceof StaleAccountError ? invalidCredentials() : error;
+    }),
   ]);
   return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken };
 }
@@ -186,7 +224,9 @@ export async function deleteAccount(
 /**
  * deleteAccount's work once the caller is allowed (the owner after the password check, or the
  * command line): every step idempotent, the credential last but one (it frees the email), the
- * Auth user last. `account` null: only the Auth user is left.
+ * Auth user last. `account` null: only the Auth user is left. The first step disables the
+ * credential and ends every live session record in one transaction: from then on no session of
+ * the user reaches the API or the user's data under the rules, and no login can start one.
  */
 export async function removeAccount(
   account: Account | null,

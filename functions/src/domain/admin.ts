@@ -30,11 +30,13 @@ async function target(uid: string, deps: AdminDeps) {
 
 /**
  * Sets a user's role: the credential (the authority, read at every login and refresh), the
- * display copy in `users/{uid}`, and the custom user claims; then ends the user's Firebase
- * sessions. The role travels as a developer claim of the custom token, and Firebase keeps a
- * custom token's claims in every ID token of the session it starts, so without the revocation
- * an old session would keep the old `role_id` in rules for as long as it lives. This backend's
- * own sessions stay: the app's next /refresh mints a token with the new role.
+ * display copy in `users/{uid}`, every live session record (one transaction), and the custom
+ * user claims; then ends the user's Firebase sessions. The role travels as a developer claim of
+ * the custom token, and Firebase keeps a custom token's claims in every ID token of the session
+ * it starts: the API and the rules' `liveSession()` compare that claim with the session's
+ * record, so every Firebase session carrying the old role - one started later from a custom
+ * token minted before the change included - is refused at once. This backend's own sessions
+ * stay: the app's next /refresh mints a token with the new role, and signs in with it.
  */
 export async function setRole(caller: Caller, uid: string, roleId: number, deps: AdminDeps): Promise<PublicUser> {
   await requireAdmin(caller, deps);
@@ -52,7 +54,8 @@ export async function applyRole(account: Account, roleId: number, actorUid: stri
 
 /**
  * Disables (or re-enables) an account: login and refresh are refused, Firebase Auth refuses the
- * user, and on disabling every session (ours and Firebase's) ends. An admin cannot disable
+ * user, and on disabling every session (ours, with its live record in the same transaction as the
+ * credential, and Firebase's) ends. An admin cannot disable
  * themselves (so a project cannot lose its last admin by mistake).
  */
 export async function setDisabled(

@@ -96,7 +96,8 @@ export async function checkCode(
   deps: CodeDeps & ThrottleDeps,
 ): Promise<{ readonly used: ConsumedCode | null; readonly attempt: PasswordAttempt }> {
   if (!/^[0-9]{6}$/.test(code)) throw invalidCode();
-  const attempt = await beginPasswordAttempt(deps, emailKey, clientNetwork, now);
+  // The account is not known yet (the code names it): its trusted networks do not apply to codes.
+  const attempt = await beginPasswordAttempt(deps, emailKey, clientNetwork, now, null);
   const id = deps.keys.code(purpose, emailKey);
   const presented = Buffer.from(deps.keys.codeDigest(id, code), "hex");
   const matches = (digest: string) => {

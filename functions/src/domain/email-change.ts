@@ -5,7 +5,7 @@
 // address counts as verified, and every session ends (ours by `sessionEpoch` + 1 in the move's
 // own transaction, Firebase's by revoking its refresh tokens): the caller is signed in afresh.
 import { AppError } from "../errors.js";
-import { existing, reauthenticate, signedIn } from "./account.js";
+import { endSessionsAfter, existing, reauthenticate, signedIn } from "./account.js";
 import type { AuthResult } from "./auth-result.js";
 import { checkCode, codeRejected, issueCode, withdrawCode } from "./codes.js";
 import type { Deps } from "./deps.js";
@@ -85,18 +85,13 @@ export async function confirmEmailChange(
   if (used?.uid !== account.uid || used.newEmail === null) throw codeRejected(PURPOSE, deps);
   const email = parseEmail(used.newEmail, deps.keys, "new_email");
   const moved = await moveAccount(account, email, deps);
-  // After the move, so that a session started in between (by a login with the old address, its
-  // last moment) ends too; before, the caller's own ID token still has to be accepted.
-  // The move is committed: from here on the answer is a success. Our sessions already ended with
-  // the epoch; the revocations are logged when they fail (Firebase's then end at their next refresh
-  // check, the ID tokens within the hour).
-  await Promise.all([
-    deps.sessions.revokeAllSessions(uid).catch((error: unknown) => deps.events.followUpFailed("revoke_sessions", uid, error)),
-    deps.authUsers.revokeFirebaseSessions(uid).catch((error: unknown) => deps.events.followUpFailed("revoke_sessions", uid, error)),
-  ]);
+  // The move ended every live session record in its own transaction (and raised the epoch): a
+  // login with the old address racing it fails its session write. What is left is clean-up:
+  // the refresh tokens and Firebase's own refresh tokens (logged when it fails; the move stands).
+  await endSessionsAfter(uid, deps);
   deps.events.security({ event: "email_changed", uid });
   await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error));
-  return signedIn(moved, moved.sessionEpoch, deps);
+  return signedIn(moved, deps);
 }
 
 /**

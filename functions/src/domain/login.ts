@@ -1,10 +1,10 @@
 import { LIMITS } from "../config.js";
 import { invalidCredentials } from "../errors.js";
-import { type AuthResult, publicUser, ROLE_CLAIM } from "./auth-result.js";
+import { type AuthResult, publicUser, sessionClaims } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { verifiedForSignIn } from "./email-verification.js";
-import { type Account, EmailTakenError, type Language } from "./model.js";
+import { type Account, EmailTakenError, type Language, StaleAccountError } from "./model.js";
 import { normalizeLoginPassword } from "./password-policy.js";
 import { capSessions, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
@@ -47,23 +47,30 @@ export type LoginDeps = Pick<
  * neither the answer nor its timing tells whether an account exists. Failures are counted
  * by the throttle (throttle.ts), unknown emails exactly like real ones: each check is reserved
  * before its hash is computed, so a burst of guesses cannot outrun the counters.
+ *
+ * The session is written only while the credential is still as it was read (SessionStore.create):
+ * a login racing a password change, a reset, a role change or a disabling gets nothing (it
+ * checked a superseded credential: `invalid_credentials`, as for a wrong password).
  */
 export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthResult> {
   const email = parseEmail(input.email, deps.keys);
   const password = normalizeLoginPassword(input.password);
   const now = deps.clock.now();
 
-  // The credential read and the reservation go out together; no hash before both are back.
+  // The credential read and the reservation go out together; no hash before both are back. The
+  // reservation's trust check needs the account's epoch: it waits for the same read.
+  const read = deps.accounts.findByEmail(email);
   const [account, attempt] = await Promise.all([
-    deps.accounts.findByEmail(email),
-    beginPasswordAttempt(deps, email.key, input.clientNetwork, now),
+    read,
+    beginPasswordAttempt(
+      deps,
+      email.key,
+      input.clientNetwork,
+      now,
+      read.then((found) => found?.sessionEpoch ?? null),
+    ),
   ]);
-  const valid =
-    account === null
-      ? // Stryker disable next-line ArrowFunction,BooleanLiteral: `valid` is never read when account is null (both uses test account === null first)
-        await deps.hasher.verifyDummy(password).then(() => false)
-      : await passwordMatches(account, input.password, password, deps);
-  // Stryker disable next-line ConditionalExpression: `account === null` -> false is equivalent, as `valid` is false whenever account is null
+  const valid = await passwordMatches(account, input.password, password, deps);
   if (account === null || !valid || account.disabled) {
     const reason = account === null ? "unknown_account" : !valid ? "wrong_password" : "account_disabled";
     deps.events.security({ event: "login_failed", reason, ...(account !== null && { uid: account.uid }) });
@@ -78,9 +85,9 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
 
   const { refreshToken, record: session } = startSession(verified, now, deps.lifetimes);
   const [jwtToken] = await Promise.all([
-    deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId }),
+    deps.minter.mint(account.uid, sessionClaims(account.roleId, session.sessionId)),
     attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
-    deps.sessions.create(session, newHash === null ? undefined : { from: account.passwordHash, to: newHash }).then(() => {
+    startSessionOf(account, session, newHash, deps).then(() => {
       if (newHash !== null) deps.events.passwordRehashed(account.uid);
       return capSessions(account, deps.maxSessions, deps).then(
         (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
@@ -97,14 +104,45 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   };
 }
 
+/** Writes the session unless the credential changed meanwhile (then the login fails as a wrong password would). */
+async function startSessionOf(
+  account: Account,
+  session: Parameters<LoginDeps["sessions"]["create"]>[0],
+  newHash: string | null,
+  deps: LoginDeps,
+) {
+  try {
+    await deps.sessions.create(session, account, newHash ?? undefined);
+  } catch (error) {
+    if (error instanceof StaleAccountError) throw invalidCredentials();
+    throw error;
+  }
+}
+
 /**
  * Checks the password against the stored hash. Hashes made here are of the NFKC form; a foreign
- * hash (an imported user's) was made by another system of the password as typed, so the typed
- * form is tried first, then the NFKC one (the form the re-hash then stores).
+ * hash (an imported user's) was made by another system of the password as typed, so both forms
+ * are tried there (the NFKC one is what the re-hash then stores).
+ *
+ * The cost depends on the input only, never on the account: a password whose NFKC form differs
+ * from what was typed costs two verifications whatever the account (unknown, current hash,
+ * foreign hash), one otherwise - so timing tells no registered or imported account apart.
  */
-async function passwordMatches(account: Account, typed: string, normalized: string, deps: Pick<LoginDeps, "hasher">): Promise<boolean> {
-  if (typed === normalized || !deps.hasher.needsRehash(account.passwordHash)) return deps.hasher.verify(account.passwordHash, normalized);
-  return (await deps.hasher.verify(account.passwordHash, typed)) || deps.hasher.verify(account.passwordHash, normalized);
+async function passwordMatches(
+  account: Account | null,
+  typed: string,
+  normalized: string,
+  deps: Pick<LoginDeps, "hasher">,
+): Promise<boolean> {
+  const forms = typed === normalized ? [normalized] : [typed, normalized];
+  let matched = false;
+  for (const [i, form] of forms.entries()) {
+    const tried = account !== null && (i === forms.length - 1 || deps.hasher.needsRehash(account.passwordHash));
+    // One verification per form, in turn (never a short cut once one matched).
+    if (tried) matched = (await deps.hasher.verify(account.passwordHash, form)) || matched;
+    else await deps.hasher.verifyDummy(form);
+  }
+  return matched;
 }
 
 /** Finishes a signup, or an email change, whose Auth user step was not confirmed (signup.ts, email-change.ts). */

@@ -1,8 +1,11 @@
 // The data the use cases and their ports exchange: accounts, sessions, Auth users, callers,
 // security events.
 
-/** How a genuine, unexpired ID token's sign-in has ended since it was issued. */
-export type EndedSignIn = "revoked" | "user_deleted";
+/**
+ * How a genuine, unexpired ID token's sign-in has ended since it was issued: Firebase revoked
+ * it, the user was deleted, or the backend session it was made from (its `sid` claim) ended.
+ */
+export type EndedSignIn = "revoked" | "user_deleted" | "session_ended";
 
 export interface VerifiedCaller {
   readonly uid: string;
@@ -48,6 +51,27 @@ export interface Account {
   /** The owner proved the address: a code mailed to it came back (verification, or a password reset). */
   readonly emailVerified: boolean;
   readonly createdAt: Date;
+  /**
+   * The stored credential's version when it was read (opaque; the store's update time): a
+   * session is written only while the credential is still this version, or one that differs
+   * in nothing a session depends on (SessionStore.create). Absent for a record not read from a store.
+   */
+  readonly revision?: string;
+}
+
+/**
+ * A live session, as `auth_sessions/{sessionId}` keeps it: the record that the custom token's
+ * `sid` claim names, and that the API's ID-token check and the Firestore rules' `liveSession()`
+ * read. It exists while the session lives; ending the session deletes it, and with it every
+ * Firebase session made from the session's custom tokens - those already minted included.
+ */
+export interface LiveSession {
+  readonly sessionId: string;
+  readonly uid: string;
+  /** The role the session's tokens carry; a role change rewrites it, so older tokens stop matching. */
+  readonly roleId: number;
+  /** The session's absolute end. */
+  readonly expiresAt: Date;
 }
 
 /** FlutterFlow's `users/{uid}` document (the display copy; clients may write it). */
@@ -82,6 +106,8 @@ export interface RefreshTokenRecord {
 export interface StoredRefreshToken extends RefreshTokenRecord {
   /** Set once the token was exchanged for a new one: presenting it again is reuse. */
   readonly rotatedAt: Date | null;
+  /** The session has its live record (sessions from before live records get one at their next rotation). */
+  readonly recorded: boolean;
 }
 
 export interface NewAccount {
@@ -98,6 +124,18 @@ export class EmailTakenError extends Error {
   constructor() {
     super("email already registered");
     this.name = "EmailTakenError";
+  }
+}
+
+/**
+ * Thrown by a store when a write that rests on an earlier read of the credential finds it
+ * changed meanwhile in what the write depends on (its hash, epoch, role or status): a login or
+ * password change racing a reset, a role change or a disabling. Nothing was written.
+ */
+export class StaleAccountError extends Error {
+  constructor() {
+    super("the account changed meanwhile");
+    this.name = "StaleAccountError";
   }
 }
 
@@ -133,6 +171,8 @@ export type SecurityEvent =
   | { readonly event: "sessions_capped"; readonly uid: string; readonly ended: number }
   | { readonly event: "password_reset_requested"; readonly uid?: string }
   | { readonly event: "password_reset"; readonly uid: string }
+  /** A reset proved the mailbox of an account whose address was never proved: its previous holder's profile and push tokens were removed. */
+  | { readonly event: "account_reclaimed"; readonly uid: string }
   | { readonly event: "code_rejected"; readonly purpose: CodePurpose }
   | { readonly event: "email_verified"; readonly uid: string }
   | { readonly event: "email_change_requested"; readonly uid: string; readonly available: boolean }

@@ -1,16 +1,18 @@
 // Forgot password, by a 6-digit code sent by mail (docs/flutterflow.md, "Forgot password" and "Password reset codes"): codes rather than
 // links, so the app needs no deep links or web pages. The request always answers the same; the
 // code is stored only as a keyed digest, works once, for CODE_TTL_MINUTES, and dies after
-// LIMITS.maxCodeTries wrong tries; a completed reset ends every session (ours and Firebase's) and
-// clears the account's guessing counters.
+// LIMITS.maxCodeTries wrong tries; a completed reset ends every session (ours and Firebase's,
+// custom tokens already minted included), the account's trusted networks and pending codes, and
+// clears its guessing counters. A reset of an address never proved hands the account to the
+// mailbox's owner: what its previous holder wrote on it is removed (docs/security.md, "Squatted addresses").
 import { replacePassword, signedIn } from "./account.js";
 import type { AuthResult } from "./auth-result.js";
-import { checkCode, codeRejected, issueCode } from "./codes.js";
+import { checkCode, codeRejected, issueCode, withdrawCode } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { markVerified } from "./email-verification.js";
 import { renderMail } from "./mail.js";
-import type { Language } from "./model.js";
+import { type Account, type Language, StaleAccountError } from "./model.js";
 import { acceptNewPassword } from "./password-policy.js";
 import { reserveMailRequest } from "./throttle.js";
 
@@ -83,7 +85,22 @@ export async function confirmPasswordReset(
   const account = used === null ? null : await deps.accounts.findByEmail(email);
   // Stryker disable next-line OptionalChaining: used is never null here (account is null then, and `account === null` decides first)
   if (account === null || account.uid !== used?.uid || account.disabled) throw codeRejected(PURPOSE, deps);
-  await replacePassword(account, password, deps);
+  let written: Account;
+  try {
+    written = await replacePassword(account, password, deps);
+  } catch (error) {
+    if (error instanceof StaleAccountError) throw codeRejected(PURPOSE, deps); // gone or moved since the read
+    throw error;
+  }
+  if (!account.emailVerified) await reclaim(written, deps);
+  // Pending codes of the account (an email change started with the old password, a verification) die with its sessions.
+  await Promise.all(
+    (["email_change", "email_verification"] as const).map((purpose) =>
+      withdrawCode(purpose, account.emailKey, deps).catch((error: unknown) =>
+        deps.events.followUpFailed("revoke_sessions", account.uid, error),
+      ),
+    ),
+  );
   // The code came from the mailbox: the address is proved (best effort, the reset is done).
   const emailVerified =
     account.emailVerified ||
@@ -101,5 +118,19 @@ export async function confirmPasswordReset(
       .send(renderMail("password_reset_done", input.language, account.email, { app: deps.mail.appName }))
       .catch((error: unknown) => deps.events.followUpFailed("notify_password_reset", account.uid, error)),
   ]);
-  return signedIn({ ...account, emailVerified }, account.sessionEpoch + 1, deps);
+  return signedIn({ ...written, emailVerified, ...(!account.emailVerified && { displayName: "" }) }, deps);
+}
+
+/**
+ * The reset proved the mailbox of an account whose address was never proved: whoever signed up
+ * with it may not have owned it (a squatter). Its sessions already ended with the reset; what it
+ * wrote on the account goes too: the display name (credential, Auth user), `users/{uid}` back to
+ * this backend's fields, its push tokens (the squatter's devices would get the owner's
+ * notifications). App data kept elsewhere under the uid stays: with REQUIRE_VERIFIED_EMAIL on
+ * (the default) an unproved account never had a session to write any.
+ */
+async function reclaim(account: Account, deps: PasswordResetDeps): Promise<void> {
+  await deps.accounts.resetProfile(account);
+  await deps.authUsers.updateProfile(account.uid, { displayName: "" });
+  deps.events.security({ event: "account_reclaimed", uid: account.uid });
 }

@@ -8,6 +8,7 @@ import type {
   ConsumedCode,
   Counter,
   EndedSignIn,
+  LiveSession,
   MailMessage,
   NewAccount,
   RefreshTokenRecord,
@@ -107,11 +108,21 @@ export interface AccountStore {
   findByUid(uid: string): Promise<Account | null>;
   /** Sets the display name (and photo URL) on the credential and on `users/{uid}`. */
   updateProfile(account: Account, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void>;
+  /** Enables or disables the credential; disabling ends every live session in the same transaction. */
   setDisabled(emailKey: string, disabled: boolean): Promise<void>;
-  /** Disables the credential and marks the user's own deletion as begun (retry-safe). */
+  /** Disables the credential, ends every live session, and marks the user's own deletion as begun (retry-safe). */
   startDeletion(emailKey: string): Promise<void>;
-  /** Sets the role on the credential (the authority) and its display copy in `users/{uid}`. */
+  /**
+   * Sets the role on the credential (the authority), its display copy in `users/{uid}` and every
+   * live session's record, in one transaction: tokens minted with the old role stop matching.
+   */
   setRole(account: Account, roleId: number): Promise<void>;
+  /**
+   * The account given to the owner of its mailbox (a reset of an address never proved): the
+   * display name cleared on the credential, `users/{uid}` back to the fields this backend
+   * writes (uid, email, role_id, created_time), and its push tokens (`fcm_tokens`) deleted.
+   */
+  resetProfile(account: Account): Promise<void>;
   /** Deletes the uid index and the credential, not `users/{uid}` (app data). Idempotent. */
   deleteServerRecords(uid: string): Promise<void>;
   /** Deletes `users/{uid}` with its `fcm_tokens`, then the uid index and the credential. Idempotent. */
@@ -133,30 +144,44 @@ export interface AccountStore {
   ): Promise<Account | null>;
   /** Marks the account's email as proved (a mailed code came back). */
   setEmailVerified(emailKey: string): Promise<void>;
-  /** Replaces the hash (a re-hash at login: same password, sessions unaffected). */
-  setPasswordHash(emailKey: string, passwordHash: string): Promise<void>;
-  /** A new password: the hash and `sessionEpoch` + 1 in ONE write, ending every older session. */
-  setNewPassword(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void>;
+  /**
+   * A new password, in one transaction: the hash, `sessionEpoch` + 1, and every live session
+   * record deleted. Compare-and-set: with `expectHash` (a change, checked against the current
+   * password) a credential whose hash is no longer that one throws `StaleAccountError`, nothing
+   * written; a gone or moved account throws it too. Returns the account as written (no revision).
+   */
+  setNewPassword(account: Pick<Account, "uid" | "emailKey">, passwordHash: string, expectHash?: string): Promise<Account>;
 }
+
+/** The credential's facts a new session rests on (SessionStore.create compares them). */
+export type SessionBasis = Pick<Account, "uid" | "emailKey" | "roleId" | "sessionEpoch" | "passwordHash" | "revision">;
 
 export interface SessionStore {
   /**
-   * Writes a new session's first token, and counts it on the account (`sessionCount` + 1), in one
-   * commit. With `rehash`, the same commit replaces the credential's hash `from` (the one the
-   * login verified) by `to`; if the hash is no longer `from` (a password change got there
-   * first), the session is written and the hash left alone.
+   * Starts a session: its live record (`LiveSession`, named by the custom token's `sid` claim),
+   * its first token, and `sessionCount` + 1 on the account, in one commit - made only while the
+   * credential still says what `basis` says (its hash, epoch, role, uid; enabled): a password
+   * change, reset, role change or disabling that got there first throws `StaleAccountError`
+   * and nothing is written. With `rehash`, the same commit replaces the verified hash by it.
    */
-  create(token: RefreshTokenRecord, rehash?: { readonly from: string; readonly to: string }): Promise<void>;
+  create(token: RefreshTokenRecord, basis: SessionBasis, rehash?: string): Promise<void>;
   find(tokenHash: string): Promise<StoredRefreshToken | null>;
   /**
    * Marks `parent` used and stores `child`, all or nothing. Single use rests on a create()
    * precondition: of concurrent rotations of one parent exactly one is "rotated"; the others
-   * get "already_rotated". "gone" when the parent was deleted meanwhile (session ended).
+   * get "already_rotated". "gone" when the parent or the session's live record was deleted
+   * meanwhile (the session ended). `roleId`: for a session from before live records, whose
+   * record this rotation creates.
    */
-  rotate(parent: StoredRefreshToken, child: RefreshTokenRecord, now: Date): Promise<"rotated" | "already_rotated" | "gone">;
-  /** Ends a session: every token of the family stops working. Succeeds when none is left. */
+  rotate(parent: StoredRefreshToken, child: RefreshTokenRecord, now: Date, roleId: number): Promise<"rotated" | "already_rotated" | "gone">;
+  /** The live record of a session; null once it ended (or never was). */
+  findLive(sessionId: string): Promise<LiveSession | null>;
+  /**
+   * Ends a session: its live record first (every Firebase session made from its custom tokens
+   * ends with it), then every token of the family. Succeeds when none is left.
+   */
   revokeSession(sessionId: string): Promise<void>;
-  /** Ends every session of a user. */
+  /** Ends every session of a user (live records first, then tokens). */
   revokeAllSessions(uid: string): Promise<void>;
   /** The user's sessions (one entry per family: its newest token), expired ones included. */
   liveSessions(uid: string): Promise<{ readonly sessionId: string; readonly sessionExpiresAt: Date }[]>;
@@ -194,12 +219,12 @@ export interface AuthEvents {
 }
 
 export interface ThrottleStore {
-  /** The counters of `keys` (missing ones left out) and whether `trustId` exists; one round trip. */
+  /** The counters of `keys` (missing ones left out) and the session epoch of the unexpired trust marker `trustId` (null: none); one round trip. */
   read(
     keys: readonly ThrottleKey[],
     trustId: string | undefined,
     now: Date,
-  ): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly trusted: boolean }>;
+  ): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly trustedEpoch: number | null }>;
   /** Adds `delta` to every key's count with commutative increments (one commit), then reads them back. */
   add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>>;
   /**
@@ -209,7 +234,7 @@ export interface ThrottleStore {
   settle(
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
-    trust?: { readonly id: string; readonly until: Date },
+    trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
   ): Promise<void>;
   lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
   /** Deletes up to `limit` counters and trust markers whose `expires_at` has passed; returns how many. */

@@ -1,6 +1,6 @@
 import { LIMITS } from "../config.js";
 import { invalidRefreshToken, refreshTokenReused } from "../errors.js";
-import { type AuthResult, publicUser, ROLE_CLAIM } from "./auth-result.js";
+import { type AuthResult, publicUser, sessionClaims } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { emailNotVerified } from "./email-verification.js";
 import type { Account, StoredRefreshToken } from "./model.js";
@@ -47,9 +47,10 @@ export async function refresh(input: { readonly refreshToken: string }, deps: Re
   if (isExpired(stored, now)) throw invalidRefreshToken();
   const account = await usableAccount(stored, deps);
   // Mint before rotating: if minting fails, the presented token still works for a retry.
-  const jwtToken = await deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId });
+  const jwtToken = await deps.minter.mint(account.uid, sessionClaims(account.roleId, stored.sessionId));
   const next = continueSession(stored, now, deps.lifetimes, deps.successorOf(input.refreshToken));
-  const outcome = await deps.sessions.rotate(stored, next.record, now);
+  // Fails ("gone") when the session ended meanwhile: its live record or its token was deleted.
+  const outcome = await deps.sessions.rotate(stored, next.record, now, account.roleId);
   if (outcome === "already_rotated") return again(input.refreshToken, { ...stored, rotatedAt: now }, now, deps);
   if (outcome === "gone") throw invalidRefreshToken();
   return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken: next.refreshToken };
@@ -84,8 +85,9 @@ async function again(presented: string, stored: StoredRefreshToken, now: Date, d
     if (next === null || next.sessionId !== stored.sessionId) break;
     if (next.rotatedAt !== null) continue;
     if (isExpired(next, now)) throw invalidRefreshToken();
-    const account = await usableAccount(next, deps);
-    const jwtToken = await deps.minter.mint(account.uid, { [ROLE_CLAIM]: account.roleId });
+    const [account, live] = await Promise.all([usableAccount(next, deps), next.recorded ? deps.sessions.findLive(next.sessionId) : null]);
+    if (next.recorded && live === null) throw invalidRefreshToken(); // ended, tokens not yet deleted
+    const jwtToken = await deps.minter.mint(account.uid, sessionClaims(account.roleId, next.sessionId));
     return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken: token };
   }
   return reuse(stored.uid, stored.sessionId, deps);

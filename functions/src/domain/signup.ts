@@ -1,6 +1,6 @@
 import { LIMITS } from "../config.js";
 import { AppError, isAppError, isTransient } from "../errors.js";
-import { type AuthResult, ROLE_CLAIM } from "./auth-result.js";
+import { type AuthResult, sessionClaims } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { type ParsedEmail, parseEmail } from "./email.js";
 import { emailNotVerified, sendVerificationCode } from "./email-verification.js";
@@ -63,7 +63,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   const { refreshToken, record: firstSession } = startSession({ uid, emailKey: email.key, sessionEpoch: 0 }, now, deps.lifetimes);
   // REQUIRE_VERIFIED_EMAIL: no session (and no token) until the address is proved.
   const session = deps.verification.required ? null : firstSession;
-  const jwtToken = session === null ? "" : await deps.minter.mint(uid, { [ROLE_CLAIM]: roleId });
+  const jwtToken = session === null ? "" : await deps.minter.mint(uid, sessionClaims(roleId, session.sessionId));
 
   const record: NewAccount = {
     account: {

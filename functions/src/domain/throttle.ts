@@ -53,7 +53,11 @@ export const THROTTLE_RULES: Readonly<Record<Dimension, Rule>> = {
   mail_ip: { free: 20, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
 };
 
-/** How long a successful login makes its network trusted for that account. */
+/**
+ * How long a successful login makes its network trusted for that account. A trust marker
+ * records the account's session epoch: a password change, a reset or an email change raises
+ * the epoch and so ends the account's trusted networks with its sessions.
+ */
 export const TRUST_SECONDS = 90 * 24 * HOUR;
 
 function keyOf(keys: Pick<Keys, "throttle">, dimension: Dimension, now: Date, ...parts: string[]): ThrottleKey {
@@ -165,23 +169,29 @@ export interface PasswordAttempt {
 
 /**
  * Reserves one password check of `emailKey` from `network` before any hash is computed (login,
- * password change, account deletion share it). Throws 429 `too_many_requests` with the seconds
- * to wait; unknown accounts are throttled exactly like real ones.
+ * password change, account deletion and mailed codes share it). Throws 429 `too_many_requests`
+ * with the seconds to wait; unknown accounts are throttled exactly like real ones. `epoch`: the
+ * account's session epoch (a promise: login reads the account at the same time), or null when
+ * unknown - only a trust marker of the same epoch trusts the network, and a success marks it
+ * under that epoch (none when null).
  */
 export async function beginPasswordAttempt(
   deps: ThrottleDeps,
   emailKey: string,
   network: string | undefined,
   now: Date,
+  epoch: number | null | Promise<number | null>,
 ): Promise<PasswordAttempt> {
   const { throttle: store, events } = deps;
   const keys = throttleKeys(deps.keys, emailKey, network, now);
   const trustId = network === undefined ? undefined : trustIdOf(deps.keys, emailKey, network);
-  const state = await store.read(keys, trustId, now); // an outage here is a 503, nothing counted or checked
+  // An outage here is a 503, nothing counted or checked.
+  const [state, sessionEpoch] = await Promise.all([store.read(keys, trustId, now), epoch]);
+  const trusted = sessionEpoch !== null && state.trustedEpoch === sessionEpoch;
   const pairCount = state.counters.get(keys.find((k) => k.dimension === "account_ip")?.id ?? "")?.count ?? 0;
   const applicable = keys.filter((key) => {
     if (key.dimension === "account_ip") return true;
-    if (state.trusted) return false; // the owner's own network: no account-wide or address-wide lock
+    if (trusted) return false; // the owner's own network: no account-wide or address-wide lock
     if (key.dimension === "ip") return pairCount === 0; // distinct accounts, not guesses
     return true;
   });
@@ -195,7 +205,9 @@ export async function beginPasswordAttempt(
       const clear = keys.filter(cleared);
       const giveBack = applicable.filter((key) => !cleared(key));
       const trust =
-        trustId !== undefined && !state.trusted ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000) } : undefined;
+        trustId !== undefined && sessionEpoch !== null && !trusted
+          ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000), epoch: sessionEpoch }
+          : undefined;
       await store.settle(giveBack, clear, trust);
     },
   };
@@ -224,7 +236,11 @@ export async function beginSignup(deps: ThrottleDeps, network: string | undefine
   await reserve(store, [signupKey], state.counters, now, events);
   return {
     signedUp: (emailKey) =>
-      store.settle([], [], { id: trustIdOf(deps.keys, emailKey, network), until: new Date(now.getTime() + TRUST_SECONDS * 1000) }),
+      store.settle([], [], {
+        id: trustIdOf(deps.keys, emailKey, network),
+        until: new Date(now.getTime() + TRUST_SECONDS * 1000),
+        epoch: 0,
+      }),
     // A 409 tells whether an email is registered: it counts on the network's `ip` counter like
     // an account that failed (best effort: the 409 is the answer either way).
     emailTaken: async () => {

@@ -54,10 +54,11 @@ const updateMe = route({
     errors: [...SIGNED_IN, "not_found"],
   },
 });
-// A retry after a lost answer comes with the token the act itself ended (domain/account.ts).
+// A retry after a lost answer comes with the token the act itself ended (domain/account.ts):
+// its session (the deletion's first step) or its user (the last); the password is checked again.
 const deleteAccount = route({
   auth: "token",
-  acceptEnded: ["user_deleted"],
+  acceptEnded: ["user_deleted", "session_ended"],
   body: DeleteAccountBody,
   run: deleteAccountRoute,
   doc: {
@@ -238,7 +239,7 @@ export const ROUTES: RouteTable = {
   "/password/change": {
     POST: route({
       auth: "token",
-      acceptEnded: ["revoked"],
+      acceptEnded: ["revoked", "session_ended"],
       body: ChangePasswordBody,
       run: changePasswordRoute,
       doc: {

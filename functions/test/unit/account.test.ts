@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { changePassword, deleteAccount, getMe, updateMe } from "../../src/domain/account.js";
 import { login } from "../../src/domain/login.js";
+import { StaleAccountError } from "../../src/domain/model.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { startSession } from "../../src/domain/session.js";
 import { signup } from "../../src/domain/signup.js";
@@ -38,9 +39,13 @@ describe("account use cases (in-memory fakes)", () => {
     const weak = await failure(changePassword(uid, { currentPassword: password, newPassword: "short" }, w.deps));
     expect([weak.code, weak.details.field, weak.details.reason]).to.deep.equal(["weak_password", "new_password", "too_short"]);
 
+    const liveBefore = [...w.store.live.keys()];
     const result = await changePassword(uid, { currentPassword: password, newPassword: "another good one" }, w.deps);
-    // Before the new hash is written, and after it (a racing login's Firebase session ends too).
-    expect(w.authUsers.firebaseRevocations).to.deep.equal([uid, uid]);
+    // Every live session record ended with the new hash (one transaction); Firebase's refresh tokens after it.
+    expect(w.authUsers.firebaseRevocations).to.deep.equal([uid]);
+    expect(liveBefore).to.have.length(2);
+    expect([...w.store.live.keys()]).to.have.length(1);
+    expect(liveBefore.some((sid) => w.store.live.has(sid))).to.equal(false);
     for (const old of [token, other.refreshToken]) {
       expect((await failure(refresh({ refreshToken: old }, w.deps))).code).to.equal("invalid_refresh_token");
     }
@@ -49,7 +54,7 @@ describe("account use cases (in-memory fakes)", () => {
     await login({ email, password: "another good one" }, w.deps);
   });
 
-  it("changePassword: a login that read the old hash before the change keeps no session (epoch), whenever its session was written", async () => {
+  it("changePassword: a login that read the old hash before the change writes no session (its precondition fails)", async () => {
     const { w, uid } = await signedUp();
     // The race, made deterministic: the racing login read the credential (old hash, old epoch)
     // before the change, and writes its session only after the change revoked every session.
@@ -57,7 +62,12 @@ describe("account use cases (in-memory fakes)", () => {
     if (readBefore === null) throw new Error("no account");
     await changePassword(uid, { currentPassword: password, newPassword: "another good one" }, w.deps);
     const racing = startSession(readBefore, w.clock.now(), w.deps.lifetimes);
-    await w.store.sessionStore.create(racing.record);
+    const refused = await w.store.sessionStore.create(racing.record, readBefore).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(StaleAccountError);
+    expect(w.store.live.size).to.equal(1); // the change's own fresh session only
     expect((await failure(refresh({ refreshToken: racing.refreshToken }, w.deps))).code).to.equal("invalid_refresh_token");
     const fresh = await login({ email, password: "another good one" }, w.deps);
     await refresh({ refreshToken: fresh.refreshToken }, w.deps);
@@ -76,7 +86,7 @@ describe("account use cases (in-memory fakes)", () => {
     await login({ email, password: "another good one" }, w.deps);
   });
 
-  it("changePassword retried after it failed part-way (sessions ended, password not yet changed): the retry makes the change", async () => {
+  it("changePassword failing at the password write (nothing changed, no session ended): a retry makes the change", async () => {
     const { w, uid } = await signedUp();
     const change = { currentPassword: password, newPassword: "another good one" };
     w.faults.failAt("accounts.setPasswordHash");
@@ -85,7 +95,8 @@ describe("account use cases (in-memory fakes)", () => {
       (error: unknown) => String(error),
     );
     expect(lost).to.include("injected failure");
-    expect(w.authUsers.firebaseRevocations).to.deep.equal([uid]); // the caller's token is revoked already
+    expect(w.authUsers.firebaseRevocations).to.deep.equal([]); // one transaction: the hash and the sessions' end, or nothing
+    expect(w.store.live.size).to.equal(1);
     w.faults.heal();
     const retried = await changePassword(uid, { ...change, sessionEnded: true }, w.deps);
     await refresh({ refreshToken: retried.refreshToken }, w.deps);

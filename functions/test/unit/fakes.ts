@@ -7,11 +7,13 @@ import {
   type CodeIssue,
   type Counter,
   EmailTakenError,
+  type LiveSession,
   type MailMessage,
   type NewAccount,
   type RefreshTokenRecord,
   RejectedIdToken,
   type SecurityEvent,
+  StaleAccountError,
   type StoredRefreshToken,
   type ThrottleKey,
   UidTakenError,
@@ -25,6 +27,7 @@ import type {
   IdTokenVerifier,
   Mailer,
   PasswordHasher,
+  SessionBasis,
   SessionStore,
   ThrottleStore,
   TokenMinter,
@@ -95,36 +98,42 @@ export class MemoryStore implements AccountStore {
 
   constructor(private readonly faults: Faults) {}
 
+  /** Live session records by session id (auth_sessions). */
+  readonly live = new Map<string, LiveSession>();
+
   readonly sessionStore: SessionStore = {
-    create: async (token, rehash) => {
+    create: async (token, basis, rehash) => {
       await this.faults.at("sessions.create");
-      this.addToken(token);
       const uid = this.index.get(token.emailKey);
       const account = uid === undefined ? undefined : this.accounts.get(uid);
-      if (account === undefined) return;
-      const passwordHash = rehash !== undefined && account.passwordHash === rehash.from ? rehash.to : account.passwordHash;
-      this.accounts.set(account.uid, { ...account, sessionCount: account.sessionCount + 1, passwordHash });
+      // The precondition: the credential still says what the session rests on.
+      if (account === undefined || !holds(account, basis)) throw new StaleAccountError();
+      this.addToken(token, basis.roleId);
+      this.accounts.set(account.uid, { ...account, sessionCount: account.sessionCount + 1, passwordHash: rehash ?? account.passwordHash });
     },
+    findLive: async (sessionId) => this.live.get(sessionId) ?? null,
     find: async (tokenHash) => {
       await this.faults.at("sessions.find");
       return this.sessions.get(tokenHash) ?? null;
     },
-    rotate: async (parent, child, now) => {
+    rotate: async (parent, child, now, roleId) => {
       await this.faults.at("sessions.rotate");
       if (this.rotations.has(parent.tokenHash)) return "already_rotated";
       const current = this.sessions.get(parent.tokenHash);
-      if (current === undefined) return "gone";
+      if (current === undefined || (parent.recorded && !this.live.has(parent.sessionId))) return "gone";
       this.rotations.add(parent.tokenHash);
       this.sessions.set(parent.tokenHash, { ...current, rotatedAt: now });
-      this.addToken(child);
+      this.addToken(child, roleId);
       return "rotated";
     },
     revokeSession: async (sessionId) => {
       await this.faults.at("sessions.revoke");
+      this.live.delete(sessionId);
       for (const [hash, token] of this.sessions) if (token.sessionId === sessionId) this.sessions.delete(hash);
     },
     revokeAllSessions: async (uid) => {
       await this.faults.at("sessions.revoke");
+      this.endLive(uid);
       for (const [hash, token] of this.sessions) if (token.uid === uid) this.sessions.delete(hash);
     },
     liveSessions: async (uid) =>
@@ -143,8 +152,17 @@ export class MemoryStore implements AccountStore {
     },
   };
 
-  private addToken(token: RefreshTokenRecord): void {
-    this.sessions.set(token.tokenHash, { ...token, rotatedAt: null });
+  /** A session's token; with its live record when the session has none yet (its first token, or a session from before records). */
+  private addToken(token: RefreshTokenRecord, roleId: number): void {
+    this.sessions.set(token.tokenHash, { ...token, rotatedAt: null, recorded: true });
+    if (!this.live.has(token.sessionId)) {
+      this.live.set(token.sessionId, { sessionId: token.sessionId, uid: token.uid, roleId, expiresAt: token.sessionExpiresAt });
+    }
+  }
+
+  /** Deletes every live session record of `uid` (what the credential transactions do). */
+  private endLive(uid: string): void {
+    for (const [sessionId, session] of this.live) if (session.uid === uid) this.live.delete(sessionId);
   }
 
   async create(record: NewAccount): Promise<void> {
@@ -153,7 +171,7 @@ export class MemoryStore implements AccountStore {
     this.index.set(record.account.emailKey, record.account.uid);
     this.accounts.set(record.account.uid, record.account);
     this.users.set(record.profile.uid, record.profile);
-    if (record.session !== null) this.addToken(record.session);
+    if (record.session !== null) this.addToken(record.session, record.account.roleId);
   }
 
   async importAccount(record: NewAccount): Promise<{ readonly profileCreated: boolean }> {
@@ -182,7 +200,10 @@ export class MemoryStore implements AccountStore {
     this.index.delete(record.account.emailKey);
     this.accounts.delete(record.account.uid);
     this.users.delete(record.account.uid);
-    if (record.session !== null) this.sessions.delete(record.session.tokenHash);
+    if (record.session !== null) {
+      this.sessions.delete(record.session.tokenHash);
+      this.live.delete(record.session.sessionId);
+    }
   }
 
   async findByEmail(email: { readonly key: string; readonly legacyKey: string }): Promise<Account | null> {
@@ -211,6 +232,7 @@ export class MemoryStore implements AccountStore {
 
   async setRole(account: Account, roleId: number): Promise<void> {
     this.patch(account.emailKey, { roleId });
+    for (const [sessionId, session] of this.live) if (session.uid === account.uid) this.live.set(sessionId, { ...session, roleId });
     const user = this.users.get(account.uid);
     if (user !== undefined) this.users.set(account.uid, { ...user, roleId });
   }
@@ -218,11 +240,28 @@ export class MemoryStore implements AccountStore {
   async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
     await this.faults.at("accounts.setDisabled");
     this.patch(emailKey, { disabled });
+    if (disabled) this.endLive(this.index.get(emailKey) ?? "");
   }
 
   async startDeletion(emailKey: string): Promise<void> {
     await this.faults.at("accounts.setDisabled");
     this.patch(emailKey, { disabled: true, deleting: true });
+    this.endLive(this.index.get(emailKey) ?? "");
+  }
+
+  /** Push tokens per uid (users/{uid}/fcm_tokens), as a count. */
+  readonly pushTokens = new Map<string, number>();
+  async resetProfile(account: Account): Promise<void> {
+    this.patch(account.emailKey, { displayName: "" });
+    this.users.set(account.uid, {
+      uid: account.uid,
+      email: account.email,
+      displayName: "",
+      roleId: account.roleId,
+      createdAt: account.createdAt,
+    });
+    this.photos.delete(account.uid);
+    this.pushTokens.delete(account.uid);
   }
 
   async deleteServerRecords(uid: string): Promise<void> {
@@ -269,6 +308,7 @@ export class MemoryStore implements AccountStore {
       authUserSynced: false,
       sessionEpoch: current.sessionEpoch + 1,
     };
+    this.endLive(account.uid);
     this.index.delete(current.emailKey);
     this.index.set(email.key, account.uid);
     this.accounts.set(account.uid, moved);
@@ -277,14 +317,20 @@ export class MemoryStore implements AccountStore {
     return moved;
   }
 
-  async setPasswordHash(emailKey: string, passwordHash: string): Promise<void> {
+  async setNewPassword(account: Pick<Account, "uid" | "emailKey">, passwordHash: string, expectHash?: string): Promise<Account> {
     await this.faults.at("accounts.setPasswordHash");
-    this.patch(emailKey, { passwordHash });
-  }
-
-  async setNewPassword(account: Pick<Account, "emailKey" | "sessionEpoch">, passwordHash: string): Promise<void> {
-    await this.faults.at("accounts.setPasswordHash");
-    this.patch(account.emailKey, { passwordHash, sessionEpoch: account.sessionEpoch + 1 });
+    const current = this.accounts.get(account.uid);
+    if (
+      current === undefined ||
+      current.emailKey !== account.emailKey ||
+      (expectHash !== undefined && current.passwordHash !== expectHash)
+    ) {
+      throw new StaleAccountError();
+    }
+    const written: Account = { ...current, passwordHash, sessionEpoch: current.sessionEpoch + 1 };
+    this.accounts.set(account.uid, written);
+    this.endLive(account.uid);
+    return written;
   }
 
   /** Everything stored, for "nothing written" / "nothing left" assertions. */
@@ -303,6 +349,18 @@ export class MemoryStore implements AccountStore {
     if (account === undefined) throw new Error("no such account");
     this.accounts.set(uid, { ...account, ...fields });
   }
+}
+
+/** What SessionStore.create's precondition checks: the credential still says what the session rests on. */
+function holds(account: Account, basis: SessionBasis): boolean {
+  return (
+    account.uid === basis.uid &&
+    account.passwordHash === basis.passwordHash &&
+    account.sessionEpoch === basis.sessionEpoch &&
+    account.roleId === basis.roleId &&
+    !account.disabled &&
+    !account.deleting
+  );
 }
 
 export class MemoryAuthUsers implements AuthUsers {
@@ -414,7 +472,7 @@ export class FakeHasher implements PasswordHasher {
 
 export class MemoryThrottle implements ThrottleStore {
   readonly counters = new Map<string, Counter>();
-  readonly trusted = new Map<string, Date>();
+  readonly trusted = new Map<string, { readonly until: Date; readonly epoch: number }>();
   private readonly expiry = new Map<string, Date>();
   writes = 0;
   constructor(private readonly faults: Faults) {}
@@ -429,8 +487,8 @@ export class MemoryThrottle implements ThrottleStore {
   }
 
   async read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date) {
-    const until = trustId === undefined ? undefined : this.trusted.get(trustId);
-    return { counters: this.pick(keys), trusted: until !== undefined && until > now };
+    const trust = trustId === undefined ? undefined : this.trusted.get(trustId);
+    return { counters: this.pick(keys), trustedEpoch: trust !== undefined && trust.until > now ? trust.epoch : null };
   }
 
   /** Increments, then reads back after a turn of the event loop (as the commit and the read would). */
@@ -449,10 +507,10 @@ export class MemoryThrottle implements ThrottleStore {
   async settle(
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
-    trust?: { readonly id: string; readonly until: Date },
+    trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
   ): Promise<void> {
     this.writes++;
-    if (trust !== undefined) this.trusted.set(trust.id, trust.until);
+    if (trust !== undefined) this.trusted.set(trust.id, { until: trust.until, epoch: trust.epoch });
     for (const key of giveBack) {
       const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
       this.counters.set(key.id, { ...counter, count: counter.count - 1 });
@@ -474,7 +532,7 @@ export class MemoryThrottle implements ThrottleStore {
       this.expiry.delete(id);
       deleted++;
     }
-    for (const [id, until] of this.trusted) {
+    for (const [id, { until }] of this.trusted) {
       if (deleted >= limit || until > now) continue;
       this.trusted.delete(id);
       deleted++;

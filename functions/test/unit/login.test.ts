@@ -22,7 +22,7 @@ describe("login (use case, in-memory fakes)", () => {
     const { w, uid } = await registered();
     const result = await login({ email: " GRACE@example.com", password }, w.deps);
     expect(result.user).to.deep.equal({ id: uid, roleId: 1, name: "Grace", email, emailVerified: false });
-    expect(w.minter.minted).to.deep.equal([{ uid, claims: { role_id: 1 } }]);
+    expect(w.minter.minted).to.deep.equal([{ uid, claims: { role_id: 1, sid: [...w.store.live.keys()].at(-1) } }]);
     const [session] = [...w.store.sessions.values()];
     expect(session?.uid).to.equal(uid);
     expect(session?.tokenHash).to.equal(hashToken(result.refreshToken));

@@ -21,6 +21,7 @@ function stored(fields: Partial<StoredRefreshToken> = {}): StoredRefreshToken {
     expiresAt: secondsIn(3600),
     sessionExpiresAt: secondsIn(7200),
     rotatedAt: null,
+    recorded: true,
     ...fields,
   };
 }

@@ -33,7 +33,7 @@ class RecordingThrottle extends MemoryThrottle {
   override async settle(
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
-    trust?: { readonly id: string; readonly until: Date },
+    trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
   ): Promise<void> {
     this.settled.push({
       giveBack: giveBack.map((key) => key.dimension),
@@ -47,7 +47,7 @@ class RecordingThrottle extends MemoryThrottle {
 /** Reads that happened before a lock was written by a concurrent attempt: they see no counters. */
 class StaleReadThrottle extends RecordingThrottle {
   override async read() {
-    return { counters: new Map<string, Counter>(), trusted: false };
+    return { counters: new Map<string, Counter>(), trustedEpoch: null };
   }
 }
 
@@ -57,7 +57,7 @@ function throttleWorld(store?: (w: ReturnType<typeof world>) => RecordingThrottl
   const deps = { ...w.deps, throttle, keys: plainKeys };
   const now = () => w.clock.now();
   /** One password check of `emailKey` from `network` (null: no known network). */
-  const attempt = (emailKey = "EK", network: string | null = N) => beginPasswordAttempt(deps, emailKey, network ?? undefined, now());
+  const attempt = (emailKey = "EK", network: string | null = N) => beginPasswordAttempt(deps, emailKey, network ?? undefined, now(), 0);
   const counter = (id: string) => throttle.counters.get(id);
   const events = (kind: SecurityEvent["event"]) => w.events.securityEvents.filter((event) => event.event === kind);
   return { w, throttle, deps, attempt, counter, events };
@@ -141,7 +141,7 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     t.w.clock.advance(10);
     await (await t.attempt()).succeeded();
     expect(t.throttle.settled.at(-1)).to.deep.equal({ giveBack: [], clear: ["account_ip"] });
-    expect(t.throttle.trusted.get(`trusted|EK|${N}`)?.toISOString()).to.equal("2027-02-25T12:00:00.000Z");
+    expect(t.throttle.trusted.get(`trusted|EK|${N}`)?.until.toISOString()).to.equal("2027-02-25T12:00:00.000Z");
     for (let i = 0; i < 6; i++) await t.attempt();
     expect(t.counter(`account|EK|${WINDOW}`)?.count).to.equal(0);
     expect(t.counter(`ip|${N}|${WINDOW}`)?.count).to.equal(0);
@@ -481,7 +481,10 @@ describe("pinned: refresh", () => {
     // chain[1] is 5 successors from the live chain[6]: found. chain[0] is 6: treated as reuse.
     const found = await refresh({ refreshToken: chain[1] ?? "" }, w.deps);
     expect(found.refreshToken).to.equal(chain[6]);
-    expect(w.minter.minted.at(-1)).to.deep.equal({ uid: found.user.id, claims: { role_id: 1 } });
+    expect(w.minter.minted.at(-1)).to.deep.equal({
+      uid: found.user.id,
+      claims: { role_id: 1, sid: w.store.sessions.get(hashToken(token))?.sessionId },
+    });
     expect((await appError(refresh({ refreshToken: chain[0] ?? "" }, w.deps))).code).to.equal("refresh_token_reused");
   });
 

@@ -43,7 +43,7 @@ describe("refresh (use case, in-memory fakes, manual clock)", () => {
     expect(parent?.rotatedAt).to.deep.equal(w.clock.now());
     expect(child?.sessionId).to.equal(parent?.sessionId);
     expect(child?.sessionExpiresAt).to.deep.equal(parent?.sessionExpiresAt);
-    expect(w.minter.minted.at(-1)).to.deep.equal({ uid, claims: { role_id: 1 } });
+    expect(w.minter.minted.at(-1)).to.deep.equal({ uid, claims: { role_id: 1, sid: parent?.sessionId } });
   });
 
   it("reuse of a rotated token -> refresh_token_reused, and the whole family is revoked", async () => {
@@ -142,7 +142,7 @@ describe("refresh (use case, in-memory fakes, manual clock)", () => {
     w.store.accounts.set(uid, { ...account, roleId: 5 });
     const next = await refresh({ refreshToken: token }, w.deps);
     expect(next.user.roleId).to.equal(5);
-    expect(w.minter.minted.at(-1)?.claims).to.deep.equal({ role_id: 5 });
+    expect(w.minter.minted.at(-1)?.claims).to.deep.include({ role_id: 5 });
 
     w.store.accounts.set(uid, { ...account, disabled: true });
     expect((await failure(refresh({ refreshToken: next.refreshToken }, w.deps))).code).to.equal("invalid_refresh_token");

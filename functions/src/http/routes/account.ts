@@ -35,7 +35,7 @@ export async function changePasswordRoute(
       currentPassword: body.current_password,
       newPassword: body.new_password,
       clientNetwork,
-      sessionEnded: caller.ended === "revoked",
+      sessionEnded: caller.ended === "revoked" || caller.ended === "session_ended",
     },
     deps,
   );
