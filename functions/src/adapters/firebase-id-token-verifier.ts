@@ -3,7 +3,7 @@ import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
 import { SESSION_CLAIM } from "../domain/auth-result.js";
 import { sessionHolds } from "../domain/live-session.js";
-import { type EndedSignIn, RejectedIdToken, type VerifiedCaller } from "../domain/model.js";
+import { type EndedSignIn, type LiveState, RejectedIdToken, type VerifiedCaller } from "../domain/model.js";
 import type { Clock, IdTokenVerifier, SessionStore } from "../domain/ports.js";
 import { errorCode } from "../errors.js";
 
@@ -38,8 +38,9 @@ const caller = (uid: string, claims: Readonly<Record<string, unknown>>, ended?: 
 /**
  * Firebase ID tokens with `verifyIdToken` and its revocation check: signature, audience, expiry,
  * `revokeRefreshTokens` and disabled users (one Auth lookup per call) - then the backend session
- * the token was made from: its `sid` claim must name a live session record of the same user and
- * role (domain/live-session.ts; one document read, made at the same time as the Auth lookup).
+ * the token was made from: its `sid` claim must name a live session record of the same user, of
+ * the account's current epoch, and the token's role must be the account's (domain/live-session.ts;
+ * two documents in one read, made at the same time as the Auth lookup).
  * That second check is what ends a Firebase session started AFTER a revocation from a custom
  * token minted before it, which Firebase's own check lets through. Under the Auth emulator the
  * SDK accepts the emulator's unsigned tokens.
@@ -47,16 +48,16 @@ const caller = (uid: string, claims: Readonly<Record<string, unknown>>, ended?: 
 export class FirebaseIdTokenVerifier implements IdTokenVerifier {
   constructor(
     private readonly auth: Pick<Auth, "verifyIdToken">,
-    private readonly sessions: Pick<SessionStore, "findLive">,
+    private readonly sessions: Pick<SessionStore, "liveState">,
     private readonly clock: Clock,
   ) {}
 
   async verify(idToken: string, accept: readonly EndedSignIn[] = []): Promise<VerifiedCaller> {
-    // The session record is read beside the Auth lookup, from the token's claims as sent; it is
-    // only used once firebase-admin has verified those claims.
-    const sid = sessionIdOf(idToken);
-    const session = sid === undefined ? Promise.resolve(null) : this.sessions.findLive(sid);
-    session.catch(() => undefined); // awaited below; never an unhandled rejection when verification fails first
+    // The session record and the account's mirror are read beside the Auth lookup, from the
+    // token's claims as sent; they are only used once firebase-admin has verified those claims.
+    const sent = sessionOf(idToken);
+    const state = sent === undefined ? Promise.resolve(NO_STATE) : this.sessions.liveState(sent.sid, sent.uid);
+    state.catch(() => undefined); // awaited below; never an unhandled rejection when verification fails first
     let decoded: Awaited<ReturnType<Auth["verifyIdToken"]>>;
     try {
       decoded = await withDeadline(() => this.auth.verifyIdToken(idToken, true));
@@ -71,17 +72,20 @@ export class FirebaseIdTokenVerifier implements IdTokenVerifier {
       const claims = claimsOf(idToken);
       return caller(claims.sub, claims, ended);
     }
-    if (sessionHolds(decoded, await session, this.clock.now())) return caller(decoded.uid, decoded);
+    if (sessionHolds(decoded, await state, this.clock.now())) return caller(decoded.uid, decoded);
     if (accept.includes("session_ended")) return caller(decoded.uid, decoded, "session_ended");
     throw new RejectedIdToken(new Error("the session of this sign-in has ended"));
   }
 }
 
-/** The `sid` claim of a JWT as sent (unverified), if it is a string. */
-function sessionIdOf(idToken: string): string | undefined {
+const NO_STATE: LiveState = { session: null, current: null };
+
+/** The `sid` claim and the uid of a JWT as sent (unverified), when it has both. */
+function sessionOf(idToken: string): { readonly sid: string; readonly uid: string } | undefined {
   try {
-    const sid: unknown = claimsOf(idToken)[SESSION_CLAIM];
-    return typeof sid === "string" ? sid : undefined;
+    const claims = claimsOf(idToken);
+    const sid: unknown = claims[SESSION_CLAIM];
+    return typeof sid === "string" ? { sid, uid: claims.sub } : undefined;
   } catch {
     return undefined; // not a JWT: verifyIdToken refuses it
   }

@@ -1,11 +1,12 @@
+import { isDeepStrictEqual } from "node:util";
 import { type DocumentReference, type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
 import { type Account, EmailTakenError, type NewAccount, StaleAccountError, UidTakenError, type UserProfile } from "../domain/model.js";
 import type { AccountStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
-import { addSessionWrite, liveRecordsOf, revisionOf } from "./firestore-session-store.js";
-import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
+import { addSessionWrite } from "./firestore-session-store.js";
+import { ALREADY_EXISTS, FAILED_PRECONDITION, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -43,7 +44,6 @@ export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account
     sessionCount: data.session_count,
     emailVerified: data.email_verified,
     createdAt: data.created_at,
-    ...(doc.updateTime !== undefined && { revision: revisionOf(doc.updateTime) }),
   };
 }
 
@@ -60,12 +60,29 @@ function credentialFields(account: Account): Record<string, unknown> {
     session_epoch: account.sessionEpoch,
     email_verified: account.emailVerified,
     session_count: account.sessionCount,
+    session_mirror: sessionMirror(account),
     created_at: account.createdAt,
     updated_at: account.createdAt,
   };
 }
 
-const uidIndexFields = (account: Account) => ({ email_key: account.emailKey, created_at: account.createdAt });
+/**
+ * The session state `auth_uid_index/{uid}` mirrors from the credential: what the API's ID-token
+ * check and the rules' `liveSession()` compare a token and its session record with (they know the
+ * uid, not the email). Written in the same commit as every change of the credential's epoch or
+ * role; the credential keeps a copy of what was mirrored (`session_mirror`), so a credential
+ * changed by hand (the first admin, made in the console) or from before the mirror is mirrored
+ * again at its next read (`mirrored()`).
+ */
+const sessionMirror = (account: Pick<Account, "sessionEpoch" | "roleId">) => ({
+  session_epoch: account.sessionEpoch,
+  role_id: account.roleId,
+});
+
+const uidIndexFields = (account: Account) => ({ email_key: account.emailKey, created_at: account.createdAt, ...sessionMirror(account) });
+
+/** Rounds of "the credential moved between the read and the write" (concurrent logins count sessions on it) before giving up. */
+const MAX_REWRITE_ROUNDS = 20;
 
 /** FlutterFlow's users schema; role_id is a display copy only (clients can write here). */
 const profileFields = (profile: UserProfile) => ({
@@ -94,7 +111,7 @@ export class FirestoreAccountStore implements AccountStore {
     batch.create(this.credential(account.emailKey), credentialFields(account));
     batch.create(db.collection(COLLECTIONS.uidIndex).doc(account.uid), uidIndexFields(account));
     batch.create(db.collection(COLLECTIONS.users).doc(profile.uid), profileFields(profile));
-    if (session !== null) addSessionWrite(db, batch, session, account.roleId);
+    if (session !== null) addSessionWrite(db, batch, session);
     try {
       await withDeadline(() => batch.commit());
     } catch (error) {
@@ -147,12 +164,12 @@ export class FirestoreAccountStore implements AccountStore {
   }
 
   async findByEmailKey(emailKey: string): Promise<Account | null> {
-    return accountFromDoc(emailKey, await withDeadline(() => this.credential(emailKey).get()));
+    return this.mirrored(emailKey, await withDeadline(() => this.credential(emailKey).get()));
   }
 
   async findByEmail(email: { readonly key: string; readonly legacyKey: string }): Promise<Account | null> {
     const [current, legacy] = await withDeadline(() => this.db.getAll(this.credential(email.key), this.credential(email.legacyKey)));
-    if (current?.exists) return accountFromDoc(email.key, current);
+    if (current?.exists) return this.mirrored(email.key, current);
     if (legacy === undefined || !legacy.exists) return null;
     return this.migrate(email, legacy);
   }
@@ -181,6 +198,59 @@ export class FirestoreAccountStore implements AccountStore {
     return this.findByEmailKey(email.key);
   }
 
+  /**
+   * The account of `doc`, its session state mirrored first when the uid index may not have it (a
+   * credential from before the mirror, or edited by hand: one more round trip, once).
+   */
+  private async mirrored(emailKey: string, doc: DocumentSnapshot): Promise<Account | null> {
+    const account = accountFromDoc(emailKey, doc);
+    const mirror: unknown = doc.get("session_mirror");
+    if (account === null || isDeepStrictEqual(mirror, sessionMirror(account))) return account;
+    return this.rewrite(emailKey, (current) => current).catch((error: unknown) => {
+      if (error instanceof StaleAccountError) return null; // deleted meanwhile
+      throw error;
+    });
+  }
+
+  /**
+   * A read-modify-write of the credential's session state (hash, epoch, role, status) and its
+   * mirror on the uid index, as one commit made only while the credential is as read (a
+   * precondition on its update time). A commit that fails it - another login's session count
+   * moved the credential, say - reads again and retries, so a write never rests on a stale read.
+   * `change` gets the current account and returns the new one (or throws `StaleAccountError`).
+   */
+  private async rewrite(emailKey: string, change: (current: Account) => Account): Promise<Account> {
+    for (let round = 1; ; round++) {
+      const doc = await withDeadline(() => this.credential(emailKey).get());
+      const current = accountFromDoc(emailKey, doc);
+      if (current === null || doc.updateTime === undefined) throw new StaleAccountError();
+      const next = change(current);
+      const batch = this.db.batch();
+      batch.update(
+        doc.ref,
+        {
+          password_hash: next.passwordHash,
+          session_epoch: next.sessionEpoch,
+          role_id: next.roleId,
+          disabled: next.disabled,
+          deleting: next.deleting,
+          session_mirror: sessionMirror(next),
+          updated_at: FieldValue.serverTimestamp(),
+        },
+        { lastUpdateTime: doc.updateTime },
+      );
+      batch.set(this.db.collection(COLLECTIONS.uidIndex).doc(current.uid), sessionMirror(next), { merge: true });
+      try {
+        await withDeadline(() => batch.commit());
+        return next;
+      } catch (error) {
+        const code = grpcCode(error);
+        if (code === NOT_FOUND) throw new StaleAccountError();
+        if (code !== FAILED_PRECONDITION || round >= MAX_REWRITE_ROUNDS) throw error;
+      }
+    }
+  }
+
   async findByUid(uid: string): Promise<Account | null> {
     const index = await withDeadline(() => this.db.collection(COLLECTIONS.uidIndex).doc(uid).get());
     const emailKey: unknown = index.get("email_key");
@@ -205,49 +275,36 @@ export class FirestoreAccountStore implements AccountStore {
   }
 
   async setRole(account: Account, roleId: number): Promise<void> {
-    const db = this.db;
-    await withDeadline(() =>
-      db.runTransaction(async (tx) => {
-        const [credential, live] = await Promise.all([tx.get(this.credential(account.emailKey)), tx.get(liveRecordsOf(db, account.uid))]);
-        if (credential.get("uid") !== account.uid) throw new StaleAccountError(); // gone or moved meanwhile
-        tx.update(credential.ref, { role_id: roleId, updated_at: FieldValue.serverTimestamp() });
-        tx.set(db.collection(COLLECTIONS.users).doc(account.uid), { role_id: roleId }, { merge: true });
-        // Tokens minted with the old role no longer match their session (the API and liveSession() compare).
-        for (const session of live.docs) tx.update(session.ref, { role_id: roleId });
-      }),
-    );
+    await this.rewrite(account.emailKey, (current) => {
+      if (current.uid !== account.uid) throw new StaleAccountError(); // moved meanwhile
+      return { ...current, roleId };
+    });
+    await withDeadline(() => this.db.collection(COLLECTIONS.users).doc(account.uid).set({ role_id: roleId }, { merge: true }));
   }
 
   async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
-    await this.updateEndingSessions(emailKey, { disabled }, disabled);
+    // Disabling raises the epoch: every session ends, a login racing it included (its session
+    // record carries the epoch it read).
+    await this.rewrite(emailKey, (current) => ({ ...current, disabled, sessionEpoch: current.sessionEpoch + (disabled ? 1 : 0) }));
   }
 
   async startDeletion(emailKey: string): Promise<void> {
-    await this.updateEndingSessions(emailKey, { disabled: true, deleting: true }, true);
-  }
-
-  /**
-   * Updates the credential and, with `endSessions`, deletes every live session record of its
-   * user in the same transaction: a login racing it fails its precondition (SessionStore.create),
-   * so no session made from the earlier state survives. update() never resurrects a deleted account.
-   */
-  private async updateEndingSessions(emailKey: string, fields: Record<string, unknown>, endSessions: boolean): Promise<void> {
-    const db = this.db;
-    await withDeadline(() =>
-      db.runTransaction(async (tx) => {
-        const credential = await tx.get(this.credential(emailKey));
-        const uid: unknown = credential.get("uid");
-        const live = endSessions && typeof uid === "string" ? (await tx.get(liveRecordsOf(db, uid))).docs : [];
-        tx.update(credential.ref, { ...fields, updated_at: FieldValue.serverTimestamp() });
-        for (const session of live) tx.delete(session.ref);
-      }),
-    );
+    await this.rewrite(emailKey, (current) => ({
+      ...current,
+      disabled: true,
+      deleting: true,
+      sessionEpoch: current.sessionEpoch + (current.deleting ? 0 : 1),
+    }));
   }
 
   async resetProfile(account: Account): Promise<void> {
     const db = this.db;
     const userRef = db.collection(COLLECTIONS.users).doc(account.uid);
-    await this.deletePushTokens(userRef);
+    // Every sub-collection (push tokens and the app's own data); the offline stand-in cannot list
+    // them (no ListCollectionIds): there the push tokens at least.
+    const subcollections = await withDeadline(() => userRef.listCollections()).catch(() => null);
+    if (subcollections === null) await this.deletePushTokens(userRef);
+    for (const collection of subcollections ?? []) await withDeadline(() => db.recursiveDelete(collection));
     const batch = db.batch();
     batch.update(this.credential(account.emailKey), { display_name: "", updated_at: FieldValue.serverTimestamp() });
     // set() without merge: every field the previous holder wrote is gone.
@@ -302,16 +359,14 @@ export class FirestoreAccountStore implements AccountStore {
     const to = this.credential(email.key);
     const moved = await withDeadline(() =>
       db.runTransaction(async (tx) => {
-        const [[current, taken, legacy], live] = await Promise.all([
-          tx.getAll(from, to, this.credential(email.legacyKey)),
-          tx.get(liveRecordsOf(db, account.uid)),
-        ]);
+        const [current, taken, legacy] = await tx.getAll(from, to, this.credential(email.legacyKey));
         const data = current?.data();
         // Gone, moved meanwhile, disabled or being deleted: nothing moves (a deletion racing the
         // move would otherwise leave a credential at the new id that nothing deletes).
         if (data === undefined || data.uid !== account.uid || data.disabled === true || data.deleting === true) return null;
         if (taken?.exists === true || legacy?.exists === true) throw new EmailTakenError();
         const sessionEpoch = (typeof data.session_epoch === "number" ? data.session_epoch : 0) + 1;
+        const roleId = typeof data.role_id === "number" ? data.role_id : account.roleId;
         const now = FieldValue.serverTimestamp();
         // The same credential under the new id: hash, role, status and counters travel with it.
         tx.create(to, {
@@ -320,18 +375,21 @@ export class FirestoreAccountStore implements AccountStore {
           email_verified: emailVerified,
           auth_user_synced: false,
           session_epoch: sessionEpoch,
+          session_mirror: sessionMirror({ sessionEpoch, roleId }),
           updated_at: now,
         });
         tx.delete(from);
-        tx.set(db.collection(COLLECTIONS.uidIndex).doc(account.uid), { email_key: email.key }, { merge: true });
+        tx.set(
+          db.collection(COLLECTIONS.uidIndex).doc(account.uid),
+          { email_key: email.key, ...sessionMirror({ sessionEpoch, roleId }) },
+          { merge: true },
+        );
         tx.set(db.collection(COLLECTIONS.users).doc(account.uid), { uid: account.uid, email: email.display }, { merge: true });
-        for (const session of live.docs) tx.delete(session.ref); // every session ends with the move
         return sessionEpoch;
       }),
     );
     if (moved === null) return null;
-    const { revision: _old, ...rest } = account; // the read of the old document: no revision of the new one
-    return { ...rest, email: email.display, emailKey: email.key, emailVerified, authUserSynced: false, sessionEpoch: moved };
+    return { ...account, email: email.display, emailKey: email.key, emailVerified, authUserSynced: false, sessionEpoch: moved };
   }
 
   async setAuthUserSynced(emailKey: string): Promise<void> {
@@ -347,23 +405,12 @@ export class FirestoreAccountStore implements AccountStore {
   }
 
   async setNewPassword(account: Pick<Account, "uid" | "emailKey">, passwordHash: string, expectHash?: string): Promise<Account> {
-    const db = this.db;
-    return withDeadline(() =>
-      db.runTransaction(async (tx) => {
-        const [credential, live] = await Promise.all([tx.get(this.credential(account.emailKey)), tx.get(liveRecordsOf(db, account.uid))]);
-        const current = accountFromDoc(account.emailKey, credential);
-        // Compare-and-set: a change checked against a hash that is no longer the account's
-        // (a reset or another change got there first) writes nothing.
-        if (current === null || current.uid !== account.uid || (expectHash !== undefined && current.passwordHash !== expectHash)) {
-          throw new StaleAccountError();
-        }
-        const sessionEpoch = current.sessionEpoch + 1;
-        tx.update(credential.ref, { password_hash: passwordHash, session_epoch: sessionEpoch, updated_at: FieldValue.serverTimestamp() });
-        for (const session of live.docs) tx.delete(session.ref);
-        const { revision: _read, ...written } = current;
-        return { ...written, passwordHash, sessionEpoch };
-      }),
-    );
+    return this.rewrite(account.emailKey, (current) => {
+      // Compare-and-set: a change checked against a hash that is no longer the account's (a reset
+      // or another change got there first) writes nothing.
+      if (current.uid !== account.uid || (expectHash !== undefined && current.passwordHash !== expectHash)) throw new StaleAccountError();
+      return { ...current, passwordHash, sessionEpoch: current.sessionEpoch + 1 };
+    });
   }
 
   private async updateCredential(emailKey: string, fields: Record<string, unknown>): Promise<void> {

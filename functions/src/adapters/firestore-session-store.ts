@@ -1,6 +1,5 @@
 import {
   type DocumentReference,
-  type DocumentSnapshot,
   FieldValue,
   type Firestore,
   type Query,
@@ -10,11 +9,11 @@ import {
 } from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import { type LiveSession, type RefreshTokenRecord, StaleAccountError, type StoredRefreshToken } from "../domain/model.js";
-import type { SessionBasis, SessionStore } from "../domain/ports.js";
+import type { LiveState, RefreshTokenRecord, StoredRefreshToken } from "../domain/model.js";
+import type { SessionStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { deleteExpired } from "./expired.js";
-import { ALREADY_EXISTS, FAILED_PRECONDITION, grpcCode, NOT_FOUND } from "./store-errors.js";
+import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -31,37 +30,37 @@ const TokenDoc = z.object({
   recorded: z.boolean().default(false),
 });
 
-const LiveDoc = z.object({ uid: z.string(), role_id: z.number().int(), expires_at: timestamp });
+const LiveDoc = z.object({ uid: z.string(), session_epoch: z.number().int(), expires_at: timestamp });
+/** The session state mirrored on `auth_uid_index/{uid}` (firestore-account-store.ts, `sessionMirror`). */
+const MirrorDoc = z.object({ session_epoch: z.number().int(), role_id: z.number().int() });
 
 /** What `newId()` makes: a session id. Anything else names no session (and no document path is built from it). */
 const SESSION_ID = /^[A-Za-z0-9]{20}$/;
 
-/** Firestore's limit on writes in one batch (500), with room to spare. */
-const BATCH_LIMIT = 400;
-
 /**
  * A session is the family of refresh tokens descending from one login, and its live record
- * `auth_sessions/{session id}` (what the custom token's `sid` claim names; its `expires_at` is
- * the session's absolute end). Each token is one document `auth_refresh_tokens/{sha256(token)}`
- * carrying the family's id and both expiries (`expires_at`, the idle expiry, is the TTL field).
- * Two creates per login; a family or a user's sessions are found by querying `session_id` or `uid`.
+ * `auth_sessions/{session id}` (what the custom token's `sid` claim names: uid, the session's
+ * epoch, its absolute end as `expires_at`). Each token is one document
+ * `auth_refresh_tokens/{sha256(token)}` carrying the family's id and both expiries (`expires_at`,
+ * the idle expiry, is the TTL field). Two creates per login; a family or a user's sessions are
+ * found by querying `session_id` or `uid`.
  */
-export function addSessionWrite(db: Firestore, batch: WriteBatch | Transaction, token: RefreshTokenRecord, roleId: number): void {
-  batch.create(liveRecord(db, token.sessionId), {
-    uid: token.uid,
-    role_id: roleId,
-    session_epoch: token.sessionEpoch,
-    created_at: token.createdAt,
-    last_used_at: token.createdAt,
-    expires_at: token.sessionExpiresAt,
-  });
+export function addSessionWrite(db: Firestore, batch: WriteBatch | Transaction, token: RefreshTokenRecord): void {
+  batch.create(liveRecord(db, token.sessionId), liveFields(token, token.createdAt));
   addTokenWrite(db, batch, token);
 }
 
+const liveFields = (token: RefreshTokenRecord, lastUsedAt: Date | FieldValue) => ({
+  uid: token.uid,
+  session_epoch: token.sessionEpoch,
+  created_at: token.createdAt,
+  last_used_at: lastUsedAt,
+  expires_at: token.sessionExpiresAt,
+});
+
 const liveRecord = (db: Firestore, sessionId: string) => db.collection(COLLECTIONS.sessions).doc(sessionId);
 
-/** The live records of a user's sessions (a transaction reads them before it ends or rewrites them). */
-export const liveRecordsOf = (db: Firestore, uid: string): Query => db.collection(COLLECTIONS.sessions).where("uid", "==", uid);
+const liveRecordsOf = (db: Firestore, uid: string): Query => db.collection(COLLECTIONS.sessions).where("uid", "==", uid);
 
 function addTokenWrite(db: Firestore, batch: WriteBatch | Transaction, token: RefreshTokenRecord): void {
   batch.create(db.collection(COLLECTIONS.refreshTokens).doc(token.tokenHash), {
@@ -77,69 +76,32 @@ function addTokenWrite(db: Firestore, batch: WriteBatch | Transaction, token: Re
   });
 }
 
-/** A credential's update time as the domain's opaque `revision`, and back. */
-export const revisionOf = (time: Timestamp): string => `${time.seconds}:${time.nanoseconds}`;
-const timeOf = (revision: string): Timestamp => {
-  const [seconds, nanoseconds] = revision.split(":").map(Number);
-  return new Timestamp(seconds ?? 0, nanoseconds ?? 0);
-};
-
-/** The credential still says what the session rests on (the same hash, epoch, role and uid; enabled). */
-function stillHolds(doc: DocumentSnapshot, basis: SessionBasis): boolean {
-  return (
-    doc.exists &&
-    doc.get("uid") === basis.uid &&
-    doc.get("password_hash") === basis.passwordHash &&
-    (doc.get("session_epoch") ?? 0) === basis.sessionEpoch &&
-    doc.get("role_id") === basis.roleId &&
-    doc.get("disabled") !== true &&
-    doc.get("deleting") !== true
-  );
-}
-
-/** Rounds of "the credential changed, but in nothing the session rests on" (concurrent logins counting sessions) before giving up. */
-const MAX_STALE_ROUNDS = 5;
+/** Firestore's limit on writes in one batch (500), with room to spare. */
+const BATCH_LIMIT = 400;
 
 export class FirestoreSessionStore implements SessionStore {
   constructor(private readonly db: Firestore) {}
 
-  /**
-   * One commit, guarded by a precondition on the credential's update time as it was read: a
-   * write to the credential in between (a password change or reset, a role change, a disabling
-   * - each a transaction that also ends or rewrites the live records) fails it, so a session
-   * can never outlive a revocation it raced. A credential changed only in what sessions do not
-   * rest on (another login's count) is read again and the commit retried.
-   */
-  async create(token: RefreshTokenRecord, basis: SessionBasis, rehash?: string): Promise<void> {
+  async create(token: RefreshTokenRecord, rehash?: { readonly from: string; readonly to: string }): Promise<void> {
     const credential = this.db.collection(COLLECTIONS.credentials).doc(token.emailKey);
-    let revision = basis.revision;
-    let lastError: unknown = new StaleAccountError();
-    for (let round = 0; round < MAX_STALE_ROUNDS; round++) {
-      if (revision === undefined) {
-        const doc = await withDeadline(() => credential.get());
-        if (!stillHolds(doc, basis) || doc.updateTime === undefined) throw new StaleAccountError();
-        revision = revisionOf(doc.updateTime);
-      }
+    if (rehash === undefined) {
       const batch = this.db.batch();
-      addSessionWrite(this.db, batch, token, basis.roleId);
-      // Counted on the credential (session cap, session.ts); with a re-hash, the new hash too.
-      batch.update(
-        credential,
-        { session_count: FieldValue.increment(1), ...(rehash !== undefined && { password_hash: rehash }) },
-        { lastUpdateTime: timeOf(revision) },
-      );
-      try {
-        await withDeadline(() => batch.commit());
-        return;
-      } catch (error) {
-        const code = grpcCode(error);
-        if (code === NOT_FOUND) throw new StaleAccountError();
-        if (code !== FAILED_PRECONDITION) throw error;
-        lastError = error;
-        revision = undefined;
-      }
+      addSessionWrite(this.db, batch, token);
+      // Counted on the credential (session cap, session.ts); update() fails if the account is gone.
+      batch.update(credential, { session_count: FieldValue.increment(1) });
+      await withDeadline(() => batch.commit());
+      return;
     }
-    throw lastError;
+    // A transaction, so that the hash is replaced only while it is still the one verified: a
+    // password change in between keeps its new hash (an imported user's first login, once).
+    await withDeadline(() =>
+      this.db.runTransaction(async (tx) => {
+        const current = await tx.get(credential);
+        addSessionWrite(this.db, tx, token);
+        const replace = current.get("password_hash") === rehash.from;
+        tx.update(credential, { session_count: FieldValue.increment(1), ...(replace && { password_hash: rehash.to }) });
+      }),
+    );
   }
 
   async find(tokenHash: string): Promise<StoredRefreshToken | null> {
@@ -160,20 +122,22 @@ export class FirestoreSessionStore implements SessionStore {
     };
   }
 
-  async findLive(sessionId: string): Promise<LiveSession | null> {
-    if (!SESSION_ID.test(sessionId)) return null;
-    const doc = await withDeadline(() => liveRecord(this.db, sessionId).get());
-    if (!doc.exists) return null;
-    const data = LiveDoc.parse(doc.data());
-    return { sessionId, uid: data.uid, roleId: data.role_id, expiresAt: data.expires_at };
+  async liveState(sessionId: string, uid: string): Promise<LiveState> {
+    const index = this.db.collection(COLLECTIONS.uidIndex).doc(uid);
+    if (!SESSION_ID.test(sessionId)) return { session: null, current: null };
+    const [record, mirror] = await withDeadline(() => this.db.getAll(liveRecord(this.db, sessionId), index));
+    const live = record?.exists === true ? LiveDoc.safeParse(record.data()) : undefined;
+    const current = mirror?.exists === true ? MirrorDoc.safeParse(mirror.data()) : undefined;
+    return {
+      session:
+        live?.success === true
+          ? { sessionId, uid: live.data.uid, sessionEpoch: live.data.session_epoch, expiresAt: live.data.expires_at }
+          : null,
+      current: current?.success === true ? { sessionEpoch: current.data.session_epoch, roleId: current.data.role_id } : null,
+    };
   }
 
-  async rotate(
-    parent: StoredRefreshToken,
-    child: RefreshTokenRecord,
-    now: Date,
-    roleId: number,
-  ): Promise<"rotated" | "already_rotated" | "gone"> {
+  async rotate(parent: StoredRefreshToken, child: RefreshTokenRecord, now: Date): Promise<"rotated" | "already_rotated" | "gone"> {
     const db = this.db;
     const batch = db.batch();
     // The lock first: of concurrent rotations of one parent, exactly one creates it.
@@ -194,14 +158,7 @@ export class FirestoreSessionStore implements SessionStore {
     } else {
       // A session from before live records: its record is made now (the parent's update above
       // guards it: a session ended meanwhile has no parent left, and nothing is written).
-      batch.set(record, {
-        uid: parent.uid,
-        role_id: roleId,
-        session_epoch: parent.sessionEpoch,
-        created_at: parent.createdAt,
-        last_used_at: FieldValue.serverTimestamp(),
-        expires_at: parent.sessionExpiresAt,
-      });
+      batch.set(record, liveFields(parent, FieldValue.serverTimestamp()));
     }
     addTokenWrite(db, batch, child);
     try {
@@ -216,7 +173,7 @@ export class FirestoreSessionStore implements SessionStore {
   }
 
   async revokeSession(sessionId: string): Promise<void> {
-    // The live record first: from this commit on, no Firebase session made from the session's
+    // The live record first: from this delete on, no Firebase session made from the session's
     // custom tokens is accepted, whatever is left of its tokens.
     if (SESSION_ID.test(sessionId)) await withDeadline(() => liveRecord(this.db, sessionId).delete());
     await this.deleteAll([

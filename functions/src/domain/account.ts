@@ -1,5 +1,5 @@
 import { LIMITS } from "../config.js";
-import { AppError, invalidCredentials } from "../errors.js";
+import { AppError } from "../errors.js";
 import { type AuthResult, type PublicUser, publicUser, sessionClaims } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import type { ParsedEmail } from "./email.js";
@@ -145,11 +145,11 @@ export async function changePassword(
 }
 
 /**
- * Sets a new password (a change or a reset). One transaction writes the hash and
- * `sessionEpoch` + 1 and deletes every live session record (AccountStore.setNewPassword), so no
- * session of the old password - nor a login racing the change, whose session write then fails
- * its precondition - survives it, in the API or under the rules. With `expectHash` (a change)
- * it is compare-and-set. The refresh tokens left (dead: no live record, an older epoch) and
+ * Sets a new password (a change or a reset). One commit writes the hash and `sessionEpoch` + 1,
+ * on the credential and its mirror (AccountStore.setNewPassword), so no session of the old
+ * password - nor one a login racing the change writes after it, which carries the old epoch -
+ * is live from then on, in the API or under the rules. With `expectHash` (a change) it is
+ * compare-and-set. The refresh tokens and session records left (dead: an older epoch) and
  * Firebase's own refresh tokens are cleaned up after, best effort and logged.
  */
 export async function replacePassword(
@@ -165,9 +165,9 @@ export async function replacePassword(
 }
 
 /**
- * After an act that ended every live session record in its own commit: the user's refresh
- * tokens deleted and Firebase's refresh tokens revoked. Both are clean-up (the sessions already
- * ended): a failure is logged (`revoke_sessions`), the act stands.
+ * After an act that raised the session epoch in its own commit (every session is over from then
+ * on): the user's refresh tokens and session records deleted, and Firebase's refresh tokens
+ * revoked. Both are clean-up: a failure is logged (`revoke_sessions`), the act stands.
  */
 export async function endSessionsAfter(uid: string, deps: Pick<Deps, "sessions" | "authUsers" | "events">): Promise<void> {
   await Promise.all([
@@ -177,11 +177,9 @@ export async function endSessionsAfter(uid: string, deps: Pick<Deps, "sessions" 
 }
 
 /**
- * A fresh session of `account` (as stored now: its epoch and hash), with a custom token carrying
- * its `sid`. `prepared`: a session already started and its token already minted (a password
- * change mints before it changes anything). The session is written only while the credential
- * is still as `account` says (SessionStore.create): if something changed it meanwhile, the
- * caller signs in again.
+ * A fresh session of `account` (as stored now: its epoch), with a custom token carrying its `sid`.
+ * `prepared`: a session already started and its token already minted (a password change mints
+ * before it changes anything).
  */
 export async function signedIn(
   account: Account,
@@ -191,9 +189,7 @@ export async function signedIn(
   const { refreshToken, record } = prepared?.issued ?? startSession(account, deps.clock.now(), deps.lifetimes);
   const [jwtToken] = await Promise.all([
     prepared?.jwtToken ?? deps.minter.mint(account.uid, sessionClaims(account.roleId, record.sessionId)),
-    deps.sessions.create(record, account).catch((error: unknown) => {
-      throw error instanceof StaleAccountError ? invalidCredentials() : error;
-    }),
+    deps.sessions.create(record),
   ]);
   return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken };
 }
@@ -225,8 +221,8 @@ export async function deleteAccount(
  * deleteAccount's work once the caller is allowed (the owner after the password check, or the
  * command line): every step idempotent, the credential last but one (it frees the email), the
  * Auth user last. `account` null: only the Auth user is left. The first step disables the
- * credential and ends every live session record in one transaction: from then on no session of
- * the user reaches the API or the user's data under the rules, and no login can start one.
+ * credential and raises its epoch in one commit: from then on no session of the user reaches the
+ * API or the user's data under the rules, and no login can start one.
  */
 export async function removeAccount(
   account: Account | null,
@@ -234,7 +230,9 @@ export async function removeAccount(
   deps: Pick<AccountDeps, "accounts" | "sessions" | "authUsers" | "events">,
 ): Promise<void> {
   if (account !== null) {
-    await deps.accounts.startDeletion(account.emailKey);
+    await deps.accounts.startDeletion(account.emailKey).catch((error: unknown) => {
+      if (!(error instanceof StaleAccountError)) throw error; // gone meanwhile: what is left is deleted below
+    });
     await deps.sessions.revokeAllSessions(uid);
     await deps.accounts.deleteAccountRecords(account);
   }

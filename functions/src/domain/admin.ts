@@ -1,7 +1,7 @@
 import { AppError } from "../errors.js";
 import { type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
-import type { Account } from "./model.js";
+import { type Account, StaleAccountError } from "./model.js";
 
 export type AdminDeps = Pick<Deps, "accounts" | "sessions" | "authUsers" | "adminRoleId" | "events">;
 
@@ -22,20 +22,27 @@ async function requireAdmin(caller: Caller, deps: AdminDeps): Promise<void> {
   if (record === null || record.disabled || record.roleId !== deps.adminRoleId) throw forbidden();
 }
 
+const noSuchUser = (): AppError => new AppError("not_found", "There is no such user.");
+
 async function target(uid: string, deps: AdminDeps) {
   const account = await deps.accounts.findByUid(uid);
-  if (account === null) throw new AppError("not_found", "There is no such user.");
+  if (account === null) throw noSuchUser();
   return account;
 }
 
+/** A store write whose account went away (or moved) since it was read: the user is no longer there. */
+const gone = (error: unknown): never => {
+  throw error instanceof StaleAccountError ? noSuchUser() : error;
+};
+
 /**
  * Sets a user's role: the credential (the authority, read at every login and refresh), the
- * display copy in `users/{uid}`, every live session record (one transaction), and the custom
+ * role mirrored on the uid index (one commit), the display copy in `users/{uid}`, and the custom
  * user claims; then ends the user's Firebase sessions. The role travels as a developer claim of
  * the custom token, and Firebase keeps a custom token's claims in every ID token of the session
- * it starts: the API and the rules' `liveSession()` compare that claim with the session's
- * record, so every Firebase session carrying the old role - one started later from a custom
- * token minted before the change included - is refused at once. This backend's own sessions
+ * it starts: the API and the rules' `liveSession()` compare that claim with the mirror, so every
+ * Firebase session carrying the old role - one started later from a custom token minted before
+ * the change included - is refused at once. This backend's own sessions
  * stay: the app's next /refresh mints a token with the new role, and signs in with it.
  */
 export async function setRole(caller: Caller, uid: string, roleId: number, deps: AdminDeps): Promise<PublicUser> {
@@ -45,7 +52,7 @@ export async function setRole(caller: Caller, uid: string, roleId: number, deps:
 
 /** setRole's work, for a caller already known to be allowed (an administrator, or the command line: actor `cli`). */
 export async function applyRole(account: Account, roleId: number, actorUid: string, deps: AdminDeps): Promise<PublicUser> {
-  await deps.accounts.setRole(account, roleId);
+  await deps.accounts.setRole(account, roleId).catch(gone);
   await deps.authUsers.setRoleClaim(account.uid, roleId);
   await deps.authUsers.revokeFirebaseSessions(account.uid);
   deps.events.security({ event: "role_changed", actorUid, targetUid: account.uid, roleId });
@@ -54,8 +61,8 @@ export async function applyRole(account: Account, roleId: number, actorUid: stri
 
 /**
  * Disables (or re-enables) an account: login and refresh are refused, Firebase Auth refuses the
- * user, and on disabling every session (ours, with its live record in the same transaction as the
- * credential, and Firebase's) ends. An admin cannot disable
+ * user, and on disabling every session (ours: the epoch is raised in the same commit; and
+ * Firebase's) ends. An admin cannot disable
  * themselves (so a project cannot lose its last admin by mistake).
  */
 export async function setDisabled(
@@ -76,7 +83,7 @@ export async function applyDisabled(
   actorUid: string,
   deps: AdminDeps,
 ): Promise<{ readonly disabled: boolean }> {
-  await deps.accounts.setDisabled(account.emailKey, disabled);
+  await deps.accounts.setDisabled(account.emailKey, disabled).catch(gone);
   await deps.authUsers.setDisabled(account.uid, disabled);
   if (disabled) {
     await deps.sessions.revokeAllSessions(account.uid);

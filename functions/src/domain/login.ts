@@ -4,7 +4,7 @@ import { type AuthResult, publicUser, sessionClaims } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { verifiedForSignIn } from "./email-verification.js";
-import { type Account, EmailTakenError, type Language, StaleAccountError } from "./model.js";
+import { type Account, EmailTakenError, type Language } from "./model.js";
 import { normalizeLoginPassword } from "./password-policy.js";
 import { capSessions, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
@@ -48,9 +48,9 @@ export type LoginDeps = Pick<
  * by the throttle (throttle.ts), unknown emails exactly like real ones: each check is reserved
  * before its hash is computed, so a burst of guesses cannot outrun the counters.
  *
- * The session is written only while the credential is still as it was read (SessionStore.create):
- * a login racing a password change, a reset, a role change or a disabling gets nothing (it
- * checked a superseded credential: `invalid_credentials`, as for a wrong password).
+ * The session's record carries the epoch read with the hash: a login racing a password change,
+ * a reset, an email change or a disabling gets a session that is over before it is used (the
+ * API and the rules compare it with the account's current epoch; /refresh refuses it too).
  */
 export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthResult> {
   const email = parseEmail(input.email, deps.keys);
@@ -87,7 +87,7 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   const [jwtToken] = await Promise.all([
     deps.minter.mint(account.uid, sessionClaims(account.roleId, session.sessionId)),
     attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
-    startSessionOf(account, session, newHash, deps).then(() => {
+    deps.sessions.create(session, newHash === null ? undefined : { from: account.passwordHash, to: newHash }).then(() => {
       if (newHash !== null) deps.events.passwordRehashed(account.uid);
       return capSessions(account, deps.maxSessions, deps).then(
         (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
@@ -102,21 +102,6 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
     expiresIn: LIMITS.customTokenLifetimeSeconds,
     refreshToken,
   };
-}
-
-/** Writes the session unless the credential changed meanwhile (then the login fails as a wrong password would). */
-async function startSessionOf(
-  account: Account,
-  session: Parameters<LoginDeps["sessions"]["create"]>[0],
-  newHash: string | null,
-  deps: LoginDeps,
-) {
-  try {
-    await deps.sessions.create(session, account, newHash ?? undefined);
-  } catch (error) {
-    if (error instanceof StaleAccountError) throw invalidCredentials();
-    throw error;
-  }
 }
 
 /**

@@ -51,27 +51,32 @@ export interface Account {
   /** The owner proved the address: a code mailed to it came back (verification, or a password reset). */
   readonly emailVerified: boolean;
   readonly createdAt: Date;
-  /**
-   * The stored credential's version when it was read (opaque; the store's update time): a
-   * session is written only while the credential is still this version, or one that differs
-   * in nothing a session depends on (SessionStore.create). Absent for a record not read from a store.
-   */
-  readonly revision?: string;
 }
 
 /**
- * A live session, as `auth_sessions/{sessionId}` keeps it: the record that the custom token's
- * `sid` claim names, and that the API's ID-token check and the Firestore rules' `liveSession()`
- * read. It exists while the session lives; ending the session deletes it, and with it every
- * Firebase session made from the session's custom tokens - those already minted included.
+ * A session's live record, `auth_sessions/{sessionId}`: what the custom token's `sid` claim names.
+ * It exists while the session lives (logout, reuse and the session cap delete it) and carries the
+ * account's session epoch when the session started.
  */
 export interface LiveSession {
   readonly sessionId: string;
   readonly uid: string;
-  /** The role the session's tokens carry; a role change rewrites it, so older tokens stop matching. */
-  readonly roleId: number;
+  readonly sessionEpoch: number;
   /** The session's absolute end. */
   readonly expiresAt: Date;
+}
+
+/**
+ * What a Firebase session of this backend is checked against (the API's ID-token check and the
+ * rules' `liveSession()` read the same two documents): the session's record, and the account's
+ * current session epoch and role, mirrored on `auth_uid_index/{uid}` by every act that changes
+ * them. A record of an older epoch (a password change, reset, email change, disabling or deletion
+ * since) or a token of another role is not live; neither needs the record to be found and deleted
+ * in time, so a login racing the act cannot leave a live session behind.
+ */
+export interface LiveState {
+  readonly session: LiveSession | null;
+  readonly current: { readonly sessionEpoch: number; readonly roleId: number } | null;
 }
 
 /** FlutterFlow's `users/{uid}` document (the display copy; clients may write it). */
@@ -128,9 +133,9 @@ export class EmailTakenError extends Error {
 }
 
 /**
- * Thrown by a store when a write that rests on an earlier read of the credential finds it
- * changed meanwhile in what the write depends on (its hash, epoch, role or status): a login or
- * password change racing a reset, a role change or a disabling. Nothing was written.
+ * Thrown by `AccountStore.setNewPassword` when the credential is no longer the one the change was
+ * checked against (compare-and-set: a reset or another change got there first), or is gone.
+ * Nothing was written.
  */
 export class StaleAccountError extends Error {
   constructor() {

@@ -123,11 +123,12 @@ export async function confirmPasswordReset(
 
 /**
  * The reset proved the mailbox of an account whose address was never proved: whoever signed up
- * with it may not have owned it (a squatter). Its sessions already ended with the reset; what it
- * wrote on the account goes too: the display name (credential, Auth user), `users/{uid}` back to
- * this backend's fields, its push tokens (the squatter's devices would get the owner's
- * notifications). App data kept elsewhere under the uid stays: with REQUIRE_VERIFIED_EMAIL on
- * (the default) an unproved account never had a session to write any.
+ * with it may not have owned it (a squatter). The account is treated as unclaimed: its sessions
+ * (and every Firebase session made from them), trusted networks and pending codes already ended
+ * with the reset; what was written on it goes too - the display name (credential, Auth user),
+ * `users/{uid}` back to this backend's fields, its sub-collections (push tokens: the squatter's
+ * devices would get the owner's notifications; the app's data). The price: a genuine owner who
+ * never verified loses what the app kept under users/{uid} (docs/security.md, "Squatted addresses").
  */
 async function reclaim(account: Account, deps: PasswordResetDeps): Promise<void> {
   await deps.accounts.resetProfile(account);

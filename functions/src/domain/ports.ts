@@ -8,7 +8,7 @@ import type {
   ConsumedCode,
   Counter,
   EndedSignIn,
-  LiveSession,
+  LiveState,
   MailMessage,
   NewAccount,
   RefreshTokenRecord,
@@ -108,19 +108,20 @@ export interface AccountStore {
   findByUid(uid: string): Promise<Account | null>;
   /** Sets the display name (and photo URL) on the credential and on `users/{uid}`. */
   updateProfile(account: Account, profile: { readonly displayName: string; readonly photoUrl?: string | undefined }): Promise<void>;
-  /** Enables or disables the credential; disabling ends every live session in the same transaction. */
+  /** Enables or disables the credential; disabling raises `sessionEpoch` (credential and mirror, one commit): every session ends. */
   setDisabled(emailKey: string, disabled: boolean): Promise<void>;
-  /** Disables the credential, ends every live session, and marks the user's own deletion as begun (retry-safe). */
+  /** Disables the credential, raises `sessionEpoch` (every session ends), and marks the user's own deletion as begun (retry-safe). */
   startDeletion(emailKey: string): Promise<void>;
   /**
-   * Sets the role on the credential (the authority), its display copy in `users/{uid}` and every
-   * live session's record, in one transaction: tokens minted with the old role stop matching.
+   * Sets the role on the credential (the authority), its mirror on the uid index (what tokens are
+   * checked against: those of the old role stop being live) and its display copy in `users/{uid}`, in one commit.
    */
   setRole(account: Account, roleId: number): Promise<void>;
   /**
    * The account given to the owner of its mailbox (a reset of an address never proved): the
    * display name cleared on the credential, `users/{uid}` back to the fields this backend
-   * writes (uid, email, role_id, created_time), and its push tokens (`fcm_tokens`) deleted.
+   * writes (uid, email, role_id, created_time), and its sub-collections (push tokens, the app's
+   * data) deleted.
    */
   resetProfile(account: Account): Promise<void>;
   /** Deletes the uid index and the credential, not `users/{uid}` (app data). Idempotent. */
@@ -133,7 +134,7 @@ export interface AccountStore {
   /**
    * Moves the account to a new address (proved, or given back: `emailVerified`), in one
    * transaction: the credential to the new email's id (a create: throws `EmailTakenError` when that email, or its legacy id, is taken),
-   * the uid index, `users/{uid}.email`; `sessionEpoch` + 1 ends every session, and the Auth user
+   * the uid index (with the new epoch), `users/{uid}.email`; `sessionEpoch` + 1 ends every session, and the Auth user
    * is marked unsynced until `AuthUsers.changeEmail` confirms it. Returns the moved account;
    * null when the account is gone, disabled or being deleted (nothing moves).
    */
@@ -145,37 +146,34 @@ export interface AccountStore {
   /** Marks the account's email as proved (a mailed code came back). */
   setEmailVerified(emailKey: string): Promise<void>;
   /**
-   * A new password, in one transaction: the hash, `sessionEpoch` + 1, and every live session
-   * record deleted. Compare-and-set: with `expectHash` (a change, checked against the current
-   * password) a credential whose hash is no longer that one throws `StaleAccountError`, nothing
-   * written; a gone or moved account throws it too. Returns the account as written (no revision).
+   * A new password: the hash and `sessionEpoch` + 1 (credential and mirror) in one commit, made
+   * only while the credential is as read (compare-and-set). With `expectHash` (a change, checked
+   * against the current password) a credential whose hash is no longer that one throws
+   * `StaleAccountError`, nothing written; a gone or moved account throws it too. Returns the
+   * account as written.
    */
   setNewPassword(account: Pick<Account, "uid" | "emailKey">, passwordHash: string, expectHash?: string): Promise<Account>;
 }
 
-/** The credential's facts a new session rests on (SessionStore.create compares them). */
-export type SessionBasis = Pick<Account, "uid" | "emailKey" | "roleId" | "sessionEpoch" | "passwordHash" | "revision">;
-
 export interface SessionStore {
   /**
-   * Starts a session: its live record (`LiveSession`, named by the custom token's `sid` claim),
-   * its first token, and `sessionCount` + 1 on the account, in one commit - made only while the
-   * credential still says what `basis` says (its hash, epoch, role, uid; enabled): a password
-   * change, reset, role change or disabling that got there first throws `StaleAccountError`
-   * and nothing is written. With `rehash`, the same commit replaces the verified hash by it.
+   * Starts a session: its live record (named by the custom token's `sid` claim, carrying the
+   * token's session epoch), its first token, and `sessionCount` + 1 on the account, in one commit.
+   * With `rehash`, the same commit replaces the credential's hash `from` (the one the login
+   * verified) by `to`; if the hash is no longer `from` (a password change got there first), the
+   * session is written and the hash left alone.
    */
-  create(token: RefreshTokenRecord, basis: SessionBasis, rehash?: string): Promise<void>;
+  create(token: RefreshTokenRecord, rehash?: { readonly from: string; readonly to: string }): Promise<void>;
   find(tokenHash: string): Promise<StoredRefreshToken | null>;
   /**
    * Marks `parent` used and stores `child`, all or nothing. Single use rests on a create()
    * precondition: of concurrent rotations of one parent exactly one is "rotated"; the others
    * get "already_rotated". "gone" when the parent or the session's live record was deleted
-   * meanwhile (the session ended). `roleId`: for a session from before live records, whose
-   * record this rotation creates.
+   * meanwhile (the session ended). A session from before live records gets its record here.
    */
-  rotate(parent: StoredRefreshToken, child: RefreshTokenRecord, now: Date, roleId: number): Promise<"rotated" | "already_rotated" | "gone">;
-  /** The live record of a session; null once it ended (or never was). */
-  findLive(sessionId: string): Promise<LiveSession | null>;
+  rotate(parent: StoredRefreshToken, child: RefreshTokenRecord, now: Date): Promise<"rotated" | "already_rotated" | "gone">;
+  /** Session `sessionId`'s live record and user `uid`'s current epoch and role, in one round trip. */
+  liveState(sessionId: string, uid: string): Promise<LiveState>;
   /**
    * Ends a session: its live record first (every Firebase session made from its custom tokens
    * ends with it), then every token of the family. Succeeds when none is left.

@@ -50,7 +50,7 @@ export async function refresh(input: { readonly refreshToken: string }, deps: Re
   const jwtToken = await deps.minter.mint(account.uid, sessionClaims(account.roleId, stored.sessionId));
   const next = continueSession(stored, now, deps.lifetimes, deps.successorOf(input.refreshToken));
   // Fails ("gone") when the session ended meanwhile: its live record or its token was deleted.
-  const outcome = await deps.sessions.rotate(stored, next.record, now, account.roleId);
+  const outcome = await deps.sessions.rotate(stored, next.record, now);
   if (outcome === "already_rotated") return again(input.refreshToken, { ...stored, rotatedAt: now }, now, deps);
   if (outcome === "gone") throw invalidRefreshToken();
   return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken: next.refreshToken };
@@ -85,8 +85,11 @@ async function again(presented: string, stored: StoredRefreshToken, now: Date, d
     if (next === null || next.sessionId !== stored.sessionId) break;
     if (next.rotatedAt !== null) continue;
     if (isExpired(next, now)) throw invalidRefreshToken();
-    const [account, live] = await Promise.all([usableAccount(next, deps), next.recorded ? deps.sessions.findLive(next.sessionId) : null]);
-    if (next.recorded && live === null) throw invalidRefreshToken(); // ended, tokens not yet deleted
+    const [account, live] = await Promise.all([
+      usableAccount(next, deps),
+      next.recorded ? deps.sessions.liveState(next.sessionId, next.uid) : null,
+    ]);
+    if (live !== null && live.session === null) throw invalidRefreshToken(); // ended, tokens not yet deleted
     const jwtToken = await deps.minter.mint(account.uid, sessionClaims(account.roleId, next.sessionId));
     return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken: token };
   }

@@ -14,7 +14,7 @@ import {
   Timestamp,
   updateDoc,
 } from "firebase/firestore";
-import { AUTH_HOST, authBody, FIRESTORE_HOST, FIRESTORE_MODE, PROJECT_ID, post, uniqueEmail } from "./helpers.js";
+import { AUTH_HOST, authBody, db, FIRESTORE_HOST, FIRESTORE_MODE, PROJECT_ID, post, uniqueEmail } from "./helpers.js";
 
 // The app's side of the rules, end to end: an account made by this backend, signed in with the
 // Firebase JS SDK exactly as FlutterFlow's "Log In (JWT token)" does (signInWithCustomToken on
@@ -85,18 +85,16 @@ describe("the stack's rules, as a signed-in FlutterFlow app meets them (Firebase
     expect((await getDoc(me)).get("role_id")).to.equal(1);
   });
 
-  it("FlutterFlow's maybeCreateUser after the document was deleted: only with the signed-in user's own email and no role", async () => {
+  it("users/{uid}: the app can neither delete it nor create it (a re-created document could drop role_id or email, or forge created_time)", async () => {
     const email = uniqueEmail("Rules.Recreate");
     const body = authBody(await post("/signup", { email, password }));
     const { uid, firestore } = await signedInApp(body.jwt_token);
     const me = doc(firestore, "users", uid);
-    await deleteDoc(me);
-
-    const base = { uid, display_name: "", photo_url: "", phone_number: "", created_time: Timestamp.now() };
-    expect(await denied(setDoc(me, { ...base, email: "victim@example.com" }))).to.equal("permission-denied");
-    expect(await denied(setDoc(me, { ...base, email: email.toLowerCase(), role_id: 9 }))).to.equal("permission-denied");
-    // What FlutterFlow writes: the Auth user's email, which the backend set in lower case.
-    await setDoc(me, { ...base, email: email.toLowerCase() });
-    expect((await getDoc(me)).get("email")).to.equal(email.toLowerCase());
+    expect(await denied(deleteDoc(me))).to.equal("permission-denied");
+    expect((await getDoc(me)).get("role_id")).to.equal(1);
+    // Deleted by someone else (the console, a script): what FlutterFlow's maybeCreateUser would
+    // then write is refused too; only the backend writes the document.
+    await db().collection("users").doc(uid).delete();
+    expect(await denied(setDoc(me, { uid, email: email.toLowerCase(), created_time: Timestamp.now() }))).to.equal("permission-denied");
   });
 });

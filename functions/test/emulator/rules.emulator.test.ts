@@ -17,6 +17,7 @@ const RULES_PATH = join(__dirname, "..", "..", "..", "firestore.rules");
 const RULES = readFileSync(RULES_PATH, "utf8");
 const [HOST, PORT] = (process.env.FIRESTORE_EMULATOR_HOST ?? "127.0.0.1:8080").split(":");
 const SERVER_ONLY = [
+  "auth_sessions",
   "auth_credentials",
   "auth_uid_index",
   "auth_refresh_tokens",
@@ -28,10 +29,17 @@ const SERVER_ONLY = [
 
 type Firestore = ReturnType<ReturnType<RulesTestEnvironment["authenticatedContext"]>["firestore"]>;
 interface Actors {
-  alice: Firestore; // signed in as users/alice (email claim alice@example.com)
-  carol: Firestore; // signed in, no users/carol document yet
+  alice: Firestore; // signed in as users/alice in a live session (email claim alice@example.com)
+  carol: Firestore; // signed in (live session), no users/carol document yet
   anon: Firestore; // not signed in
   admin: Firestore; // signed in with role_id 9: rules give a role no power over others' documents
+  // alice's Firebase sessions that liveSession() must refuse:
+  aliceEnded: Firestore; // its session record was deleted (logout, reuse, the session cap)
+  aliceOldEpoch: Firestore; // a session started before her last password change (or reset, email change, ...)
+  aliceStaleRole: Firestore; // a token of her live session carrying a role she no longer has
+  aliceExpired: Firestore; // its session is past its absolute end
+  aliceNoSession: Firestore; // no sid claim: a sign-in this backend did not make
+  bobWithAlicesSession: Firestore; // another user's token naming alice's session
 }
 interface Check {
   readonly name: string;
@@ -59,20 +67,23 @@ const CHECKS: readonly Check[] = [
   deny("owner changes role_id", (a) => a.alice.doc("users/alice").update({ role_id: 9 })),
   deny("owner removes role_id", (a) => a.alice.doc("users/alice").set({ uid: "alice", email: "Alice@Example.com", created_time: ts() })),
   deny("owner changes created_time", (a) => a.alice.doc("users/alice").update({ created_time: new Date("2001-01-01T00:00:00Z") })),
-  allow("owner deletes users/{own uid}", (a) => a.alice.doc("users/alice").delete()),
+  deny("owner deletes users/{own uid}", (a) => a.alice.doc("users/alice").delete()),
 
-  // users/{uid}: creating a missing document (FlutterFlow's maybeCreateUser)
-  allow("create own missing document with the token's email", (a) =>
+  // users/{uid}: no client creates it (the backend writes it before the first token)
+  deny("create own missing document, as FlutterFlow's maybeCreateUser would", (a) =>
     a.carol.doc("users/carol").set({ uid: "carol", email: "carol@example.com", display_name: "", created_time: ts() }),
   ),
-  allow("create own missing document without email", (a) => a.carol.doc("users/carol").set({ uid: "carol", display_name: "C" })),
-  deny("create own document with another email", (a) => a.carol.doc("users/carol").set({ uid: "carol", email: "alice@example.com" })),
-  deny("create own document with a role", (a) => a.carol.doc("users/carol").set({ uid: "carol", role_id: 9 })),
-  deny("create own document with another uid field", (a) => a.carol.doc("users/carol").set({ uid: "alice" })),
-  deny("create own document with a created_time that is not a timestamp", (a) =>
-    a.carol.doc("users/carol").set({ uid: "carol", created_time: "yesterday" }),
-  ),
+  deny("create own missing document without email", (a) => a.carol.doc("users/carol").set({ uid: "carol", display_name: "C" })),
   deny("create another user's document", (a) => a.carol.doc("users/dave").set({ uid: "dave" })),
+
+  // users/{uid} and fcm_tokens: the owner's Firebase sessions that are no longer live
+  deny("bob, with a token naming alice's session, reads his own users/bob", (a) => a.bobWithAlicesSession.doc("users/bob").get()),
+  ...(["aliceEnded", "aliceOldEpoch", "aliceStaleRole", "aliceExpired", "aliceNoSession"] as const).flatMap((who) => [
+    deny(`${who}: read users/alice`, (a) => a[who].doc("users/alice").get()),
+    deny(`${who}: update users/alice`, (a) => a[who].doc("users/alice").update({ display_name: "hijacked" })),
+    deny(`${who}: list alice's fcm tokens`, (a) => a[who].collection("users/alice/fcm_tokens").get()),
+    deny(`${who}: add an fcm token to alice`, (a) => a[who].collection("users/alice/fcm_tokens").add({ fcm_token: "t" })),
+  ]),
 
   // users/{uid}: other users, whatever their role
   deny("read another user's document", (a) => a.alice.doc("users/bob").get()),
@@ -127,15 +138,45 @@ async function seed(env: RulesTestEnvironment): Promise<void> {
     await db.doc("users/alice/fcm_tokens/t1").set({ fcm_token: "a", device_type: "iOS" });
     await db.doc("users/bob/fcm_tokens/t1").set({ fcm_token: "b", device_type: "iOS" });
     for (const collection of SERVER_ONLY) await db.doc(`${collection}/alice-doc`).set({ uid: "alice", role_id: 1 });
+    // The sessions' records and each account's mirror (auth_uid_index), as the backend writes them.
+    const end = new Date(Date.now() + 3_600_000);
+    const session = (uid: string, epoch: number, expires = end) => ({ uid, session_epoch: epoch, expires_at: expires });
+    await db.doc(`auth_sessions/${SESSIONS.alice}`).set(session("alice", 2));
+    await db.doc(`auth_sessions/${SESSIONS.aliceOldEpoch}`).set(session("alice", 1));
+    await db.doc(`auth_sessions/${SESSIONS.aliceExpired}`).set(session("alice", 2, new Date(Date.now() - 1000)));
+    await db.doc(`auth_sessions/${SESSIONS.carol}`).set(session("carol", 0));
+    await db.doc(`auth_sessions/${SESSIONS.root}`).set(session("root", 0));
+    await db.doc("auth_uid_index/alice").set({ email_key: "k-alice", session_epoch: 2, role_id: 1 });
+    await db.doc("auth_uid_index/bob").set({ email_key: "k-bob", session_epoch: 2, role_id: 1 });
+    await db.doc("auth_uid_index/carol").set({ email_key: "k-carol", session_epoch: 0, role_id: 1 });
+    await db.doc("auth_uid_index/root").set({ email_key: "k-root", session_epoch: 0, role_id: 9 });
   });
 }
 
+/** Session ids (the `sid` claim) with their records as seeded; `aliceEnded` has none. */
+const SESSIONS = {
+  alice: "aliceSession00000001",
+  carol: "carolSession00000001",
+  root: "rootSession000000001",
+  aliceExpired: "aliceSession00000002",
+  aliceEnded: "aliceSession00000003",
+  aliceOldEpoch: "aliceSession00000004",
+} as const;
+
 function actors(env: RulesTestEnvironment): Actors {
+  const alice = (claims: Record<string, unknown>, uid = "alice") =>
+    env.authenticatedContext(uid, { email: "alice@example.com", role_id: 1, sid: SESSIONS.alice, ...claims }).firestore();
   return {
-    alice: env.authenticatedContext("alice", { email: "alice@example.com", role_id: 1 }).firestore(),
-    carol: env.authenticatedContext("carol", { email: "carol@example.com", role_id: 1 }).firestore(),
+    alice: alice({}),
+    carol: env.authenticatedContext("carol", { email: "carol@example.com", role_id: 1, sid: SESSIONS.carol }).firestore(),
     anon: env.unauthenticatedContext().firestore(),
-    admin: env.authenticatedContext("root", { email: "root@example.com", role_id: 9 }).firestore(),
+    admin: env.authenticatedContext("root", { email: "root@example.com", role_id: 9, sid: SESSIONS.root }).firestore(),
+    aliceEnded: alice({ sid: SESSIONS.aliceEnded }),
+    aliceOldEpoch: alice({ sid: SESSIONS.aliceOldEpoch }),
+    aliceStaleRole: alice({ role_id: 9 }),
+    aliceExpired: alice({ sid: SESSIONS.aliceExpired }),
+    aliceNoSession: env.authenticatedContext("alice", { email: "alice@example.com", role_id: 1 }).firestore(),
+    bobWithAlicesSession: alice({ email: "bob@example.com" }, "bob"),
   };
 }
 
@@ -167,12 +208,21 @@ const MUTANTS: ReadonlyArray<{ name: string; from: string | RegExp; to: string }
   })),
   { name: "users: read by any signed-in user", from: "allow read: if isOwner(uid);", to: "allow read: if signedIn();" },
   { name: "users: update by any signed-in user", from: "allow update: if isOwner(uid) &&", to: "allow update: if signedIn() &&" },
-  { name: "users: delete by any signed-in user", from: "allow delete: if isOwner(uid);", to: "allow delete: if signedIn();" },
-  { name: "users: create of any document", from: "allow create: if isOwner(uid) &&", to: "allow create: if signedIn() &&" },
-  { name: "users: create with a role", from: "!('role_id' in data)", to: "true" },
-  { name: "users: create with any uid field", from: "data.get('uid', uid) == uid", to: "true" },
-  { name: "users: create with any email", from: "data.email == request.auth.token.get('email', null)", to: "true" },
-  { name: "users: create with any created_time", from: "data.created_time is timestamp", to: "true" },
+  {
+    name: "users: delete by the owner",
+    from: "allow create, delete: if false;",
+    to: "allow create: if false; allow delete: if isOwner(uid);",
+  },
+  {
+    name: "users: create by the owner",
+    from: "allow create, delete: if false;",
+    to: "allow delete: if false; allow create: if isOwner(uid);",
+  },
+  { name: "liveSession() not required of the owner", from: "request.auth.uid == uid && liveSession()", to: "request.auth.uid == uid" },
+  { name: "liveSession(): any session's record", from: "session.uid == request.auth.uid\n        && ", to: "" },
+  { name: "liveSession(): any epoch", from: "\n        && session.session_epoch == account.session_epoch", to: "" },
+  { name: "liveSession(): any role", from: "\n        && account.role_id == request.auth.token.role_id", to: "" },
+  { name: "liveSession(): past its end", from: "\n        && session.expires_at > request.time", to: "" },
   {
     name: "fcm_tokens: any signed-in user",
     from: /(match \/fcm_tokens\/\{tokenId\} \{\s*allow read, write: if )isOwner\(uid\)/,

@@ -141,6 +141,14 @@ describe("documentation (README.md, docs/*.md) against the code", () => {
     expect(section.split("\n").filter((line) => line.startsWith("| `"))).to.have.length(19);
   });
 
+  it("the guide's liveSession() lines are, verbatim, the ones firestore.rules has (which the rules tests evaluate)", () => {
+    const guide = /<!-- live-session:start[^>]*-->\n```\n([\s\S]*?)\n```\n<!-- live-session:end -->/.exec(read("docs/flutterflow.md"))?.[1];
+    expect(guide, "docs/flutterflow.md has the marked block").to.be.a("string");
+    const rules = read("firestore.rules");
+    for (const block of (guide ?? "").split("\n\n")) expect(rules, "firestore.rules").to.include(block);
+    expect(guide).to.include("function liveSession()");
+  });
+
   it("README.md has at most 260 lines and links every docs/*.md file", () => {
     const readme = read("README.md");
     expect(readme.replace(/\n$/, "").split("\n").length).to.be.at.most(260);

@@ -8,6 +8,7 @@ import {
   type Counter,
   EmailTakenError,
   type LiveSession,
+  type LiveState,
   type MailMessage,
   type NewAccount,
   type RefreshTokenRecord,
@@ -27,7 +28,6 @@ import type {
   IdTokenVerifier,
   Mailer,
   PasswordHasher,
-  SessionBasis,
   SessionStore,
   ThrottleStore,
   TokenMinter,
@@ -102,28 +102,34 @@ export class MemoryStore implements AccountStore {
   readonly live = new Map<string, LiveSession>();
 
   readonly sessionStore: SessionStore = {
-    create: async (token, basis, rehash) => {
+    create: async (token, rehash) => {
       await this.faults.at("sessions.create");
+      this.addToken(token);
       const uid = this.index.get(token.emailKey);
       const account = uid === undefined ? undefined : this.accounts.get(uid);
-      // The precondition: the credential still says what the session rests on.
-      if (account === undefined || !holds(account, basis)) throw new StaleAccountError();
-      this.addToken(token, basis.roleId);
-      this.accounts.set(account.uid, { ...account, sessionCount: account.sessionCount + 1, passwordHash: rehash ?? account.passwordHash });
+      if (account === undefined) return;
+      const passwordHash = rehash !== undefined && account.passwordHash === rehash.from ? rehash.to : account.passwordHash;
+      this.accounts.set(account.uid, { ...account, sessionCount: account.sessionCount + 1, passwordHash });
     },
-    findLive: async (sessionId) => this.live.get(sessionId) ?? null,
+    liveState: async (sessionId, uid): Promise<LiveState> => {
+      const account = this.accounts.get(uid);
+      return {
+        session: this.live.get(sessionId) ?? null,
+        current: account === undefined ? null : { sessionEpoch: account.sessionEpoch, roleId: account.roleId },
+      };
+    },
     find: async (tokenHash) => {
       await this.faults.at("sessions.find");
       return this.sessions.get(tokenHash) ?? null;
     },
-    rotate: async (parent, child, now, roleId) => {
+    rotate: async (parent, child, now) => {
       await this.faults.at("sessions.rotate");
       if (this.rotations.has(parent.tokenHash)) return "already_rotated";
       const current = this.sessions.get(parent.tokenHash);
       if (current === undefined || (parent.recorded && !this.live.has(parent.sessionId))) return "gone";
       this.rotations.add(parent.tokenHash);
       this.sessions.set(parent.tokenHash, { ...current, rotatedAt: now });
-      this.addToken(child, roleId);
+      this.addToken(child);
       return "rotated";
     },
     revokeSession: async (sessionId) => {
@@ -153,14 +159,20 @@ export class MemoryStore implements AccountStore {
   };
 
   /** A session's token; with its live record when the session has none yet (its first token, or a session from before records). */
-  private addToken(token: RefreshTokenRecord, roleId: number): void {
+  private addToken(token: RefreshTokenRecord): void {
     this.sessions.set(token.tokenHash, { ...token, rotatedAt: null, recorded: true });
     if (!this.live.has(token.sessionId)) {
-      this.live.set(token.sessionId, { sessionId: token.sessionId, uid: token.uid, roleId, expiresAt: token.sessionExpiresAt });
+      const record: LiveSession = {
+        sessionId: token.sessionId,
+        uid: token.uid,
+        sessionEpoch: token.sessionEpoch,
+        expiresAt: token.sessionExpiresAt,
+      };
+      this.live.set(token.sessionId, record);
     }
   }
 
-  /** Deletes every live session record of `uid` (what the credential transactions do). */
+  /** Deletes every live session record of `uid` (revokeAllSessions). */
   private endLive(uid: string): void {
     for (const [sessionId, session] of this.live) if (session.uid === uid) this.live.delete(sessionId);
   }
@@ -171,7 +183,7 @@ export class MemoryStore implements AccountStore {
     this.index.set(record.account.emailKey, record.account.uid);
     this.accounts.set(record.account.uid, record.account);
     this.users.set(record.profile.uid, record.profile);
-    if (record.session !== null) this.addToken(record.session, record.account.roleId);
+    if (record.session !== null) this.addToken(record.session);
   }
 
   async importAccount(record: NewAccount): Promise<{ readonly profileCreated: boolean }> {
@@ -232,21 +244,21 @@ export class MemoryStore implements AccountStore {
 
   async setRole(account: Account, roleId: number): Promise<void> {
     this.patch(account.emailKey, { roleId });
-    for (const [sessionId, session] of this.live) if (session.uid === account.uid) this.live.set(sessionId, { ...session, roleId });
     const user = this.users.get(account.uid);
     if (user !== undefined) this.users.set(account.uid, { ...user, roleId });
   }
 
   async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
     await this.faults.at("accounts.setDisabled");
-    this.patch(emailKey, { disabled });
-    if (disabled) this.endLive(this.index.get(emailKey) ?? "");
+    const current = this.accounts.get(this.index.get(emailKey) ?? "");
+    this.patch(emailKey, { disabled, ...(disabled && current !== undefined && { sessionEpoch: current.sessionEpoch + 1 }) });
   }
 
   async startDeletion(emailKey: string): Promise<void> {
     await this.faults.at("accounts.setDisabled");
-    this.patch(emailKey, { disabled: true, deleting: true });
-    this.endLive(this.index.get(emailKey) ?? "");
+    const current = this.accounts.get(this.index.get(emailKey) ?? "");
+    if (current === undefined) throw new StaleAccountError();
+    this.patch(emailKey, { disabled: true, deleting: true, sessionEpoch: current.sessionEpoch + (current.deleting ? 0 : 1) });
   }
 
   /** Push tokens per uid (users/{uid}/fcm_tokens), as a count. */
@@ -308,7 +320,6 @@ export class MemoryStore implements AccountStore {
       authUserSynced: false,
       sessionEpoch: current.sessionEpoch + 1,
     };
-    this.endLive(account.uid);
     this.index.delete(current.emailKey);
     this.index.set(email.key, account.uid);
     this.accounts.set(account.uid, moved);
@@ -329,7 +340,6 @@ export class MemoryStore implements AccountStore {
     }
     const written: Account = { ...current, passwordHash, sessionEpoch: current.sessionEpoch + 1 };
     this.accounts.set(account.uid, written);
-    this.endLive(account.uid);
     return written;
   }
 
@@ -349,18 +359,6 @@ export class MemoryStore implements AccountStore {
     if (account === undefined) throw new Error("no such account");
     this.accounts.set(uid, { ...account, ...fields });
   }
-}
-
-/** What SessionStore.create's precondition checks: the credential still says what the session rests on. */
-function holds(account: Account, basis: SessionBasis): boolean {
-  return (
-    account.uid === basis.uid &&
-    account.passwordHash === basis.passwordHash &&
-    account.sessionEpoch === basis.sessionEpoch &&
-    account.roleId === basis.roleId &&
-    !account.disabled &&
-    !account.deleting
-  );
 }
 
 export class MemoryAuthUsers implements AuthUsers {

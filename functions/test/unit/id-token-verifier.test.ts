@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Auth, DecodedIdToken } from "firebase-admin/auth";
 import { FirebaseIdTokenVerifier } from "../../src/adapters/firebase-id-token-verifier.js";
-import { type LiveSession, RejectedIdToken } from "../../src/domain/model.js";
+import { type LiveSession, type LiveState, RejectedIdToken } from "../../src/domain/model.js";
 import { toAppError } from "../../src/errors.js";
 
 // The verifier's decisions, with firebase-admin's answers played by a stub (the emulator tests
@@ -15,11 +15,14 @@ const failing = (code: string): Pick<Auth, "verifyIdToken"> => ({
 
 const NOW = new Date("2026-12-02T12:00:00Z");
 const SID = "S".repeat(20);
-const liveSession: LiveSession = { sessionId: SID, uid: "u1", roleId: 1, expiresAt: new Date("2027-01-01T00:00:00Z") };
-const sessions = (live: LiveSession | null = liveSession) => ({ findLive: (sid: string) => Promise.resolve(sid === SID ? live : null) });
+const liveSession: LiveSession = { sessionId: SID, uid: "u1", sessionEpoch: 2, expiresAt: new Date("2027-01-01T00:00:00Z") };
+const CURRENT = { sessionEpoch: 2, roleId: 1 };
+const sessions = (live: LiveSession | null, current: LiveState["current"]) => ({
+  liveState: (sid: string): Promise<LiveState> => Promise.resolve({ session: sid === SID ? live : null, current }),
+});
 const clock = { now: () => NOW };
-const verifierOf = (auth: Pick<Auth, "verifyIdToken">, live: LiveSession | null = liveSession) =>
-  new FirebaseIdTokenVerifier(auth, sessions(live), clock);
+const verifierOf = (auth: Pick<Auth, "verifyIdToken">, live: LiveSession | null = liveSession, current: LiveState["current"] = CURRENT) =>
+  new FirebaseIdTokenVerifier(auth, sessions(live, current), clock);
 const valid = (claims: Record<string, unknown>): Pick<Auth, "verifyIdToken"> => ({
   verifyIdToken: () => Promise.resolve({ uid: "u1", sub: "u1", ...claims } as unknown as DecodedIdToken),
 });
@@ -37,15 +40,17 @@ describe("FirebaseIdTokenVerifier (firebase-admin stubbed)", () => {
     expect(await verifierOf(valid(claims)).verify(token({ sub: "u1", ...claims }))).to.deep.include({ uid: "u1" });
   });
 
-  for (const [name, claims, live] of [
-    ["no sid claim (a sign-in this backend did not make)", { role_id: 1 }, liveSession],
-    ["its session ended (no live record)", { role_id: 1, sid: SID }, null],
-    ["a stale role (minted before a role change)", { role_id: 9, sid: SID }, liveSession],
-    ["the session of another user", { role_id: 1, sid: SID }, { ...liveSession, uid: "u2" }],
-    ["a session past its absolute end", { role_id: 1, sid: SID }, { ...liveSession, expiresAt: NOW }],
+  for (const [name, claims, live, current] of [
+    ["no sid claim (a sign-in this backend did not make)", { role_id: 1 }, liveSession, CURRENT],
+    ["its session ended (no live record)", { role_id: 1, sid: SID }, null, CURRENT],
+    ["a stale role (minted before a role change)", { role_id: 9, sid: SID }, liveSession, CURRENT],
+    ["the session of another user", { role_id: 1, sid: SID }, { ...liveSession, uid: "u2" }, CURRENT],
+    ["a session past its absolute end", { role_id: 1, sid: SID }, { ...liveSession, expiresAt: NOW }, CURRENT],
+    ["a session of an older epoch (a password change since)", { role_id: 1, sid: SID }, liveSession, { sessionEpoch: 3, roleId: 1 }],
+    ["an account without its session mirror (deleted)", { role_id: 1, sid: SID }, liveSession, null],
   ] as const) {
     it(`a valid Firebase token, but ${name}: rejected; accepted only as "session_ended" where a route accepts that`, async () => {
-      const verifier = verifierOf(valid(claims), live);
+      const verifier = verifierOf(valid(claims), live, current);
       expect(await outcome(verifier.verify(token({ sub: "u1", ...claims })))).to.be.instanceOf(RejectedIdToken);
       expect(await verifier.verify(token({ sub: "u1", ...claims }), ["session_ended"])).to.deep.include({
         uid: "u1",
