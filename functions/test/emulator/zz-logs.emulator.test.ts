@@ -36,6 +36,7 @@ describe("nothing secret in the logs of the whole emulator suite", () => {
       "sessions_capped",
       "password_reset_requested",
       "password_reset",
+      "account_reclaimed",
       "code_rejected",
       "email_verified",
       "email_change_requested",

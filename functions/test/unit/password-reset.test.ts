@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { updateMe } from "../../src/domain/account.js";
+import { requestEmailChange } from "../../src/domain/email-change.js";
 import { login } from "../../src/domain/login.js";
 import { confirmPasswordReset, requestPasswordReset } from "../../src/domain/password-reset.js";
 import { refresh } from "../../src/domain/refresh.js";
@@ -32,6 +34,37 @@ describe("password reset by mailed code (in-memory fakes, manual clock)", () => 
     expect(w.authUsers.firebaseRevocations).to.include(uid);
     expect(w.mailer.sent.at(-1)?.subject).to.equal("Acme: your password was reset");
     expect(w.events.seen).to.include(`password_reset:${uid}`);
+  });
+
+  it("a reset of an address never verified hands the account over: name, users/{uid} fields and push tokens of the previous holder go; a verified one keeps them", async () => {
+    const { w, uid } = await signedUpWorld({ email, password, name: "The CEO" });
+    w.store.photos.set(uid, "https://example.com/squatter.png");
+    w.store.pushTokens.set(uid, 2);
+    await request(w);
+    const result = await confirm(w, w.mailer.codeFor(email));
+    expect(result.user).to.include({ id: uid, name: "", emailVerified: true });
+    expect(w.store.accounts.get(uid)?.displayName).to.equal("");
+    expect(w.store.users.get(uid)?.displayName).to.equal("");
+    expect([w.store.photos.has(uid), w.store.pushTokens.has(uid)]).to.deep.equal([false, false]);
+    expect(w.authUsers.users.get(uid)?.displayName).to.equal("");
+    expect(w.events.seen).to.include(`account_reclaimed:${uid}`);
+
+    // Verified now: a second reset is an ordinary one.
+    w.clock.advance(120);
+    await updateMe(uid, { name: "Ada" }, w.deps);
+    await request(w);
+    const again = await confirm(w, w.mailer.codeFor(email), "yet another passphrase");
+    expect(again.user.name).to.equal("Ada");
+    expect(w.events.seen.filter((event) => event.startsWith("account_reclaimed"))).to.have.length(1);
+  });
+
+  it("a reset withdraws the account's pending codes (an email change started with the old password)", async () => {
+    const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+    await requestEmailChange(uid, { newEmail: "elsewhere@example.com", password, language: "en" }, w.deps);
+    expect(w.codes.codes.size).to.equal(1);
+    await request(w);
+    await confirm(w, w.mailer.codeFor(email));
+    expect(w.codes.codes.size).to.equal(0);
   });
 
   it("an unknown email: the same outcome, no mail, and the same resend interval (no 429 tells them apart)", async () => {
