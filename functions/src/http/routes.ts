@@ -246,7 +246,7 @@ export const ROUTES: RouteTable = {
         name: "changePassword",
         summary: "Change the password (every other session ends) and sign in afresh",
         answers: { 200: AuthAnswer },
-        errors: [...SIGNED_IN, "not_found", "invalid_credentials", "weak_password", "too_many_requests"],
+        errors: [...SIGNED_IN, "not_found", "invalid_credentials", "weak_password", "email_not_verified", "too_many_requests"],
       },
     }),
   },
