@@ -155,7 +155,10 @@ export class FirestoreAccountStore implements AccountStore {
   async deleteCreated({ account, session }: NewAccount): Promise<void> {
     const db = this.db;
     const batch = db.batch();
-    if (session !== null) batch.delete(db.collection(COLLECTIONS.refreshTokens).doc(session.tokenHash));
+    if (session !== null) {
+      batch.delete(db.collection(COLLECTIONS.refreshTokens).doc(session.tokenHash));
+      batch.delete(db.collection(COLLECTIONS.sessions).doc(session.sessionId));
+    }
     batch.delete(db.collection(COLLECTIONS.users).doc(account.uid));
     batch.delete(db.collection(COLLECTIONS.uidIndex).doc(account.uid));
     // Last: while it exists nobody else can claim the email, so it is ours to delete.
