@@ -8,6 +8,7 @@ import {
   credentialOf,
   errorCode,
   FIRESTORE_MODE,
+  fetchReply,
   post,
   refreshTokenDoc,
   send,
@@ -144,7 +145,8 @@ describe("store failures at each step (offline Firestore fault injection, emulat
     const email = uniqueEmail("f-delete");
     const created = authBody(await post("/signup", { email, password }));
     const { idToken } = await signInWithCustomToken(created.jwt_token);
-    await fault("Commit", DEADLINE_EXCEEDED, "auth_uid_index", -1);
+    // The final commit (users/{uid}, the uid index, the credential); the first step (disable, epoch + 1) goes through.
+    await fault("Commit", DEADLINE_EXCEEDED, "users", -1);
     const remove = () =>
       send("/me", {
         method: "DELETE",
@@ -213,7 +215,7 @@ describe("store failures at each step (offline Firestore fault injection, emulat
     expect((await post("/login", { email, password })).status).to.equal(401);
   });
 
-  it("password change: logins with the old password inside the change (its hash write held back) keep no session - the epoch", async function () {
+  it("password change: logins with the old password inside the change (its hash write held back) keep no session and no Firebase session - the epoch", async function () {
     this.timeout(60_000);
     // One instance serving the change and the logins at once, as in production.
     const fn = await serveFunction(8292);
@@ -221,30 +223,34 @@ describe("store failures at each step (offline Firestore fault injection, emulat
       const email = uniqueEmail("f-epoch");
       const created = authBody(await fn.post("/signup", { email, password }));
       const { idToken } = await signInWithCustomToken(created.jwt_token);
-      // The change revokes every session, then writes the new hash: that write is held back 2 s,
-      // so logins meanwhile read the old hash and write their sessions AFTER the revocation.
+      // The change writes the new hash and epoch + 1 in one commit, held back 2 s: logins
+      // meanwhile read the old hash and epoch, and some write their sessions after the commit
+      // and after the clean-up that follows it.
       await fault("Commit", 0, "field:password_hash", 1, 2000);
       const change = fn.post("/password/change", { current_password: password, new_password: "a brand new secret" }, bearer(idToken));
       let settled = false;
       void change.finally(() => (settled = true));
-      const racing: string[] = [];
+      const racing: { refresh_token: string; jwt_token: string }[] = [];
       for (let i = 0; !settled && i < 200; i++) {
         const reply = await fn.post("/login", { email, password }, { "X-Forwarded-For": `198.18.170.${i + 1}` });
-        if (reply.status === 200) racing.push(authBody(reply).refresh_token);
+        if (reply.status === 200) racing.push(authBody(reply));
       }
       expect((await change).status).to.equal(200);
-      const stored = await Promise.all(racing.map((t) => refreshTokenDoc(t).get()));
+      expect(racing.length, "no login with the old password got through during the change").to.be.greaterThan(0);
+      const stored = await Promise.all(racing.map((login) => refreshTokenDoc(login.refresh_token).get()));
       const inWindow = stored.filter((d) => d.exists).length;
-      expect(inWindow, "no login landed between the revocation and the new hash").to.be.greaterThan(0);
-      for (const token of racing) {
-        const reply = await fn.post("/refresh", { refresh_token: token });
+      for (const login of racing) {
+        const reply = await fn.post("/refresh", { refresh_token: login.refresh_token });
         expect([reply.status, errorCode(reply)], "a racing login's session outlived the password change").to.deep.equal([
           401,
           "invalid_refresh_token",
         ]);
+        const late = await signInWithCustomToken(login.jwt_token);
+        const me = await fetchReply(`${fn.url}/me`, { method: "GET", headers: bearer(late.idToken) });
+        expect(me.status, "a racing login's custom token outlived the password change").to.equal(401);
       }
       console.log(
-        `      (${racing.length} logins with the old password during the change, ${inWindow} after its revocation; none kept a session)`,
+        `      (${racing.length} logins with the old password during the change, ${inWindow} still stored after its clean-up; none kept a session)`,
       );
     } finally {
       await stopProcess(fn.process);

@@ -8,7 +8,7 @@ import { authBody, bearer, errorCode, mailedCode, type Reply, signInWithCustomTo
 // logged in and Q did not. Password writes are compare-and-set now (AccountStore.setNewPassword):
 // a change whose hash moved meanwhile writes nothing and answers 401. On the Functions Framework
 // (one instance serving them all at once, as production does), against the stack's emulators.
-const PORT = 8297;
+const PORT = 8299;
 const P = "correct horse battery staple";
 const Q = "the owner's brand new passphrase";
 
