@@ -158,6 +158,9 @@ export function smtpUrl(env: Readonly<Record<string, string | undefined>> = proc
 
 let cached: Config | undefined;
 
+/** The function this process serves: Cloud Run sets FUNCTION_TARGET (a reserved key), as does the Functions emulator. */
+export const servedFunction = (env: Readonly<Record<string, string | undefined>> = process.env): string | undefined => env.FUNCTION_TARGET;
+
 /** The configuration of this process, parsed on first use. */
 export function config(): Config {
   cached ??= parseConfig(process.env);
