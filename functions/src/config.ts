@@ -85,12 +85,18 @@ export type Config = Readonly<z.infer<typeof EnvSchema>>;
 
 /**
  * Refuses to run on Cloud Functions (`K_SERVICE` is set by Cloud Run, which runs 2nd gen) while
- * an emulator host variable is set, outside the Functions emulator (`FUNCTIONS_EMULATOR`):
- * with `FIREBASE_AUTH_EMULATOR_HOST` set, firebase-admin accepts UNSIGNED ID tokens and mints
- * unsigned custom tokens, so anyone could sign in as anyone.
+ * an emulator host variable is set: with `FIREBASE_AUTH_EMULATOR_HOST` set, firebase-admin
+ * accepts UNSIGNED ID tokens and mints unsigned custom tokens, so anyone could sign in as anyone.
+ *
+ * The Functions emulator sets K_SERVICE too. It is told apart by a variable a deployed
+ * `functions/.env` cannot carry: `firebase deploy` refuses every `FIREBASE_`-prefixed key there
+ * (firebase-tools lib/functions/env.js, RESERVED_PREFIXES), and the emulator always sets
+ * `FIREBASE_DEBUG_MODE=true` (lib/emulator/functionsEmulator.js, getEmulatorEnvs). Its
+ * `FUNCTIONS_EMULATOR=true` alone proves nothing: that key is not reserved, a .env may set it.
  */
 export function assertNoEmulatorInProduction(env: Readonly<Record<string, string | undefined>>): void {
-  const deployed = (env.K_SERVICE ?? "") !== "" && env.FUNCTIONS_EMULATOR !== "true";
+  const functionsEmulator = env.FIREBASE_DEBUG_MODE === "true" && env.FUNCTIONS_EMULATOR === "true";
+  const deployed = (env.K_SERVICE ?? "") !== "" && !functionsEmulator;
   if (!deployed) return;
   const emulatorHosts = Object.keys(env).filter((name) => name.endsWith("_EMULATOR_HOST") && (env[name] ?? "") !== "");
   if (emulatorHosts.length > 0) {
@@ -151,6 +157,9 @@ export function smtpUrl(env: Readonly<Record<string, string | undefined>> = proc
 }
 
 let cached: Config | undefined;
+
+/** The function this process serves: Cloud Run sets FUNCTION_TARGET (a reserved key), as does the Functions emulator. */
+export const servedFunction = (env: Readonly<Record<string, string | undefined>> = process.env): string | undefined => env.FUNCTION_TARGET;
 
 /** The configuration of this process, parsed on first use. */
 export function config(): Config {

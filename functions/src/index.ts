@@ -6,14 +6,19 @@ import { defineInt, defineSecret } from "firebase-functions/params";
 import { onRequest } from "firebase-functions/v2/https";
 import { IS_NOT_TENANT, onUserDeleted } from "firebase-functions/v2/identity";
 import { onSchedule } from "firebase-functions/v2/scheduler";
-import { config } from "./config.js";
+import { config, LIMITS, servedFunction } from "./config.js";
+import { capBodyParsers } from "./http/body-cap.js";
 import { corsStep } from "./http/cors.js";
 import { createHandler } from "./http/handler.js";
 import { ROUTES } from "./http/routes.js";
+import { bodyCapNotApplied } from "./logs.js";
 import { getDeps } from "./services.js";
 import { runAuthUserDeleted, runSessionCleanup } from "./triggers.js";
 
 const cfg = config();
+// Now, before the Functions Framework builds its body parsers: the auth service reads at most
+// the API's 8 KiB of a body (http/body-cap.ts). Only there: the triggers' event bodies may be larger.
+if (servedFunction() === "auth" && capBodyParsers(LIMITS.maxBodyBytes) === 0) bodyCapNotApplied(LIMITS.maxBodyBytes);
 const REGION = "us-central1";
 // Keys the HMACs of document ids and refresh-token successors (config.ts, serverSecret). Secret Manager in
 // production (`firebase functions:secrets:set AUTH_HMAC_KEY`), functions/.secret.local locally.

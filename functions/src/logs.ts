@@ -24,6 +24,11 @@ export function requestFailed(requestId: string, route: string, status: number, 
   else logger.warn("request failed", entry);
 }
 
+/** The auth service found no body-parser to cap: the Functions Framework's own limit stands (http/body-cap.ts). */
+export function bodyCapNotApplied(maxBytes: number): void {
+  logger.warn("body cap not applied", { event: "body_cap_not_applied", maxBytes });
+}
+
 export function housekeepingEvent(event: string, fields: Record<string, string | number>): void {
   logger.info(event.replaceAll("_", " "), { event, ...fields });
 }

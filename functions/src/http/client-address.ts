@@ -23,6 +23,21 @@ export function clientAddress(req: HttpRequest, hops: number): string | undefine
 }
 
 /**
+ * The network id of a request whose address cannot be told: no usable entry at CLIENT_IP_HOPS
+ * (behind a load balancer of your own, a request sent straight to the function carries only
+ * Google's entry), a non-address entry, no socket. Such requests share ONE network for every
+ * per-network counter (signups, mail requests, password checks), so leaving the address out
+ * never leaves a request uncounted. Not an IP notation, so it never meets a real network.
+ */
+export const UNKNOWN_NETWORK = "unknown";
+
+/** The network the request is throttled by: its client address's (throttleNetwork), else UNKNOWN_NETWORK. */
+export function clientNetwork(req: HttpRequest, hops: number): string {
+  const address = clientAddress(req, hops);
+  return address === undefined ? UNKNOWN_NETWORK : throttleNetwork(address);
+}
+
+/**
  * The network a client address is throttled by. IPv4: the address. IPv6: its /64, the usual
  * smallest allocation to one subscriber (RFC 6177; a /128 would give anyone with a /64 2^64
  * fresh counters). IPv4-mapped IPv6 (`::ffff:203.0.113.7`): the IPv4 address, so both spellings

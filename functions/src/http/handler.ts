@@ -3,7 +3,7 @@ import { withinBudget } from "../deadlines.js";
 import type { Deps } from "../domain/deps.js";
 import { AppError, toAppError } from "../errors.js";
 import { requestFailed } from "../logs.js";
-import { clientAddress, throttleNetwork } from "./client-address.js";
+import { clientNetwork as networkOf } from "./client-address.js";
 import type { CorsStep } from "./cors.js";
 import { preferredLanguage } from "./language.js";
 import { jsonBody } from "./request.js";
@@ -63,8 +63,7 @@ export function createHandler(routes: RouteTable, cors: CorsStep, deps: () => Pr
       }
       const body = method === "GET" ? {} : jsonBody(req);
       const authorization = req.headers.authorization;
-      const address = clientAddress(req, clientIpHops);
-      const clientNetwork = address === undefined ? undefined : throttleNetwork(address);
+      const clientNetwork = networkOf(req, clientIpHops);
       // The route runs under the request's time budget (deadlines.ts): an outage is a 503 in bounded time.
       const reply = await withinBudget(() => route.handle({ body, authorization, params: found.params, clientNetwork, language }, deps));
       sendJson(res, reply, language);

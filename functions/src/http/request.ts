@@ -4,8 +4,10 @@ import type { HttpRequest } from "./types.js";
 
 /**
  * Checks on the request as the Functions Framework hands it over. It has already parsed the
- * body (JSON, text, form-encoded with nested objects, or raw) with a limit of about 1 GB, so
- * the content type and the raw size are checked here, before any field is looked at.
+ * body (JSON, text, form-encoded with nested objects, or raw), capped at 8 KiB in the auth
+ * service (body-cap.ts; the framework's own limit is about 1 GB), so the content type and the
+ * raw size are checked here, before any field is looked at. A body declared over the cap is not
+ * read at all: no rawBody, and its Content-Length is what is measured.
  *
  * Malformed JSON sent as application/json never reaches this code: the framework's parser
  * answers it with its own 400 (see docs/api.md, "Errors").

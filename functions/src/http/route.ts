@@ -28,8 +28,11 @@ export interface RouteRequest<Body, A extends AuthKind> {
   readonly caller: CallerOf<A>;
   /** Values of the `:name` segments of the route's pattern. */
   readonly params: Readonly<Record<string, string>>;
-  /** The client's network for throttling: the address Google's front end saw, IPv6 as its /64 (client-address.ts). */
-  readonly clientNetwork: string | undefined;
+  /**
+   * The client's network for throttling: the address Google's front end saw, IPv6 as its /64,
+   * or the one shared "unknown" network when there is no usable address (client-address.ts).
+   */
+  readonly clientNetwork: string;
   /** The language of any mail the request causes, from Accept-Language (language.ts). */
   readonly language: Language;
 }
@@ -42,7 +45,7 @@ export interface IncomingRequest {
   readonly body: Record<string, unknown>;
   readonly authorization: string | undefined;
   readonly params: Readonly<Record<string, string>>;
-  readonly clientNetwork: string | undefined;
+  readonly clientNetwork: string;
   readonly language: Language;
 }
 

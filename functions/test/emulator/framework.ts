@@ -62,7 +62,13 @@ export interface Served {
 /** Serves the built function on `port` (with `env` on top of this process's: the stack's emulators by default). */
 export async function serveFunction(port: number, env: Record<string, string> = {}): Promise<Served> {
   if (await portOpen(port)) throw new Error(`port ${port} is in use`);
-  const child = startProcess("node", functionsFrameworkArgs(port), { NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", ...env });
+  // FUNCTION_TARGET: Cloud Run sets it for a function, and the auth service caps its body parsers by it (http/body-cap.ts).
+  const child = startProcess("node", functionsFrameworkArgs(port), {
+    NODE_ENV: "production",
+    METADATA_SERVER_DETECTION: "none",
+    FUNCTION_TARGET: "auth",
+    ...env,
+  });
   const url = `http://127.0.0.1:${port}`;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetchReply(`${url}${path}`, {

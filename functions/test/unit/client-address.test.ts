@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { clientAddress, throttleNetwork } from "../../src/http/client-address.js";
+import { clientAddress, clientNetwork, throttleNetwork, UNKNOWN_NETWORK } from "../../src/http/client-address.js";
 import type { HttpRequest } from "../../src/http/types.js";
 
 const withForwardedFor = (value: string) => ({ headers: { "x-forwarded-for": value } }) as unknown as HttpRequest;
@@ -45,6 +45,15 @@ describe("client address and its throttling network", () => {
       expect(clientAddress(req, hops)).to.equal(expected);
     });
   }
+
+  it('no usable address: the one shared network "unknown", never none (the per-network limits still apply)', () => {
+    // CLIENT_IP_HOPS=2 and a request sent straight to the function: only Google's entry.
+    for (const value of ["192.0.2.1", "192.0.2.2"]) expect(clientNetwork(withForwardedFor(value), 2)).to.equal(UNKNOWN_NETWORK);
+    expect(clientNetwork(withForwardedFor("6.6.6.6, not-an-ip"), 1)).to.equal(UNKNOWN_NETWORK);
+    expect(UNKNOWN_NETWORK).to.equal("unknown");
+    expect(clientNetwork({ headers: {} } as unknown as HttpRequest, 1)).to.equal("unknown");
+    expect(clientNetwork(withForwardedFor("6.6.6.6, 2001:db8:1:2:3::9, 35.1.2.3"), 2)).to.equal("2001:db8:1:2::/64");
+  });
 
   it("IPv4: the address itself", () => {
     expect(throttleNetwork("203.0.113.9")).to.equal("203.0.113.9");

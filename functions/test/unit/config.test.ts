@@ -51,10 +51,24 @@ describe("config", () => {
       expect(() => parseConfig({ ...deployed, [name]: "127.0.0.1:9099" })).to.throw(new RegExp(`Refusing to start: ${name}`));
     }
     expect(parseConfig(deployed).DEFAULT_ROLE_ID).to.equal(1);
-    // The Functions emulator sets K_SERVICE-like variables too, and FUNCTIONS_EMULATOR=true.
-    expect(() => parseConfig({ ...deployed, FUNCTIONS_EMULATOR: "true", FIREBASE_AUTH_EMULATOR_HOST: "127.0.0.1:9099" })).to.not.throw();
+    // The Functions emulator sets K_SERVICE too, with FUNCTIONS_EMULATOR=true and FIREBASE_DEBUG_MODE=true.
+    const emulator = { ...deployed, FUNCTIONS_EMULATOR: "true", FIREBASE_DEBUG_MODE: "true" };
+    expect(() => parseConfig({ ...emulator, FIREBASE_AUTH_EMULATOR_HOST: "127.0.0.1:9099" })).to.not.throw();
     // Local runs (tests, Functions Framework without K_SERVICE) are not deployed.
     expect(() => parseConfig({ FIREBASE_AUTH_EMULATOR_HOST: "127.0.0.1:9099" })).to.not.throw();
     expect(() => parseConfig({ ...deployed, FIREBASE_AUTH_EMULATOR_HOST: "" })).to.not.throw();
+  });
+
+  it("the guard rests on what a deployed .env cannot set: FUNCTIONS_EMULATOR=true there does not switch it off", () => {
+    // firebase deploy refuses FIREBASE_-prefixed keys in functions/.env (firebase-tools
+    // lib/functions/env.js), so FIREBASE_DEBUG_MODE comes only from the Functions emulator;
+    // FUNCTIONS_EMULATOR is not reserved.
+    const fromDotEnv = { K_SERVICE: "auth", FUNCTIONS_EMULATOR: "true", FIRESTORE_EMULATOR_HOST: "127.0.0.1:8080" };
+    expect(() => parseConfig(fromDotEnv)).to.throw(/Refusing to start: FIRESTORE_EMULATOR_HOST/);
+    expect(() => parseConfig({ ...fromDotEnv, FIREBASE_DEBUG_MODE: "false" })).to.throw(/Refusing to start/);
+    // Either marker alone is not the emulator.
+    expect(() => parseConfig({ K_SERVICE: "auth", FIREBASE_DEBUG_MODE: "true", FIRESTORE_EMULATOR_HOST: "127.0.0.1:8080" })).to.throw(
+      /Refusing to start/,
+    );
   });
 });

@@ -231,7 +231,7 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
     });
     expect(res.statusCode).to.equal(200);
     expect(seen).to.deep.equal([
-      { body: { password: "x" }, caller: { uid: "u1", claims: {} }, params: {}, clientNetwork: undefined, language: "en" },
+      { body: { password: "x" }, caller: { uid: "u1", claims: {} }, params: {}, clientNetwork: "unknown", language: "en" },
     ]);
   });
 
@@ -255,7 +255,7 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
       headers: { authorization: "Bearer id-token-for-u1", "accept-language": "de-CH, en;q=0.5" },
     });
     expect(seen).to.deep.equal([
-      { body: { email: "a@example.com", password: "x" }, caller: undefined, params: {}, clientNetwork: undefined, language: "de" },
+      { body: { email: "a@example.com", password: "x" }, caller: undefined, params: {}, clientNetwork: "unknown", language: "de" },
     ]);
   });
 });
