@@ -146,4 +146,17 @@ describe("user import (use case, in-memory fakes)", () => {
     expect(w.store.users.get("ada0001")?.email).to.equal("someone.else@example.com");
     expect(w.store.accounts.size).to.equal(0);
   });
+
+  it("a uid that Firebase Auth gives to a user without an email (phone, anonymous) is refused before anything is written, --dry-run included", async () => {
+    const w = world();
+    w.authUsers.withoutEmail.add("ada0001");
+    const theirs = { uid: "ada0001", email: "", displayName: "", roleId: 0, createdAt: new Date(0) };
+    w.store.users.set("ada0001", theirs);
+    const reason = "uid ada0001 belongs to a Firebase Auth user without an email (a phone or anonymous user)";
+    expect(await rejected(importUser(user, { dryRun: true }, w.deps)), "--dry-run").to.equal(reason);
+    expect(await rejected(importUser(user, { dryRun: false }, w.deps))).to.equal(reason);
+    expect(w.store.users.get("ada0001")).to.equal(theirs);
+    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 1, sessions: 0 });
+    expect(w.authUsers.users.size).to.equal(0);
+  });
 });
