@@ -17,8 +17,8 @@ export const CAPS = {
   scryptP: 16,
   /**
    * scrypt's CPU work is N * r * p (the memory-hard core runs p times): at most 2^21, which took
-   * 0.8-1.2 s here (N = 2^16, r = 8, p = 4; 2-core development machine, Node 22). p = 16 at
-   * N * r = 2^19, which the bounds above allow on their own, took 4.6 s.
+   * 0.7-1.2 s here (N = 2^16, r = 8, p = 4; 2-core development machine under varying load,
+   * Node 22). p = 16 at N * r = 2^19, which the bounds above allow on their own, took 2.7-5.4 s.
    */
   scryptWork: 2 ** 21,
   pbkdf2Iterations: 2_000_000,
