@@ -12,7 +12,7 @@ import { verify as argon2Verify } from "@node-rs/argon2";
 import { deserialize } from "@phc/format";
 import bcrypt from "bcryptjs";
 import { FirebaseScrypt } from "firebase-scrypt";
-import { argon2WithinCaps, CAPS, within } from "./hash-caps.js";
+import { argon2WithinCaps, CAPS, scryptWithinCaps, within } from "./hash-caps.js";
 
 const pbkdf2Async = promisify(pbkdf2);
 const scryptAsync = promisify(scrypt) as (password: Buffer, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -102,7 +102,9 @@ export function foreignScheme(stored: string): ForeignScheme | null {
   const firebase = parseFirebase(stored);
   if (firebase !== null) {
     const ok =
-      within(firebase.memCost, 1, 20) && within(firebase.rounds, 1, 64) && 2 ** firebase.memCost * firebase.rounds <= CAPS.firebaseNr;
+      within(firebase.memCost, 1, 20) &&
+      within(firebase.rounds, 1, 64) &&
+      scryptWithinCaps(2 ** firebase.memCost, firebase.rounds, 1, CAPS.firebaseNr);
     return ok ? "firebase-scrypt" : null;
   }
   return null;
@@ -121,7 +123,7 @@ function scryptParams(stored: string): { N: number; r: number; p: number; salt: 
   if (phc === null || phc.id !== "scrypt" || phc.salt === undefined || phc.hash === undefined) return null;
   const { ln, r, p } = (phc.params ?? {}) as Record<string, unknown>;
   if (!within(Number(ln), 1, CAPS.scryptLogN) || !within(Number(r), 1, 64) || !within(Number(p), 1, CAPS.scryptP)) return null;
-  if (2 ** Number(ln) * Number(r) > CAPS.scryptNr) return null;
+  if (!scryptWithinCaps(2 ** Number(ln), Number(r), Number(p), CAPS.scryptNr)) return null;
   return { N: 2 ** Number(ln), r: Number(r), p: Number(p), salt: phc.salt, hash: phc.hash };
 }
 

@@ -22,8 +22,13 @@ const PURPOSE = "email_verification";
 export const emailNotVerified = (): AppError =>
   new AppError("email_not_verified", "Confirm your email address: enter the code we sent to it.");
 
-/** Issues a verification code and mails it to the account's address (429 inside the resend interval; a failed mail withdraws it). */
-export async function sendVerificationCode(
+type MailDeps = Pick<Deps, "codes" | "keys" | "mail" | "mailer" | "throttle" | "events">;
+
+/**
+ * Issues a verification code and mails it to the account's address (429 inside the resend
+ * interval; a failed mail withdraws it). Uncounted: every caller reserves the mail first.
+ */
+async function sendVerificationCode(
   account: Pick<Account, "uid" | "email" | "emailKey">,
   language: Language,
   now: Date,
@@ -37,10 +42,26 @@ export async function sendVerificationCode(
 }
 
 /**
+ * Mails a verification code, counted first on the client network's mail counter (`mail_ip`) like
+ * every mail that carries a code: 429 when that counter is spent (nothing issued, so an earlier
+ * code still works) or inside the resend interval.
+ */
+export async function mailVerificationCode(
+  account: Pick<Account, "uid" | "email" | "emailKey">,
+  input: { readonly clientNetwork?: string | undefined; readonly language: Language },
+  now: Date,
+  deps: MailDeps,
+): Promise<void> {
+  await reserveMailRequest(deps, input.clientNetwork, now);
+  await sendVerificationCode(account, input.language, now, deps);
+}
+
+/**
  * The sign-in gate of REQUIRE_VERIFIED_EMAIL, after the password was found right: the account as
  * it may sign in (verified now, when `code` proves the address), or 403 `email_not_verified`
  * after mailing a code (none when one went out within the resend interval: that one still works).
- * A wrong code is `invalid_code`, counted like a guess.
+ * A wrong code is `invalid_code`, counted like a guess. The mail counts on the network's mail
+ * counter; when that is spent the answer is 429 (see below).
  */
 export async function verifiedForSignIn(
   account: Account,
@@ -50,6 +71,13 @@ export async function verifiedForSignIn(
   if (!deps.verification.required || account.emailVerified) return account;
   const now = deps.clock.now();
   if (input.code === undefined || input.code === "") {
+    // Counted on the network's mail counter like every mail that carries a code. When that is
+    // spent the answer is 429 too_many_requests with Retry-After, not the 403, whose "enter the
+    // code we sent" would be false: the user would wait for a mail that never comes instead of
+    // being told when to try again. It tells no more than the 403 (both come only after the
+    // right password), and nothing is issued, so a code mailed earlier still signs in. Inside
+    // the resend interval the answer stays 403: the code sent then still works.
+    await reserveMailRequest(deps, input.clientNetwork, now);
     await sendVerificationCode(account, input.language, now, deps).catch((error: unknown) => {
       if (!(isAppError(error) && error.code === "too_many_requests")) throw error;
     });
@@ -77,9 +105,7 @@ export async function requestEmailVerification(
 ): Promise<{ readonly alreadyVerified: boolean }> {
   const account = await existing(uid, deps);
   if (account.emailVerified) return { alreadyVerified: true };
-  const now = deps.clock.now();
-  await reserveMailRequest(deps, input.clientNetwork, now);
-  await sendVerificationCode(account, input.language, now, deps);
+  await mailVerificationCode(account, input, deps.clock.now(), deps);
   return { alreadyVerified: false };
 }
 

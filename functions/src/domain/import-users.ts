@@ -90,14 +90,17 @@ export async function importUser(user: ImportUser, options: { readonly dryRun: b
     }
     return { status: "exists", uid: existing.uid, sameUid: existing.uid === uid };
   }
-  if (options.dryRun) return { status: "valid", uid, scheme };
 
-  // A Firebase Auth user of this uid with another email is someone else: nothing is written (not
-  // even the merge into its users/{uid}). Of the same email, it is this user, adopted below.
+  // A Firebase Auth user of this uid is this user only when it has this very email (a user moving
+  // from Firebase's own email/password sign-in, adopted below). One with another email, or with
+  // none (a phone or anonymous user), is someone else: nothing is written, not even the merge
+  // into its users/{uid}, which a failed import could not undo. A read only, so --dry-run says it too.
   const authUser = await deps.authUsers.findEmail(uid);
-  if (authUser !== null && authUser.email !== null && authUser.email !== email.canonical) {
-    reject(`uid ${uid} belongs to a Firebase Auth user with another email`);
+  if (authUser !== null && authUser.email !== email.canonical) {
+    const holder = authUser.email === null ? "without an email (a phone or anonymous user)" : "with another email";
+    reject(`uid ${uid} belongs to a Firebase Auth user ${holder}`);
   }
+  if (options.dryRun) return { status: "valid", uid, scheme };
 
   const createdAt = user.createdAt ?? deps.clock.now();
   const record: NewAccount = {

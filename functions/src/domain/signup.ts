@@ -3,7 +3,7 @@ import { AppError, isAppError, isTransient } from "../errors.js";
 import { type AuthResult, sessionClaims } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { type ParsedEmail, parseEmail } from "./email.js";
-import { emailNotVerified, sendVerificationCode } from "./email-verification.js";
+import { emailNotVerified, mailVerificationCode } from "./email-verification.js";
 import { newId } from "./ids.js";
 import { type LoginDeps, login } from "./login.js";
 import { EmailTakenError, type Language, type NewAccount } from "./model.js";
@@ -45,9 +45,11 @@ const emailTaken = (): AppError => new AppError("email_exists", "An account with
  * A signup sent again after a lost answer (or a 503 whose commit landed all the same) signs in
  * to the account the first one made (`repeatedSignup`), instead of a 409.
  * 5. A verification code is mailed (SEND_VERIFICATION_ON_SIGNUP), best effort: a failed mail is
- *    logged and the app can ask again. With REQUIRE_VERIFIED_EMAIL the account is made without a
+ *    logged and the app can ask again. It counts on the network's mail counter; when that is
+ *    spent no code goes, the signup stands all the same (`follow_up_failed`, not a 429 for an
+ *    account that was made). With REQUIRE_VERIFIED_EMAIL the account is made without a
  *    session, the code is mailed, and the answer is 403 `email_not_verified`: the same login
- *    call with the code signs in.
+ *    call with the code signs in (without a code, login mails one).
  */
 export async function signup(input: SignupInput, deps: SignupDeps): Promise<AuthResult> {
   const email = parseEmail(input.email, deps.keys);
@@ -116,9 +118,12 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
     ),
     counted.signedUp(email.key).catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error)),
     (deps.verification.sendOnSignup || deps.verification.required) &&
-      sendVerificationCode({ uid, email: email.display, emailKey: email.key }, input.language ?? "en", now, deps).catch((error: unknown) =>
-        deps.events.followUpFailed("send_verification", uid, error),
-      ),
+      mailVerificationCode(
+        { uid, email: email.display, emailKey: email.key },
+        { clientNetwork: input.clientNetwork, language: input.language ?? "en" },
+        now,
+        deps,
+      ).catch((error: unknown) => deps.events.followUpFailed("send_verification", uid, error)),
   ]);
   if (session === null) throw emailNotVerified();
 

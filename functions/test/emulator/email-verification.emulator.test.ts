@@ -10,6 +10,7 @@ import {
   mailedCode,
   mailsTo,
   post,
+  randomClientIp,
   signInWithCustomToken,
   uniqueEmail,
 } from "./helpers.js";
@@ -45,6 +46,24 @@ describe("email verification by mailed code (emulators, over HTTP)", () => {
 
     const again = await post("/email/verify/request", {}, bearer(next.idToken));
     expect([again.status, again.json]).to.deep.equal([200, { sent: false, already_verified: true }]);
+  });
+
+  it("signup's mail counts on the network's mail counter (mail_ip, 20 an hour); with it spent, a signup is made and signed in without a mail", async () => {
+    const network = { "X-Forwarded-For": randomClientIp() };
+    for (let i = 0; i < 20; i++) {
+      expect((await post("/password/reset/request", { email: uniqueEmail("spend") }, network)).status).to.equal(202);
+    }
+    const counted = uniqueEmail("counted");
+    expect((await post("/signup", { email: counted, password }, network)).status).to.equal(201);
+    expect(await mailsTo(counted), "the 21st mail request goes, and sets the lock").to.have.length(1);
+    const reset = await post("/password/reset/request", { email: counted }, network);
+    expect([reset.status, errorCode(reset)], "the signup's mail was counted").to.deep.equal([429, "too_many_requests"]);
+
+    const spent = uniqueEmail("spent");
+    const made = await post("/signup", { email: spent, password }, network);
+    expect([made.status, authBody(made).user.email]).to.deep.equal([201, spent]);
+    expect(await mailsTo(spent), "no mail").to.deep.equal([]);
+    expect((await post("/login", { email: spent, password })).status).to.equal(200);
   });
 
   it("asking for a new code after the interval: 202, a new code replaces the signup's", async () => {

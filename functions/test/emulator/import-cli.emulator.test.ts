@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { AUTH_HOST, auth, authBody, credentialOf, db, errorCode, post, signInWithCustomToken } from "./helpers.js";
@@ -35,6 +37,13 @@ async function firebasePasswordSignIn(email: string, pw: string): Promise<number
     body: JSON.stringify({ email, password: pw, returnSecureToken: true }),
   });
   return response.status;
+}
+
+/** An anonymous sign-in as the Firebase client SDK makes it (accounts:signUp without an email): the new user's uid. */
+async function anonymousSignIn(): Promise<string> {
+  const url = `http://${AUTH_HOST}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake-api-key`;
+  const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+  return ((await response.json()) as { localId: string }).localId;
 }
 
 const hashOf = async (email: string): Promise<string> => String((await credentialOf(email).get()).get("password_hash"));
@@ -118,6 +127,43 @@ describe("command line: users import and the user commands (emulators)", functio
       await firebasePasswordSignIn("fixture@firebase.example", "old firebase password"),
       "Firebase's own password sign-in is removed from the adopted user",
     ).to.not.equal(200);
+  });
+
+  it("a uid that Firebase Auth gives to a user without an email (phone, anonymous) is refused before anything is written: its users/{uid} unchanged, no credential", async () => {
+    const phoneUid = "phoneHolder0001";
+    await auth().createUser({ uid: phoneUid, phoneNumber: "+15555550100" });
+    const anonymousUid = await anonymousSignIn();
+    const profiles = db().collection("users");
+    await profiles.doc(phoneUid).set({ uid: phoneUid, phone_number: "+15555550100", score: 7 });
+    await profiles.doc(anonymousUid).set({ uid: anonymousUid, score: 8 });
+    const before = await Promise.all([profiles.doc(phoneUid).get(), profiles.doc(anonymousUid).get()]);
+    const bcrypt = "$2b$10$lbi.8ibgn0.JlmuEPYU/5uKcvDQnj3Xl1lB55iidvMG.m8ywmrUKa";
+    const rows = [
+      { email: "phone-uid@import.example", password_hash: bcrypt, uid: phoneUid },
+      { email: "anonymous-uid@import.example", password_hash: bcrypt, uid: anonymousUid },
+    ];
+    const file = join(mkdtempSync(join(tmpdir(), "import-")), "strangers.json");
+    writeFileSync(file, JSON.stringify({ users: rows }));
+
+    const run = cli(["users", "import", file]);
+    const after = await Promise.all([profiles.doc(phoneUid).get(), profiles.doc(anonymousUid).get()]);
+    for (const [i, doc] of after.entries()) {
+      expect(doc.data(), `${doc.id}: nothing merged in`).to.deep.equal(before[i]?.data());
+      expect(doc.updateTime?.isEqual(before[i]?.updateTime ?? doc.updateTime), `${doc.id}: not written`).to.equal(true);
+    }
+    for (const { email, uid } of rows) {
+      expect((await credentialOf(email).get()).exists, email).to.equal(false);
+      expect((await db().collection("auth_uid_index").doc(uid).get()).exists, uid).to.equal(false);
+      const holder = await auth().getUser(uid);
+      expect([holder.email, holder.providerData.filter((p) => p.providerId === "password")]).to.deep.equal([undefined, []]);
+      expect(errorCode(await post("/login", { email, password })), email).to.equal("invalid_credentials");
+    }
+    expect([run.status, run.stdout.trim()]).to.deep.equal([1, "imported 0, skipped 0, failed 2"]);
+    const reason = "belongs to a Firebase Auth user without an email (a phone or anonymous user)";
+    expect(run.stderr).to.include(`user #1: uid ${phoneUid} ${reason}`);
+    expect(run.stderr).to.include(`user #2: uid ${anonymousUid} ${reason}`);
+    const dry = cli(["users", "import", file, "--dry-run"]);
+    expect(dry.stdout.trim(), "--dry-run says it too").to.equal("would import 0, skipped 0, failed 2");
   });
 
   it("supabase (CSV from psql \\copy, and JSON) and csv; --dry-run writes nothing", async () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { type Inbox, startInbox } from "../smtp-inbox.js";
 import { type Served, serveFunction, stopProcess } from "./framework.js";
-import { authBody, bearer, errorCode, signInWithCustomToken, uniqueEmail } from "./helpers.js";
+import { authBody, bearer, errorCode, randomClientIp, signInWithCustomToken, uniqueEmail } from "./helpers.js";
 
 // The other two mail settings, on the Functions Framework (what Cloud Run runs) against the
 // stack's Auth emulator and Firestore: MAIL_TRANSPORT=smtp with SMTP_URL pointing at a real SMTP
@@ -52,6 +52,26 @@ describe("MAIL_TRANSPORT=smtp and REQUIRE_VERIFIED_EMAIL=true (Functions Framewo
     const session = await signInWithCustomToken(body.jwt_token);
     expect(session.claims.email_verified).to.equal(true);
     expect(authBody(await fn.post("/login", { email, password })).user.email_verified).to.equal(true);
+  });
+
+  it("the network's mail counter spent (mail_ip): signup still makes the account (403, no mail); login from there is 429 with Retry-After and mails nothing", async () => {
+    const network = { "X-Forwarded-For": randomClientIp() };
+    for (let i = 0; i < 21; i++) await fn.post("/password/reset/request", { email: uniqueEmail("spend") }, network); // the 21st sets the lock
+    const email = uniqueEmail("smtpspent");
+    const mailsTo = () => inbox.received.filter((m) => m.to.includes(email));
+    const refused = await fn.post("/signup", { email, password }, network);
+    expect([refused.status, errorCode(refused)]).to.deep.equal([403, "email_not_verified"]);
+    expect(mailsTo().length, "no mail").to.equal(0);
+    const held = await fn.post("/login", { email, password }, network);
+    expect([held.status, errorCode(held)]).to.deep.equal([429, "too_many_requests"]);
+    expect(Number(held.headers.get("retry-after"))).to.be.within(1, 60);
+    expect(mailsTo().length, "no mail").to.equal(0);
+
+    // The account was made: from another network, login mails the code, and the code signs in.
+    const elsewhere = { "X-Forwarded-For": randomClientIp() };
+    expect(errorCode(await fn.post("/login", { email, password }, elsewhere))).to.equal("email_not_verified");
+    const body = authBody(await fn.post("/login", { email, password, code: inbox.codeFor(email) }, elsewhere));
+    expect(body.user.email_verified).to.equal(true);
   });
 
   it("password reset and email change with codes read from the SMTP server", async () => {

@@ -398,7 +398,10 @@ export class MemoryAuthUsers implements AuthUsers {
     else this.disabled.delete(uid);
   }
 
+  /** Auth users without an email (phone or anonymous sign-in), by uid: only findEmail sees them. */
+  readonly withoutEmail = new Set<string>();
   async findEmail(uid: string): Promise<{ readonly email: string | null } | null> {
+    if (this.withoutEmail.has(uid)) return { email: null };
     const user = this.users.get(uid);
     return user === undefined ? null : { email: user.email };
   }

@@ -33,6 +33,12 @@ const VECTORS: readonly (readonly [string, string, string])[] = [
     "$fbscrypt$v=1,n=14,r=8,p=1,ss=Bw==,sk=ou9tdYTGyYm8kuR6Dt0Bp0kDuAYoXrK16mbZO4yGwAn3oLspjnN0/c41v8xZnO1n14J3MjKj1b2g6AUCAlFwMw==$C0sHCg9ek77hsg==$zKVTMvnWVw5BBOZNUdnsalx4c4c7y/w7IS5p6Ut2+CfEFFlz37J9huyQfov4iizN8dbjvEJlM5tQaJP84+hfTw==",
     "mytestpassword",
   ],
+  // RFC 7914's own test vector (N = 1024, r = 8, p = 16): a high p is fine while N * r * p stays small.
+  [
+    "scrypt",
+    "$scrypt$ln=10,r=8,p=16$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWIurzDZLiKjiG/xCSedmDDaxyevuUqD7m2DYMvfoswGQA",
+    "password",
+  ],
 ];
 
 describe("foreign password hashes (reference vectors)", () => {
@@ -125,5 +131,28 @@ describe("MigratingHasher (Argon2id, plus foreign hashes until the first login)"
       foreignScheme("$fbscrypt$v=1,n=15,r=8,p=1,ss=Bw==,sk=a2V5$c2FsdA==$aGFzaA=="),
       "Firebase mem_cost 15: over firebase-scrypt's 32 MiB",
     ).to.equal(null);
+  });
+
+  it("scrypt's total work N * r * p is capped at 2^21 (about a second), not only its memory: p = 16 at N * r = 2^19 is refused", async () => {
+    const scrypt = (ln: number, r: number, p: number) =>
+      `$scrypt$ln=${ln},r=${r},p=${p}$Y2Fwc2FsdGNhcHNhbHQxNg$9SZB/EasVoaDtbjMvSLqvSGtau/3oTtYh/tMik0MOBY`;
+    const refused: [string, string][] = [
+      [scrypt(16, 8, 16), "p = 16 at N * r = 2^19: 2^23, 4.6 s here"],
+      [scrypt(16, 8, 5), "p = 5 at N * r = 2^19: just over 2^21"],
+      [scrypt(17, 4, 8), "2^22 with another N and r"],
+      [scrypt(10, 8, 17), "p over 16"],
+      [scrypt(16, 1, 1), "N = 2^(16 r): Node's scrypt (OpenSSL) refuses it, so it could never verify"],
+      ["$fbscrypt$v=1,n=17,r=1,p=1,ss=Bw==,sk=a2V5$c2FsdA==$aGFzaA==", "Firebase's mem_cost 17, rounds 1: the same OpenSSL refusal"],
+    ];
+    for (const [stored, why] of refused) {
+      expect(foreignScheme(stored), why).to.equal(null);
+      expect(await hasher.scheme(stored), `${why}: refused at import`).to.equal(null);
+    }
+    expect(foreignScheme(scrypt(14, 8, 16)), "p = 16 at N * r = 2^17: 2^21").to.equal("scrypt");
+    expect(foreignScheme(scrypt(15, 1, 1)), "N = 2^15, r = 1").to.equal("scrypt");
+    // The largest allowed, made by Python's hashlib.scrypt (N = 2^16, r = 8, p = 4): accepted, and verified.
+    const largest = scrypt(16, 8, 4);
+    expect(await hasher.scheme(largest)).to.equal("scrypt");
+    expect(await verifyForeign(largest, pw)).to.equal(true);
   });
 });

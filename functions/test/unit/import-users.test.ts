@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
+import { Argon2Hasher } from "../../src/adapters/argon2-hasher.js";
+import { MigratingHasher } from "../../src/adapters/migrating-hasher.js";
 import { ImportRejected, importedUid, importUser } from "../../src/domain/import-users.js";
 import { login } from "../../src/domain/login.js";
 import { EmailTakenError } from "../../src/domain/model.js";
@@ -92,6 +94,19 @@ describe("user import (use case, in-memory fakes)", () => {
     expect(w.store.users.has("cy0001")).to.equal(false);
   });
 
+  it("a foreign hash over the cost caps (scrypt p = 16 at N * r = 2^19) is a bad row, like any other cap; the largest allowed imports", async () => {
+    const w = world();
+    const params = { memoryKiB: 19_456, iterations: 2, parallelism: 1 };
+    const deps = { ...w.deps, hasher: new MigratingHasher(new Argon2Hasher(params), params) };
+    const scrypt = (p: number) => `$scrypt$ln=16,r=8,p=${p}$Y2Fwc2FsdGNhcHNhbHQxNg$9SZB/EasVoaDtbjMvSLqvSGtau/3oTtYh/tMik0MOBY`;
+    expect(await rejected(importUser({ ...user, passwordHash: scrypt(16) }, { dryRun: false }, deps))).to.equal(
+      "unknown or unsupported password hash encoding",
+    );
+    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+    expect(w.authUsers.users.size).to.equal(0);
+    expect(await importUser({ ...user, passwordHash: scrypt(4) }, { dryRun: false }, deps)).to.deep.include({ status: "imported" });
+  });
+
   it("--dry-run checks everything and writes nothing", async () => {
     const w = world();
     expect(await importUser(user, { dryRun: true }, w.deps)).to.deep.equal({ status: "valid", uid: "ada0001", scheme: "legacy" });
@@ -130,5 +145,18 @@ describe("user import (use case, in-memory fakes)", () => {
     );
     expect(w.store.users.get("ada0001")?.email).to.equal("someone.else@example.com");
     expect(w.store.accounts.size).to.equal(0);
+  });
+
+  it("a uid that Firebase Auth gives to a user without an email (phone, anonymous) is refused before anything is written, --dry-run included", async () => {
+    const w = world();
+    w.authUsers.withoutEmail.add("ada0001");
+    const theirs = { uid: "ada0001", email: "", displayName: "", roleId: 0, createdAt: new Date(0) };
+    w.store.users.set("ada0001", theirs);
+    const reason = "uid ada0001 belongs to a Firebase Auth user without an email (a phone or anonymous user)";
+    expect(await rejected(importUser(user, { dryRun: true }, w.deps)), "--dry-run").to.equal(reason);
+    expect(await rejected(importUser(user, { dryRun: false }, w.deps))).to.equal(reason);
+    expect(w.store.users.get("ada0001")).to.equal(theirs);
+    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 1, sessions: 0 });
+    expect(w.authUsers.users.size).to.equal(0);
   });
 });

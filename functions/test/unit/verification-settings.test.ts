@@ -4,6 +4,7 @@ import { login } from "../../src/domain/login.js";
 import { requestPasswordReset } from "../../src/domain/password-reset.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
+import { reserveMailRequest } from "../../src/domain/throttle.js";
 import { failure, rejection } from "./failure.js";
 import { world } from "./fakes.js";
 
@@ -94,6 +95,64 @@ describe("verification settings (in-memory fakes)", () => {
       const { refreshToken } = await signup({ email, password }, w.deps);
       const strict = { ...w.deps, verification: { sendOnSignup: false, required: true } };
       expect((await failure(refresh({ refreshToken }, strict))).code).to.equal("email_not_verified");
+    });
+  });
+
+  describe("every mail with a code counts on the network's mail counter (mail_ip, 20 an hour)", () => {
+    const N = "203.0.113.9";
+    /** A world whose throttle ids show their parts, so the network's mail counter can be read. */
+    function counted(verification: { sendOnSignup: boolean; required: boolean }) {
+      const w = world(verification);
+      const deps = { ...w.deps, keys: { ...w.deps.keys, throttle: (parts: readonly string[]) => parts.join("|") } };
+      const mailCount = () => w.throttle.counters.get(`mail_ip|${N}|${Math.floor(w.clock.now().getTime() / 3_600_000)}`)?.count ?? 0;
+      const spend = async () => {
+        while (mailCount() <= 20) await reserveMailRequest(deps, N, w.clock.now()); // the 21st sets the lock
+      };
+      return { w, deps, mailCount, spend };
+    }
+
+    it("SEND_VERIFICATION_ON_SIGNUP: signup's mail counts; with the counter spent the signup stands, signed in, without a mail (logged)", async () => {
+      const { w, deps, mailCount, spend } = counted({ sendOnSignup: true, required: false });
+      await signup({ email, password, clientNetwork: N }, deps);
+      expect([mailCount(), w.mailer.sent.length]).to.deep.equal([1, 1]);
+      await spend();
+      const result = await signup({ email: "bea@example.com", password, clientNetwork: N }, deps);
+      expect(result.jwtToken, "signed in").to.not.equal("");
+      expect(w.mailer.sent, "no second mail").to.have.length(1);
+      expect(w.events.seen).to.include(`follow_up_failed:send_verification:${result.user.id}`);
+      expect(w.store.sizes().accounts).to.equal(2);
+    });
+
+    it("REQUIRE_VERIFIED_EMAIL, counter spent: signup still makes the account (403, no mail); login answers 429 until the lock ends, then mails the code", async () => {
+      const { w, deps, spend } = counted({ sendOnSignup: false, required: true });
+      await spend();
+      const refused = await failure(signup({ email, password, clientNetwork: N }, deps));
+      expect(refused.code).to.equal("email_not_verified");
+      expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 0 });
+      expect(w.mailer.sent).to.have.length(0);
+      const held = await failure(login({ email, password, clientNetwork: N }, deps));
+      expect([held.status, held.code, held.details.retryAfterSeconds]).to.deep.equal([429, "too_many_requests", 60]);
+      expect(w.mailer.sent).to.have.length(0);
+      w.clock.advance(61);
+      expect((await failure(login({ email, password, clientNetwork: N }, deps))).code).to.equal("email_not_verified");
+      const result = await login({ email, password, clientNetwork: N, code: w.mailer.codeFor(email) }, deps);
+      expect(result.user.emailVerified).to.equal(true);
+    });
+
+    it("REQUIRE_VERIFIED_EMAIL, the login gate's mail counts; spent: 429 with Retry-After and no mail, and the code mailed before still signs in", async () => {
+      const { w, deps, mailCount, spend } = counted({ sendOnSignup: false, required: true });
+      await failure(signup({ email, password, clientNetwork: "198.51.100.7" }, deps));
+      w.clock.advance(61); // past the resend interval: the gate mails a new code
+      expect((await failure(login({ email, password, clientNetwork: N }, deps))).code).to.equal("email_not_verified");
+      expect([mailCount(), w.mailer.sent.length]).to.deep.equal([1, 2]);
+      const code = w.mailer.codeFor(email);
+      w.clock.advance(61);
+      await spend();
+      const held = await failure(login({ email, password, clientNetwork: N }, deps));
+      expect([held.status, held.code, held.details.retryAfterSeconds]).to.deep.equal([429, "too_many_requests", 60]);
+      expect(w.mailer.sent, "no mail").to.have.length(2);
+      const result = await login({ email, password, clientNetwork: N, code }, deps);
+      expect(result.user.emailVerified).to.equal(true);
     });
   });
 
