@@ -1,20 +1,7 @@
 import { expect } from "chai";
-import { deleteApp, type FirebaseApp, initializeApp } from "firebase/app";
-import { connectAuthEmulator, getAuth, signInWithCustomToken } from "firebase/auth";
-import {
-  collection,
-  connectFirestoreEmulator,
-  deleteDoc,
-  doc,
-  getDoc,
-  getDocs,
-  getFirestore,
-  setDoc,
-  setLogLevel,
-  Timestamp,
-  updateDoc,
-} from "firebase/firestore";
-import { AUTH_HOST, authBody, db, FIRESTORE_HOST, FIRESTORE_MODE, PROJECT_ID, post, uniqueEmail } from "./helpers.js";
+import { collection, deleteDoc, doc, getDoc, getDocs, setDoc, setLogLevel, Timestamp, updateDoc } from "firebase/firestore";
+import { closeApps, appSignedIn as signedInApp } from "./app.js";
+import { authBody, db, FIRESTORE_MODE, post, uniqueEmail } from "./helpers.js";
 
 // The app's side of the rules, end to end: an account made by this backend, signed in with the
 // Firebase JS SDK exactly as FlutterFlow's "Log In (JWT token)" does (signInWithCustomToken on
@@ -32,8 +19,6 @@ async function denied(operation: Promise<unknown>): Promise<string> {
 }
 
 describe("the stack's rules, as a signed-in FlutterFlow app meets them (Firebase JS SDK, real Firestore emulator)", () => {
-  let app: FirebaseApp | undefined;
-
   before(function () {
     if (FIRESTORE_MODE !== "real") {
       console.warn("\n  !!! App-side rules test SKIPPED (pending): the offline stand-in does not evaluate rules.\n");
@@ -42,21 +27,7 @@ describe("the stack's rules, as a signed-in FlutterFlow app meets them (Firebase
     setLogLevel("silent"); // each denial would otherwise print a warning with a stack
   });
 
-  afterEach(async () => {
-    if (app !== undefined) await deleteApp(app);
-    app = undefined;
-  });
-
-  async function signedInApp(jwtToken: string) {
-    app = initializeApp({ projectId: PROJECT_ID, apiKey: "fake-api-key" }, `app-${Date.now()}-${Math.random()}`);
-    const auth = getAuth(app);
-    connectAuthEmulator(auth, `http://${AUTH_HOST}`, { disableWarnings: true });
-    const credential = await signInWithCustomToken(auth, jwtToken);
-    const firestore = getFirestore(app);
-    const [host, port] = FIRESTORE_HOST.split(":");
-    connectFirestoreEmulator(firestore, host ?? "127.0.0.1", Number(port));
-    return { uid: credential.user.uid, firestore };
-  }
+  afterEach(closeApps);
 
   it("after signup: the app reads and edits its users/{uid}, cannot touch email, role_id, uid or created_time, nor any auth_* record", async () => {
     const email = uniqueEmail("Rules.App");

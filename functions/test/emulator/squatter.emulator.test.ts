@@ -1,10 +1,8 @@
 import { expect } from "chai";
-import { deleteApp, type FirebaseApp, initializeApp } from "firebase/app";
-import { connectAuthEmulator, getAuth, signInWithCustomToken as sdkSignIn } from "firebase/auth";
-import { collection, connectFirestoreEmulator, doc, getDoc, getFirestore, setDoc, setLogLevel } from "firebase/firestore";
+import { collection, doc, setDoc, setLogLevel } from "firebase/firestore";
+import { appSignedIn, closeApps, reach } from "./app.js";
 import { serveFunction, stopProcess } from "./framework.js";
 import {
-  AUTH_HOST,
   auth,
   authBody,
   bearer,
@@ -12,13 +10,10 @@ import {
   db,
   emailKey,
   errorCode,
-  FIRESTORE_HOST,
   FIRESTORE_MODE,
   keys,
   mailedCode,
-  PROJECT_ID,
   post,
-  send,
   uniqueEmail,
 } from "./helpers.js";
 
@@ -29,31 +24,6 @@ import {
 // password reset by mailed code.
 const password = "correct horse battery staple";
 const ownersPassword = "the owner's own passphrase";
-const apps: FirebaseApp[] = [];
-
-async function appSignedIn(jwtToken: string) {
-  const app = initializeApp({ projectId: PROJECT_ID, apiKey: "fake-api-key" }, `squat-${Date.now()}-${Math.random()}`);
-  apps.push(app);
-  const firebase = getAuth(app);
-  connectAuthEmulator(firebase, `http://${AUTH_HOST}`, { disableWarnings: true });
-  const credential = await sdkSignIn(firebase, jwtToken);
-  const firestore = getFirestore(app);
-  const [host, port] = FIRESTORE_HOST.split(":");
-  connectFirestoreEmulator(firestore, host ?? "127.0.0.1", Number(port));
-  return { uid: credential.user.uid, idToken: await credential.user.getIdToken(), firestore };
-}
-
-type App = Awaited<ReturnType<typeof appSignedIn>>;
-
-async function reach(app: App): Promise<{ api: number; rules: "allowed" | "denied" }> {
-  const api = (await send("/me", { method: "GET", headers: bearer(app.idToken) })).status;
-  const rules = await getDoc(doc(app.firestore, "users", app.uid)).then(
-    () => "allowed" as const,
-    () => "denied" as const,
-  );
-  return { api, rules };
-}
-
 const from = (ip: string) => ({ "X-Forwarded-For": ip });
 
 /** The trust marker of `email` on network `ip` (throttle.ts, trustIdOf): its epoch, or null when there is none. */
@@ -74,9 +44,7 @@ describe("squatted addresses and trusted networks (emulators, real Firestore wit
     setLogLevel("silent");
   });
 
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => deleteApp(app)));
-  });
+  afterEach(closeApps);
 
   it("the owner's reset takes the address back: the squatter's sessions, stashed token, push token, data, name, trusted networks and pending email change all end", async () => {
     const ceo = uniqueEmail("squat.ceo");

@@ -1,22 +1,17 @@
 import { expect } from "chai";
-import { deleteApp, type FirebaseApp, initializeApp } from "firebase/app";
-import { connectAuthEmulator, getAuth, signInWithCustomToken as sdkSignIn } from "firebase/auth";
-import { collection, connectFirestoreEmulator, doc, getDoc, getDocs, getFirestore, setDoc, setLogLevel } from "firebase/firestore";
+import { collection, doc, getDocs, setDoc, setLogLevel } from "firebase/firestore";
+import { appSignedIn, closeApps, reach, type SignedInApp } from "./app.js";
 import {
-  AUTH_HOST,
   authBody,
   bearer,
   credentialOf,
   db,
   errorCode,
-  FIRESTORE_HOST,
   FIRESTORE_MODE,
   mailedCode,
-  PROJECT_ID,
   post,
   randomClientIp,
   refreshTokenDoc,
-  send,
   signInWithCustomToken,
   uniqueEmail,
 } from "./helpers.js";
@@ -33,38 +28,6 @@ const password = "correct horse battery staple";
 const newPassword = "another horse battery staple";
 const ADMIN_ROLE_ID = 9;
 const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1100));
-
-const apps: FirebaseApp[] = [];
-
-/** The app's side: a Firebase JS SDK app signed in with `jwtToken` (FlutterFlow's Log In, JWT token). */
-async function appSignedIn(jwtToken: string) {
-  const app = initializeApp({ projectId: PROJECT_ID, apiKey: "fake-api-key" }, `stash-${Date.now()}-${Math.random()}`);
-  apps.push(app);
-  const auth = getAuth(app);
-  connectAuthEmulator(auth, `http://${AUTH_HOST}`, { disableWarnings: true });
-  const credential = await sdkSignIn(auth, jwtToken);
-  const firestore = getFirestore(app);
-  const [host, port] = FIRESTORE_HOST.split(":");
-  connectFirestoreEmulator(firestore, host ?? "127.0.0.1", Number(port));
-  return { uid: credential.user.uid, idToken: await credential.user.getIdToken(), firestore };
-}
-
-type App = Awaited<ReturnType<typeof appSignedIn>>;
-
-const me = (idToken: string) => send("/me", { method: "GET", headers: bearer(idToken) });
-
-/** What the app reaches: this API, and its own users/{uid} under the rules. */
-async function reach(app: App): Promise<{ api: number; rules: "allowed" | "denied" }> {
-  const api = (await me(app.idToken)).status;
-  const rules = await getDoc(doc(app.firestore, "users", app.uid)).then(
-    () => "allowed" as const,
-    (error: unknown) => {
-      expect(String((error as { code?: unknown }).code)).to.equal("permission-denied");
-      return "denied" as const;
-    },
-  );
-  return { api, rules };
-}
 
 async function signUp(tag: string) {
   const email = uniqueEmail(tag);
@@ -84,7 +47,7 @@ interface Victim {
   readonly email: string;
   readonly uid: string;
   /** The owner's own app, signed in before the act. */
-  readonly app: App;
+  readonly app: SignedInApp;
   /** The refresh token the thief copied (the owner's current one). */
   readonly refreshToken: string;
 }
@@ -177,9 +140,7 @@ describe("revocation holds: a custom token stashed before the act opens nothing 
     setLogLevel("silent");
   });
 
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => deleteApp(app)));
-  });
+  afterEach(closeApps);
 
   for (const scenario of ACTS) {
     it(`${scenario.name}: the thief's stashed token reaches neither the API nor the data; the owner's new session does`, async () => {
