@@ -123,8 +123,8 @@ export class FirestoreSessionStore implements SessionStore {
   }
 
   async liveState(sessionId: string, uid: string): Promise<LiveState> {
-    const index = this.db.collection(COLLECTIONS.uidIndex).doc(uid);
     if (!SESSION_ID.test(sessionId)) return { session: null, current: null };
+    const index = this.db.collection(COLLECTIONS.uidIndex).doc(uid);
     const [record, mirror] = await withDeadline(() => this.db.getAll(liveRecord(this.db, sessionId), index));
     const live = record?.exists === true ? LiveDoc.safeParse(record.data()) : undefined;
     const current = mirror?.exists === true ? MirrorDoc.safeParse(mirror.data()) : undefined;

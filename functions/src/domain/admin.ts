@@ -42,8 +42,8 @@ const gone = (error: unknown): never => {
  * the custom token, and Firebase keeps a custom token's claims in every ID token of the session
  * it starts: the API and the rules' `liveSession()` compare that claim with the mirror, so every
  * Firebase session carrying the old role - one started later from a custom token minted before
- * the change included - is refused at once. This backend's own sessions
- * stay: the app's next /refresh mints a token with the new role, and signs in with it.
+ * the change included - is refused at once. This backend's own sessions stay: the app's next
+ * /refresh mints a token with the new role, and signs in with it.
  */
 export async function setRole(caller: Caller, uid: string, roleId: number, deps: AdminDeps): Promise<PublicUser> {
   await requireAdmin(caller, deps);
@@ -62,8 +62,8 @@ export async function applyRole(account: Account, roleId: number, actorUid: stri
 /**
  * Disables (or re-enables) an account: login and refresh are refused, Firebase Auth refuses the
  * user, and on disabling every session (ours: the epoch is raised in the same commit; and
- * Firebase's) ends. An admin cannot disable
- * themselves (so a project cannot lose its last admin by mistake).
+ * Firebase's) ends. An admin cannot disable themselves (so a project cannot lose its last admin
+ * by mistake).
  */
 export async function setDisabled(
   caller: Caller,

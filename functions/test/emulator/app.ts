@@ -1,7 +1,7 @@
 import { deleteApp, type FirebaseApp, initializeApp } from "firebase/app";
 import { connectAuthEmulator, getAuth, signInWithCustomToken } from "firebase/auth";
-import { connectFirestoreEmulator, doc, type Firestore, getDoc, getFirestore } from "firebase/firestore";
-import { AUTH_HOST, bearer, FIRESTORE_HOST, PROJECT_ID, send } from "./helpers.js";
+import { connectFirestoreEmulator, doc, type Firestore, getDoc, getFirestore, setLogLevel } from "firebase/firestore";
+import { AUTH_HOST, bearer, FIRESTORE_HOST, FIRESTORE_MODE, PROJECT_ID, send } from "./helpers.js";
 
 // The app's side of the emulator tests: a Firebase JS SDK app signed in with a custom token
 // exactly as FlutterFlow's "Log In (JWT Token)" does, against the stack's Auth emulator and its
@@ -15,6 +15,20 @@ export interface SignedInApp {
 }
 
 const apps: FirebaseApp[] = [];
+
+/**
+ * A `before` hook for the tests that need the rules evaluated: on the offline stand-in (which
+ * ignores them) they are skipped - reported pending, announced loudly - never counted as passing.
+ */
+export function needsRules(what: string): (this: Mocha.Context) => void {
+  return function (this: Mocha.Context) {
+    if (FIRESTORE_MODE !== "real") {
+      console.warn(`\n  !!! ${what} SKIPPED (pending): the offline stand-in does not evaluate rules.\n`);
+      this.skip();
+    }
+    setLogLevel("silent"); // each denial would otherwise print a warning with a stack
+  };
+}
 
 /** A Firebase JS SDK app signed in with `jwtToken`; `closeApps()` (in an afterEach) ends them. */
 export async function appSignedIn(jwtToken: string): Promise<SignedInApp> {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { collection, deleteDoc, doc, getDoc, getDocs, setDoc, setLogLevel, Timestamp, updateDoc } from "firebase/firestore";
-import { closeApps, appSignedIn as signedInApp } from "./app.js";
-import { authBody, db, FIRESTORE_MODE, post, uniqueEmail } from "./helpers.js";
+import { collection, deleteDoc, doc, getDoc, getDocs, setDoc, Timestamp, updateDoc } from "firebase/firestore";
+import { closeApps, needsRules, appSignedIn as signedInApp } from "./app.js";
+import { authBody, db, post, uniqueEmail } from "./helpers.js";
 
 // The app's side of the rules, end to end: an account made by this backend, signed in with the
 // Firebase JS SDK exactly as FlutterFlow's "Log In (JWT token)" does (signInWithCustomToken on
@@ -19,13 +19,7 @@ async function denied(operation: Promise<unknown>): Promise<string> {
 }
 
 describe("the stack's rules, as a signed-in FlutterFlow app meets them (Firebase JS SDK, real Firestore emulator)", () => {
-  before(function () {
-    if (FIRESTORE_MODE !== "real") {
-      console.warn("\n  !!! App-side rules test SKIPPED (pending): the offline stand-in does not evaluate rules.\n");
-      this.skip();
-    }
-    setLogLevel("silent"); // each denial would otherwise print a warning with a stack
-  });
+  before(needsRules("App-side rules test"));
 
   afterEach(closeApps);
 

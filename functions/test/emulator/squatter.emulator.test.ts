@@ -1,21 +1,8 @@
 import { expect } from "chai";
-import { collection, doc, setDoc, setLogLevel } from "firebase/firestore";
-import { appSignedIn, closeApps, reach } from "./app.js";
+import { collection, doc, setDoc } from "firebase/firestore";
+import { appSignedIn, closeApps, needsRules, reach } from "./app.js";
 import { serveFunction, stopProcess } from "./framework.js";
-import {
-  auth,
-  authBody,
-  bearer,
-  credentialOf,
-  db,
-  emailKey,
-  errorCode,
-  FIRESTORE_MODE,
-  keys,
-  mailedCode,
-  post,
-  uniqueEmail,
-} from "./helpers.js";
+import { auth, authBody, bearer, credentialOf, db, emailKey, errorCode, keys, mailedCode, post, uniqueEmail } from "./helpers.js";
 
 // Issue 21, item 2 and the trusted-network and /password/change findings of item 4, played in
 // order on the stack's default configuration (REQUIRE_VERIFIED_EMAIL=false): someone signs up
@@ -36,13 +23,7 @@ async function trustEpoch(email: string, ip: string): Promise<number | null> {
 }
 
 describe("squatted addresses and trusted networks (emulators, real Firestore with the rules)", () => {
-  before(function () {
-    if (FIRESTORE_MODE !== "real") {
-      console.warn("\n  !!! Squatter tests SKIPPED (pending): the offline stand-in does not evaluate rules.\n");
-      this.skip();
-    }
-    setLogLevel("silent");
-  });
+  before(needsRules("Squatter tests"));
 
   afterEach(closeApps);
 

@@ -1,13 +1,12 @@
 import { expect } from "chai";
-import { collection, doc, getDocs, setDoc, setLogLevel } from "firebase/firestore";
-import { appSignedIn, closeApps, reach, type SignedInApp } from "./app.js";
+import { collection, doc, getDocs, setDoc } from "firebase/firestore";
+import { appSignedIn, closeApps, needsRules, reach, type SignedInApp } from "./app.js";
 import {
   authBody,
   bearer,
   credentialOf,
   db,
   errorCode,
-  FIRESTORE_MODE,
   mailedCode,
   post,
   randomClientIp,
@@ -132,13 +131,7 @@ const ACTS: ReadonlyArray<{
 ];
 
 describe("revocation holds: a custom token stashed before the act opens nothing after it (emulators, real Firestore with the rules)", () => {
-  before(function () {
-    if (FIRESTORE_MODE !== "real") {
-      console.warn("\n  !!! Stashed-token tests SKIPPED (pending): the offline stand-in does not evaluate rules.\n");
-      this.skip();
-    }
-    setLogLevel("silent");
-  });
+  before(needsRules("Stashed-token tests"));
 
   afterEach(closeApps);
 
