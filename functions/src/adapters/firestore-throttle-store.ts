@@ -1,9 +1,10 @@
 import { type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { withDeadline } from "../deadlines.js";
-import type { Counter, ThrottleKey } from "../domain/model.js";
+import type { Counter, CounterVersion, CounterWrite, ThrottleKey } from "../domain/model.js";
 import type { ThrottleStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { deleteExpired } from "./expired.js";
+import { ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 /**
  * Throttle counters: `auth_throttle/{hmac(dimension, values, window)}` = `{dimension, count,
@@ -11,8 +12,10 @@ import { deleteExpired } from "./expired.js";
  * email key, network)}` = `{dimension: "trusted", expires_at, session_epoch}` (ids from `Keys.throttle`). No
  * email or address is stored. Counts change only by `FieldValue.increment`, which commutes: concurrent
  * reservations never contend (a transaction on one hot document serializes and aborts under
- * a burst: 5 concurrent ones took 5 s on the emulator, 40 aborted 34). `expires_at` is the TTL
- * field, and the daily clean-up deletes expired documents.
+ * a burst: 5 concurrent ones took 5 s on the emulator, 40 aborted 34), or by a compare-and-set
+ * on the documents' update time (`reserveAt`: no lock held, a conflict is a failed precondition
+ * and the caller falls back to increments). `expires_at` is the TTL field, and the daily
+ * clean-up deletes expired documents.
  */
 const date = (value: unknown): Date | null => (value instanceof Timestamp ? value.toDate() : null);
 
@@ -20,8 +23,23 @@ function counterFrom(doc: DocumentSnapshot): Counter | undefined {
   const count: unknown = doc.get("count");
   if (!doc.exists || typeof count !== "number") return undefined;
   const rank: unknown = doc.get("lock_rank");
-  return { count, lockedUntil: date(doc.get("locked_until")), lockRank: typeof rank === "number" ? rank : 0 };
+  return {
+    count,
+    lockedUntil: date(doc.get("locked_until")),
+    lockRank: typeof rank === "number" ? rank : 0,
+    ...(doc.get("counted_on_network") === true && { countedOnNetwork: true }),
+  };
 }
+
+/** A document's version, as the compare-and-set names it: its update time, exactly. */
+const versionOf = (time: Timestamp): string => `${time.seconds}.${String(time.nanoseconds).padStart(9, "0")}`;
+function timeOf(version: string): Timestamp {
+  const [seconds, nanos] = version.split(".");
+  return new Timestamp(Number(seconds), Number(nanos));
+}
+
+/** A compare-and-set that met a concurrent change: the precondition failed (or a create found the document). */
+const CONFLICTS = new Set([FAILED_PRECONDITION, ALREADY_EXISTS, NOT_FOUND, ABORTED]);
 
 function countersFrom(docs: readonly DocumentSnapshot[]): Map<string, Counter> {
   const counters = new Map<string, Counter>();
@@ -47,7 +65,31 @@ export class FirestoreThrottleStore implements ThrottleStore {
     const trustedUntil = trust === undefined ? null : date(trust.get("expires_at"));
     const epoch: unknown = trust?.get("session_epoch") ?? 0; // markers from before epochs: epoch 0
     const trustedEpoch = trustedUntil !== null && trustedUntil > now && typeof epoch === "number" ? epoch : null;
-    return { counters: countersFrom(docs), trustedEpoch };
+    const versions = new Map<string, string>();
+    for (const doc of docs) if (doc.exists && doc.updateTime !== undefined) versions.set(doc.id, versionOf(doc.updateTime));
+    return { counters: countersFrom(docs), versions, trustedEpoch };
+  }
+
+  async reserveAt(writes: readonly CounterWrite[]): Promise<ReadonlyMap<string, string> | null> {
+    const batch = this.db.batch();
+    for (const { key, version, counter } of writes) {
+      const fields = {
+        dimension: key.dimension,
+        count: counter.count,
+        expires_at: key.expiresAt,
+        ...(counter.lockedUntil !== null && { locked_until: counter.lockedUntil, lock_rank: counter.lockRank }),
+        ...(counter.countedOnNetwork === true && { counted_on_network: true }),
+      };
+      if (version === null) batch.create(this.ref(key.id), fields);
+      else batch.update(this.ref(key.id), fields, { lastUpdateTime: timeOf(version) });
+    }
+    try {
+      const results = await withDeadline(() => batch.commit());
+      return new Map(writes.map((write, i) => [write.key.id, versionOf(results[i]?.writeTime ?? Timestamp.now())]));
+    } catch (error) {
+      if (CONFLICTS.has(grpcCode(error) ?? -1)) return null;
+      throw error;
+    }
   }
 
   async add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>> {
@@ -67,9 +109,14 @@ export class FirestoreThrottleStore implements ThrottleStore {
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
     trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
+    forgive?: { readonly pair: CounterVersion; readonly network: ThrottleKey },
   ): Promise<void> {
-    if (giveBack.length + clear.length === 0 && trust === undefined) return;
+    if (giveBack.length + clear.length === 0 && trust === undefined && forgive === undefined) return;
     const batch = this.db.batch();
+    if (forgive !== undefined && forgive.pair.version !== null) {
+      batch.delete(this.ref(forgive.pair.key.id), { lastUpdateTime: timeOf(forgive.pair.version) });
+      batch.set(this.ref(forgive.network.id), { count: FieldValue.increment(-1), expires_at: forgive.network.expiresAt }, { merge: true });
+    }
     for (const key of giveBack) batch.set(this.ref(key.id), { count: FieldValue.increment(-1) }, { merge: true });
     for (const key of clear) batch.delete(this.ref(key.id));
     if (trust !== undefined) batch.set(this.ref(trust.id), { dimension: "trusted", expires_at: trust.until, session_epoch: trust.epoch });

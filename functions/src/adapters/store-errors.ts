@@ -4,6 +4,7 @@ import { errorCode } from "../errors.js";
 export const ALREADY_EXISTS = 6;
 export const NOT_FOUND = 5;
 export const FAILED_PRECONDITION = 9;
+export const ABORTED = 10;
 
 export function grpcCode(error: unknown): number | undefined {
   const code = errorCode(error);

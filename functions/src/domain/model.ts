@@ -200,6 +200,24 @@ export interface Counter {
   readonly lockedUntil: Date | null;
   /** The count of the attempt that set the lock: the next allowed attempt is `lockRank + 1`. */
   readonly lockRank: number;
+  /**
+   * Pair counters (`account_ip`) only: this account's first attempt from the network in this
+   * window was counted on the network's `ip` counter by a compare-and-set reservation, and is
+   * still counted there (a later success of the account gives it back: throttle.ts).
+   */
+  readonly countedOnNetwork?: boolean;
+}
+
+/** A counter as read for a compare-and-set: its state (none: missing) and its version (null: missing). */
+export interface CounterVersion {
+  readonly key: ThrottleKey;
+  /** Opaque: the store's version of the document (its update time); null when it does not exist. */
+  readonly version: string | null;
+}
+
+/** One write of a compare-and-set reservation: the counter's whole new state, if still at `version`. */
+export interface CounterWrite extends CounterVersion {
+  readonly counter: Counter;
 }
 
 /** The languages of the mails (domain/mail.ts); English when the request asks for none of them. */

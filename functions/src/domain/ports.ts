@@ -7,6 +7,8 @@ import type {
   CodeIssue,
   ConsumedCode,
   Counter,
+  CounterVersion,
+  CounterWrite,
   EndedSignIn,
   LiveState,
   MailMessage,
@@ -217,22 +219,38 @@ export interface AuthEvents {
 }
 
 export interface ThrottleStore {
-  /** The counters of `keys` (missing ones left out) and the session epoch of the unexpired trust marker `trustId` (null: none); one round trip. */
+  /**
+   * The counters of `keys` (missing ones left out), their versions (ids of existing ones), and
+   * the session epoch of the unexpired trust marker `trustId` (null: none); one round trip.
+   */
   read(
     keys: readonly ThrottleKey[],
     trustId: string | undefined,
     now: Date,
-  ): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly trustedEpoch: number | null }>;
+  ): Promise<{
+    readonly counters: ReadonlyMap<string, Counter>;
+    readonly versions: ReadonlyMap<string, string>;
+    readonly trustedEpoch: number | null;
+  }>;
+  /**
+   * Compare-and-set, one commit: writes every counter's new state only if none changed since
+   * its version was read (a missing one: still missing). Returns the new versions by id, or
+   * null when one had changed (nothing written).
+   */
+  reserveAt(writes: readonly CounterWrite[]): Promise<ReadonlyMap<string, string> | null>;
   /** Adds `delta` to every key's count with commutative increments (one commit), then reads them back. */
   add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>>;
   /**
    * Gives one attempt back on `giveBack`, deletes `clear`, and marks `trust` (a network a
    * successful login came from, for that account) as trusted until its date - in one commit.
+   * `forgive`: also deletes the pair counter, only if still at `version` (else nothing of the
+   * commit is written and this throws), and gives one attempt back on `network`.
    */
   settle(
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
     trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
+    forgive?: { readonly pair: CounterVersion; readonly network: ThrottleKey },
   ): Promise<void>;
   lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
   /** Deletes up to `limit` counters and trust markers whose `expires_at` has passed; returns how many. */

@@ -60,7 +60,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   const roleId = deps.defaultRoleId;
   const now = deps.clock.now();
   // Counted before any hash: a flood of signups from one network is refused cheaply.
-  const counted = await beginSignup(deps, input.clientNetwork, now);
+  const counted = await beginSignup(deps, email.key, input.clientNetwork, now);
   const passwordHash = await deps.hasher.hash(password);
   const { refreshToken, record: firstSession } = startSession({ uid, emailKey: email.key, sessionEpoch: 0 }, now, deps.lifetimes);
   // REQUIRE_VERIFIED_EMAIL: no session (and no token) until the address is proved.
@@ -116,7 +116,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
       // Not fatal: the account works, and the next login re-checks the Auth user.
       deps.events.followUpFailed("mark_auth_user_synced", uid, error),
     ),
-    counted.signedUp(email.key).catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error)),
+    counted.signedUp().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error)),
     (deps.verification.sendOnSignup || deps.verification.required) &&
       mailVerificationCode(
         { uid, email: email.display, emailKey: email.key },

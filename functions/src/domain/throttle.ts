@@ -1,7 +1,7 @@
 import { AppError, isContention } from "../errors.js";
 import type { Deps } from "./deps.js";
 import type { Keys } from "./ids.js";
-import type { Counter, Dimension, ThrottleKey } from "./model.js";
+import type { Counter, CounterWrite, Dimension, ThrottleKey } from "./model.js";
 import type { ThrottleStore } from "./ports.js";
 
 /** What the throttle needs: its store, the security events, and the keyed ids. */
@@ -16,10 +16,16 @@ type Events = ThrottleDeps["events"];
 //                locks, and a network the owner logged in from before (a *trusted* network of
 //                that account) skips it: attackers elsewhere cannot lock the owner out.
 // - `ip`         (one client network, all emails): counts DISTINCT accounts that failed from
-//                it (an account's first failure from that network in the window), not guesses,
-//                so a shared address - FlutterFlow's test-mode proxy, a school's NAT - is not
-//                locked by a few users' typos; guesses on one account are `account_ip`'s job.
-//                Skipped by an account's trusted networks.
+//                it (an account's first attempt from that network in the window) and have not
+//                logged in from it since: an account that logs in after a typo is given its
+//                count back (forgiven), so a shared address - a school's or an office's NAT, a
+//                carrier-grade NAT, FlutterFlow's test-mode proxy - is not locked by its users'
+//                typos, while a sprayer's failures (never followed by a success) stay counted.
+//                Sharded: the network's accounts are spread over IP_SHARDS counters by their
+//                email key, each with its own small allowance, so no document is written by
+//                more than about 1/IP_SHARDS of a busy address's logins, and a lock set by a
+//                sprayer shuts only the shards it reached. Guesses on one account are
+//                `account_ip`'s job. Skipped by an account's trusted networks.
 // - `signup_ip`  (one client network): signups per window; a 409 also counts on `ip`.
 // - `mail_ip`    (one client network): requests that may mail a code (password reset), counted
 //                whether or not the email has an account.
@@ -28,12 +34,17 @@ type Events = ThrottleDeps["events"];
 // is a new document and nothing needs resetting; an attacker gets at most twice an allowance
 // across a window boundary.
 //
-// Every password check is RESERVED before its hash is computed: one increment per counter
-// (commutative, so concurrent reservations never contend), then the counts read back. A count
-// read back is at least the reservation's own rank, so at most `limit` reservations can ever
-// read a count at or under `limit`: however many arrive at once, on one instance or many, at
-// most the allowance is checked; the rest get 429 and give their reservation back. A failed
-// check writes nothing more; a successful one gives its reservation back.
+// Every password check is RESERVED before its hash is computed, in two round trips at most:
+// the counters are read (with the credential, in parallel), then written back with a
+// compare-and-set (each counter's new count, and its lock when the attempt passes the
+// allowance, in one commit that lands only if no counter changed since the read). A commit
+// that lands gives the attempt its exact rank. When another attempt changed a counter in
+// between (a burst on one account or one network shard), the attempt falls back to
+// commutative increments read back afterwards (`reserveByIncrement`): a count read back is at
+// least the reservation's own rank, so at most `limit` reservations can ever read a count at
+// or under `limit`. Either way, however many arrive at once, on one instance or many, at most
+// the allowance is checked; the rest get 429 (and give their reservation back). A failed check
+// writes nothing more; a successful one gives its reservation back.
 
 export interface Rule {
   /** Attempts allowed in a window before any delay (the next one is checked and sets the first lock). */
@@ -48,10 +59,26 @@ const HOUR = 60 * 60;
 export const THROTTLE_RULES: Readonly<Record<Dimension, Rule>> = {
   account_ip: { free: 5, baseSeconds: 2, capSeconds: HOUR, windowSeconds: HOUR },
   account: { free: 10, baseSeconds: 2, capSeconds: 15 * 60, windowSeconds: HOUR },
-  ip: { free: 50, baseSeconds: 2, capSeconds: HOUR, windowSeconds: HOUR },
-  signup_ip: { free: 20, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
-  mail_ip: { free: 20, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
+  // Per shard: 16 shards of 5 distinct unforgiven failing accounts, and a shard past its
+  // allowance stays shut for the hour. A sprayer gets at most IP_SHARDS x 6 = 96 checks in a
+  // window; users' typos are forgiven at their next login, so they seldom add up in one shard.
+  ip: { free: 5, baseSeconds: HOUR, capSeconds: HOUR, windowSeconds: HOUR },
+  // A classroom signing up together (60 in 10 minutes) passes; a flood is stopped at 101.
+  signup_ip: { free: 100, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
+  // Codes mailed from one network (reset, verification, the sign-up mail): a classroom's
+  // verification mails pass; a per-address resend interval stops mailing one person in a loop.
+  mail_ip: { free: 100, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
 };
+
+/** How many `ip` counters one network's accounts are spread over (see `ip` above). */
+export const IP_SHARDS = 16;
+
+/** The `ip` shard of an account: FNV-1a of its email key (already a keyed hash), modulo IP_SHARDS. */
+export function ipShardOf(emailKey: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < emailKey.length; i++) hash = Math.imul(hash ^ emailKey.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % IP_SHARDS;
+}
 
 /**
  * How long a successful login makes its network trusted for that account. A trust marker
@@ -70,10 +97,14 @@ function keyOf(keys: Pick<Keys, "throttle">, dimension: Dimension, now: Date, ..
   };
 }
 
+/** The `ip` counter (shard) that counts `emailKey`'s failures from `network`. */
+const networkKey = (ids: Pick<Keys, "throttle">, emailKey: string, network: string, now: Date): ThrottleKey =>
+  keyOf(ids, "ip", now, network, `shard${ipShardOf(emailKey)}`);
+
 /** The counters a password check against `emailKey` from `network` may touch. */
 export function throttleKeys(ids: Pick<Keys, "throttle">, emailKey: string, network: string | undefined, now: Date): ThrottleKey[] {
   const keys = [keyOf(ids, "account", now, emailKey)];
-  if (network !== undefined) keys.push(keyOf(ids, "account_ip", now, emailKey, network), keyOf(ids, "ip", now, network));
+  if (network !== undefined) keys.push(keyOf(ids, "account_ip", now, emailKey, network), networkKey(ids, emailKey, network, now));
   return keys;
 }
 
@@ -101,26 +132,73 @@ export const tooManyRequests = (retryAfterSeconds: number): AppError =>
 const unavailableCounters = (cause: unknown): unknown =>
   isContention(cause) ? new AppError("too_many_requests", tooManyRequests(1).message, { retryAfterSeconds: 1, cause }) : cause;
 
+/** Throws 429 when one of `keys` is locked now (nothing written). */
+function refuseLocked(keys: readonly ThrottleKey[], counters: ReadonlyMap<string, Counter>, now: Date, events: Events): void {
+  const lockedKeys = keys.filter((key) => secondsUntil(counters.get(key.id)?.lockedUntil ?? null, now) > 0);
+  // Stryker disable next-line OptionalChaining: every locked key has a counter (the filter above read its lock from it)
+  const wait = Math.max(0, ...lockedKeys.map((key) => secondsUntil(counters.get(key.id)?.lockedUntil ?? null, now)));
+  if (wait > 0) throw throttled(events, wait, lockedKeys);
+}
+
+const throttled = (events: Events, seconds: number, dimensions: readonly ThrottleKey[]): AppError => {
+  events.security({ event: "throttled", dimensions: dimensions.map((key) => key.dimension), retryAfterSeconds: seconds });
+  return tooManyRequests(seconds);
+};
+
+/** The attempt after the `count`-th one, against `rule`: its rank, whether it may be checked, and the lock it sets. */
+function nextAttempt(rule: Rule, counter: Counter | undefined, now: Date) {
+  const count = (counter?.count ?? 0) + 1;
+  const limit = Math.max(rule.free, counter?.lockRank ?? 0) + 1;
+  const seconds = count > rule.free ? lockSeconds(rule, count) : 0;
+  return { count, late: count > limit, seconds, lockedUntil: seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null };
+}
+
 /**
- * Reserves one attempt on `keys` (see the module comment). Throws 429 when a counter is locked
- * (no write) or when the reservation came too late (given back). Sets the lock of every counter
- * the attempt takes past its allowance.
+ * The compare-and-set reservation (module comment): the new state of every counter in `keys`,
+ * from the state read. Throws 429 when the attempt is past a limit (nothing written). Returns
+ * the writes and the locks they set.
  */
-async function reserve(
+function compareAndSetWrites(
+  keys: readonly ThrottleKey[],
+  counters: ReadonlyMap<string, Counter>,
+  versions: ReadonlyMap<string, string>,
+  now: Date,
+  events: Events,
+  countedOnNetwork: boolean,
+): { writes: CounterWrite[]; locks: { key: ThrottleKey; seconds: number }[] } {
+  const writes: CounterWrite[] = [];
+  const locks: { key: ThrottleKey; seconds: number }[] = [];
+  for (const key of keys) {
+    const before = counters.get(key.id);
+    const next = nextAttempt(THROTTLE_RULES[key.dimension], before, now);
+    if (next.late) throw throttled(events, Math.max(1, next.seconds), [key]);
+    const counter: Counter = {
+      count: next.count,
+      lockedUntil: next.lockedUntil ?? before?.lockedUntil ?? null,
+      lockRank: next.lockedUntil === null ? (before?.lockRank ?? 0) : next.count,
+      ...(key.dimension === "account_ip" && { countedOnNetwork: countedOnNetwork || before?.countedOnNetwork === true }),
+    };
+    writes.push({ key, version: versions.get(key.id) ?? null, counter });
+    if (next.lockedUntil !== null) locks.push({ key, seconds: next.seconds });
+  }
+  return { writes, locks };
+}
+
+/**
+ * Reserves one attempt on `keys` by commutative increments read back (see the module comment):
+ * the fallback when the compare-and-set met a concurrent change, and the way signups and mail
+ * requests are counted (a classroom's requests on one network counter never contend). Throws
+ * 429 when a counter is locked (no write) or when the reservation came too late (given back).
+ * Sets the lock of every counter the attempt takes past its allowance.
+ */
+async function reserveByIncrement(
   store: ThrottleStore,
   keys: readonly ThrottleKey[],
   counters: ReadonlyMap<string, Counter>,
   now: Date,
   events: Events,
 ): Promise<void> {
-  const throttled = (seconds: number, dimensions: readonly ThrottleKey[]): AppError => {
-    events.security({ event: "throttled", dimensions: dimensions.map((key) => key.dimension), retryAfterSeconds: seconds });
-    return tooManyRequests(seconds);
-  };
-  const lockedKeys = keys.filter((key) => secondsUntil(counters.get(key.id)?.lockedUntil ?? null, now) > 0);
-  // Stryker disable next-line OptionalChaining: every locked key has a counter (the filter above read its lock from it)
-  const wait = Math.max(0, ...lockedKeys.map((key) => secondsUntil(counters.get(key.id)?.lockedUntil ?? null, now)));
-  if (wait > 0) throw throttled(wait, lockedKeys);
+  refuseLocked(keys, counters, now, events);
   if (keys.length === 0) return;
   let after: ReadonlyMap<string, Counter>;
   try {
@@ -147,7 +225,7 @@ async function reserve(
   }
   if (late > 0) {
     await store.settle(keys, []).catch(() => undefined); // best effort: the window ends anyway
-    throw throttled(late, lateKeys);
+    throw throttled(events, late, lateKeys);
   }
   try {
     await Promise.all(locks.map((lock) => store.lock(lock.key, lock.until, lock.rank)));
@@ -167,6 +245,9 @@ export interface PasswordAttempt {
   succeeded(options?: { readonly clearAccount?: boolean }): Promise<void>;
 }
 
+/** How a password check was reserved: by compare-and-set (with the pair counter's version after it), or by increments. */
+type Reservation = { readonly by: "compare_and_set"; readonly pairVersion: string | undefined } | { readonly by: "increment" };
+
 /**
  * Reserves one password check of `emailKey` from `network` before any hash is computed (login,
  * password change, account deletion and mailed codes share it). Throws 429 `too_many_requests`
@@ -174,6 +255,9 @@ export interface PasswordAttempt {
  * account's session epoch (a promise: login reads the account at the same time), or null when
  * unknown - only a trust marker of the same epoch trusts the network, and a success marks it
  * under that epoch (none when null).
+ *
+ * Round trips: the read (in parallel with the caller's own), then one commit. A second try of
+ * the compare-and-set would cost two more; the increments cost two as well and cannot contend.
  */
 export async function beginPasswordAttempt(
   deps: ThrottleDeps,
@@ -184,18 +268,37 @@ export async function beginPasswordAttempt(
 ): Promise<PasswordAttempt> {
   const { throttle: store, events } = deps;
   const keys = throttleKeys(deps.keys, emailKey, network, now);
+  const pairKey = keys.find((key) => key.dimension === "account_ip");
+  const ipKey = keys.find((key) => key.dimension === "ip");
   const trustId = network === undefined ? undefined : trustIdOf(deps.keys, emailKey, network);
   // An outage here is a 503, nothing counted or checked.
   const [state, sessionEpoch] = await Promise.all([store.read(keys, trustId, now), epoch]);
   const trusted = sessionEpoch !== null && state.trustedEpoch === sessionEpoch;
-  const pairCount = state.counters.get(keys.find((k) => k.dimension === "account_ip")?.id ?? "")?.count ?? 0;
+  const pairBefore = pairKey === undefined ? undefined : state.counters.get(pairKey.id);
   const applicable = keys.filter((key) => {
     if (key.dimension === "account_ip") return true;
     if (trusted) return false; // the owner's own network: no account-wide or address-wide lock
-    if (key.dimension === "ip") return pairCount === 0; // distinct accounts, not guesses
+    if (key.dimension === "ip") return (pairBefore?.count ?? 0) === 0; // distinct accounts, not guesses
     return true;
   });
-  await reserve(store, applicable, state.counters, now, events);
+  refuseLocked(applicable, state.counters, now, events);
+  const countsOnNetwork = ipKey !== undefined && applicable.includes(ipKey);
+  const { writes, locks } = compareAndSetWrites(applicable, state.counters, state.versions, now, events, countsOnNetwork);
+  let reservation: Reservation;
+  let versions: ReadonlyMap<string, string> | null;
+  try {
+    versions = await store.reserveAt(writes);
+  } catch (error) {
+    throw unavailableCounters(error);
+  }
+  if (versions !== null) {
+    for (const lock of locks) events.security({ event: "locked", dimension: lock.key.dimension, seconds: lock.seconds });
+    reservation = { by: "compare_and_set", pairVersion: pairKey === undefined ? undefined : versions.get(pairKey.id) };
+  } else {
+    // A counter moved since the read: a concurrent attempt. Increments commute: no second conflict.
+    await reserveByIncrement(store, applicable, state.counters, now, events);
+    reservation = { by: "increment" };
+  }
   return {
     async succeeded(options) {
       // The pair's own counter starts over; the account and address counters only get this
@@ -208,6 +311,30 @@ export async function beginPasswordAttempt(
         trustId !== undefined && sessionEpoch !== null && !trusted
           ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000), epoch: sessionEpoch }
           : undefined;
+      // The account failed from this network earlier in the window, and that first failure was
+      // counted on the network's shard: it was a typo, not a sprayer's guess - forgiven. Only
+      // when this attempt's compare-and-set left the pair counter exactly as it reads now (its
+      // version): two concurrent successes cannot both forgive one failure.
+      const pairVersion = reservation.by === "compare_and_set" ? reservation.pairVersion : undefined;
+      if (
+        pairVersion !== undefined &&
+        pairKey !== undefined &&
+        ipKey !== undefined &&
+        !countsOnNetwork &&
+        pairBefore?.countedOnNetwork === true
+      ) {
+        try {
+          await store.settle(
+            giveBack,
+            clear.filter((key) => key !== pairKey),
+            trust,
+            { pair: { key: pairKey, version: pairVersion }, network: ipKey },
+          );
+          return;
+        } catch {
+          // the pair counter moved meanwhile (another attempt): settled below, without forgiving
+        }
+      }
       await store.settle(giveBack, clear, trust);
     },
   };
@@ -218,24 +345,24 @@ export interface SignupAttempt {
   /** The email was taken (409). */
   emailTaken(): Promise<void>;
   /** The account was made: its network is trusted for it (best effort). */
-  signedUp(emailKey: string): Promise<void>;
+  signedUp(): Promise<void>;
 }
 
-export async function beginSignup(deps: ThrottleDeps, network: string | undefined, now: Date): Promise<SignupAttempt> {
+export async function beginSignup(deps: ThrottleDeps, emailKey: string, network: string | undefined, now: Date): Promise<SignupAttempt> {
   if (network === undefined) return { emailTaken: async () => undefined, signedUp: async () => undefined };
   const { throttle: store, events } = deps;
   const signupKey = keyOf(deps.keys, "signup_ip", now, network);
-  const ipKey = keyOf(deps.keys, "ip", now, network);
+  const ipKey = networkKey(deps.keys, emailKey, network, now);
   const state = await store.read([signupKey, ipKey], undefined, now);
-  // A network locked for guessing (or for probing emails through 409s) cannot sign up either.
+  // A network shard locked for guessing (or for probing emails through 409s) cannot sign up either.
   const ipWait = secondsUntil(state.counters.get(ipKey.id)?.lockedUntil ?? null, now);
   if (ipWait > 0) {
     events.security({ event: "throttled", dimensions: ["ip"], retryAfterSeconds: ipWait });
     throw tooManyRequests(ipWait);
   }
-  await reserve(store, [signupKey], state.counters, now, events);
+  await reserveByIncrement(store, [signupKey], state.counters, now, events);
   return {
-    signedUp: (emailKey) =>
+    signedUp: () =>
       store.settle([], [], {
         id: trustIdOf(deps.keys, emailKey, network),
         until: new Date(now.getTime() + TRUST_SECONDS * 1000),
@@ -267,5 +394,5 @@ export async function reserveMailRequest(deps: ThrottleDeps, network: string | u
   if (network === undefined) return;
   const key = keyOf(deps.keys, "mail_ip", now, network);
   const state = await deps.throttle.read([key], undefined, now);
-  await reserve(deps.throttle, [key], state.counters, now, deps.events);
+  await reserveByIncrement(deps.throttle, [key], state.counters, now, deps.events);
 }

@@ -6,6 +6,8 @@ import {
   type AuthUserProfile,
   type CodeIssue,
   type Counter,
+  type CounterVersion,
+  type CounterWrite,
   EmailTakenError,
   type LiveSession,
   type LiveState,
@@ -475,6 +477,8 @@ export class MemoryThrottle implements ThrottleStore {
   readonly counters = new Map<string, Counter>();
   readonly trusted = new Map<string, { readonly until: Date; readonly epoch: number }>();
   private readonly expiry = new Map<string, Date>();
+  /** Every write to a counter bumps its version (as a document's update time changes). */
+  private readonly version = new Map<string, number>();
   writes = 0;
   constructor(private readonly faults: Faults) {}
 
@@ -487,9 +491,38 @@ export class MemoryThrottle implements ThrottleStore {
     return found;
   }
 
+  private touch(id: string): void {
+    this.version.set(id, (this.version.get(id) ?? 0) + 1);
+  }
+
+  private versionOf(id: string): string | null {
+    return this.counters.has(id) ? String(this.version.get(id) ?? 0) : null;
+  }
+
   async read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date) {
     const trust = trustId === undefined ? undefined : this.trusted.get(trustId);
-    return { counters: this.pick(keys), trustedEpoch: trust !== undefined && trust.until > now ? trust.epoch : null };
+    const versions = new Map<string, string>();
+    for (const key of keys) {
+      const version = this.versionOf(key.id);
+      if (version !== null) versions.set(key.id, version);
+    }
+    return { counters: this.pick(keys), versions, trustedEpoch: trust !== undefined && trust.until > now ? trust.epoch : null };
+  }
+
+  /** Compare-and-set after a turn of the event loop (as the commit would): all or nothing. */
+  async reserveAt(writes: readonly CounterWrite[]): Promise<ReadonlyMap<string, string> | null> {
+    await this.faults.at("throttle.record");
+    await new Promise((resolve) => setImmediate(resolve));
+    if (writes.some((write) => this.versionOf(write.key.id) !== write.version)) return null;
+    this.writes++;
+    const versions = new Map<string, string>();
+    for (const { key, counter } of writes) {
+      this.counters.set(key.id, counter);
+      this.expiry.set(key.id, key.expiresAt);
+      this.touch(key.id);
+      versions.set(key.id, this.versionOf(key.id) ?? "");
+    }
+    return versions;
   }
 
   /** Increments, then reads back after a turn of the event loop (as the commit and the read would). */
@@ -500,6 +533,7 @@ export class MemoryThrottle implements ThrottleStore {
       const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
       this.counters.set(key.id, { ...counter, count: counter.count + delta });
       this.expiry.set(key.id, key.expiresAt);
+      this.touch(key.id);
     }
     await new Promise((resolve) => setImmediate(resolve));
     return this.pick(keys);
@@ -509,20 +543,31 @@ export class MemoryThrottle implements ThrottleStore {
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
     trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
+    forgive?: { readonly pair: CounterVersion; readonly network: ThrottleKey },
   ): Promise<void> {
+    if (forgive !== undefined && this.versionOf(forgive.pair.key.id) !== forgive.pair.version) {
+      throw new Error("failed precondition: the pair counter changed");
+    }
     this.writes++;
     if (trust !== undefined) this.trusted.set(trust.id, { until: trust.until, epoch: trust.epoch });
-    for (const key of giveBack) {
+    const lower = (key: ThrottleKey) => {
       const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
       this.counters.set(key.id, { ...counter, count: counter.count - 1 });
-    }
+      this.touch(key.id);
+    };
+    for (const key of giveBack) lower(key);
     for (const key of clear) this.counters.delete(key.id);
+    if (forgive !== undefined) {
+      this.counters.delete(forgive.pair.key.id);
+      lower(forgive.network);
+    }
   }
 
   async lock(key: ThrottleKey, until: Date, rank: number): Promise<void> {
     this.writes++;
     const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
     this.counters.set(key.id, { ...counter, lockedUntil: until, lockRank: rank });
+    this.touch(key.id);
   }
 
   async deleteExpired(now: Date, limit: number): Promise<number> {

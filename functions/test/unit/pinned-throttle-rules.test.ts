@@ -1,5 +1,14 @@
 import { expect } from "chai";
-import { lockSeconds, THROTTLE_RULES, TRUST_SECONDS, throttleKeys, tooManyRequests, trustIdOf } from "../../src/domain/throttle.js";
+import {
+  IP_SHARDS,
+  ipShardOf,
+  lockSeconds,
+  THROTTLE_RULES,
+  TRUST_SECONDS,
+  throttleKeys,
+  tooManyRequests,
+  trustIdOf,
+} from "../../src/domain/throttle.js";
 
 // The throttle's pure parts with every number written out: the rule table, the lock ladder, the
 // window arithmetic (document ids and expiry) and the trust period. Expected values are literals,
@@ -15,9 +24,9 @@ describe("pinned: throttle rules, lock ladder and windows", () => {
     expect(THROTTLE_RULES).to.deep.equal({
       account_ip: { free: 5, baseSeconds: 2, capSeconds: 3600, windowSeconds: 3600 },
       account: { free: 10, baseSeconds: 2, capSeconds: 900, windowSeconds: 3600 },
-      ip: { free: 50, baseSeconds: 2, capSeconds: 3600, windowSeconds: 3600 },
-      signup_ip: { free: 20, baseSeconds: 60, capSeconds: 3600, windowSeconds: 3600 },
-      mail_ip: { free: 20, baseSeconds: 60, capSeconds: 3600, windowSeconds: 3600 },
+      ip: { free: 5, baseSeconds: 3600, capSeconds: 3600, windowSeconds: 3600 },
+      signup_ip: { free: 100, baseSeconds: 60, capSeconds: 3600, windowSeconds: 3600 },
+      mail_ip: { free: 100, baseSeconds: 60, capSeconds: 3600, windowSeconds: 3600 },
     });
   });
 
@@ -36,9 +45,16 @@ describe("pinned: throttle rules, lock ladder and windows", () => {
     expect([10, 11, 12, 13, 18, 19, 20, 99].map((count) => lockSeconds(rule, count))).to.deep.equal([0, 2, 4, 8, 256, 512, 900, 900]);
   });
 
-  it("ip: 50 distinct accounts free; signup_ip: 20 signups free, then 60 s, 120 s ... one hour", () => {
-    expect([50, 51, 52].map((count) => lockSeconds(THROTTLE_RULES.ip, count))).to.deep.equal([0, 2, 4]);
-    expect([20, 21, 22, 23, 25, 26, 27].map((count) => lockSeconds(THROTTLE_RULES.signup_ip, count))).to.deep.equal([
+  it("ip: 5 distinct accounts free per shard, then shut for the hour; signup_ip: 100 signups free, then 60 s, 120 s ... one hour", () => {
+    expect([5, 6, 7].map((count) => lockSeconds(THROTTLE_RULES.ip, count))).to.deep.equal([0, 3600, 3600]);
+    expect(IP_SHARDS).to.equal(16);
+    // Spread: an account's shard is fixed by its email key; 1,600 keys fill every shard, none with more than 1.5x its share.
+    const load = new Array<number>(16).fill(0);
+    for (let i = 0; i < 1600; i++) load[ipShardOf(`key-${i}`)] = (load[ipShardOf(`key-${i}`)] ?? 0) + 1;
+    expect(Math.min(...load)).to.be.greaterThan(50);
+    expect(Math.max(...load)).to.be.lessThan(150);
+    expect([ipShardOf("EK"), ipShardOf("k".repeat(64))]).to.deep.equal([ipShardOf("EK"), ipShardOf("k".repeat(64))]);
+    expect([100, 101, 102, 103, 105, 106, 107].map((count) => lockSeconds(THROTTLE_RULES.signup_ip, count))).to.deep.equal([
       0, 60, 120, 240, 960, 1920, 3600,
     ]);
   });
@@ -57,7 +73,7 @@ describe("pinned: throttle rules, lock ladder and windows", () => {
     expect(keys.map((key) => [key.dimension, key.id])).to.deep.equal([
       ["account", "account|EK|498850"],
       ["account_ip", "account_ip|EK|203.0.113.9|498850"],
-      ["ip", "ip|203.0.113.9|498850"],
+      ["ip", `ip|203.0.113.9|shard${ipShardOf("EK")}|498850`],
     ]);
     expect(throttleKeys(plainKeys, "EK", undefined, at("2026-11-28T10:00:00Z")).map((key) => key.id)).to.deep.equal(["account|EK|498850"]);
   });
@@ -70,7 +86,7 @@ describe("pinned: throttle rules, lock ladder and windows", () => {
     expect(ids("2026-11-28T11:00:00.000Z")).to.deep.equal([
       "account|EK|498851",
       "account_ip|EK|203.0.113.9|498851",
-      "ip|203.0.113.9|498851",
+      `ip|203.0.113.9|shard${ipShardOf("EK")}|498851`,
     ]);
     expect(ids("2026-11-28T09:59:59.999Z")[0]).to.equal("account|EK|498849");
   });

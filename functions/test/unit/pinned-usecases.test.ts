@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { login } from "../../src/domain/login.js";
-import type { Counter, SecurityEvent, ThrottleKey } from "../../src/domain/model.js";
+import type { Counter, CounterVersion, CounterWrite, SecurityEvent, ThrottleKey } from "../../src/domain/model.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
-import { beginPasswordAttempt, beginSignup, reserveMailRequest } from "../../src/domain/throttle.js";
+import { beginPasswordAttempt, beginSignup, ipShardOf, reserveMailRequest } from "../../src/domain/throttle.js";
 import { hashToken, successorToken } from "../../src/domain/tokens.js";
 import { AppError } from "../../src/errors.js";
 import { rejection } from "./failure.js";
@@ -29,27 +29,32 @@ async function appError(promise: Promise<unknown>): Promise<AppError> {
 
 /** A throttle store that records its settle() calls as dimension lists. */
 class RecordingThrottle extends MemoryThrottle {
-  readonly settled: { giveBack: string[]; clear: string[]; trust?: { id: string; until: string } }[] = [];
+  readonly settled: { giveBack: string[]; clear: string[]; trust?: { id: string; until: string }; forgive?: string }[] = [];
   override async settle(
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
     trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
+    forgive?: { readonly pair: CounterVersion; readonly network: ThrottleKey },
   ): Promise<void> {
     this.settled.push({
       giveBack: giveBack.map((key) => key.dimension),
       clear: clear.map((key) => key.dimension),
       ...(trust === undefined ? {} : { trust: { id: trust.id, until: trust.until.toISOString() } }),
+      ...(forgive === undefined ? {} : { forgive: forgive.network.dimension }),
     });
-    await super.settle(giveBack, clear, trust);
+    await super.settle(giveBack, clear, trust, forgive);
   }
 }
 
 /** Reads that happened before a lock was written by a concurrent attempt: they see no counters. */
 class StaleReadThrottle extends RecordingThrottle {
   override async read() {
-    return { counters: new Map<string, Counter>(), trustedEpoch: null };
+    return { counters: new Map<string, Counter>(), versions: new Map<string, string>(), trustedEpoch: null };
   }
 }
+
+/** The `ip` shard counter of `emailKey` on `network`, in the test's window. */
+const ipOf = (emailKey: string, network: string) => `ip|${network}|shard${ipShardOf(emailKey)}|${WINDOW}`;
 
 function throttleWorld(store?: (w: ReturnType<typeof world>) => RecordingThrottle) {
   const w = world();
@@ -68,13 +73,14 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     const t = throttleWorld();
     for (let i = 0; i < 5; i++) await t.attempt();
     expect(t.events("locked")).to.deep.equal([]);
-    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.deep.equal({ count: 5, lockedUntil: null, lockRank: 0 });
+    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.deep.equal({ count: 5, lockedUntil: null, lockRank: 0, countedOnNetwork: true });
     await t.attempt();
     expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "account_ip", seconds: 2 }]);
     expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.deep.equal({
       count: 6,
       lockedUntil: new Date("2026-11-27T12:00:02.000Z"),
       lockRank: 6,
+      countedOnNetwork: true,
     });
     const locked = await appError(t.attempt());
     expect([locked.code, locked.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 2]);
@@ -109,24 +115,27 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     await t.attempt("EK", M); // the account's first failure, elsewhere
     await t.attempt("EK", N); // its first failure from N: counts on N
     await t.attempt("EK", N); // a second guess from N: not another account
-    expect(t.counter(`ip|${N}|${WINDOW}`)?.count).to.equal(1);
-    expect(t.counter(`ip|${M}|${WINDOW}`)?.count).to.equal(1);
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(1);
+    expect(t.counter(ipOf("EK", M))?.count).to.equal(1);
     expect(t.counter(`account|EK|${WINDOW}`)?.count).to.equal(3);
     expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)?.count).to.equal(2);
-    await t.attempt("EK2", N); // another account from N
-    expect(t.counter(`ip|${N}|${WINDOW}`)?.count).to.equal(2);
+    await t.attempt("EK2", N); // another account from N (in its own shard)
+    expect(
+      (t.counter(ipOf("EK", N))?.count ?? 0) + (ipOf("EK2", N) === ipOf("EK", N) ? 0 : (t.counter(ipOf("EK2", N))?.count ?? 0)),
+    ).to.equal(2);
   });
 
   it("a success clears the pair, gives the account and address counters this check back, and trusts the network for 90 days", async () => {
     const t = throttleWorld();
-    await t.attempt(); // a failure
+    await t.attempt(); // a failure: the account's first from N, counted on N's shard
     await (await t.attempt()).succeeded();
+    // The typo is forgiven: the pair is deleted (only if still as this attempt left it) and the shard gets its count back.
     expect(t.throttle.settled).to.deep.equal([
-      { giveBack: ["account"], clear: ["account_ip"], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" } },
+      { giveBack: ["account"], clear: [], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" }, forgive: "ip" },
     ]);
     expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.equal(undefined);
     expect(t.counter(`account|EK|${WINDOW}`)?.count).to.equal(1);
-    expect(t.counter(`ip|${N}|${WINDOW}`)?.count).to.equal(1);
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(0);
 
     const fresh = throttleWorld();
     await (await fresh.attempt()).succeeded();
@@ -144,7 +153,7 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     expect(t.throttle.trusted.get(`trusted|EK|${N}`)?.until.toISOString()).to.equal("2027-02-25T12:00:00.000Z");
     for (let i = 0; i < 6; i++) await t.attempt();
     expect(t.counter(`account|EK|${WINDOW}`)?.count).to.equal(0);
-    expect(t.counter(`ip|${N}|${WINDOW}`)?.count).to.equal(0);
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(0);
     expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "account_ip", seconds: 2 }]);
     expect((await appError(t.attempt())).details.retryAfterSeconds).to.equal(2);
   });
@@ -208,9 +217,22 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     expect(t.events("locked")).to.deep.equal([]);
   });
 
-  it("fails closed: a lock that cannot be written fails the check", async () => {
+  it("fails closed: a lock that cannot be written fails the check (compare-and-set, and increments after a conflict)", async () => {
     const outage = new Error("firestore unreachable");
+    class NoLockCommit extends RecordingThrottle {
+      override async reserveAt(writes: readonly CounterWrite[]): Promise<ReadonlyMap<string, string> | null> {
+        if (writes.some((write) => write.counter.lockedUntil !== null)) throw outage;
+        return super.reserveAt(writes);
+      }
+    }
+    const cas = throttleWorld((w) => new NoLockCommit(w.faults));
+    for (let i = 0; i < 5; i++) await cas.attempt();
+    expect(await rejection(cas.attempt())).to.equal(outage);
+
     class NoLocks extends RecordingThrottle {
+      override async reserveAt(): Promise<null> {
+        return null; // always a conflict: the increments
+      }
       override async lock(): Promise<void> {
         throw outage;
       }
@@ -219,26 +241,40 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     for (let i = 0; i < 5; i++) await t.attempt();
     expect(await rejection(t.attempt())).to.equal(outage);
   });
+
+  it("the compare-and-set writes the counters' exact state: count, the lock it sets and its rank, in one commit", async () => {
+    const t = throttleWorld();
+    for (let i = 0; i < 5; i++) await t.attempt("EK", N);
+    const before = t.throttle.writes;
+    await t.attempt("EK", N);
+    expect(t.throttle.writes - before).to.equal(1); // the lock is in the reservation's commit
+    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.deep.equal({
+      count: 6,
+      lockedUntil: new Date("2026-11-27T12:00:02.000Z"),
+      lockRank: 6,
+      countedOnNetwork: true, // its first attempt counted on the network's shard
+    });
+  });
 });
 
 describe("pinned: signup reservations", () => {
-  const ipId = `ip|${N}|${WINDOW}`;
+  const ipId = `ip|${N}|shard${ipShardOf("EK")}|${WINDOW}`;
 
-  it("20 signups per network are free; the 21st sets a 60 s lock; the next waits 60 s", async () => {
+  it("100 signups per network are free; the 101st sets a 60 s lock; the next waits 60 s", async () => {
     const t = throttleWorld();
-    for (let i = 0; i < 20; i++) await beginSignup(t.deps, N, t.w.clock.now());
+    for (let i = 0; i < 100; i++) await beginSignup(t.deps, "EK", N, t.w.clock.now());
     expect(t.events("locked")).to.deep.equal([]);
-    await beginSignup(t.deps, N, t.w.clock.now());
+    await beginSignup(t.deps, "EK", N, t.w.clock.now());
     expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "signup_ip", seconds: 60 }]);
-    const refused = await appError(beginSignup(t.deps, N, t.w.clock.now()));
+    const refused = await appError(beginSignup(t.deps, "EK", N, t.w.clock.now()));
     expect([refused.code, refused.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 60]);
-    expect(t.counter(`signup_ip|${N}|${WINDOW}`)?.count).to.equal(21);
+    expect(t.counter(`signup_ip|${N}|${WINDOW}`)?.count).to.equal(101);
   });
 
   it("a network locked for guessing cannot sign up: 429 with the address lock's wait, nothing counted", async () => {
     const t = throttleWorld();
     t.throttle.counters.set(ipId, { count: 51, lockedUntil: new Date("2026-11-27T12:01:00.000Z"), lockRank: 51 });
-    const refused = await appError(beginSignup(t.deps, N, t.w.clock.now()));
+    const refused = await appError(beginSignup(t.deps, "EK", N, t.w.clock.now()));
     expect([refused.code, refused.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 60]);
     expect(t.events("throttled")).to.deep.equal([{ event: "throttled", dimensions: ["ip"], retryAfterSeconds: 60 }]);
     expect(t.counter(`signup_ip|${N}|${WINDOW}`)).to.equal(undefined);
@@ -246,29 +282,29 @@ describe("pinned: signup reservations", () => {
 
   it("a made account trusts its network for 90 days and touches no counter", async () => {
     const t = throttleWorld();
-    const attempt = await beginSignup(t.deps, N, t.w.clock.now());
-    await attempt.signedUp("EK");
+    const attempt = await beginSignup(t.deps, "EK", N, t.w.clock.now());
+    await attempt.signedUp();
     expect(t.throttle.settled).to.deep.equal([
       { giveBack: [], clear: [], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" } },
     ]);
   });
 
-  it("a 409 counts on the address counter: the 51st distinct failure locks it for 2 s, the 50th does not", async () => {
+  it("a 409 counts on the email's address shard: its 6th distinct failure shuts it for the hour, the 5th does not", async () => {
     const t = throttleWorld();
-    t.throttle.counters.set(ipId, { count: 49, lockedUntil: null, lockRank: 0 });
-    await (await beginSignup(t.deps, N, t.w.clock.now())).emailTaken();
-    expect(t.counter(ipId)).to.deep.equal({ count: 50, lockedUntil: null, lockRank: 0 });
+    t.throttle.counters.set(ipId, { count: 4, lockedUntil: null, lockRank: 0 });
+    await (await beginSignup(t.deps, "EK", N, t.w.clock.now())).emailTaken();
+    expect(t.counter(ipId)).to.deep.equal({ count: 5, lockedUntil: null, lockRank: 0 });
     expect(t.events("locked")).to.deep.equal([]);
-    await (await beginSignup(t.deps, N, t.w.clock.now())).emailTaken();
-    expect(t.counter(ipId)).to.deep.equal({ count: 51, lockedUntil: new Date("2026-11-27T12:00:02.000Z"), lockRank: 51 });
-    expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "ip", seconds: 2 }]);
+    await (await beginSignup(t.deps, "EK", N, t.w.clock.now())).emailTaken();
+    expect(t.counter(ipId)).to.deep.equal({ count: 6, lockedUntil: new Date("2026-11-27T13:00:00.000Z"), lockRank: 6 });
+    expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "ip", seconds: 3600 }]);
   });
 
   it("no network: nothing is counted or trusted", async () => {
     const t = throttleWorld();
-    const attempt = await beginSignup(t.deps, undefined, t.w.clock.now());
+    const attempt = await beginSignup(t.deps, "EK", undefined, t.w.clock.now());
     await attempt.emailTaken();
-    await attempt.signedUp("EK");
+    await attempt.signedUp();
     expect([t.throttle.counters.size, t.throttle.trusted.size, t.throttle.settled.length]).to.deep.equal([0, 0, 0]);
   });
 });
@@ -276,17 +312,17 @@ describe("pinned: signup reservations", () => {
 describe("pinned: mail requests per network", () => {
   const mailId = `mail_ip|${N}|${WINDOW}`;
 
-  it("20 per network per hour are free; the 21st sets a 60 s lock; the next waits 60 s", async () => {
+  it("100 per network per hour are free; the 101st sets a 60 s lock; the next waits 60 s", async () => {
     const t = throttleWorld();
-    for (let i = 0; i < 20; i++) await reserveMailRequest(t.deps, N, t.w.clock.now());
+    for (let i = 0; i < 100; i++) await reserveMailRequest(t.deps, N, t.w.clock.now());
     expect(t.events("locked")).to.deep.equal([]);
-    expect(t.counter(mailId)?.count).to.equal(20);
+    expect(t.counter(mailId)?.count).to.equal(100);
     await reserveMailRequest(t.deps, N, t.w.clock.now());
     expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "mail_ip", seconds: 60 }]);
     const refused = await appError(reserveMailRequest(t.deps, N, t.w.clock.now()));
     expect([refused.code, refused.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 60]);
     expect(t.events("throttled")).to.deep.equal([{ event: "throttled", dimensions: ["mail_ip"], retryAfterSeconds: 60 }]);
-    expect(t.counter(mailId)?.count).to.equal(21);
+    expect(t.counter(mailId)?.count).to.equal(101);
   });
 
   it("no network: nothing is counted", async () => {

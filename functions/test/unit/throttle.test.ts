@@ -3,7 +3,7 @@ import { LIMITS } from "../../src/config.js";
 import { DeadlineExceeded } from "../../src/deadlines.js";
 import { login } from "../../src/domain/login.js";
 import { signup } from "../../src/domain/signup.js";
-import { lockSeconds, THROTTLE_RULES, throttleKeys } from "../../src/domain/throttle.js";
+import { ipShardOf, lockSeconds, THROTTLE_RULES, throttleKeys } from "../../src/domain/throttle.js";
 import { toAppError } from "../../src/errors.js";
 import { failure } from "./failure.js";
 import { world } from "./fakes.js";
@@ -106,30 +106,43 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     await login({ email, password, clientNetwork: home }, w.deps);
   });
 
-  it("shared networks: the address counter counts distinct failing accounts, and returning users skip it", async () => {
+  it("shared networks: the address counter counts distinct failing accounts per shard, forgives typos, and returning users skip it", async () => {
     const w = world();
-    const shared = "198.51.100.50"; // e.g. FlutterFlow's test-mode proxy
+    const shared = "198.51.100.50"; // e.g. a school's NAT, or FlutterFlow's test-mode proxy
+    const shardOf = (address: string) => ipShardOf(w.deps.keys.email(address));
     const users = Array.from({ length: 3 }, (_, i) => `user${i}@example.com`);
     for (const user of users) await signup({ email: user, password, clientNetwork: shared }, w.deps); // signing up trusts the pair
-    // One account guessed many times from the shared address counts once on the address counter.
+    // A user's typo followed by a success is forgiven: the shard gets its count back.
+    await signup({ email: "kid@example.com", password }, w.deps);
+    await failure(login({ email: "kid@example.com", password: wrong, clientNetwork: shared }, w.deps));
+    await login({ email: "kid@example.com", password, clientNetwork: shared }, w.deps);
+    // Accounts that never succeed, all in one shard: one account guessed many times counts once ...
+    const target = shardOf("victim@example.com");
     for (let i = 0; i < 5; i++) await failure(login({ email: "victim@example.com", password: wrong, clientNetwork: shared }, w.deps));
-    // Many distinct failing accounts lock the address for new accounts ...
-    for (let i = 0; i < THROTTLE_RULES.ip.free + 1; i++) {
-      expect((await failure(login({ email: `typo${i}@example.com`, password: wrong, clientNetwork: shared }, w.deps))).code).to.equal(
-        i < THROTTLE_RULES.ip.free ? "invalid_credentials" : "too_many_requests",
-      );
+    // ... and distinct failing accounts of that shard shut it for accounts new to the network.
+    const sameShard = Array.from({ length: 400 }, (_, i) => `typo${i}@example.com`).filter((a) => shardOf(a) === target);
+    const codes: string[] = [];
+    for (const address of sameShard.slice(0, THROTTLE_RULES.ip.free + 1)) {
+      codes.push((await failure(login({ email: address, password: wrong, clientNetwork: shared }, w.deps))).code);
     }
-    // ... but not for users who signed up or logged in from it before.
+    expect(codes).to.deep.equal([
+      ...Array(THROTTLE_RULES.ip.free - 1).fill("invalid_credentials"),
+      "invalid_credentials",
+      "too_many_requests",
+    ]);
+    // Another shard of the same network is still open, and users who signed up or logged in from it before get in.
+    const other = Array.from({ length: 400 }, (_, i) => `other${i}@example.com`).find((a) => shardOf(a) !== target) ?? "";
+    expect((await failure(login({ email: other, password: wrong, clientNetwork: shared }, w.deps))).code).to.equal("invalid_credentials");
     for (const user of users) await login({ email: user, password, clientNetwork: shared }, w.deps);
   });
 
-  it("every check is reserved before its hash; a success clears its pair's counter and gives the rest back", async () => {
+  it("every check is reserved before its hash; a success clears its pair's counter, gives the rest back and forgives its typo", async () => {
     const w = await registered();
     await failure(login({ email, password: wrong, clientNetwork: "203.0.113.1" }, w.deps));
     await login({ email, password, clientNetwork: "203.0.113.1" }, w.deps);
-    // account: the failure stays, the success given back; account_ip: cleared; ip: the failure stays.
+    // account: the failure stays, the success given back; account_ip: cleared; ip: the typo forgiven.
     const counts = [...w.throttle.counters.values()].map((c) => c.count).sort();
-    expect(counts).to.deep.equal([1, 1]);
+    expect(counts).to.deep.equal([0, 1]);
   });
 
   it("counters start over in the next window", async () => {
@@ -171,14 +184,13 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     // Past the repeat window the 409 involves no password check (a recent account's would be a
     // login attempt, under the login counters: signup.test.ts).
     w.clock.advance(LIMITS.signupRetrySeconds + 1);
-    for (let i = 0; i < THROTTLE_RULES.ip.free - 5; i++)
-      await failure(login({ email: `p${i}@example.com`, password: wrong, clientNetwork: prober }, w.deps));
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < THROTTLE_RULES.ip.free + 1; i++) {
       expect((await failure(signup({ email: "taken@example.com", password, clientNetwork: prober }, w.deps))).code).to.equal(
         "email_exists",
       );
     }
-    expect((await failure(login({ email: "someone@example.com", password: wrong, clientNetwork: prober }, w.deps))).code).to.equal(
+    // The probed email's shard of the prober's network is shut.
+    expect((await failure(login({ email: "taken@example.com", password: wrong, clientNetwork: prober }, w.deps))).code).to.equal(
       "too_many_requests",
     );
   });

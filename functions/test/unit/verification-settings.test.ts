@@ -4,7 +4,7 @@ import { login } from "../../src/domain/login.js";
 import { requestPasswordReset } from "../../src/domain/password-reset.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
-import { reserveMailRequest } from "../../src/domain/throttle.js";
+import { reserveMailRequest, THROTTLE_RULES } from "../../src/domain/throttle.js";
 import { failure, rejection } from "./failure.js";
 import { world } from "./fakes.js";
 
@@ -98,7 +98,7 @@ describe("verification settings (in-memory fakes)", () => {
     });
   });
 
-  describe("every mail with a code counts on the network's mail counter (mail_ip, 20 an hour)", () => {
+  describe("every mail with a code counts on the network's mail counter (mail_ip, 100 an hour)", () => {
     const N = "203.0.113.9";
     /** A world whose throttle ids show their parts, so the network's mail counter can be read. */
     function counted(verification: { sendOnSignup: boolean; required: boolean }) {
@@ -106,7 +106,7 @@ describe("verification settings (in-memory fakes)", () => {
       const deps = { ...w.deps, keys: { ...w.deps.keys, throttle: (parts: readonly string[]) => parts.join("|") } };
       const mailCount = () => w.throttle.counters.get(`mail_ip|${N}|${Math.floor(w.clock.now().getTime() / 3_600_000)}`)?.count ?? 0;
       const spend = async () => {
-        while (mailCount() <= 20) await reserveMailRequest(deps, N, w.clock.now()); // the 21st sets the lock
+        while (mailCount() <= THROTTLE_RULES.mail_ip.free) await reserveMailRequest(deps, N, w.clock.now()); // the 101st sets the lock
       };
       return { w, deps, mailCount, spend };
     }
