@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { Argon2Hasher, OWASP_ARGON2ID } from "../../src/adapters/argon2-hasher.js";
 import { legacyEmailKey, newId } from "../../src/domain/ids.js";
 import { newRefreshToken } from "../../src/domain/tokens.js";
+import { ipShardOf } from "../../src/domain/throttle.js";
 import { auth, authBody, credentialOf, db, errorCode, keys, post, refreshTokenDoc, uniqueEmail } from "./helpers.js";
 
 // Document ids derived from emails and client networks are HMACs under the server's secret
@@ -24,6 +25,7 @@ describe("keyed document ids and the migration of legacy ones (emulators)", () =
     const window = String(Math.floor(Date.now() / 1000 / 3600));
     for (const plain of [
       [`ip`, network, window],
+      [`ip`, network, `shard${ipShardOf(credentialOf(email).id)}`, window],
       ["signup_ip", network, window],
       ["trusted", credentialOf(email).id, network],
     ]) {
