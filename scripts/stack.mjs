@@ -29,10 +29,25 @@ const ports = {
 };
 const firestore = chooseFirestore();
 const firestoreMode = firestore.mode;
-const apiUrl = `http://${host}:${ports.functions}/${projectId}/us-central1/auth`;
+const apiUrl = `http://${host}:${ports.functions}/${projectId}/${functionsRegion()}/auth`;
 const binDir = join(root, "node_modules", ".bin");
 
 const logFile = join(root, ".stack", "emulators.log");
+
+// The region the Functions emulator serves the functions at (part of their URL): the AUTH_REGION
+// deploy parameter (functions/src/index.ts) as the emulator reads it, from functions/.env, then
+// .env.<project id>, then .env.local (a later file wins), else its default.
+function functionsRegion() {
+  let region = "us-central1";
+  for (const name of [".env", `.env.${projectId}`, ".env.local"]) {
+    const file = join(root, "functions", name);
+    const line = existsSync(file)
+      ? /^\s*(?:export\s+)?AUTH_REGION\s*=\s*["']?([a-z0-9-]+)["']?\s*$/m.exec(readFileSync(file, "utf8"))
+      : null;
+    if (line?.[1] !== undefined) region = line[1];
+  }
+  return region;
+}
 
 // The server secret the function needs (AUTH_HMAC_KEY, a Cloud Functions secret). Locally the
 // Functions emulator reads secrets from functions/.secret.local (git-ignored): a fixed value for

@@ -1,12 +1,13 @@
 // Entry point: declares the Cloud Functions of this codebase, nothing else. All are 2nd gen.
 // - `auth`: every HTTP route (docs/api.md, "API").
-// - `cleanupSessions`: daily deletion of expired refresh tokens and throttle counters.
+// - `cleanupSessions`: daily deletion of expired documents (the fallback of the TTL policies).
 // - `authUserDeleted`: forgets the server-only records of a user deleted outside the API.
-import { defineInt, defineSecret } from "firebase-functions/params";
+import { defineInt, defineSecret, defineString } from "firebase-functions/params";
 import { onRequest } from "firebase-functions/v2/https";
 import { IS_NOT_TENANT, onUserDeleted } from "firebase-functions/v2/identity";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { config, LIMITS, servedFunction } from "./config.js";
+import { CLEANUP_TIMEOUT_SECONDS } from "./domain/housekeeping.js";
 import { capBodyParsers } from "./http/body-cap.js";
 import { corsStep } from "./http/cors.js";
 import { createHandler } from "./http/handler.js";
@@ -19,7 +20,13 @@ const cfg = config();
 // Now, before the Functions Framework builds its body parsers: the auth service reads at most
 // the API's 8 KiB of a body (http/body-cap.ts). Only there: the triggers' event bodies may be larger.
 if (servedFunction() === "auth" && capBodyParsers(LIMITS.maxBodyBytes) === 0) bodyCapNotApplied(LIMITS.maxBodyBytes);
-const REGION = "us-central1";
+// Where all three functions run: next to the project's Firestore database (README, "Deploy"). A
+// deploy parameter (functions/.env), resolved by `firebase deploy` and the emulator alike.
+const AUTH_REGION = defineString("AUTH_REGION", {
+  default: "us-central1",
+  description:
+    "Region of the functions: the one of your Firestore database (nam5 -> us-central1, eur3 -> europe-west1, or the database's own region)",
+});
 // Keys the HMACs of document ids and refresh-token successors (config.ts, serverSecret). Secret Manager in
 // production (`firebase functions:secrets:set AUTH_HMAC_KEY`), functions/.secret.local locally.
 const AUTH_HMAC_KEY = defineSecret("AUTH_HMAC_KEY");
@@ -41,7 +48,7 @@ const AUTH_MIN_INSTANCES = defineInt("AUTH_MIN_INSTANCES", {
 
 export const auth = onRequest(
   {
-    region: REGION,
+    region: AUTH_REGION,
     invoker: "public",
     memory: "512MiB",
     cpu: 1,
@@ -57,7 +64,10 @@ export const auth = onRequest(
   createHandler(ROUTES, corsStep(cfg.CORS_ORIGINS), getDeps, cfg.CLIENT_IP_HOPS),
 );
 
-export const cleanupSessions = onSchedule({ schedule: "every 24 hours", region: REGION, timeoutSeconds: 540 }, runSessionCleanup);
+export const cleanupSessions = onSchedule(
+  { schedule: "every 24 hours", region: AUTH_REGION, timeoutSeconds: CLEANUP_TIMEOUT_SECONDS },
+  runSessionCleanup,
+);
 
 // Firebase Auth's 2nd-gen event (Eventarc `google.firebase.auth.user.v2.deleted`), for users of
 // the project itself: this backend never creates users in an Identity Platform tenant, so a
@@ -65,6 +75,6 @@ export const cleanupSessions = onSchedule({ schedule: "every 24 hours", region: 
 // record; only its uid is used. Retried on failure (Eventarc retries for up to a day): the
 // clean-up is idempotent, and a credential left behind would keep the email taken and let a
 // login mint a token that recreates the deleted Auth user.
-export const authUserDeleted = onUserDeleted({ region: REGION, memory: "256MiB", tenantId: IS_NOT_TENANT, retry: true }, (event) =>
+export const authUserDeleted = onUserDeleted({ region: AUTH_REGION, memory: "256MiB", tenantId: IS_NOT_TENANT, retry: true }, (event) =>
   runAuthUserDeleted(event.data.uid),
 );

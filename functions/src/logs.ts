@@ -29,8 +29,11 @@ export function bodyCapNotApplied(maxBytes: number): void {
   logger.warn("body cap not applied", { event: "body_cap_not_applied", maxBytes });
 }
 
-export function housekeepingEvent(event: string, fields: Record<string, string | number>): void {
-  logger.info(event.replaceAll("_", " "), { event, ...fields });
+/** What the background functions did; `warn`: a WARNING an operator should look at (a clean-up that ran out of time). */
+export function housekeepingEvent(event: string, fields: Record<string, string | number | boolean>, warn = false): void {
+  const entry = { event, ...fields };
+  if (warn) logger.warn(event.replaceAll("_", " "), entry);
+  else logger.info(event.replaceAll("_", " "), entry);
 }
 
 /** Security events that are the owner's own ordinary acts: INFO; every other one is a WARNING. */

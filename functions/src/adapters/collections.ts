@@ -27,3 +27,17 @@ export const COLLECTIONS = {
   /** FlutterFlow's Authenticated User documents. */
   users: "users",
 } as const;
+
+/**
+ * The collections whose documents carry `expires_at` (a Timestamp: the document's end). Each has
+ * a TTL policy on it in firestore.indexes.json, the primary deletion, and the daily clean-up
+ * (expired.ts) sweeps it as the fallback; test/unit/indexes.test.ts checks both.
+ */
+export const EXPIRING_COLLECTIONS = [
+  COLLECTIONS.sessions,
+  COLLECTIONS.refreshTokens,
+  COLLECTIONS.refreshRotations,
+  COLLECTIONS.throttle,
+  COLLECTIONS.codes,
+] as const;
+export type ExpiringCollection = (typeof EXPIRING_COLLECTIONS)[number];

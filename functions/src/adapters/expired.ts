@@ -1,11 +1,15 @@
 // The daily clean-up's query, shared by the stores whose documents carry `expires_at` (the TTL
-// field): deletes up to `limit` expired documents of `collections`, a batch at a time.
+// field, collections.ts EXPIRING_COLLECTIONS): deletes up to `limit` expired documents of
+// `collections`, a batch at a time. Fewer than `limit` deleted means none of them has an expired
+// document left (as of `now`); the clean-up (domain/housekeeping.ts) calls again until then.
+// The query needs `expires_at`'s ascending single-field index, which firestore.indexes.json keeps.
 import type { Firestore } from "firebase-admin/firestore";
 import { withDeadline } from "../deadlines.js";
+import type { ExpiringCollection } from "./collections.js";
 
 const BATCH_LIMIT = 400;
 
-export async function deleteExpired(db: Firestore, collections: readonly string[], now: Date, limit: number): Promise<number> {
+export async function deleteExpired(db: Firestore, collections: readonly ExpiringCollection[], now: Date, limit: number): Promise<number> {
   let deleted = 0;
   for (const name of collections) {
     while (deleted < limit) {

@@ -44,6 +44,23 @@ describe("housekeeping functions (firebase-functions-test, emulators)", () => {
     expect((await tokenDoc(live.refresh_token).get()).exists).to.equal(true);
   });
 
+  it("cleanupSessions deletes more expired documents than one step (400) in one run, and keeps a live one", async () => {
+    const { cleanupSessions } = await import("../../src/index.js");
+    const past = new Date(Date.now() - 60_000);
+    const codes = db().collection("auth_codes");
+    const ids = Array.from({ length: 450 }, (_, i) => `cleanup-step-${i}`);
+    const batch = db().batch();
+    for (const id of ids) batch.set(codes.doc(id), { purpose: "reset", tries: 0, expires_at: past });
+    batch.set(codes.doc("cleanup-step-live"), { purpose: "reset", tries: 0, expires_at: new Date(Date.now() + 3_600_000) });
+    await batch.commit();
+
+    await cleanupSessions.run({ scheduleTime: new Date().toISOString() });
+
+    const left = await db().getAll(...ids.map((id) => codes.doc(id)));
+    expect(left.filter((doc) => doc.exists)).to.have.lengthOf(0);
+    expect((await codes.doc("cleanup-step-live").get()).exists).to.equal(true);
+  });
+
   it("authUserDeleted (2nd gen) forgets the server-only records of the uid; users/{uid} stays (app data)", async () => {
     const { authUserDeleted } = await import("../../src/index.js");
     const email = uniqueEmail("forget");

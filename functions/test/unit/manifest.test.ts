@@ -12,7 +12,7 @@ const PORT = 8296;
 
 interface Endpoint {
   platform: string;
-  region: string[];
+  region: string[] | string;
   availableMemoryMb?: number;
   cpu?: number;
   concurrency?: number;
@@ -81,11 +81,13 @@ describe("deploy manifest (the built codebase, as firebase deploy discovers it)"
     expect(manifest.endpoints.auth?.secretEnvironmentVariables?.map((s) => s.key)).to.deep.equal(["AUTH_HMAC_KEY"]);
   });
 
-  it("exactly three functions, every one 2nd gen, in us-central1", () => {
+  it("exactly three functions, every one 2nd gen, in the AUTH_REGION parameter's region (default us-central1)", () => {
     expect(Object.keys(manifest.endpoints).sort()).to.deep.equal(["auth", "authUserDeleted", "cleanupSessions"]);
     for (const [name, endpoint] of Object.entries(manifest.endpoints)) {
-      expect([name, endpoint.platform, endpoint.region]).to.deep.equal([name, "gcfv2", ["us-central1"]]);
+      expect([name, endpoint.platform, endpoint.region]).to.deep.equal([name, "gcfv2", "{{ params.AUTH_REGION }}"]);
     }
+    const params = Object.fromEntries((manifest.params ?? []).map((p) => [p.name, p]));
+    expect(params.AUTH_REGION).to.deep.include({ type: "string", default: "us-central1" });
   });
 
   it("auth: public HTTPS, 512 MiB, 1 CPU, concurrency 80, 30 s, bounded instances from parameters, the HMAC secret", () => {
