@@ -25,7 +25,9 @@ type Events = ThrottleDeps["events"];
 //                email key, each with its own small allowance, so no document is written by
 //                more than about 1/IP_SHARDS of a busy address's logins, and a lock set by a
 //                sprayer shuts only the shards it reached. Guesses on one account are
-//                `account_ip`'s job. Skipped by an account's trusted networks.
+//                `account_ip`'s job. Applies to trusted networks too: a sprayer behind a
+//                school's NAT guesses at accounts trusted there (their owners then wait, on
+//                that network only, like everyone new to it).
 // - `signup_ip`  (one client network): signups per window; a 409 also counts on `ip`.
 // - `mail_ip`    (one client network): requests that may mail a code (password reset), counted
 //                whether or not the email has an account.
@@ -277,9 +279,10 @@ export async function beginPasswordAttempt(
   const pairBefore = pairKey === undefined ? undefined : state.counters.get(pairKey.id);
   const applicable = keys.filter((key) => {
     if (key.dimension === "account_ip") return true;
-    if (trusted) return false; // the owner's own network: no account-wide or address-wide lock
-    if (key.dimension === "ip") return (pairBefore?.count ?? 0) === 0; // distinct accounts, not guesses
-    return true;
+    // Distinct accounts, not guesses - trusted or not: a sprayer behind the same NAT as its
+    // victims (a school's) guesses at accounts trusted on that network.
+    if (key.dimension === "ip") return (pairBefore?.count ?? 0) === 0;
+    return !trusted; // the owner's own network: no account-wide lock set from elsewhere
   });
   refuseLocked(applicable, state.counters, now, events);
   const countsOnNetwork = ipKey !== undefined && applicable.includes(ipKey);

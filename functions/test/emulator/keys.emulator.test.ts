@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { Argon2Hasher, OWASP_ARGON2ID } from "../../src/adapters/argon2-hasher.js";
 import { legacyEmailKey, newId } from "../../src/domain/ids.js";
-import { newRefreshToken } from "../../src/domain/tokens.js";
 import { ipShardOf } from "../../src/domain/throttle.js";
+import { newRefreshToken } from "../../src/domain/tokens.js";
 import { auth, authBody, credentialOf, db, errorCode, keys, post, refreshTokenDoc, uniqueEmail } from "./helpers.js";
 
 // Document ids derived from emails and client networks are HMACs under the server's secret

@@ -50,7 +50,10 @@ describe("shared networks, on the Functions Framework (real Firestore emulator)"
     const made = await pool(accounts, 8, (email, i) =>
       call("/signup", { email, password }, `198.18.${Math.floor(i / 200)}.${(i % 200) + 1}`).then((r) => r.status),
     );
-    expect(made.filter((s) => s !== 201), "signups").to.deep.equal([]);
+    expect(
+      made.filter((s) => s !== 201),
+      "signups",
+    ).to.deep.equal([]);
 
     const typos = new Set(accounts.filter((_, i) => i % 20 === 7)); // 5 %: 100 accounts
     const outcomes = await pool(accounts, 8, async (email) => {
@@ -83,7 +86,10 @@ describe("shared networks, on the Functions Framework (real Firestore emulator)"
     console.log(`      (sprayer: ${checked} of 100 guesses checked, first 429 at guess ${spray.indexOf(429) + 1})`);
     expect(spray.indexOf(429), spray.join()).to.be.within(0, 99);
     expect(checked, spray.join()).to.be.at.most(96);
-    expect(spray.slice(-10).every((s) => s === 429), spray.join()).to.equal(true);
+    expect(
+      spray.slice(-10).every((s) => s === 429),
+      spray.join(),
+    ).to.equal(true);
   });
 
   it("a classroom: 60 signups from one address within minutes all succeed; a flood from another is stopped past 100", async () => {
@@ -93,7 +99,10 @@ describe("shared networks, on the Functions Framework (real Firestore emulator)"
       6,
       async (email) => (await call("/signup", { email, password }, classroom)).status,
     );
-    expect(statuses.filter((s) => s !== 201), statuses.join()).to.deep.equal([]);
+    expect(
+      statuses.filter((s) => s !== 201),
+      statuses.join(),
+    ).to.deep.equal([]);
 
     const flood = "192.0.2.202";
     const flooded = await pool(
