@@ -16,6 +16,7 @@
 //     bcryptjs, onRequest): module load (goal <= 1x) and process start -> first successful login
 //     answer (goal <= 1.2x), interleaved
 //   - peak memory (RSS) of the function process, load results, failed-login timing, import costs
+//   - the CPU of one custom token signed locally (TOKEN_SIGNING=key) in verifications (bench-sign.mjs)
 // Everything listens on 127.0.0.1 and every load phase is bounded in time.
 // Usage: npm run bench -- [--seconds 8] [--shared-cores] [--cold-only]
 
@@ -187,6 +188,12 @@ function peakRssMiB(pid) {
 /** The hash-only ceiling, on the function's CPU: see bench-hash.mjs. */
 function hashCeiling(concurrency, durationMs) {
   const [file, argv] = onCpu(CPU.function, "node", [join(root, "scripts", "bench-hash.mjs"), String(concurrency), String(durationMs)]);
+  return JSON.parse(execFileSync(file, argv, { cwd: root, env, encoding: "utf8" }));
+}
+
+/** CPU of one custom token, local RS256 (TOKEN_SIGNING=key) and unsigned, against one verification, on the function's CPU: see bench-sign.mjs. */
+function signingCost() {
+  const [file, argv] = onCpu(CPU.function, "node", [join(root, "scripts", "bench-sign.mjs"), "--json"]);
   return JSON.parse(execFileSync(file, argv, { cwd: root, env, encoding: "utf8" }));
 }
 
@@ -520,6 +527,12 @@ async function main() {
   );
   console.log("\nimport cost of each runtime dependency (fresh process, median of 3):");
   for (const [specifier, when] of IMPORTS) console.log(`  ${fmt(importCostMs(specifier), 0).padStart(5)} ms  ${specifier}  (${when})`);
+  const sign = signingCost();
+  console.log(
+    `\ncustom-token signing (bench-sign.mjs): local RS256 with a key (TOKEN_SIGNING=key) ${fmt(sign.rs256Ms, 2)} ms of CPU, ` +
+      `unsigned (the emulator's, in every number above) ${fmt(sign.unsignedMs, 3)} ms: local signing costs ` +
+      `${fmt(100 * sign.rs256OverVerify, 1)} % of one password verification (IAM signBlob, the default: a network round trip instead)`,
+  );
   console.log(
     `\ntargets at concurrency 8 (interleaved rounds; ${pinned ? "function on its own CPU" : "shared CPUs"}), relative to the bare fixture:`,
   );

@@ -1,3 +1,4 @@
+import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
 
 // Every setting of the backend, read from the environment once and validated. On Cloud
@@ -79,6 +80,12 @@ const EnvSchema = z.object({
    * and are not affected. FlutterFlow's editor (Test/Run mode) and its hosted web apps by default.
    */
   CORS_ORIGINS: originList.default(["https://app.flutterflow.io", "https://*.flutterflow.app", "http://localhost:*", "http://127.0.0.1:*"]),
+  /**
+   * How custom tokens are signed: `iam` (IAM's `signBlob`, keyless: one network call per token)
+   * or `key` (locally, with the service account key in the TOKEN_SIGNING_KEY secret, which the
+   * function then binds). Read at deploy too: it decides whether the function binds that secret.
+   */
+  TOKEN_SIGNING: z.enum(["iam", "key"]).default("iam"),
 });
 
 export type Config = Readonly<z.infer<typeof EnvSchema>>;
@@ -154,6 +161,89 @@ export function smtpUrl(env: Readonly<Record<string, string | undefined>> = proc
     );
   }
   return value;
+}
+
+/** A service account key, as firebase-admin's `cert()` takes it. */
+export interface SigningKey {
+  readonly projectId: string;
+  readonly clientEmail: string;
+  readonly privateKey: string;
+}
+
+/** An RSA private key of at least 2048 bits in PEM (what Google's service account keys are). */
+function isRsaPrivateKey(pem: string): boolean {
+  try {
+    const key = createPrivateKey(pem);
+    return key.asymmetricKeyType === "rsa" && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
+  } catch {
+    return false; // OpenSSL's reason is not passed on: nothing about the key leaves this function
+  }
+}
+
+/** The fields of a service account key JSON (IAM > Service accounts > Keys > Add key > JSON) that signing needs. */
+const ServiceAccountKeySchema = z.object(
+  {
+    type: z.literal("service_account", { error: 'must be "service_account"' }),
+    project_id: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }),
+    client_email: z.string({ error: "must be a string" }).regex(/^[^@\s]+@[a-z0-9.-]+\.gserviceaccount\.com$/, {
+      error: "must be a service account's address (...gserviceaccount.com)",
+    }),
+    private_key: z
+      .string({ error: "must be a string" })
+      .refine(isRsaPrivateKey, { error: "must be a PEM RSA private key of 2048 bits or more" }),
+  },
+  { error: "must be a JSON object" },
+);
+
+/** The project this process runs in: Cloud Functions and the emulator set GCLOUD_PROJECT; FIREBASE_CONFIG names it too. */
+function runningProject(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const named = env.GCLOUD_PROJECT || env.GOOGLE_CLOUD_PROJECT;
+  if (named) return named;
+  try {
+    const parsed: unknown = JSON.parse(env.FIREBASE_CONFIG ?? "");
+    const projectId = typeof parsed === "object" && parsed !== null && "projectId" in parsed ? parsed.projectId : undefined;
+    return typeof projectId === "string" && projectId !== "" ? projectId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The custom-token signing key (`TOKEN_SIGNING_KEY`, a Cloud Functions secret holding a service
+ * account key JSON), used only with TOKEN_SIGNING=key; `undefined` with `iam`. Checked when the
+ * `auth` function starts (index.ts) and when the minter is first used: it must be a service
+ * account key of the project this runs in. Under the Auth emulator (which mints unsigned tokens
+ * whatever the key) it may be absent. No message ever carries any part of the value.
+ */
+export function tokenSigningKey(
+  mode: Config["TOKEN_SIGNING"],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SigningKey | undefined {
+  if (mode === "iam") return undefined;
+  const raw = env.TOKEN_SIGNING_KEY ?? "";
+  if (raw.trim() === "" && (env.FIREBASE_AUTH_EMULATOR_HOST ?? "") !== "") return undefined;
+  const fail = (problem: string) =>
+    new Error(
+      `TOKEN_SIGNING is key but TOKEN_SIGNING_KEY ${problem}: set it to a service account key JSON with ` +
+        "`firebase functions:secrets:set TOKEN_SIGNING_KEY --data-file KEY.json` (README, Deploy), or set TOKEN_SIGNING=iam",
+    );
+  if (raw.trim() === "") throw fail("is missing");
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw fail("is not JSON"); // JSON.parse's own message quotes the text around the error
+  }
+  const result = ServiceAccountKeySchema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "the value"} ${issue.message}`).join("; ");
+    throw fail(`is not a service account key (${problems})`);
+  }
+  const key = result.data;
+  const project = runningProject(env);
+  if (project === undefined) throw fail("cannot be checked: GCLOUD_PROJECT does not name the project this runs in");
+  if (key.project_id !== project) throw fail(`belongs to project ${key.project_id}, not to ${project}, where this runs`);
+  return { projectId: key.project_id, clientEmail: key.client_email, privateKey: key.private_key };
 }
 
 let cached: Config | undefined;

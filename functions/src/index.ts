@@ -6,7 +6,7 @@ import { defineInt, defineSecret, defineString } from "firebase-functions/params
 import { onRequest } from "firebase-functions/v2/https";
 import { IS_NOT_TENANT, onUserDeleted } from "firebase-functions/v2/identity";
 import { onSchedule } from "firebase-functions/v2/scheduler";
-import { config, LIMITS, servedFunction } from "./config.js";
+import { config, LIMITS, servedFunction, tokenSigningKey } from "./config.js";
 import { CLEANUP_TIMEOUT_SECONDS } from "./domain/housekeeping.js";
 import { capBodyParsers } from "./http/body-cap.js";
 import { corsStep } from "./http/cors.js";
@@ -33,6 +33,10 @@ const AUTH_HMAC_KEY = defineSecret("AUTH_HMAC_KEY");
 // The SMTP relay (config.ts, smtpUrl), bound only with MAIL_TRANSPORT=smtp in functions/.env, so
 // that a project mailing through the "Trigger Email" extension is never asked for it.
 const SMTP_URL = defineSecret("SMTP_URL");
+// The custom-token signing key (config.ts, tokenSigningKey), bound only with TOKEN_SIGNING=key in
+// functions/.env; checked as `auth` starts, so a bad key stops it (naming the variable) before it serves.
+const TOKEN_SIGNING_KEY = defineSecret("TOKEN_SIGNING_KEY");
+if (servedFunction() === "auth") tokenSigningKey(cfg.TOKEN_SIGNING);
 // Deploy-time parameters (functions/.env, or asked by `firebase deploy`), not code edits.
 // Each instance runs one CPU and up to 80 requests at once: about 35 Argon2 hashes a second.
 // The cap is what stops a flood of signups or logins from scaling hashing CPU, and the bill,
@@ -56,7 +60,11 @@ export const auth = onRequest(
     timeoutSeconds: 30,
     maxInstances: AUTH_MAX_INSTANCES,
     minInstances: AUTH_MIN_INSTANCES,
-    secrets: cfg.MAIL_TRANSPORT === "smtp" ? [AUTH_HMAC_KEY, SMTP_URL] : [AUTH_HMAC_KEY],
+    secrets: [
+      AUTH_HMAC_KEY,
+      ...(cfg.MAIL_TRANSPORT === "smtp" ? [SMTP_URL] : []),
+      ...(cfg.TOKEN_SIGNING === "key" ? [TOKEN_SIGNING_KEY] : []),
+    ],
     // CORS is this backend's own (http/cors.ts). `false` also stops the Functions emulator
     // from wrapping the function in an allow-all CORS layer that production does not have.
     cors: false,

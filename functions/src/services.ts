@@ -1,11 +1,11 @@
 // The composition root: the one place where the use cases' `Deps` meet their adapters.
 // firebase-admin, Firestore's gRPC client and Argon2 are loaded here, on the first request that
 // needs them (not at module load), and once per instance: the one lazy step of the codebase.
-import { type Config, config, serverSecret, smtpUrl } from "./config.js";
+import { type Config, config, serverSecret, smtpUrl, tokenSigningKey } from "./config.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { Deps } from "./domain/deps.js";
 import { hmacKeys } from "./domain/ids.js";
-import type { Mailer } from "./domain/ports.js";
+import type { Mailer, TokenMinter } from "./domain/ports.js";
 import { successorToken } from "./domain/tokens.js";
 import { authEvents } from "./logs.js";
 
@@ -54,6 +54,23 @@ async function build(cfg: Config): Promise<Deps> {
   const auth = firebase.adminAuth();
   const sessions = new FirestoreSessionStore(db);
   const clock = { now: () => new Date() };
+  // TOKEN_SIGNING=key: signed in this process with the TOKEN_SIGNING_KEY secret (firebase.ts,
+  // signingAuth), read at the first token so that the command line's other commands never need
+  // it (the `auth` function checks it at start-up: index.ts). Under the Auth emulator without a
+  // key, unsigned tokens from the default app, as with `iam`.
+  let keyed: TokenMinter | undefined;
+  const minter: TokenMinter =
+    cfg.TOKEN_SIGNING === "iam"
+      ? new FirebaseTokenMinter(auth)
+      : {
+          mint: async (uid, claims) => {
+            if (keyed === undefined) {
+              const signingKey = tokenSigningKey(cfg.TOKEN_SIGNING);
+              keyed = new FirebaseTokenMinter(signingKey === undefined ? auth : firebase.signingAuth(signingKey));
+            }
+            return keyed.mint(uid, claims);
+          },
+        };
   return {
     accounts: new FirestoreAccountStore(db),
     codes: new FirestoreCodeStore(db),
@@ -61,7 +78,7 @@ async function build(cfg: Config): Promise<Deps> {
     throttle: new FirestoreThrottleStore(db),
     authUsers: new FirebaseAuthUsers(auth),
     idTokens: new FirebaseIdTokenVerifier(auth, sessions, clock),
-    minter: new FirebaseTokenMinter(auth),
+    minter,
     mailer: cfg.MAIL_TRANSPORT === "smtp" ? smtpMailer(cfg) : new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
     // Argon2id for every new hash; imported users' foreign hashes verified until their first login.
     hasher: new MigratingHasher(new Argon2Hasher(argon2), argon2),

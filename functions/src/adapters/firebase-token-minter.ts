@@ -23,9 +23,11 @@ function signBlobStatus(error: unknown): unknown {
 }
 
 /**
- * Custom tokens from firebase-admin. On Cloud Functions (no key file) each one is signed by
- * the IAM Credentials `signBlob` API: the runtime service account needs the "Service Account
- * Token Creator" role (README, "Deploy"). Under the Auth emulator tokens are unsigned.
+ * Custom tokens from firebase-admin. On Cloud Functions (no key file, TOKEN_SIGNING=iam) each one
+ * is signed by the IAM Credentials `signBlob` API: the runtime service account needs the "Service
+ * Account Token Creator" role (README, "Deploy"). With TOKEN_SIGNING=key the Auth given is
+ * firebase.ts's signingAuth: RS256 in this process, no network, and no IAM status to map. Under
+ * the Auth emulator tokens are unsigned.
  */
 export class FirebaseTokenMinter implements TokenMinter {
   constructor(private readonly auth: Pick<Auth, "createCustomToken">) {}

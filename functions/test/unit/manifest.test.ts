@@ -81,6 +81,12 @@ describe("deploy manifest (the built codebase, as firebase deploy discovers it)"
     expect(manifest.endpoints.auth?.secretEnvironmentVariables?.map((s) => s.key)).to.deep.equal(["AUTH_HMAC_KEY"]);
   });
 
+  it("TOKEN_SIGNING=key in functions/.env binds the TOKEN_SIGNING_KEY secret (and only then)", async () => {
+    const key = await discover(PORT + 2, { TOKEN_SIGNING: "key" });
+    expect(key.endpoints.auth?.secretEnvironmentVariables?.map((s) => s.key)).to.deep.equal(["AUTH_HMAC_KEY", "TOKEN_SIGNING_KEY"]);
+    expect(key.endpoints.cleanupSessions?.secretEnvironmentVariables ?? []).to.deep.equal([]);
+  });
+
   it("exactly three functions, every one 2nd gen, in the AUTH_REGION parameter's region (default us-central1)", () => {
     expect(Object.keys(manifest.endpoints).sort()).to.deep.equal(["auth", "authUserDeleted", "cleanupSessions"]);
     for (const [name, endpoint] of Object.entries(manifest.endpoints)) {

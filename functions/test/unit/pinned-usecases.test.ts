@@ -144,16 +144,16 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     ]);
   });
 
-  it("a trusted network skips the account and address counters, never its own pair's; trust is not renewed by later logins", async () => {
+  it("a trusted network skips the account counter, never its own pair's nor the address shard's; trust is not renewed by later logins", async () => {
     const t = throttleWorld();
     await (await t.attempt()).succeeded();
     t.w.clock.advance(10);
     await (await t.attempt()).succeeded();
-    expect(t.throttle.settled.at(-1)).to.deep.equal({ giveBack: [], clear: ["account_ip"] });
+    expect(t.throttle.settled.at(-1)).to.deep.equal({ giveBack: ["ip"], clear: ["account_ip"] });
     expect(t.throttle.trusted.get(`trusted|EK|${N}`)?.until.toISOString()).to.equal("2027-02-25T12:00:00.000Z");
     for (let i = 0; i < 6; i++) await t.attempt();
     expect(t.counter(`account|EK|${WINDOW}`)?.count).to.equal(0);
-    expect(t.counter(ipOf("EK", N))?.count).to.equal(0);
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(1); // one distinct failing account
     expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "account_ip", seconds: 2 }]);
     expect((await appError(t.attempt())).details.retryAfterSeconds).to.equal(2);
   });
@@ -165,7 +165,7 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
       { giveBack: ["ip"], clear: ["account", "account_ip"], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" } },
     ]);
     await (await t.attempt()).succeeded({ clearAccount: false });
-    expect(t.throttle.settled.at(-1)).to.deep.equal({ giveBack: [], clear: ["account_ip"] });
+    expect(t.throttle.settled.at(-1)).to.deep.equal({ giveBack: ["ip"], clear: ["account_ip"] });
   });
 
   it("no network: only the account counter, and a success trusts nothing", async () => {
