@@ -106,34 +106,36 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     await login({ email, password, clientNetwork: home }, w.deps);
   });
 
-  it("shared networks: the address counter counts distinct failing accounts per shard, forgives typos, and returning users skip it", async () => {
+  it("shared networks: the address counter counts distinct failing accounts per shard, forgives typos, and shuts only the sprayed shard", async () => {
     const w = world();
     const shared = "198.51.100.50"; // e.g. a school's NAT, or FlutterFlow's test-mode proxy
     const shardOf = (address: string) => ipShardOf(w.deps.keys.email(address));
-    const users = Array.from({ length: 3 }, (_, i) => `user${i}@example.com`);
-    for (const user of users) await signup({ email: user, password, clientNetwork: shared }, w.deps); // signing up trusts the pair
+    const target = shardOf("victim@example.com");
+    const candidates = Array.from({ length: 400 }, (_, i) => `user${i}@example.com`);
+    const outside = candidates.filter((a) => shardOf(a) !== target).slice(0, 2);
+    const inside = candidates.find((a) => shardOf(a) === target) ?? "";
+    for (const user of [...outside, inside]) await signup({ email: user, password, clientNetwork: shared }, w.deps); // trusted there
     // A user's typo followed by a success is forgiven: the shard gets its count back.
     await signup({ email: "kid@example.com", password }, w.deps);
     await failure(login({ email: "kid@example.com", password: wrong, clientNetwork: shared }, w.deps));
     await login({ email: "kid@example.com", password, clientNetwork: shared }, w.deps);
     // Accounts that never succeed, all in one shard: one account guessed many times counts once ...
-    const target = shardOf("victim@example.com");
     for (let i = 0; i < 5; i++) await failure(login({ email: "victim@example.com", password: wrong, clientNetwork: shared }, w.deps));
-    // ... and distinct failing accounts of that shard shut it for accounts new to the network.
+    // ... and distinct failing accounts of that shard shut it.
     const sameShard = Array.from({ length: 400 }, (_, i) => `typo${i}@example.com`).filter((a) => shardOf(a) === target);
     const codes: string[] = [];
     for (const address of sameShard.slice(0, THROTTLE_RULES.ip.free + 1)) {
       codes.push((await failure(login({ email: address, password: wrong, clientNetwork: shared }, w.deps))).code);
     }
-    expect(codes).to.deep.equal([
-      ...Array(THROTTLE_RULES.ip.free - 1).fill("invalid_credentials"),
-      "invalid_credentials",
-      "too_many_requests",
-    ]);
-    // Another shard of the same network is still open, and users who signed up or logged in from it before get in.
+    expect(codes).to.deep.equal([...Array(THROTTLE_RULES.ip.free - 1).fill("invalid_credentials"), "invalid_credentials", "too_many_requests"]);
+    // Other shards of the same network stay open, to new and returning accounts alike ...
     const other = Array.from({ length: 400 }, (_, i) => `other${i}@example.com`).find((a) => shardOf(a) !== target) ?? "";
     expect((await failure(login({ email: other, password: wrong, clientNetwork: shared }, w.deps))).code).to.equal("invalid_credentials");
-    for (const user of users) await login({ email: user, password, clientNetwork: shared }, w.deps);
+    for (const user of outside) await login({ email: user, password, clientNetwork: shared }, w.deps);
+    // ... while the shut shard waits, trusted accounts too (on this network only: a sprayer behind
+    // the same NAT targets exactly those), and from home the same account gets in.
+    expect((await failure(login({ email: inside, password, clientNetwork: shared }, w.deps))).code).to.equal("too_many_requests");
+    await login({ email: inside, password, clientNetwork: "203.0.113.99" }, w.deps);
   });
 
   it("every check is reserved before its hash; a success clears its pair's counter, gives the rest back and forgives its typo", async () => {
