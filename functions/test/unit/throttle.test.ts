@@ -127,7 +127,11 @@ describe("throttling (policy and login, in-memory fakes, manual clock)", () => {
     for (const address of sameShard.slice(0, THROTTLE_RULES.ip.free + 1)) {
       codes.push((await failure(login({ email: address, password: wrong, clientNetwork: shared }, w.deps))).code);
     }
-    expect(codes).to.deep.equal([...Array(THROTTLE_RULES.ip.free - 1).fill("invalid_credentials"), "invalid_credentials", "too_many_requests"]);
+    expect(codes).to.deep.equal([
+      ...Array(THROTTLE_RULES.ip.free - 1).fill("invalid_credentials"),
+      "invalid_credentials",
+      "too_many_requests",
+    ]);
     // Other shards of the same network stay open, to new and returning accounts alike ...
     const other = Array.from({ length: 400 }, (_, i) => `other${i}@example.com`).find((a) => shardOf(a) !== target) ?? "";
     expect((await failure(login({ email: other, password: wrong, clientNetwork: shared }, w.deps))).code).to.equal("invalid_credentials");
