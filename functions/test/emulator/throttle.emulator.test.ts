@@ -127,7 +127,6 @@ describe("throttling of password guessing, through HTTP (emulators)", () => {
     const checked = statuses.filter((s) => s === 401).length;
     expect(statuses.includes(429), statuses.join()).to.equal(true);
     expect(checked, statuses.join()).to.be.at.most(96);
-    expect(statuses.slice(-10).filter((s) => s === 429).length, statuses.join()).to.be.at.least(8);
     expect((await post("/login", { email: regular, password }, from(proxy))).status).to.equal(200);
   });
 
