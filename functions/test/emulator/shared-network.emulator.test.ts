@@ -39,7 +39,7 @@ describe("shared networks, on the Functions Framework (real Firestore emulator)"
       console.warn("\n  !!! Shared-network tests SKIPPED (pending): they need the real emulator's compare-and-set and concurrency.\n");
       this.skip();
     }
-    fn = await serveFunction(8296);
+    fn = await serveFunction(8300);
   });
   after(async () => stopProcess(fn?.process));
 
