@@ -38,12 +38,14 @@ const SMTP_URL = defineSecret("SMTP_URL");
 const TOKEN_SIGNING_KEY = defineSecret("TOKEN_SIGNING_KEY");
 if (servedFunction() === "auth") tokenSigningKey(cfg.TOKEN_SIGNING);
 // Deploy-time parameters (functions/.env, or asked by `firebase deploy`), not code edits.
-// Each instance runs one CPU and up to 80 requests at once: about 35 Argon2 hashes a second.
+// Each instance runs one CPU and up to 32 requests at once: 30-40 logins a second on the
+// benchmark's machine (docs/benchmark.md, "Capacity": more in flight adds no throughput, only
+// waiting inside the instance, which counts against each request's 15 s budget).
 // The cap is what stops a flood of signups or logins from scaling hashing CPU, and the bill,
 // without bound; raise it for a larger app (README, "Deploy").
 const AUTH_MAX_INSTANCES = defineInt("AUTH_MAX_INSTANCES", {
   default: 10,
-  description: "Most instances of the auth function (each: 1 CPU, 80 concurrent requests, about 35 password hashes a second)",
+  description: "Most instances of the auth function (each: 1 CPU, 32 concurrent requests, 30-40 logins a second)",
 });
 const AUTH_MIN_INSTANCES = defineInt("AUTH_MIN_INSTANCES", {
   default: 0,
@@ -56,7 +58,7 @@ export const auth = onRequest(
     invoker: "public",
     memory: "512MiB",
     cpu: 1,
-    concurrency: 80,
+    concurrency: 32,
     timeoutSeconds: 30,
     maxInstances: AUTH_MAX_INSTANCES,
     minInstances: AUTH_MIN_INSTANCES,

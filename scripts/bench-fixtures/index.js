@@ -1,38 +1,67 @@
 // Benchmark fixtures, never deployed, served by the Functions Framework like `auth`:
-//   bare      a bare login: exactly the calls the real login makes and nothing else - the
-//             credential read beside the throttle reservation (read the three counters and the
-//             trust marker; increment the counters in one commit; read them back), one Argon2id
-//             verification, then one custom token with the role claim beside the session's
-//             commit (with the session count) and the throttle's settling commit, a JSON
-//             answer - without validation, routing, CORS, throttle rules, error mapping or
-//             logging. Next to the real login it shows what this project's own code costs.
-//   firestore bare's Firestore calls only;   empty  a JSON answer only.
-// `empty`, `firestore` and one verification are costs every login on this stack pays: their
-// sum is a lower bound that no implementation can go under (`npm run bench` prints it).
+//   hash       the reference of the targets: an HTTP handler that reads the JSON body, runs ONE
+//              Argon2id verification with the project's parameters (functions/lib's
+//              OWASP_ARGON2ID) and answers JSON. No Firestore, no Auth, no throttle: what a login
+//              could cost at the very least, whatever its design.
+//   firestore  the Firestore calls a login makes, alone (no hash, no token): the credential read
+//              beside the throttle counters' read (two getAll in parallel: credential and legacy
+//              id; the three counters and the trust marker), the reservation's one commit (a
+//              create, or an update with a lastUpdateTime precondition, per counter; increments
+//              and a read-back when it conflicts), then the session's commit (record, refresh
+//              token, session count) beside the throttle's settling commit. It only explains
+//              where the login's CPU beyond `hash` goes: it copies the login's round trips, so it
+//              is never a target's reference.
+//   empty      a JSON answer only: the Functions Framework's request.
 const { createHash, createHmac, randomBytes } = require("node:crypto");
 const { createRequire } = require("node:module");
 const { join } = require("node:path");
 
-const fnRequire = createRequire(join(__dirname, "..", "..", "functions", "package.json"));
-const { initializeApp } = fnRequire("firebase-admin/app");
-const { FieldValue, getFirestore, Timestamp } = fnRequire("firebase-admin/firestore");
-const { getAuth } = fnRequire("firebase-admin/auth");
+const functionsDir = join(__dirname, "..", "..", "functions");
+const fnRequire = createRequire(join(functionsDir, "package.json"));
 const argon2 = fnRequire("@node-rs/argon2");
+// The project's hasher parameters, from the built function (npm run bench builds it first).
+const { OWASP_ARGON2ID } = require(join(functionsDir, "lib", "adapters", "argon2-hasher.js"));
 
-const app = initializeApp();
-const db = getFirestore(app);
-const auth = getAuth(app);
+const PASSWORD = "correct horse battery staple";
+/** Hashed once per process, like an account's stored hash; every request verifies against it. */
+const stored = argon2.hash(PASSWORD, {
+  algorithm: 2, // Argon2id (a const enum in @node-rs/argon2's types: not exported at run time)
+  memoryCost: OWASP_ARGON2ID.memoryKiB,
+  timeCost: OWASP_ARGON2ID.iterations,
+  parallelism: OWASP_ARGON2ID.parallelism,
+});
+
+exports.empty = (_req, res) => {
+  res.json({});
+};
+
+exports.hash = async (req, res) => {
+  const ok = await argon2.verify(await stored, String(req.body?.password ?? ""));
+  res.status(ok ? 200 : 401).json({ ok });
+};
+
+// The Firestore client is made only in the process that serves `firestore`.
+let firestore;
+function db() {
+  if (firestore === undefined) {
+    const { initializeApp } = fnRequire("firebase-admin/app");
+    const { getFirestore } = fnRequire("firebase-admin/firestore");
+    firestore = getFirestore(initializeApp());
+  }
+  return firestore;
+}
+
 // Keyed ids as the function derives them (functions/src/domain/secrets.ts, hmacKeys).
 const secret = Buffer.from(process.env.AUTH_HMAC_KEY ?? "", "utf8");
 const mac = (label, parts) =>
   createHmac("sha256", secret).update(label).update("\u0000").update(parts.join("\u0000"), "utf8").digest("hex");
 const sha256 = (text) => createHash("sha256").update(text, "utf8").digest("hex");
-
 const HOUR = 3600;
-const throttleRef = (parts) => db.collection("auth_throttle").doc(mac("throttle", parts));
 
-/** The credential, beside the throttle reservation (read, increment, read back). */
-async function readAndReserve(req) {
+exports.firestore = async (req, res) => {
+  const { FieldValue, Timestamp } = fnRequire("firebase-admin/firestore");
+  const store = db();
+  const throttle = (parts) => store.collection("auth_throttle").doc(mac("throttle", parts));
   const canonical = String(req.body.email).trim().toLowerCase();
   const emailKey = mac("email", [canonical]);
   const ip = String(req.headers["x-forwarded-for"] ?? "")
@@ -40,84 +69,63 @@ async function readAndReserve(req) {
     .pop()
     .trim();
   const window = String(Math.floor(Date.now() / 1000 / HOUR));
-  const keys = [
+  const counters = [
     ["account", emailKey, window],
     ["account_ip", emailKey, ip, window],
-    ["ip", ip, window],
-  ].map(throttleRef);
-  const trust = throttleRef(["trusted", emailKey, ip]);
-  const reserve = async () => {
-    await db.getAll(...keys, trust);
-    const batch = db.batch();
-    for (const ref of keys)
-      batch.set(ref, { dimension: "x", count: FieldValue.increment(1), expires_at: Timestamp.now() }, { merge: true });
-    await batch.commit();
-    await db.getAll(...keys);
-  };
-  // The credential's read also looks at its legacy id (migration), in the same getAll.
-  const [[credential]] = await Promise.all([
-    db.getAll(db.collection("auth_credentials").doc(emailKey), db.collection("auth_credentials").doc(sha256(canonical))),
-    reserve(),
+    ["ip", ip, "shard0", window],
+  ].map(throttle);
+  const trust = throttle(["trusted", emailKey, ip]);
+  const expires = Timestamp.fromMillis(Date.now() + 2 * HOUR * 1000);
+
+  // Before the hash: two reads in parallel, then the compare-and-set commit.
+  const [[credential], docs] = await Promise.all([
+    store.getAll(store.collection("auth_credentials").doc(emailKey), store.collection("auth_credentials").doc(sha256(canonical))),
+    store.getAll(...counters, trust),
   ]);
-  return { emailKey, data: credential.data(), keys, trust };
-}
+  const reserve = store.batch();
+  for (const [i, ref] of counters.entries()) {
+    const doc = docs[i];
+    const fields = { dimension: "x", count: (doc.get("count") ?? 0) + 1, expires_at: expires };
+    if (doc.exists) reserve.update(ref, fields, { lastUpdateTime: doc.updateTime });
+    else reserve.create(ref, fields);
+  }
+  try {
+    await reserve.commit();
+  } catch {
+    const increments = store.batch();
+    for (const ref of counters) increments.set(ref, { count: FieldValue.increment(1), expires_at: expires }, { merge: true });
+    await increments.commit();
+    await store.getAll(...counters);
+  }
 
-/** The throttle's settling commit after a success: clear the pair, give back the rest, trust the network. */
-function settle({ keys, trust }) {
-  const batch = db.batch();
-  batch.delete(keys[1]);
-  for (const ref of [keys[0], keys[2]]) batch.set(ref, { count: FieldValue.increment(-1) }, { merge: true });
-  batch.set(trust, { dimension: "trusted", expires_at: Timestamp.now() });
-  return batch.commit();
-}
-
-/** The refresh token's one document and the session count on the credential, in one commit. */
-async function createSession(uid, emailKey) {
-  const refreshToken = randomBytes(32).toString("base64url");
+  // After the hash: the session's commit beside the throttle's settling commit.
+  const uid = credential.get("uid") ?? "nobody";
   const now = Timestamp.now();
-  const batch = db.batch();
-  batch.create(db.collection("auth_refresh_tokens").doc(sha256(refreshToken)), {
+  const session = store.batch();
+  const sessionId = randomBytes(16).toString("hex");
+  session.create(store.collection("auth_sessions").doc(sessionId), {
     uid,
-    session_id: randomBytes(16).toString("hex"),
+    session_epoch: 0,
+    created_at: now,
+    last_used_at: now,
+    expires_at: expires,
+  });
+  session.create(store.collection("auth_refresh_tokens").doc(sha256(randomBytes(32).toString("base64url"))), {
+    uid,
+    session_id: sessionId,
     email_key: emailKey,
     created_at: now,
-    expires_at: now,
-    session_expires_at: now,
+    expires_at: expires,
+    session_expires_at: expires,
     session_epoch: 0,
     live: true,
+    recorded: true,
   });
-  batch.update(db.collection("auth_credentials").doc(emailKey), { session_count: FieldValue.increment(1) });
-  await batch.commit();
-  return refreshToken;
-}
-
-exports.empty = (_req, res) => {
+  session.set(store.collection("auth_credentials").doc(emailKey), { session_count: FieldValue.increment(1) }, { merge: true });
+  const settle = store.batch();
+  settle.delete(counters[1]);
+  for (const ref of [counters[0], counters[2]]) settle.set(ref, { count: FieldValue.increment(-1) }, { merge: true });
+  settle.set(trust, { dimension: "trusted", expires_at: expires, session_epoch: 0 });
+  await Promise.all([session.commit(), settle.commit()]);
   res.json({});
-};
-
-exports.firestore = async (req, res) => {
-  const read = await readAndReserve(req);
-  await Promise.all([createSession(read.data.uid, read.emailKey), settle(read)]);
-  res.json({});
-};
-
-exports.bare = async (req, res) => {
-  const read = await readAndReserve(req);
-  const { emailKey, data } = read;
-  if (data === undefined || !(await argon2.verify(data.password_hash, String(req.body.password)))) {
-    res.status(401).json({ error: { code: "invalid_credentials" } });
-    return;
-  }
-  const [jwt, refreshToken] = await Promise.all([
-    auth.createCustomToken(data.uid, { role_id: data.role_id }),
-    createSession(data.uid, emailKey),
-    settle(read),
-  ]);
-  res.set("Cache-Control", "no-store").json({
-    user: { id: data.uid, role_id: data.role_id, name: data.display_name, email: data.email },
-    token_type: "Bearer",
-    expires_in: 3600,
-    jwt_token: jwt,
-    refresh_token: refreshToken,
-  });
 };

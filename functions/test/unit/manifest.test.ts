@@ -96,10 +96,10 @@ describe("deploy manifest (the built codebase, as firebase deploy discovers it)"
     expect(params.AUTH_REGION).to.deep.include({ type: "string", default: "us-central1" });
   });
 
-  it("auth: public HTTPS, 512 MiB, 1 CPU, concurrency 80, 30 s, bounded instances from parameters, the HMAC secret", () => {
+  it("auth: public HTTPS, 512 MiB, 1 CPU, concurrency 32, 30 s, bounded instances from parameters, the HMAC secret", () => {
     const auth = manifest.endpoints.auth;
     expect(auth?.httpsTrigger?.invoker).to.deep.equal(["public"]);
-    expect([auth?.availableMemoryMb, auth?.cpu, auth?.concurrency, auth?.timeoutSeconds]).to.deep.equal([512, 1, 80, 30]);
+    expect([auth?.availableMemoryMb, auth?.cpu, auth?.concurrency, auth?.timeoutSeconds]).to.deep.equal([512, 1, 32, 30]);
     expect(auth?.maxInstances).to.equal("{{ params.AUTH_MAX_INSTANCES }}");
     expect(auth?.minInstances).to.equal("{{ params.AUTH_MIN_INSTANCES }}");
     expect(auth?.secretEnvironmentVariables?.map((s) => s.key)).to.deep.equal(["AUTH_HMAC_KEY"]);
