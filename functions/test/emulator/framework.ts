@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fetchReply, type Reply } from "./helpers.js";
 
 // The built `auth` function served by Google's Functions Framework - what Cloud Functions 2nd
-// gen runs in production: ONE process answering many requests at once (concurrency 80), where
+// gen runs in production: ONE process answering many requests at once (concurrency 32), where
 // the Functions emulator starts a worker per concurrent request. Attacks that depend on
 // concurrency inside one instance are sent here.
 export const root = join(__dirname, "..", "..", "..");
