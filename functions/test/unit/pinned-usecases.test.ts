@@ -144,6 +144,22 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     ]);
   });
 
+  it("a typo is forgiven once: two successes racing after it leave the shard's count (never below it), one success alone gives it back", async () => {
+    const raced = throttleWorld();
+    await raced.attempt(); // the typo: counted on the shard
+    expect(raced.counter(ipOf("EK", N))?.count).to.equal(1);
+    const [a, b] = await Promise.all([raced.attempt(), raced.attempt()]); // one compare-and-set, one by increments
+    await Promise.all([a.succeeded(), b.succeeded()]);
+    expect(raced.counter(ipOf("EK", N))?.count).to.equal(1);
+    expect(raced.throttle.settled.filter((s) => s.forgive !== undefined)).to.have.length(1); // tried once, refused: the pair had moved
+
+    const alone = throttleWorld();
+    await alone.attempt();
+    await (await alone.attempt()).succeeded();
+    await (await alone.attempt()).succeeded(); // a later login: a new pair, its own reservation given back
+    expect(alone.counter(ipOf("EK", N))?.count).to.equal(0);
+  });
+
   it("a trusted network skips the account counter, never its own pair's nor the address shard's; trust is not renewed by later logins", async () => {
     const t = throttleWorld();
     await (await t.attempt()).succeeded();
