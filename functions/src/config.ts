@@ -37,6 +37,8 @@ const EnvSchema = z.object({
   ARGON2_MEMORY_KIB: int(19_456, 1_048_576, 19_456),
   ARGON2_ITERATIONS: int(2, 100, 2),
   ARGON2_PARALLELISM: int(1, 16, 1),
+  /** Hashes or verifications at once per instance; the rest queue (adapters/limited-hasher.ts). One per vCPU. */
+  HASH_CONCURRENCY: int(1, 16, 1),
   /** A refresh token not used for this long expires (sliding window). */
   REFRESH_IDLE_TTL_SECONDS: int(60, 400 * DAY, 30 * DAY),
   /** An exchanged refresh token presented again within this many seconds gets the same successor (0: never). */

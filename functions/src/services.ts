@@ -32,6 +32,7 @@ async function build(cfg: Config): Promise<Deps> {
     { FirestoreCodeStore },
     { FirestoreMailQueue },
     { MigratingHasher },
+    { LimitedHasher },
   ] = await Promise.all([
     import("./firebase.js"),
     import("./adapters/argon2-hasher.js"),
@@ -44,6 +45,7 @@ async function build(cfg: Config): Promise<Deps> {
     import("./adapters/firestore-code-store.js"),
     import("./adapters/firestore-mail-queue.js"),
     import("./adapters/migrating-hasher.js"),
+    import("./adapters/limited-hasher.js"),
   ]);
   // The secret (AUTH_HMAC_KEY) is read when a key is first derived, not at start-up: a request
   // refused before that (a 400, 404, 405, 415) never needs it.
@@ -81,7 +83,7 @@ async function build(cfg: Config): Promise<Deps> {
     minter,
     mailer: cfg.MAIL_TRANSPORT === "smtp" ? smtpMailer(cfg) : new FirestoreMailQueue(db, cfg.MAIL_COLLECTION),
     // Argon2id for every new hash; imported users' foreign hashes verified until their first login.
-    hasher: new MigratingHasher(new Argon2Hasher(argon2), argon2),
+    hasher: new LimitedHasher(new MigratingHasher(new Argon2Hasher(argon2), argon2), cfg.HASH_CONCURRENCY),
     clock,
     events: authEvents,
     keys: hmacKeys(key),
