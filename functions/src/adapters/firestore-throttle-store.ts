@@ -50,6 +50,12 @@ function countersFrom(docs: readonly DocumentSnapshot[]): Map<string, Counter> {
   return counters;
 }
 
+function versionsFrom(docs: readonly DocumentSnapshot[]): Map<string, string> {
+  const versions = new Map<string, string>();
+  for (const doc of docs) if (doc.exists && doc.updateTime !== undefined) versions.set(doc.id, versionOf(doc.updateTime));
+  return versions;
+}
+
 export class FirestoreThrottleStore implements ThrottleStore {
   constructor(private readonly db: Firestore) {}
 
@@ -65,9 +71,7 @@ export class FirestoreThrottleStore implements ThrottleStore {
     const trustedUntil = trust === undefined ? null : date(trust.get("expires_at"));
     const epoch: unknown = trust?.get("session_epoch") ?? 0; // markers from before epochs: epoch 0
     const trustedEpoch = trustedUntil !== null && trustedUntil > now && typeof epoch === "number" ? epoch : null;
-    const versions = new Map<string, string>();
-    for (const doc of docs) if (doc.exists && doc.updateTime !== undefined) versions.set(doc.id, versionOf(doc.updateTime));
-    return { counters: countersFrom(docs), versions, trustedEpoch };
+    return { counters: countersFrom(docs), versions: versionsFrom(docs), trustedEpoch };
   }
 
   async reserveAt(writes: readonly CounterWrite[]): Promise<ReadonlyMap<string, string> | null> {
@@ -92,17 +96,23 @@ export class FirestoreThrottleStore implements ThrottleStore {
     }
   }
 
-  async add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>> {
+  async add(keys: readonly ThrottleKey[], delta: number, countedOnNetwork?: ThrottleKey) {
     const batch = this.db.batch();
     for (const key of keys) {
       batch.set(
         this.ref(key.id),
-        { dimension: key.dimension, count: FieldValue.increment(delta), expires_at: key.expiresAt },
+        {
+          dimension: key.dimension,
+          count: FieldValue.increment(delta),
+          expires_at: key.expiresAt,
+          ...(key === countedOnNetwork && { counted_on_network: true }),
+        },
         { merge: true },
       );
     }
     await withDeadline(() => batch.commit());
-    return countersFrom(await withDeadline(() => this.db.getAll(...keys.map((key) => this.ref(key.id)))));
+    const docs = await withDeadline(() => this.db.getAll(...keys.map((key) => this.ref(key.id))));
+    return { counters: countersFrom(docs), versions: versionsFrom(docs) };
   }
 
   async settle(

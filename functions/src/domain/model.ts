@@ -202,7 +202,7 @@ export interface Counter {
   readonly lockRank: number;
   /**
    * Pair counters (`account_ip`) only: this account's first attempt from the network in this
-   * window was counted on the network's `ip` counter by a compare-and-set reservation, and is
+   * window was counted on the network's `ip` counter by its reservation, and is
    * still counted there (a later success of the account gives it back: throttle.ts).
    */
   readonly countedOnNetwork?: boolean;

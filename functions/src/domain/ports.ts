@@ -238,8 +238,16 @@ export interface ThrottleStore {
    * null when one had changed (nothing written).
    */
   reserveAt(writes: readonly CounterWrite[]): Promise<ReadonlyMap<string, string> | null>;
-  /** Adds `delta` to every key's count with commutative increments (one commit), then reads them back. */
-  add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>>;
+  /**
+   * Adds `delta` to every key's count with commutative increments (one commit), then reads them
+   * back with their versions. `countedOnNetwork` (one of `keys`, a pair counter): also records
+   * that this attempt counted on its network's shard (see `Counter.countedOnNetwork`).
+   */
+  add(
+    keys: readonly ThrottleKey[],
+    delta: number,
+    countedOnNetwork?: ThrottleKey,
+  ): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly versions: ReadonlyMap<string, string> }>;
   /**
    * Gives one attempt back on `giveBack`, deletes `clear`, and marks `trust` (a network a
    * successful login came from, for that account) as trusted until its date - in one commit.

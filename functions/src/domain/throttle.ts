@@ -23,8 +23,11 @@ type Events = ThrottleDeps["events"];
 //                typos, while a sprayer's failures (never followed by a success) stay counted.
 //                Sharded: the network's accounts are spread over IP_SHARDS counters by their
 //                email key, each with its own small allowance, so no document is written by
-//                more than about 1/IP_SHARDS of a busy address's logins, and a lock set by a
-//                sprayer shuts only the shards it reached. Guesses on one account are
+//                more than about 1/IP_SHARDS of a busy address's logins, and a sprayer shuts
+//                only the shards it reached. A shard sets no lock: its count is the checks in
+//                flight plus the unforgiven failures, and it refuses while that is past its
+//                allowance - until its window ends, when failures filled it; a moment, when
+//                logins in flight did (a busy school's own users never lock it). Guesses on one account are
 //                `account_ip`'s job. Applies to trusted networks too: a sprayer behind a
 //                school's NAT guesses at accounts trusted there (their owners then wait, on
 //                that network only, like everyone new to it).
@@ -51,20 +54,27 @@ type Events = ThrottleDeps["events"];
 export interface Rule {
   /** Attempts allowed in a window before any delay (the next one is checked and sets the first lock). */
   readonly free: number;
-  /** Lock set by the first attempt past the allowance; doubles with each further one. */
+  /**
+   * Lock set by the first attempt past the allowance; doubles with each further one. 0: the rule
+   * never locks; past `free + 1` the count alone refuses, answering "try again in `busySeconds`".
+   */
   readonly baseSeconds: number;
   readonly capSeconds: number;
   readonly windowSeconds: number;
+  /** Rules without locks: the wait announced when the allowance is in use (default 1 s). */
+  readonly busySeconds?: number;
 }
 
 const HOUR = 60 * 60;
 export const THROTTLE_RULES: Readonly<Record<Dimension, Rule>> = {
   account_ip: { free: 5, baseSeconds: 2, capSeconds: HOUR, windowSeconds: HOUR },
   account: { free: 10, baseSeconds: 2, capSeconds: 15 * 60, windowSeconds: HOUR },
-  // Per shard: 16 shards of 5 distinct unforgiven failing accounts, and a shard past its
-  // allowance stays shut for the hour. A sprayer gets at most IP_SHARDS x 6 = 96 checks in a
-  // window; users' typos are forgiven at their next login, so they seldom add up in one shard.
-  ip: { free: 5, baseSeconds: HOUR, capSeconds: HOUR, windowSeconds: HOUR },
+  // Per shard: 6 checks of distinct accounts in flight or failed and unforgiven; no lock (see the
+  // module comment). A sprayer gets at most IP_SHARDS x 6 = 96 checks in a window; users' typos
+  // are forgiven at their next login, so they seldom add up in one shard. A refused user is told
+  // to retry in a minute: a shard full of logins in flight opens within a second, one full of a
+  // sprayer's failures at the end of its window.
+  ip: { free: 5, baseSeconds: 0, capSeconds: 0, windowSeconds: HOUR, busySeconds: 60 },
   // A classroom signing up together (60 in 10 minutes) passes; a flood is stopped at 101.
   signup_ip: { free: 100, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
   // Codes mailed from one network (reset, verification, the sign-up mail): a classroom's
@@ -114,7 +124,7 @@ export const trustIdOf = (ids: Pick<Keys, "throttle">, emailKey: string, network
   ids.throttle(["trusted", emailKey, network]);
 
 export function lockSeconds(rule: Rule, count: number): number {
-  if (count <= rule.free) return 0;
+  if (count <= rule.free || rule.baseSeconds === 0) return 0;
   return Math.min(rule.capSeconds, rule.baseSeconds * 2 ** Math.min(30, count - rule.free - 1));
 }
 
@@ -155,6 +165,9 @@ function nextAttempt(rule: Rule, counter: Counter | undefined, now: Date) {
   return { count, late: count > limit, seconds, lockedUntil: seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null };
 }
 
+/** The wait announced to an attempt refused by `rule` past its limit, whose lock would be `seconds`. */
+const lateSeconds = (rule: Rule, seconds: number): number => (seconds > 0 ? seconds : (rule.busySeconds ?? 1));
+
 /**
  * The compare-and-set reservation (module comment): the new state of every counter in `keys`,
  * from the state read. Throws 429 when the attempt is past a limit (nothing written). Returns
@@ -173,7 +186,7 @@ function compareAndSetWrites(
   for (const key of keys) {
     const before = counters.get(key.id);
     const next = nextAttempt(THROTTLE_RULES[key.dimension], before, now);
-    if (next.late) throw throttled(events, Math.max(1, next.seconds), [key]);
+    if (next.late) throw throttled(events, lateSeconds(THROTTLE_RULES[key.dimension], next.seconds), [key]);
     const counter: Counter = {
       count: next.count,
       lockedUntil: next.lockedUntil ?? before?.lockedUntil ?? null,
@@ -199,12 +212,14 @@ async function reserveByIncrement(
   counters: ReadonlyMap<string, Counter>,
   now: Date,
   events: Events,
-): Promise<void> {
+  countedOnNetwork?: ThrottleKey,
+): Promise<ReadonlyMap<string, string>> {
   refuseLocked(keys, counters, now, events);
-  if (keys.length === 0) return;
+  if (keys.length === 0) return new Map();
   let after: ReadonlyMap<string, Counter>;
+  let versions: ReadonlyMap<string, string>;
   try {
-    after = await store.add(keys, 1);
+    ({ counters: after, versions } = await store.add(keys, 1, countedOnNetwork));
   } catch (error) {
     throw unavailableCounters(error);
   }
@@ -218,9 +233,9 @@ async function reserveByIncrement(
     const locked = secondsUntil(counter.lockedUntil, now);
     // Too late: past the limit, or behind a lock set meanwhile by an attempt of a lower rank.
     if (counter.count > limit || (locked > 0 && counter.count > counter.lockRank)) {
-      late = Math.max(late, locked, lockSeconds(rule, limit), 1);
+      late = Math.max(late, locked, lateSeconds(rule, lockSeconds(rule, limit)));
       lateKeys.push(key);
-    } else if (counter.count > rule.free) {
+    } else if (lockSeconds(rule, counter.count) > 0) {
       const seconds = lockSeconds(rule, counter.count);
       locks.push({ key, until: new Date(now.getTime() + seconds * 1000), rank: counter.count, seconds });
     }
@@ -235,6 +250,7 @@ async function reserveByIncrement(
     throw unavailableCounters(error);
   }
   for (const lock of locks) events.security({ event: "locked", dimension: lock.key.dimension, seconds: lock.seconds });
+  return versions;
 }
 
 /** A password check that was reserved; only a success has anything left to do. */
@@ -246,9 +262,6 @@ export interface PasswordAttempt {
    */
   succeeded(options?: { readonly clearAccount?: boolean }): Promise<void>;
 }
-
-/** How a password check was reserved: by compare-and-set (with the pair counter's version after it), or by increments. */
-type Reservation = { readonly by: "compare_and_set"; readonly pairVersion: string | undefined } | { readonly by: "increment" };
 
 /**
  * Reserves one password check of `emailKey` from `network` before any hash is computed (login,
@@ -287,7 +300,6 @@ export async function beginPasswordAttempt(
   refuseLocked(applicable, state.counters, now, events);
   const countsOnNetwork = ipKey !== undefined && applicable.includes(ipKey);
   const { writes, locks } = compareAndSetWrites(applicable, state.counters, state.versions, now, events, countsOnNetwork);
-  let reservation: Reservation;
   let versions: ReadonlyMap<string, string> | null;
   try {
     versions = await store.reserveAt(writes);
@@ -296,12 +308,13 @@ export async function beginPasswordAttempt(
   }
   if (versions !== null) {
     for (const lock of locks) events.security({ event: "locked", dimension: lock.key.dimension, seconds: lock.seconds });
-    reservation = { by: "compare_and_set", pairVersion: pairKey === undefined ? undefined : versions.get(pairKey.id) };
   } else {
-    // A counter moved since the read: a concurrent attempt. Increments commute: no second conflict.
-    await reserveByIncrement(store, applicable, state.counters, now, events);
-    reservation = { by: "increment" };
+    // A counter moved since the read: a concurrent attempt. Increments commute: no second
+    // conflict. The pair still records a count on the network, or a typo would stay counted.
+    versions = await reserveByIncrement(store, applicable, state.counters, now, events, countsOnNetwork ? pairKey : undefined);
   }
+  // The pair counter's version after this reservation (read back, after increments).
+  const pairVersion = pairKey === undefined ? undefined : versions.get(pairKey.id);
   return {
     async succeeded(options) {
       // The pair's own counter starts over; the account and address counters only get this
@@ -316,9 +329,8 @@ export async function beginPasswordAttempt(
           : undefined;
       // The account failed from this network earlier in the window, and that first failure was
       // counted on the network's shard: it was a typo, not a sprayer's guess - forgiven. Only
-      // when this attempt's compare-and-set left the pair counter exactly as it reads now (its
+      // when the pair counter is still exactly as this attempt's reservation left it (its
       // version): two concurrent successes cannot both forgive one failure.
-      const pairVersion = reservation.by === "compare_and_set" ? reservation.pairVersion : undefined;
       if (
         pairVersion !== undefined &&
         pairKey !== undefined &&
@@ -357,8 +369,11 @@ export async function beginSignup(deps: ThrottleDeps, emailKey: string, network:
   const signupKey = keyOf(deps.keys, "signup_ip", now, network);
   const ipKey = networkKey(deps.keys, emailKey, network, now);
   const state = await store.read([signupKey, ipKey], undefined, now);
-  // A network shard locked for guessing (or for probing emails through 409s) cannot sign up either.
-  const ipWait = secondsUntil(state.counters.get(ipKey.id)?.lockedUntil ?? null, now);
+  // A network shard full of failures (guesses, or emails probed through 409s) cannot sign up
+  // either. A lock: a counter written before shards stopped locking (within its hour).
+  const shard = state.counters.get(ipKey.id);
+  const ipRule = THROTTLE_RULES.ip;
+  const ipWait = Math.max(secondsUntil(shard?.lockedUntil ?? null, now), (shard?.count ?? 0) > ipRule.free ? lateSeconds(ipRule, 0) : 0);
   if (ipWait > 0) {
     events.security({ event: "throttled", dimensions: ["ip"], retryAfterSeconds: ipWait });
     throw tooManyRequests(ipWait);
@@ -375,13 +390,7 @@ export async function beginSignup(deps: ThrottleDeps, emailKey: string, network:
     // an account that failed (best effort: the 409 is the answer either way).
     emailTaken: async () => {
       try {
-        // Stryker disable next-line OptionalChaining: without a counter, the TypeError is caught below, with the same outcome as count 0 (no lock, no event)
-        const count = (await store.add([ipKey], 1)).get(ipKey.id)?.count ?? 0;
-        const lock = lockSeconds(THROTTLE_RULES.ip, count);
-        if (lock > 0) {
-          await store.lock(ipKey, new Date(now.getTime() + lock * 1000), count);
-          events.security({ event: "locked", dimension: "ip", seconds: lock });
-        }
+        await store.add([ipKey], 1);
       } catch {
         // the counters are unavailable: the signup itself already failed with 409
       }

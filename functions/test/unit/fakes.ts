@@ -480,6 +480,8 @@ export class MemoryThrottle implements ThrottleStore {
   /** Every write to a counter bumps its version (as a document's update time changes). */
   private readonly version = new Map<string, number>();
   writes = 0;
+  /** Typos forgiven (settles whose `forgive` landed). */
+  forgiven = 0;
   constructor(private readonly faults: Faults) {}
 
   private pick(keys: readonly ThrottleKey[]): Map<string, Counter> {
@@ -499,14 +501,22 @@ export class MemoryThrottle implements ThrottleStore {
     return this.counters.has(id) ? String(this.version.get(id) ?? 0) : null;
   }
 
-  async read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date) {
-    const trust = trustId === undefined ? undefined : this.trusted.get(trustId);
+  private versionsOf(keys: readonly ThrottleKey[]): Map<string, string> {
     const versions = new Map<string, string>();
     for (const key of keys) {
       const version = this.versionOf(key.id);
       if (version !== null) versions.set(key.id, version);
     }
-    return { counters: this.pick(keys), versions, trustedEpoch: trust !== undefined && trust.until > now ? trust.epoch : null };
+    return versions;
+  }
+
+  async read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date) {
+    const trust = trustId === undefined ? undefined : this.trusted.get(trustId);
+    return {
+      counters: this.pick(keys),
+      versions: this.versionsOf(keys),
+      trustedEpoch: trust !== undefined && trust.until > now ? trust.epoch : null,
+    };
   }
 
   /** Compare-and-set after a turn of the event loop (as the commit would): all or nothing. */
@@ -526,17 +536,17 @@ export class MemoryThrottle implements ThrottleStore {
   }
 
   /** Increments, then reads back after a turn of the event loop (as the commit and the read would). */
-  async add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>> {
+  async add(keys: readonly ThrottleKey[], delta: number, countedOnNetwork?: ThrottleKey) {
     await this.faults.at("throttle.record");
     this.writes++;
     for (const key of keys) {
       const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
-      this.counters.set(key.id, { ...counter, count: counter.count + delta });
+      this.counters.set(key.id, { ...counter, count: counter.count + delta, ...(key === countedOnNetwork && { countedOnNetwork: true }) });
       this.expiry.set(key.id, key.expiresAt);
       this.touch(key.id);
     }
     await new Promise((resolve) => setImmediate(resolve));
-    return this.pick(keys);
+    return { counters: this.pick(keys), versions: this.versionsOf(keys) };
   }
 
   async settle(
@@ -560,6 +570,7 @@ export class MemoryThrottle implements ThrottleStore {
     if (forgive !== undefined) {
       this.counters.delete(forgive.pair.key.id);
       lower(forgive.network);
+      this.forgiven++;
     }
   }
 

@@ -24,7 +24,7 @@ describe("pinned: throttle rules, lock ladder and windows", () => {
     expect(THROTTLE_RULES).to.deep.equal({
       account_ip: { free: 5, baseSeconds: 2, capSeconds: 3600, windowSeconds: 3600 },
       account: { free: 10, baseSeconds: 2, capSeconds: 900, windowSeconds: 3600 },
-      ip: { free: 5, baseSeconds: 3600, capSeconds: 3600, windowSeconds: 3600 },
+      ip: { free: 5, baseSeconds: 0, capSeconds: 0, windowSeconds: 3600, busySeconds: 60 },
       signup_ip: { free: 100, baseSeconds: 60, capSeconds: 3600, windowSeconds: 3600 },
       mail_ip: { free: 100, baseSeconds: 60, capSeconds: 3600, windowSeconds: 3600 },
     });
@@ -45,8 +45,8 @@ describe("pinned: throttle rules, lock ladder and windows", () => {
     expect([10, 11, 12, 13, 18, 19, 20, 99].map((count) => lockSeconds(rule, count))).to.deep.equal([0, 2, 4, 8, 256, 512, 900, 900]);
   });
 
-  it("ip: 5 distinct accounts free per shard, then shut for the hour; signup_ip: 100 signups free, then 60 s, 120 s ... one hour", () => {
-    expect([5, 6, 7].map((count) => lockSeconds(THROTTLE_RULES.ip, count))).to.deep.equal([0, 3600, 3600]);
+  it("ip: never locks (its count alone refuses past 6 checks of distinct accounts per shard); signup_ip: 100 signups free, then 60 s, 120 s ... one hour", () => {
+    expect([5, 6, 7, 1000].map((count) => lockSeconds(THROTTLE_RULES.ip, count))).to.deep.equal([0, 0, 0, 0]);
     expect(IP_SHARDS).to.equal(16);
     // Spread: an account's shard is fixed by its email key; 1,600 keys fill every shard, none with more than 1.5x its share.
     const load = new Array<number>(16).fill(0);
@@ -97,7 +97,7 @@ describe("pinned: throttle rules, lock ladder and windows", () => {
     const expected = [
       ["account", "2026-11-28T11:15:00.000Z"], // window end 11:00 + 15 min cap
       ["account_ip", "2026-11-28T12:00:00.000Z"], // window end 11:00 + 1 h cap
-      ["ip", "2026-11-28T12:00:00.000Z"],
+      ["ip", "2026-11-28T11:00:00.000Z"], // no lock: the window's end
     ];
     expect(expiries("2026-11-28T10:00:00Z")).to.deep.equal(expected);
     expect(expiries("2026-11-28T10:37:12.345Z")).to.deep.equal(expected);

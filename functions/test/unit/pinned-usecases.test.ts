@@ -144,14 +144,16 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     ]);
   });
 
-  it("a typo is forgiven once: two successes racing after it leave the shard's count (never below it), one success alone gives it back", async () => {
+  it("a typo is forgiven once: two successes racing after it give it back once (never below zero), one success alone gives it back", async () => {
     const raced = throttleWorld();
     await raced.attempt(); // the typo: counted on the shard
     expect(raced.counter(ipOf("EK", N))?.count).to.equal(1);
     const [a, b] = await Promise.all([raced.attempt(), raced.attempt()]); // one compare-and-set, one by increments
     await Promise.all([a.succeeded(), b.succeeded()]);
-    expect(raced.counter(ipOf("EK", N))?.count).to.equal(1);
-    expect(raced.throttle.settled.filter((s) => s.forgive !== undefined)).to.have.length(1); // tried once, refused: the pair had moved
+    expect(raced.counter(ipOf("EK", N))?.count).to.equal(0);
+    // Both try; the one whose version is stale (the compare-and-set's, moved by the increments) is refused.
+    expect(raced.throttle.settled.filter((s) => s.forgive !== undefined)).to.have.length(2);
+    expect(raced.throttle.forgiven).to.equal(1);
 
     const alone = throttleWorld();
     await alone.attempt();
@@ -209,8 +211,60 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     const pair = `account_ip|EK|${N}|${WINDOW}`;
     t.throttle.counters.set(pair, { count: 5, lockedUntil: new Date("2026-11-27T12:00:02.000Z"), lockRank: 6 });
     await t.attempt();
-    expect(t.counter(pair)).to.deep.equal({ count: 6, lockedUntil: new Date("2026-11-27T12:00:02.000Z"), lockRank: 6 });
+    // The stale read saw no pair: its first attempt from N, counted on N's shard (and marked so).
+    expect(t.counter(pair)).to.deep.equal({
+      count: 6,
+      lockedUntil: new Date("2026-11-27T12:00:02.000Z"),
+      lockRank: 6,
+      countedOnNetwork: true,
+    });
     expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "account_ip", seconds: 2 }]);
+  });
+
+  it("a network shard full of logins in flight refuses for the moment (60 s announced, no lock); when they succeed it opens again", async () => {
+    const t = throttleWorld();
+    const shard = ipShardOf("EK");
+    const sameShard = Array.from({ length: 500 }, (_, i) => `EK${i}`).filter((key) => ipShardOf(key) === shard);
+    const inFlight = await Promise.all(sameShard.slice(0, 6).map((key) => t.attempt(key)));
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(6);
+    const full = await appError(t.attempt(sameShard[6]));
+    expect([full.code, full.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 60]);
+    expect(t.events("locked")).to.deep.equal([]);
+    for (const attempt of inFlight) await attempt.succeeded();
+    expect(t.counter(ipOf("EK", N))).to.deep.equal({ count: 0, lockedUntil: null, lockRank: 0 });
+    await (await t.attempt(sameShard[6])).succeeded();
+  });
+
+  it("a typo reserved by increments (its compare-and-set met a concurrent attempt) is still forgiven at the next success", async () => {
+    class ConflictOnce extends RecordingThrottle {
+      conflicts = 1;
+      override async reserveAt(writes: readonly CounterWrite[]): Promise<ReadonlyMap<string, string> | null> {
+        if (this.conflicts-- > 0) return null;
+        return super.reserveAt(writes);
+      }
+    }
+    const t = throttleWorld((w) => new ConflictOnce(w.faults));
+    await t.attempt(); // the typo, by increments
+    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)?.countedOnNetwork).to.equal(true);
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(1);
+    await (await t.attempt()).succeeded();
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(0);
+    expect(t.throttle.forgiven).to.equal(1);
+  });
+
+  it("a success reserved by increments forgives the typo too, with the pair's version read back", async () => {
+    class ConflictSecond extends RecordingThrottle {
+      calls = 0;
+      override async reserveAt(writes: readonly CounterWrite[]): Promise<ReadonlyMap<string, string> | null> {
+        if (++this.calls === 2) return null;
+        return super.reserveAt(writes);
+      }
+    }
+    const t = throttleWorld((w) => new ConflictSecond(w.faults));
+    await t.attempt(); // the typo, by compare-and-set
+    await (await t.attempt()).succeeded(); // by increments
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(0);
+    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.equal(undefined);
   });
 
   it("past the limit without a lock: late, waiting the limit's own lock (2 s at 6)", async () => {
@@ -223,9 +277,9 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
 
   it("a counter the store does not read back counts as this reservation alone", async () => {
     class Forgetful extends RecordingThrottle {
-      override async add(keys: readonly ThrottleKey[], delta: number): Promise<ReadonlyMap<string, Counter>> {
+      override async add(keys: readonly ThrottleKey[], delta: number) {
         await super.add(keys, delta);
-        return new Map();
+        return { counters: new Map<string, Counter>(), versions: new Map<string, string>() };
       }
     }
     const t = throttleWorld((w) => new Forgetful(w.faults));
@@ -305,15 +359,17 @@ describe("pinned: signup reservations", () => {
     ]);
   });
 
-  it("a 409 counts on the email's address shard: its 6th distinct failure shuts it for the hour, the 5th does not", async () => {
+  it("a 409 counts on the email's address shard: past its 6th distinct failure no signup gets through (no lock: the count refuses, a minute announced), at its 5th one does", async () => {
     const t = throttleWorld();
     t.throttle.counters.set(ipId, { count: 4, lockedUntil: null, lockRank: 0 });
     await (await beginSignup(t.deps, "EK", N, t.w.clock.now())).emailTaken();
     expect(t.counter(ipId)).to.deep.equal({ count: 5, lockedUntil: null, lockRank: 0 });
-    expect(t.events("locked")).to.deep.equal([]);
     await (await beginSignup(t.deps, "EK", N, t.w.clock.now())).emailTaken();
-    expect(t.counter(ipId)).to.deep.equal({ count: 6, lockedUntil: new Date("2026-11-27T13:00:00.000Z"), lockRank: 6 });
-    expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "ip", seconds: 3600 }]);
+    expect(t.counter(ipId)).to.deep.equal({ count: 6, lockedUntil: null, lockRank: 0 });
+    const refused = await appError(beginSignup(t.deps, "EK", N, t.w.clock.now()));
+    expect([refused.code, refused.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 60]);
+    expect(t.events("locked")).to.deep.equal([]);
+    expect(t.events("throttled")).to.deep.equal([{ event: "throttled", dimensions: ["ip"], retryAfterSeconds: 60 }]);
   });
 
   it("no network: nothing is counted or trusted", async () => {
