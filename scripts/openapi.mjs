@@ -1,15 +1,20 @@
 // Writes docs/openapi.json, and the list of FlutterFlow API calls in docs/flutterflow.md (between
-// its api-calls markers), from the built route table (functions/lib): `npm run openapi`.
-// test/unit/openapi.test.ts and docs.test.ts fail when the committed copies differ from the code's.
+// its api-calls markers), straight from the TypeScript route table (functions/src, loaded with
+// tsx: no build): `npm run openapi`. test/unit/openapi.test.ts and docs.test.ts fail, naming what
+// differs, when the committed copies are not the code's.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const require = createRequire(import.meta.url);
-const { ROUTES, VERSION } = require(join(root, "functions", "lib", "http", "routes.js"));
-const { apiCallsMarkdown, openApiDocument } = require(join(root, "functions", "lib", "http", "openapi.js"));
+// tsx is the functions' own dev dependency (the unit tests load the sources with it too).
+const require = createRequire(join(root, "functions", "package.json"));
+const tsx = require("tsx/cjs/api");
+const unregister = tsx.register();
+const { ROUTES, VERSION } = require(join(root, "functions", "src", "http", "routes.ts"));
+const { apiCallsMarkdown, openApiDocument } = require(join(root, "functions", "src", "http", "openapi.ts"));
+unregister();
 const document = openApiDocument(ROUTES, VERSION);
 writeFileSync(join(root, "docs", "openapi.json"), `${JSON.stringify(document, null, 2)}\n`);
 const guide = join(root, "docs", "flutterflow.md");

@@ -253,6 +253,25 @@ let cached: Config | undefined;
 /** The function this process serves: Cloud Run sets FUNCTION_TARGET (a reserved key), as does the Functions emulator. */
 export const servedFunction = (env: Readonly<Record<string, string | undefined>> = process.env): string | undefined => env.FUNCTION_TARGET;
 
+/** Where the `auth` function is deployed, as its URLs name it (http/served-url.ts). */
+export interface Deployment {
+  readonly functionName: string;
+  readonly region: string;
+  readonly projectId: string | undefined;
+  /** The Functions emulator (its URLs carry project and region in the path). */
+  readonly emulator: boolean;
+}
+
+/** The deployment of this process: the served function, AUTH_REGION (a deploy parameter, set in the environment), the project. */
+export function deployment(env: Readonly<Record<string, string | undefined>> = process.env): Deployment {
+  return {
+    functionName: servedFunction(env) || "auth",
+    region: env.AUTH_REGION || "us-central1",
+    projectId: runningProject(env),
+    emulator: env.FUNCTIONS_EMULATOR === "true",
+  };
+}
+
 /** The configuration of this process, parsed on first use. */
 export function config(): Config {
   cached ??= parseConfig(process.env);

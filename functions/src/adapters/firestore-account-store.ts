@@ -1,8 +1,24 @@
 import { isDeepStrictEqual } from "node:util";
-import { type DocumentReference, type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
+import {
+  type DocumentReference,
+  type DocumentSnapshot,
+  FieldPath,
+  FieldValue,
+  type Firestore,
+  type Query,
+  Timestamp,
+} from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import { type Account, EmailTakenError, type NewAccount, StaleAccountError, UidTakenError, type UserProfile } from "../domain/model.js";
+import {
+  type Account,
+  EmailTakenError,
+  type NewAccount,
+  StaleAccountError,
+  UidTakenError,
+  type UserListPosition,
+  type UserProfile,
+} from "../domain/model.js";
 import type { AccountStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { addSessionWrite } from "./firestore-session-store.js";
@@ -252,6 +268,26 @@ export class FirestoreAccountStore implements AccountStore {
         if (code !== FAILED_PRECONDITION || round >= MAX_REWRITE_ROUNDS) throw error;
       }
     }
+  }
+
+  async list(page: {
+    readonly limit: number;
+    readonly after?: UserListPosition;
+    readonly emailPrefix?: string;
+  }): Promise<readonly Account[]> {
+    const credentials = this.db.collection(COLLECTIONS.credentials);
+    let query: Query;
+    if (page.emailPrefix !== undefined) {
+      // Emails are ASCII (email.ts): U+F8FF sorts after every one that starts with the prefix.
+      query = credentials.where("email", ">=", page.emailPrefix).where("email", "<", `${page.emailPrefix}\uf8ff`).orderBy("email");
+      if (page.after?.by === "email") query = query.startAfter(page.after.email);
+    } else {
+      // created_at's single-field index, with the document id as the tie-break (no composite index).
+      query = credentials.orderBy("created_at").orderBy(FieldPath.documentId());
+      if (page.after?.by === "created") query = query.startAfter(Timestamp.fromDate(page.after.createdAt), page.after.emailKey);
+    }
+    const found = await withDeadline(() => query.limit(page.limit).get());
+    return found.docs.flatMap((doc) => accountFromDoc(doc.id, doc) ?? []);
   }
 
   async findByUid(uid: string): Promise<Account | null> {

@@ -1,7 +1,8 @@
-import { AppError } from "../errors.js";
+import { z } from "zod";
+import { AppError, invalidRequest } from "../errors.js";
 import { type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
-import { type Account, StaleAccountError } from "./model.js";
+import { type Account, StaleAccountError, type UserListPosition } from "./model.js";
 
 export type AdminDeps = Pick<Deps, "accounts" | "sessions" | "authUsers" | "adminRoleId" | "events">;
 
@@ -28,6 +29,80 @@ async function target(uid: string, deps: AdminDeps) {
   const account = await deps.accounts.findByUid(uid);
   if (account === null) throw noSuchUser();
   return account;
+}
+
+/** A user as the admin list shows them: the public user, whether the account is disabled, when it was made. */
+export interface ListedUser extends PublicUser {
+  readonly disabled: boolean;
+  readonly createdAt: Date;
+}
+
+export interface UserPage {
+  readonly users: readonly ListedUser[];
+  /** Opaque: where the next page starts; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export const USER_PAGE = { default: 50, max: 100 } as const;
+
+// A cursor is the last listed account's position, as base64url JSON: `{"c": ISO time, "k": id}`
+// (creation order) or `{"e": email}` (email search). Not secret (an administrator sees more than
+// it holds), only opaque; one made for the other order is refused.
+const CreatedCursor = z.strictObject({ c: z.iso.datetime(), k: z.string().min(1).max(128) });
+const EmailCursor = z.strictObject({ e: z.string().min(1).max(254) });
+
+function encodeCursor(position: UserListPosition): string {
+  const json = position.by === "created" ? { c: position.createdAt.toISOString(), k: position.emailKey } : { e: position.email };
+  return Buffer.from(JSON.stringify(json)).toString("base64url");
+}
+
+function decodeCursor(cursor: string, by: UserListPosition["by"]): UserListPosition {
+  const refused = invalidRequest("cursor", 'The parameter "cursor" is not one this API gave.');
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw refused;
+  }
+  if (by === "created") {
+    const parsed = CreatedCursor.safeParse(json);
+    if (!parsed.success) throw refused;
+    return { by, createdAt: new Date(parsed.data.c), emailKey: parsed.data.k };
+  }
+  const parsed = EmailCursor.safeParse(json);
+  if (!parsed.success) throw refused;
+  return { by, email: parsed.data.e };
+}
+
+/**
+ * A page of users, for administrators (GET /admin/users): in creation order, or - with
+ * `emailPrefix` - those whose email as typed starts with it, in email order. One query of
+ * `limit + 1` accounts (the extra one only tells whether a next page exists). Never a hash.
+ */
+export async function listUsers(
+  caller: Caller,
+  page: { readonly limit?: number | undefined; readonly cursor?: string | undefined; readonly emailPrefix?: string | undefined },
+  deps: AdminDeps,
+): Promise<UserPage> {
+  await requireAdmin(caller, deps);
+  const limit = page.limit ?? USER_PAGE.default;
+  const by = page.emailPrefix === undefined ? "created" : "email";
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, by);
+  const accounts = await deps.accounts.list({
+    limit: limit + 1,
+    ...(after !== undefined && { after }),
+    ...(page.emailPrefix !== undefined && { emailPrefix: page.emailPrefix }),
+  });
+  const shown = accounts.slice(0, limit);
+  const last = shown.at(-1);
+  const nextCursor =
+    accounts.length > limit && last !== undefined
+      ? encodeCursor(by === "created" ? { by, createdAt: last.createdAt, emailKey: last.emailKey } : { by, email: last.email })
+      : null;
+  return {
+    users: shown.map((account) => ({ ...publicUser(account), disabled: account.disabled, createdAt: account.createdAt })),
+    nextCursor,
+  };
 }
 
 /** A store write whose account went away (or moved) since it was read: the user is no longer there. */

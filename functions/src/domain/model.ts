@@ -208,6 +208,14 @@ export interface Counter {
   readonly countedOnNetwork?: boolean;
 }
 
+/**
+ * Where a page of the user list (GET /admin/users) starts: after this account, in the list's
+ * order - creation time then credential id, or, when searching by email prefix, the email.
+ */
+export type UserListPosition =
+  | { readonly by: "created"; readonly createdAt: Date; readonly emailKey: string }
+  | { readonly by: "email"; readonly email: string };
+
 /** A counter as read for a compare-and-set: its state (none: missing) and its version (null: missing). */
 export interface CounterVersion {
   readonly key: ThrottleKey;

@@ -17,6 +17,7 @@ import type {
   SecurityEvent,
   StoredRefreshToken,
   ThrottleKey,
+  UserListPosition,
   VerifiedCaller,
 } from "./model.js";
 
@@ -100,6 +101,11 @@ export interface AccountStore {
   /** Undoes `create` for this uid (compensation); succeeds when nothing is there. */
   deleteCreated(record: NewAccount): Promise<void>;
   findByEmailKey(emailKey: string): Promise<Account | null>;
+  /**
+   * Up to `limit` accounts after `after`: in creation order (then credential id), or, with
+   * `emailPrefix`, those whose email as typed starts with it, in email order. One query.
+   */
+  list(page: { readonly limit: number; readonly after?: UserListPosition; readonly emailPrefix?: string }): Promise<readonly Account[]>;
   /**
    * The credential of an email: at its keyed id, or at its legacy (plain SHA-256) id, in which
    * case it is moved to the keyed id first (migration; the uid index follows). One round trip

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type Deployment, deployment as deploymentOfProcess } from "../config.js";
 import { withinBudget } from "../deadlines.js";
 import type { Deps } from "../domain/deps.js";
 import { AppError, toAppError } from "../errors.js";
@@ -9,6 +10,7 @@ import { preferredLanguage } from "./language.js";
 import { jsonBody } from "./request.js";
 import { sendError, sendJson } from "./respond.js";
 import type { Route } from "./route.js";
+import { servedUrl } from "./served-url.js";
 import type { HttpRequest, HttpResponse } from "./types.js";
 
 const METHODS = ["GET", "POST", "PATCH", "DELETE"] as const;
@@ -44,7 +46,13 @@ export function match(routes: RouteTable, path: string) {
  * the request's time budget; then one place that turns any failure into the JSON error answer
  * (errors.ts, `toAppError`: transient store and Auth failures become 503). No business logic here.
  */
-export function createHandler(routes: RouteTable, cors: CorsStep, deps: () => Promise<Deps>, clientIpHops = 1) {
+export function createHandler(
+  routes: RouteTable,
+  cors: CorsStep,
+  deps: () => Promise<Deps>,
+  clientIpHops = 1,
+  deployment: Deployment = deploymentOfProcess(),
+) {
   return async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     const path = normalizePath(req.path);
     // The language of the answer's messages and of any mail the request causes (language.ts).
@@ -62,10 +70,17 @@ export function createHandler(routes: RouteTable, cors: CorsStep, deps: () => Pr
         });
       }
       const body = method === "GET" ? {} : jsonBody(req);
-      const authorization = req.headers.authorization;
-      const clientNetwork = networkOf(req, clientIpHops);
+      const incoming = {
+        body,
+        query: queryOf(req.url),
+        authorization: req.headers.authorization,
+        params: found.params,
+        clientNetwork: networkOf(req, clientIpHops),
+        language,
+        baseUrl: servedUrl(req.headers, deployment),
+      };
       // The route runs under the request's time budget (deadlines.ts): an outage is a 503 in bounded time.
-      const reply = await withinBudget(() => route.handle({ body, authorization, params: found.params, clientNetwork, language }, deps));
+      const reply = await withinBudget(() => route.handle(incoming, deps));
       sendJson(res, reply, language);
     } catch (caught) {
       const error = toAppError(caught);
@@ -73,6 +88,16 @@ export function createHandler(routes: RouteTable, cors: CorsStep, deps: () => Pr
       sendError(res, error, language);
     }
   };
+}
+
+/** The query string's parameters, each with its values in order (the route's schema decides: routes.ts). */
+function queryOf(url: string | undefined): Record<string, string[]> {
+  const start = url?.indexOf("?") ?? -1;
+  // No prototype: a parameter named `__proto__` is a parameter (refused by the route's schema), not the object's prototype.
+  const query = Object.create(null) as Record<string, string[]>;
+  if (url === undefined || start < 0) return query;
+  for (const [name, value] of new URLSearchParams(url.slice(start + 1))) query[name] = [...(query[name] ?? []), value];
+  return query;
 }
 
 const firstHeader = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);

@@ -1,7 +1,11 @@
 // The OpenAPI 3.0 document of the API, made from the route table (routes.ts): the same zod
-// schemas the handler checks bodies with (schemas.ts) and the emulator tests hold answers to
-// (answers.ts). Served at GET /openapi.json and committed as docs/openapi.json (a test fails when
-// they differ). FlutterFlow imports it as API calls (docs/flutterflow.md, "Import the API calls").
+// schemas the handler checks bodies, query strings and paths with (schemas.ts) and the emulator
+// tests hold answers to (answers.ts). Served at GET /openapi.json naming the URL it was fetched
+// from as its server, and committed as docs/openapi.json with a placeholder there (a test fails
+// when the rest differs). Shaped for FlutterFlow's import (docs/flutterflow.md, "Import the API
+// calls"), which makes an API Group of `servers[0].url` taken literally, builds each body from
+// its properties' own `example` (a `<name>` there becomes a variable), and turns the bearer
+// scheme into an `Authorization: Bearer [token]` header with a variable named after the scheme.
 import { z } from "zod";
 import { ERROR_STATUS, type ErrorCode } from "../errors.js";
 import {
@@ -13,6 +17,7 @@ import {
   LoggedOutAnswer,
   SentAnswer,
   UserAnswer,
+  UserListAnswer,
   UserObject,
 } from "./answers.js";
 import type { RouteTable } from "./handler.js";
@@ -24,31 +29,37 @@ type JsonObject = { [key: string]: Json };
 /** Named answer schemas: components/schemas, referred to by name. */
 const COMPONENTS: readonly (readonly [string, z.ZodType])[] = [
   ["User", UserObject],
-  ["LoginBody", AuthAnswer],
+  ["SignedIn", AuthAnswer],
   ["UserAnswer", UserAnswer],
   ["Sent", SentAnswer],
   ["AlreadyVerified", AlreadyVerifiedAnswer],
   ["Deleted", DeletedAnswer],
   ["LoggedOut", LoggedOutAnswer],
   ["DisabledState", DisabledAnswer],
+  ["UserList", UserListAnswer],
   ["Error", ErrorAnswer],
 ];
 
 /** What any route may answer, whatever it does (the handler's own checks, outages). */
-const EVERY_ROUTE: readonly ErrorCode[] = [
-  "invalid_request",
-  "invalid_json",
-  "payload_too_large",
-  "unsupported_media_type",
-  "internal",
-  "unavailable",
-];
+const EVERY_ROUTE: readonly ErrorCode[] = ["invalid_request", "internal", "unavailable"];
+/** What only a request with a body may answer: GET sends none, and the handler reads none for it. */
+const BODY_ERRORS: readonly ErrorCode[] = ["invalid_json", "payload_too_large", "unsupported_media_type"];
+
+/** The security scheme's name: FlutterFlow's import names the header's variable after it (`[token]`). */
+export const BEARER_SCHEME = "token";
+
+/** docs/openapi.json's server: no one's URL. The served document names the function's own. */
+export const PLACEHOLDER_SERVER = "https://REGION-PROJECT.cloudfunctions.net/auth";
 
 const SAFE = 9_007_199_254_740_991;
 
-/** zod's JSON Schema for OpenAPI 3.0, without zod's safe-integer bounds (noise in a document for people). */
-function schemaOf(schema: z.ZodType): JsonObject {
-  const json = z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "any" }) as JsonObject;
+/**
+ * zod's JSON Schema for OpenAPI 3.0, without zod's safe-integer bounds (noise in a document for
+ * people). `io`: bodies are documented as sent (input); query and path values as the numbers or
+ * strings they stand for (output: a query's `limit` is an integer sent as text).
+ */
+function schemaOf(schema: z.ZodType, io: "input" | "output" = "input"): JsonObject {
+  const json = z.toJSONSchema(schema, { target: "openapi-3.0", io, unrepresentable: "any" }) as JsonObject;
   const clean = (node: Json): Json => {
     if (Array.isArray(node)) return node.map(clean);
     if (node === null || typeof node !== "object") return node;
@@ -84,16 +95,39 @@ function componentSchemas(): JsonObject {
   return schemas;
 }
 
-/** A body template in FlutterFlow's notation: every string field as a `<variable>`. */
-function bodyExample(body: JsonObject): JsonObject {
-  const example: JsonObject = {};
+const isObject = (node: Json | undefined): node is JsonObject => typeof node === "object" && node !== null && !Array.isArray(node);
+
+/**
+ * A request body schema with FlutterFlow's variables as its properties' own examples (what the
+ * import builds a body from): every string property `"<name>"`, a boolean `false`, a number `1`.
+ */
+function withExamples(body: JsonObject): JsonObject {
   const properties = body.properties;
-  if (properties === null || typeof properties !== "object" || Array.isArray(properties)) return example;
+  if (!isObject(properties)) return body;
+  const examples: JsonObject = {};
   for (const [key, value] of Object.entries(properties)) {
-    const type = typeof value === "object" && value !== null && !Array.isArray(value) ? value.type : undefined;
-    example[key] = type === "boolean" ? false : type === "integer" || type === "number" ? 1 : `<${key}>`;
+    if (!isObject(value)) continue;
+    const example = value.type === "boolean" ? false : value.type === "integer" || value.type === "number" ? 1 : `<${key}>`;
+    examples[key] = { ...value, example };
   }
-  return example;
+  return { ...body, properties: examples };
+}
+
+/** The parameters (`in`: query or path) a zod object schema declares, each with its own schema and description. */
+function parametersOf(schema: z.ZodType | undefined, location: "query" | "path"): JsonObject[] {
+  if (schema === undefined) return [];
+  const json = schemaOf(schema, "output");
+  const required = Array.isArray(json.required) ? json.required : [];
+  return Object.entries(isObject(json.properties) ? json.properties : {}).map(([name, value]) => {
+    const { description, ...rest } = isObject(value) ? value : {};
+    return {
+      name,
+      in: location,
+      required: location === "path" || required.includes(name),
+      ...(typeof description === "string" && { description }),
+      schema: rest,
+    };
+  });
 }
 
 function describeErrors(codes: readonly ErrorCode[]): JsonObject {
@@ -109,13 +143,13 @@ function describeErrors(codes: readonly ErrorCode[]): JsonObject {
   return responses;
 }
 
-function operation(pattern: string, method: string, route: Route, operationId: string): JsonObject {
+function operation(method: string, route: Route, operationId: string): JsonObject {
   const { doc } = route;
   const responses: JsonObject = {};
   for (const [status, schema] of Object.entries(doc.answers)) {
     responses[status] = { description: "Success", content: { "application/json": { schema: refOrSchema(schema) } } };
   }
-  const errors = [...new Set([...doc.errors, ...EVERY_ROUTE])];
+  const errors = [...new Set([...doc.errors, ...EVERY_ROUTE, ...(method === "GET" ? [] : BODY_ERRORS)])];
   Object.assign(responses, describeErrors(errors));
   const op: JsonObject = {
     operationId,
@@ -123,20 +157,25 @@ function operation(pattern: string, method: string, route: Route, operationId: s
     tags: [route.auth === "none" ? "sign-in" : route.auth === "admin" ? "admin" : "signed-in"],
     responses,
   };
-  const params = [...pattern.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
-    name: m[1] ?? "",
-    in: "path",
-    required: true,
-    schema: { type: "string" },
-  }));
-  if (params.length > 0) op.parameters = params;
-  if (route.auth !== "none") op.security = [{ bearer: [] }];
+  const parameters = [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")];
+  if (parameters.length > 0) op.parameters = parameters;
+  if (route.auth !== "none") op.security = [{ [BEARER_SCHEME]: [] }];
   if (method !== "GET") {
-    const body = schemaOf(route.body);
-    op.requestBody = { required: true, content: { "application/json": { schema: body, example: bodyExample(body) } } };
+    op.requestBody = { required: true, content: { "application/json": { schema: withExamples(schemaOf(route.body)) } } };
   }
   return op;
 }
+
+/** `document` as served from `baseUrl`: its only server (FlutterFlow's API Group base URL); unknown, the placeholder. */
+export function servedFrom(document: JsonObject, baseUrl: string | undefined): JsonObject {
+  const served = baseUrl === undefined ? placeholderServer : { url: baseUrl, description: "This API, as this document was fetched" };
+  return { ...document, servers: [served] };
+}
+
+const placeholderServer = {
+  url: PLACEHOLDER_SERVER,
+  description: "A placeholder: import the document your deployed function serves at <its URL>/openapi.json, which names that URL here",
+};
 
 export function openApiDocument(routes: RouteTable, version: string): JsonObject {
   const paths: JsonObject = {};
@@ -150,7 +189,7 @@ export function openApiDocument(routes: RouteTable, version: string): JsonObject
         ? `${route.doc.name}${method.charAt(0)}${method.slice(1).toLowerCase()}${path.replace(/[^A-Za-z]/g, "")}`
         : route.doc.name;
       used.add(id);
-      item[method.toLowerCase()] = operation(pattern, method, route, id);
+      item[method.toLowerCase()] = operation(method, route, id);
     }
     paths[path] = item;
   }
@@ -160,16 +199,13 @@ export function openApiDocument(routes: RouteTable, version: string): JsonObject
       title: "FlutterFlow email + password auth",
       version,
       description:
-        'Email-and-password accounts for FlutterFlow apps on Firebase: every sign-in answers a Firebase custom token (`$.jwt_token`) for FlutterFlow\'s Log In action (JWT Token). Signed-in calls take `Authorization: Bearer [token]` with the app\'s current Firebase ID token. Errors are `{"error": {"code", "message", "field"?, "reason"?}}`; besides the codes listed per operation, an unknown path answers 404 `not_found` and a method a path does not take 405 `method_not_allowed` (with `Allow`).',
+        'Email-and-password accounts for FlutterFlow apps on Firebase: every sign-in answers a Firebase custom token (`$.jwt_token`) for FlutterFlow\'s Log In action (JWT Token). Signed-in calls take `Authorization: Bearer [token]` with the app\'s current Firebase ID token (`currentJwtToken`). Errors are `{"error": {"code", "message", "field"?, "reason"?}}`; besides the codes listed per operation, an unknown path answers 404 `not_found` and a method a path does not take 405 `method_not_allowed` (with `Allow`).',
     },
-    servers: [
-      {
-        url: "https://us-central1-{project}.cloudfunctions.net/auth",
-        variables: { project: { default: "your-project-id", description: "The Firebase project id" } },
-      },
-    ],
+    servers: [placeholderServer],
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "Firebase ID token (FlutterFlow: currentJwtToken)" } },
+      securitySchemes: {
+        [BEARER_SCHEME]: { type: "http", scheme: "bearer", bearerFormat: "Firebase ID token (FlutterFlow: currentJwtToken)" },
+      },
       schemas: componentSchemas(),
     },
     paths,
@@ -206,14 +242,26 @@ export function apiCallsMarkdown(document: JsonObject): string {
       const body = ((op.requestBody as JsonObject | undefined)?.content as JsonObject | undefined)?.["application/json"] as
         | JsonObject
         | undefined;
-      const template = body === undefined ? "-" : `\`${JSON.stringify(body.example)}\``;
+      const properties = isObject(body?.schema) && isObject(body.schema.properties) ? body.schema.properties : undefined;
+      const example = Object.fromEntries(
+        Object.entries(properties ?? {}).map(([key, value]) => [key, isObject(value) ? (value.example ?? null) : null]),
+      );
+      const query = ((op.parameters as Json[] | undefined) ?? [])
+        .filter((p) => isObject(p) && p.in === "query")
+        .map((p) => (p as JsonObject).name);
+      const template =
+        body !== undefined
+          ? `\`${JSON.stringify(example)}\``
+          : query.length > 0
+            ? `query: ${query.map((name) => `\`${String(name)}\``).join(", ")}`
+            : "-";
       const successes = Object.entries(op.responses as JsonObject).filter(([status]) => status.startsWith("2"));
       const paths = [
         ...new Set(
           successes.flatMap(([, response]) => {
             const schema = (((response as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema ?? null;
             const ref = schema !== null && typeof schema === "object" && !Array.isArray(schema) ? schema.$ref : undefined;
-            if (ref === "#/components/schemas/LoginBody") return ["login paths"];
+            if (ref === "#/components/schemas/SignedIn") return ["login paths"];
             if (op.operationId === "openapi") return ["(the document)"];
             return leaves(schema, "$").map((leaf) => `\`${leaf}\``);
           }),

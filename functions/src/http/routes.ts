@@ -11,12 +11,13 @@ import {
   OpenApiAnswer,
   SentAnswer,
   UserAnswer,
+  UserListAnswer,
 } from "./answers.js";
 import type { RouteTable } from "./handler.js";
-import { openApiDocument } from "./openapi.js";
+import { openApiDocument, servedFrom } from "./openapi.js";
 import { type Route, route } from "./route.js";
 import { changePasswordRoute, deleteAccountRoute, getMeRoute, updateMeRoute } from "./routes/account.js";
-import { setDisabledRoute, setRoleRoute } from "./routes/admin.js";
+import { listUsersRoute, setDisabledRoute, setRoleRoute } from "./routes/admin.js";
 import { changeConfirmRoute, changeRequestRoute } from "./routes/email-change.js";
 import { verifyConfirmRoute, verifyRequestRoute } from "./routes/email-verification.js";
 import { resetConfirmRoute, resetRequestRoute } from "./routes/password-reset.js";
@@ -27,6 +28,7 @@ import {
   DeleteAccountBody,
   DisableBody,
   EmailChangeRequestBody,
+  ListUsersQuery,
   LoginBody,
   LogoutBody,
   NoBody,
@@ -35,6 +37,7 @@ import {
   ResetRequestBody,
   RoleBody,
   SignupBody,
+  UidParams,
   UpdateMeBody,
 } from "./schemas.js";
 
@@ -84,9 +87,9 @@ export const ROUTES: RouteTable = {
     GET: route({
       auth: "none",
       body: NoBody,
-      run: async () => {
+      run: async ({ baseUrl }) => {
         openApi ??= openApiDocument(ROUTES, VERSION);
-        return { status: 200, body: openApi };
+        return { status: 200, body: servedFrom(openApi, baseUrl) };
       },
       doc: {
         name: "openapi",
@@ -155,7 +158,7 @@ export const ROUTES: RouteTable = {
     DELETE: alias(
       deleteAccount,
       "deleteAccountViaDelete",
-      "Same as deleteAccount (POST /account/delete), for clients that send a body with DELETE - not FlutterFlow, which sends none",
+      "Same as deleteAccount (POST /account/delete), for clients that send a body with DELETE (FlutterFlow documents bodies for POST, PUT and PATCH only)",
     ),
   },
   "/password/reset/request": {
@@ -251,10 +254,25 @@ export const ROUTES: RouteTable = {
     }),
   },
   "/account/delete": { POST: deleteAccount },
+  "/admin/users": {
+    GET: route({
+      auth: "admin",
+      body: NoBody,
+      query: ListUsersQuery,
+      run: listUsersRoute,
+      doc: {
+        name: "adminListUsers",
+        summary: "A page of users, oldest first, or those whose email starts with email_prefix (administrators)",
+        answers: { 200: UserListAnswer },
+        errors: [...SIGNED_IN, "forbidden"],
+      },
+    }),
+  },
   "/admin/users/:uid/role": {
     POST: route({
       auth: "admin",
       body: RoleBody,
+      params: UidParams,
       run: setRoleRoute,
       doc: {
         name: "adminSetRole",
@@ -268,6 +286,7 @@ export const ROUTES: RouteTable = {
     POST: route({
       auth: "admin",
       body: DisableBody,
+      params: UidParams,
       run: setDisabledRoute,
       doc: {
         name: "adminSetDisabled",

@@ -90,18 +90,69 @@ export const DisableBody = z.strictObject({
   disabled: z.boolean({ error: 'The field "disabled" must be true or false (a JSON boolean).' }),
 });
 
+/**
+ * Query parameters: strings, where FlutterFlow sends an unbound variable as "" - so an empty
+ * value is an absent parameter.
+ */
+const parameter = (name: string) =>
+  z.string({
+    error: (issue) => (issue.input === undefined ? `The parameter "${name}" is required.` : `The parameter "${name}" must appear once.`),
+  });
+
+/** A whole number from `min` to `max`, as a query parameter (digits only: no sign, exponent or spaces). */
+const wholeNumberParameter = (name: string, min: number, max: number) => {
+  const message = `The parameter "${name}" must be a whole number from ${min} to ${max}.`;
+  return parameter(name)
+    .regex(/^[0-9]{1,9}$/, message)
+    .transform(Number)
+    .pipe(z.number().int().min(min, message).max(max, message));
+};
+
+/** GET /admin/users: a page of users. */
+export const ListUsersQuery = z.strictObject({
+  limit: wholeNumberParameter("limit", 1, 100).optional().meta({ description: "Users per page (default 50)" }),
+  cursor: parameter("cursor").max(512, 'The parameter "cursor" is not one this API gave.').optional().meta({
+    description: "`$.next_cursor` of the previous page; absent or empty: the first page",
+  }),
+  email_prefix: parameter("email_prefix")
+    .max(254, 'The parameter "email_prefix" is too long.')
+    .optional()
+    .meta({ description: "Only users whose email (as they typed it) starts with this; ordered by email then" }),
+});
+
+/** `/admin/users/:uid/...`: the user's uid (the router already allows only `[A-Za-z0-9_-]{1,128}`). */
+export const UidParams = z.strictObject({ uid: z.string().meta({ description: "The user's uid (`$.user.id`)" }) });
+
 const shown = (key: string): string => (key.length > 64 ? `${key.slice(0, 64)}...` : key);
 
 /** Parses `body` or throws `invalid_request` naming the first field at fault. */
 export function parseBody<T>(schema: z.ZodType<T>, body: Record<string, unknown>): T {
-  const result = schema.safeParse(body);
+  return parseWith(schema, body, "field", "body");
+}
+
+/**
+ * Parses query (or path) values or throws `invalid_request` naming the parameter at fault: an
+ * empty value is absent; a parameter sent twice is refused (which one would count?).
+ */
+export function parseParameters<T>(schema: z.ZodType<T>, values: Readonly<Record<string, string | readonly string[]>>): T {
+  const given: [string, string | readonly string[]][] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const present = (typeof value === "string" ? [value] : value).filter((v) => v !== "");
+    if (present.length > 0) given.push([name, present.length === 1 ? (present[0] ?? "") : present]);
+  }
+  // Object.fromEntries makes `__proto__` an own key (refused as unknown), never the prototype.
+  return parseWith(schema, Object.fromEntries(given), "parameter", "query");
+}
+
+function parseWith<T>(schema: z.ZodType<T>, input: Record<string, unknown>, noun: "field" | "parameter", whole: string): T {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue === undefined) throw new AppError("invalid_request", "The request is invalid.");
   if (issue.code === "unrecognized_keys") {
     const key = shown(issue.keys[0] ?? "");
-    throw invalidRequest(key, `Unknown field "${key}".`);
+    throw invalidRequest(key, `Unknown ${noun} "${key}".`);
   }
-  const field = issue.path.length > 0 ? String(issue.path[0]) : "body";
+  const field = issue.path.length > 0 ? String(issue.path[0]) : whole;
   throw invalidRequest(field, issue.message);
 }

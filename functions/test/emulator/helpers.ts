@@ -30,8 +30,8 @@ export const keys = hmacKeys(() => Buffer.from(required("AUTH_HMAC_KEY"), "utf8"
 export const emailKey = (email: string) => keys.email(email.trim().toLowerCase());
 export const FIRESTORE_MODE = process.env.STACK_FIRESTORE === "real" ? "real" : "offline";
 
-/** The app's collections and this backend's server-only ones. */
-export const COLLECTIONS = Object.values(STORED) as readonly string[];
+/** The names of the app's collections and this backend's server-only ones (src's COLLECTIONS: the same, as a list). */
+export const COLLECTION_NAMES = Object.values(STORED) as readonly string[];
 
 export const db = adminFirestore;
 export const auth = adminAuth;
@@ -188,7 +188,7 @@ export async function signedUpApp(tag: string, password: string) {
  */
 export async function snapshot(except: readonly string[] = []): Promise<Record<string, string[]>> {
   const result: Record<string, string[]> = {};
-  for (const name of COLLECTIONS.filter((c) => !except.includes(c))) {
+  for (const name of COLLECTION_NAMES.filter((c) => !except.includes(c))) {
     const docs = await db().collection(name).get();
     result[name] = docs.docs.map((d) => d.id).sort();
   }

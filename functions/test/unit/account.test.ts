@@ -129,10 +129,10 @@ describe("account use cases (in-memory fakes)", () => {
     const { w, uid } = await signedUp();
     const wrong = await failure(deleteAccount(uid, { password: "not it at all" }, w.deps));
     expect(wrong.code).to.equal("invalid_credentials");
-    expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 1 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 1, accounts: 1, users: 1, sessions: 1 });
 
     await deleteAccount(uid, { password }, w.deps);
-    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
     expect(w.authUsers.users.size).to.equal(0);
     await deleteAccount(uid, { password }, w.deps); // idempotent
     await signup({ email, password }, w.deps);
@@ -149,7 +149,7 @@ describe("account use cases (in-memory fakes)", () => {
         expect((await failure(login({ email, password }, w.deps))).code).to.equal("invalid_credentials");
       }
       await deleteAccount(uid, { password }, w.deps);
-      expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+      expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
       expect(w.authUsers.users.size).to.equal(0);
     });
   }

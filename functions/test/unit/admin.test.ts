@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { setDisabled, setRole } from "../../src/domain/admin.js";
+import { listUsers, setDisabled, setRole } from "../../src/domain/admin.js";
 import { login } from "../../src/domain/login.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
@@ -52,5 +52,71 @@ describe("admin use cases (in-memory fakes)", () => {
     await setDisabled(caller, uid, false, w.deps);
     await login({ email: "user@example.com", password }, w.deps);
     expect((await failure(setDisabled(caller, caller.uid, true, w.deps))).code).to.equal("forbidden");
+  });
+
+  it("listUsers: oldest first, pages of `limit` joined by next_cursor to the end, nothing repeated or skipped; null after the last", async () => {
+    const { w, caller } = await setup();
+    for (let i = 0; i < 23; i++) {
+      w.clock.advance(i % 3 === 0 ? 0 : 1); // some made in the same millisecond: the tie-break holds
+      await signup({ email: `u${String(i).padStart(2, "0")}@example.com`, password }, w.deps);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listUsers(caller, { limit: 10, cursor }, w.deps);
+      seen.push(...page.users.map((u) => u.email));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+      if (cursor !== undefined) expect(page.users).to.have.length(10);
+    } while (cursor !== undefined);
+    expect(pages).to.equal(3);
+    expect(seen).to.have.length(25);
+    expect(new Set(seen).size).to.equal(25);
+    // In creation order, ties (the same millisecond: the manual clock) by credential id.
+    const accounts = [...w.store.accounts.values()];
+    const order = seen.map((email) => accounts.find((a) => a.email === email));
+    const sorted = [...order].sort(
+      (a, b) => (a?.createdAt.getTime() ?? 0) - (b?.createdAt.getTime() ?? 0) || ((a?.emailKey ?? "") < (b?.emailKey ?? "") ? -1 : 1),
+    );
+    expect(order).to.deep.equal(sorted);
+    expect(new Set(order.map((a) => a?.createdAt.getTime())).size).to.be.below(25); // ties were there to break
+    const first = (await listUsers(caller, {}, w.deps)).users[0];
+    expect(Object.keys(first ?? {}).sort()).to.deep.equal(["createdAt", "disabled", "email", "emailVerified", "id", "name", "roleId"]);
+  });
+
+  it("listUsers by email prefix: only matches, in email order, paged; a cursor of the other order is refused", async () => {
+    const { w, caller } = await setup();
+    for (const email of ["bob@x.io", "ann@x.io", "amy@x.io", "al@x.io", "bea@x.io"]) await signup({ email, password }, w.deps);
+    const one = await listUsers(caller, { emailPrefix: "a", limit: 2 }, w.deps);
+    expect(one.users.map((u) => u.email)).to.deep.equal(["admin@example.com", "al@x.io"]);
+    const two = await listUsers(caller, { emailPrefix: "a", limit: 2, cursor: one.nextCursor ?? "" }, w.deps);
+    expect(two.users.map((u) => u.email)).to.deep.equal(["amy@x.io", "ann@x.io"]);
+    expect(two.nextCursor).to.equal(null);
+    const byCreation = (await listUsers(caller, { limit: 1 }, w.deps)).nextCursor ?? "";
+    const refused = await failure(listUsers(caller, { emailPrefix: "a", cursor: byCreation }, w.deps));
+    expect([refused.code, refused.details.field]).to.deep.equal(["invalid_request", "cursor"]);
+    for (const cursor of [
+      "junk",
+      Buffer.from('{"c":"yesterday","k":"x"}').toString("base64url"),
+      Buffer.from("[1]").toString("base64url"),
+    ]) {
+      expect((await failure(listUsers(caller, { cursor }, w.deps))).details.field, cursor).to.equal("cursor");
+    }
+  });
+
+  it("listUsers: disabled accounts are listed as such; non-admins and demoted admins are refused before any listing", async () => {
+    const { w, caller, adminUid, uid } = await setup();
+    await setDisabled(caller, uid, true, w.deps);
+    const rows = (await listUsers(caller, {}, w.deps)).users;
+    expect(rows.map((u) => [u.email, u.disabled]).sort()).to.deep.equal([
+      ["admin@example.com", false],
+      ["user@example.com", true],
+    ]);
+    expect((await failure(listUsers({ uid, claims: { role_id: 1 } }, {}, w.deps))).code).to.equal("forbidden");
+    const record = w.store.accounts.get(adminUid);
+    if (record === undefined) throw new Error("no admin");
+    w.store.accounts.set(adminUid, { ...record, roleId: 1 });
+    expect((await failure(listUsers(caller, {}, w.deps))).code).to.equal("forbidden");
   });
 });

@@ -20,6 +20,7 @@ import {
   type StoredRefreshToken,
   type ThrottleKey,
   UidTakenError,
+  type UserListPosition,
   type VerifiedCaller,
 } from "../../src/domain/model.js";
 import type {
@@ -91,7 +92,8 @@ export class Faults {
 }
 
 export class MemoryStore implements AccountStore {
-  readonly index = new Map<string, string>();
+  /** Email key -> uid: the credential ids (Firestore's uid index maps the other way). */
+  readonly uidByEmailKey = new Map<string, string>();
   readonly accounts = new Map<string, Account>();
   readonly users = new Map<string, NewAccount["profile"]>();
   /** Refresh tokens by hash, as the session store keeps them. */
@@ -107,7 +109,7 @@ export class MemoryStore implements AccountStore {
     create: async (token, rehash) => {
       await this.faults.at("sessions.create");
       this.addToken(token);
-      const uid = this.index.get(token.emailKey);
+      const uid = this.uidByEmailKey.get(token.emailKey);
       const account = uid === undefined ? undefined : this.accounts.get(uid);
       if (account === undefined) return;
       const passwordHash = rehash !== undefined && account.passwordHash === rehash.from ? rehash.to : account.passwordHash;
@@ -181,8 +183,8 @@ export class MemoryStore implements AccountStore {
 
   async create(record: NewAccount): Promise<void> {
     await this.faults.at("accounts.create");
-    if (this.index.has(record.account.emailKey)) throw new EmailTakenError();
-    this.index.set(record.account.emailKey, record.account.uid);
+    if (this.uidByEmailKey.has(record.account.emailKey)) throw new EmailTakenError();
+    this.uidByEmailKey.set(record.account.emailKey, record.account.uid);
     this.accounts.set(record.account.uid, record.account);
     this.users.set(record.profile.uid, record.profile);
     if (record.session !== null) this.addToken(record.session);
@@ -190,10 +192,10 @@ export class MemoryStore implements AccountStore {
 
   async importAccount(record: NewAccount): Promise<{ readonly profileCreated: boolean }> {
     await this.faults.at("accounts.create");
-    if (this.index.has(record.account.emailKey)) throw new EmailTakenError();
+    if (this.uidByEmailKey.has(record.account.emailKey)) throw new EmailTakenError();
     if (this.accounts.has(record.account.uid)) throw new UidTakenError();
     const profileCreated = !this.users.has(record.profile.uid);
-    this.index.set(record.account.emailKey, record.account.uid);
+    this.uidByEmailKey.set(record.account.emailKey, record.account.uid);
     this.accounts.set(record.account.uid, record.account);
     const existing = this.users.get(record.profile.uid);
     this.users.set(
@@ -204,14 +206,14 @@ export class MemoryStore implements AccountStore {
   }
 
   async undoImport(record: NewAccount, profileCreated: boolean): Promise<void> {
-    this.index.delete(record.account.emailKey);
+    this.uidByEmailKey.delete(record.account.emailKey);
     this.accounts.delete(record.account.uid);
     if (profileCreated) this.users.delete(record.profile.uid);
   }
 
   async deleteCreated(record: NewAccount): Promise<void> {
     await this.faults.at("accounts.deleteCreated");
-    this.index.delete(record.account.emailKey);
+    this.uidByEmailKey.delete(record.account.emailKey);
     this.accounts.delete(record.account.uid);
     this.users.delete(record.account.uid);
     if (record.session !== null) {
@@ -226,8 +228,32 @@ export class MemoryStore implements AccountStore {
 
   async findByEmailKey(emailKey: string): Promise<Account | null> {
     await this.faults.at("accounts.find");
-    const uid = this.index.get(emailKey);
+    const uid = this.uidByEmailKey.get(emailKey);
     return uid === undefined ? null : (this.accounts.get(uid) ?? null);
+  }
+
+  async list(page: {
+    readonly limit: number;
+    readonly after?: UserListPosition;
+    readonly emailPrefix?: string;
+  }): Promise<readonly Account[]> {
+    await this.faults.at("accounts.find");
+    const all = [...this.accounts.values()].filter((account) => this.uidByEmailKey.get(account.emailKey) === account.uid);
+    const { emailPrefix, after } = page;
+    const ordered =
+      emailPrefix === undefined
+        ? all
+            .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.emailKey < b.emailKey ? -1 : 1))
+            .filter(
+              (a) =>
+                after?.by !== "created" ||
+                a.createdAt > after.createdAt ||
+                (a.createdAt.getTime() === after.createdAt.getTime() && a.emailKey > after.emailKey),
+            )
+        : all
+            .filter((a) => a.email.startsWith(emailPrefix) && (after?.by !== "email" || a.email > after.email))
+            .sort((a, b) => (a.email < b.email ? -1 : 1));
+    return ordered.slice(0, page.limit);
   }
 
   async findByUid(uid: string): Promise<Account | null> {
@@ -252,13 +278,13 @@ export class MemoryStore implements AccountStore {
 
   async setDisabled(emailKey: string, disabled: boolean): Promise<void> {
     await this.faults.at("accounts.setDisabled");
-    const current = this.accounts.get(this.index.get(emailKey) ?? "");
+    const current = this.accounts.get(this.uidByEmailKey.get(emailKey) ?? "");
     this.patch(emailKey, { disabled, ...(disabled && current !== undefined && { sessionEpoch: current.sessionEpoch + 1 }) });
   }
 
   async startDeletion(emailKey: string): Promise<void> {
     await this.faults.at("accounts.setDisabled");
-    const current = this.accounts.get(this.index.get(emailKey) ?? "");
+    const current = this.accounts.get(this.uidByEmailKey.get(emailKey) ?? "");
     if (current === undefined) throw new StaleAccountError();
     this.patch(emailKey, { disabled: true, deleting: true, sessionEpoch: current.sessionEpoch + (current.deleting ? 0 : 1) });
   }
@@ -282,14 +308,14 @@ export class MemoryStore implements AccountStore {
     const account = this.accounts.get(uid);
     if (account === undefined) return;
     this.accounts.delete(uid);
-    if (this.index.get(account.emailKey) === uid) this.index.delete(account.emailKey);
+    if (this.uidByEmailKey.get(account.emailKey) === uid) this.uidByEmailKey.delete(account.emailKey);
   }
 
   async deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void> {
     await this.faults.at("accounts.deleteRecords");
     this.users.delete(account.uid);
     this.accounts.delete(account.uid);
-    this.index.delete(account.emailKey);
+    this.uidByEmailKey.delete(account.emailKey);
   }
 
   async setAuthUserSynced(emailKey: string): Promise<void> {
@@ -312,8 +338,9 @@ export class MemoryStore implements AccountStore {
   ): Promise<Account | null> {
     await this.faults.at("accounts.changeEmail");
     const current = this.accounts.get(account.uid);
-    if (current === undefined || this.index.get(current.emailKey) !== account.uid || current.disabled || current.deleting) return null;
-    if (this.index.has(email.key)) throw new EmailTakenError();
+    if (current === undefined || this.uidByEmailKey.get(current.emailKey) !== account.uid || current.disabled || current.deleting)
+      return null;
+    if (this.uidByEmailKey.has(email.key)) throw new EmailTakenError();
     const moved: Account = {
       ...current,
       email: email.display,
@@ -322,8 +349,8 @@ export class MemoryStore implements AccountStore {
       authUserSynced: false,
       sessionEpoch: current.sessionEpoch + 1,
     };
-    this.index.delete(current.emailKey);
-    this.index.set(email.key, account.uid);
+    this.uidByEmailKey.delete(current.emailKey);
+    this.uidByEmailKey.set(email.key, account.uid);
     this.accounts.set(account.uid, moved);
     const user = this.users.get(account.uid);
     if (user !== undefined) this.users.set(account.uid, { ...user, email: email.display });
@@ -348,7 +375,7 @@ export class MemoryStore implements AccountStore {
   /** Everything stored, for "nothing written" / "nothing left" assertions. */
   sizes(): Record<string, number> {
     return {
-      index: this.index.size,
+      credentials: this.uidByEmailKey.size,
       accounts: this.accounts.size,
       users: this.users.size,
       sessions: this.sessions.size,
@@ -356,7 +383,7 @@ export class MemoryStore implements AccountStore {
   }
 
   private patch(emailKey: string, fields: Partial<Account>): void {
-    const uid = this.index.get(emailKey) ?? "";
+    const uid = this.uidByEmailKey.get(emailKey) ?? "";
     const account = this.accounts.get(uid);
     if (account === undefined) throw new Error("no such account");
     this.accounts.set(uid, { ...account, ...fields });

@@ -99,7 +99,7 @@ describe("housekeeping (in-memory fakes, manual clock)", () => {
     const created = await signup({ email: "b@example.com", password }, w.deps);
     w.authUsers.users.delete(created.user.id); // deleted in the console: that is what fires the trigger
     await forgetDeletedUser(created.user.id, w.deps);
-    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 1, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 1, sessions: 0 });
     await signup({ email: "b@example.com", password }, w.deps);
     await forgetDeletedUser(created.user.id, w.deps); // idempotent, leaves the new account alone
     expect(w.store.sizes().accounts).to.equal(1);

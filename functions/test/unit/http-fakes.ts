@@ -9,6 +9,8 @@ import type { IncomingHttpHeaders } from "node:http";
 export interface FakeRequestInit {
   readonly method?: string;
   readonly path: string;
+  /** The query string, without its `?`: part of `url`, as Express has it (`path` never carries it). */
+  readonly query?: string;
   readonly headers?: IncomingHttpHeaders;
   /** A JSON body: sent as application/json unless headers say otherwise. */
   readonly json?: unknown;
@@ -25,7 +27,7 @@ export function fakeRequest(init: FakeRequestInit) {
   };
   return {
     method: init.method ?? "POST",
-    url: init.path,
+    url: init.query === undefined ? init.path : `${init.path}?${init.query}`,
     path: init.path,
     headers,
     body: init.raw !== undefined ? init.raw.parsed : init.json,

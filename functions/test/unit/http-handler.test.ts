@@ -5,7 +5,7 @@ import { AppError, unavailable } from "../../src/errors.js";
 import { corsStep } from "../../src/http/cors.js";
 import { createHandler, type RouteTable } from "../../src/http/handler.js";
 import { route } from "../../src/http/route.js";
-import { DeleteAccountBody, DisableBody, LoginBody, NoBody } from "../../src/http/schemas.js";
+import { DeleteAccountBody, DisableBody, ListUsersQuery, LoginBody, NoBody, UidParams } from "../../src/http/schemas.js";
 import { world } from "./fakes.js";
 import { type FakeRequestInit, FakeResponse, fakeRequest } from "./http-fakes.js";
 
@@ -193,6 +193,8 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
     "/open": { POST: route({ doc: TEST_DOC, auth: "none", body: LoginBody, run: reply }) },
     "/token": { POST: route({ doc: TEST_DOC, auth: "token", body: DeleteAccountBody, run: reply }) },
     "/admin": { POST: route({ doc: TEST_DOC, auth: "admin", body: DisableBody, run: reply }) },
+    "/list": { GET: route({ doc: TEST_DOC, auth: "none", body: NoBody, query: ListUsersQuery, run: reply }) },
+    "/users/:uid": { POST: route({ doc: TEST_DOC, auth: "none", body: NoBody, params: UidParams, run: reply }) },
   };
   const handler = (d: Deps) =>
     createHandler(table, corsStep([]), async () => {
@@ -231,7 +233,15 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
     });
     expect(res.statusCode).to.equal(200);
     expect(seen).to.deep.equal([
-      { body: { password: "x" }, caller: { uid: "u1", claims: {} }, params: {}, clientNetwork: "unknown", language: "en" },
+      {
+        body: { password: "x" },
+        query: {},
+        params: {},
+        caller: { uid: "u1", claims: {} },
+        clientNetwork: "unknown",
+        language: "en",
+        baseUrl: undefined,
+      },
     ]);
   });
 
@@ -255,7 +265,63 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
       headers: { authorization: "Bearer id-token-for-u1", "accept-language": "de-CH, en;q=0.5" },
     });
     expect(seen).to.deep.equal([
-      { body: { email: "a@example.com", password: "x" }, caller: undefined, params: {}, clientNetwork: "unknown", language: "de" },
+      {
+        body: { email: "a@example.com", password: "x" },
+        query: {},
+        params: {},
+        caller: undefined,
+        clientNetwork: "unknown",
+        language: "de",
+        baseUrl: undefined,
+      },
     ]);
+  });
+
+  it("query: parsed by the route's schema (digits to a number); an empty value is absent (FlutterFlow's unbound variable)", async () => {
+    const get = (query: string) => call(handler(deps), { method: "GET", path: "/list", query });
+    expect((await get("limit=25&cursor=abc&email_prefix=al%2B")).statusCode).to.equal(200);
+    expect((await get("limit=&cursor=&email_prefix=")).statusCode).to.equal(200);
+    expect((await get("")).statusCode).to.equal(200);
+    const queries = seen.map((request) => (request as { query: unknown }).query);
+    expect(queries).to.deep.equal([{ limit: 25, cursor: "abc", email_prefix: "al+" }, {}, {}]);
+  });
+
+  it("query: out of range, not digits, sent twice or unknown -> 400 naming the parameter, before any SDK", async () => {
+    const get = (query: string) => call(handler(deps), { method: "GET", path: "/list", query });
+    for (const bad of ["limit=0", "limit=101", "limit=-1", "limit=1e2", "limit=%205", "limit=abc", "limit=99999999999"]) {
+      const res = await get(bad);
+      expectError(res, 400, "invalid_request", "limit");
+      expect((res.json() as { error: { message: string } }).error.message, bad).to.equal(
+        'The parameter "limit" must be a whole number from 1 to 100.',
+      );
+    }
+    const twice = await get("cursor=a&cursor=b");
+    expectError(twice, 400, "invalid_request", "cursor");
+    expect((twice.json() as { error: { message: string } }).error.message).to.equal('The parameter "cursor" must appear once.');
+    for (const unknown of ["page=2", "__proto__=1", "constructor=x"]) {
+      const res = await get(unknown);
+      expectError(res, 400, "invalid_request", unknown.split("=")[0]);
+      expect((res.json() as { error: { message: string } }).error.message).to.match(/^Unknown parameter "/);
+    }
+    expect(started).to.equal(0);
+    expect((await get("cursor=&cursor=b")).statusCode, "an empty repeat is absent").to.equal(200);
+  });
+
+  it("a route that declares no query ignores the query string; path values come through the route's params schema", async () => {
+    const res = await call(handler(deps), { path: "/open", query: "x=1&x=2", json: { email: "a@example.com", password: "x" } });
+    expect(res.statusCode).to.equal(200);
+    expect((seen[0] as { query: unknown }).query).to.deep.equal({});
+    await call(handler(deps), { path: "/users/Ab_9-z", json: {} });
+    expect((seen[1] as { params: unknown }).params).to.deep.equal({ uid: "Ab_9-z" });
+    expectError(await call(handler(deps), { path: "/users/a.b", json: {} }), 404, "not_found");
+  });
+
+  it("the base URL the request reached (Host, X-Forwarded-Proto) reaches the route", async () => {
+    await call(handler(deps), {
+      path: "/open",
+      json: { email: "a@example.com", password: "x" },
+      headers: { host: "auth-abc-uc.a.run.app", "x-forwarded-proto": "https" },
+    });
+    expect((seen[0] as { baseUrl: unknown }).baseUrl).to.equal("https://auth-abc-uc.a.run.app");
   });
 });

@@ -28,7 +28,7 @@ describe("user import (use case, in-memory fakes)", () => {
       uid: "ada0001",
       scheme: "legacy",
     });
-    expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 1, accounts: 1, users: 1, sessions: 0 });
     expect(w.authUsers.users.get("ada0001")).to.deep.include({ email: "ada@example.com", displayName: "Ada", emailVerified: true });
     expect(w.store.accounts.get("ada0001")).to.deep.include({
       roleId: 4,
@@ -73,7 +73,7 @@ describe("user import (use case, in-memory fakes)", () => {
     );
     expect(await rejected(importUser({ ...user, roleId: 1.5 }, { dryRun: false }, w.deps))).to.match(/role_id/);
     expect(await rejected(importUser({ ...user, name: " " }, { dryRun: false }, w.deps))).to.match(/^bad name/);
-    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
   });
 
   it("a uid another account has is refused; Firebase Auth holding the email for another user undoes the import", async () => {
@@ -102,7 +102,7 @@ describe("user import (use case, in-memory fakes)", () => {
     expect(await rejected(importUser({ ...user, passwordHash: scrypt(16) }, { dryRun: false }, deps))).to.equal(
       "unknown or unsupported password hash encoding",
     );
-    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
     expect(w.authUsers.users.size).to.equal(0);
     expect(await importUser({ ...user, passwordHash: scrypt(4) }, { dryRun: false }, deps)).to.deep.include({ status: "imported" });
   });
@@ -110,7 +110,7 @@ describe("user import (use case, in-memory fakes)", () => {
   it("--dry-run checks everything and writes nothing", async () => {
     const w = world();
     expect(await importUser(user, { dryRun: true }, w.deps)).to.deep.equal({ status: "valid", uid: "ada0001", scheme: "legacy" });
-    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
     expect(w.authUsers.users.size).to.equal(0);
   });
 
@@ -156,7 +156,7 @@ describe("user import (use case, in-memory fakes)", () => {
     expect(await rejected(importUser(user, { dryRun: true }, w.deps)), "--dry-run").to.equal(reason);
     expect(await rejected(importUser(user, { dryRun: false }, w.deps))).to.equal(reason);
     expect(w.store.users.get("ada0001")).to.equal(theirs);
-    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 1, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 1, sessions: 0 });
     expect(w.authUsers.users.size).to.equal(0);
   });
 });

@@ -41,19 +41,30 @@ function sources(dir: string, pattern: RegExp): string[] {
 }
 const queryingFiles = [...sources("functions/src", /\.ts$/), ...sources("scripts", /\.(mjs|js)$/)];
 
-/** The field names of every `.where(` and `.orderBy(` in `files` (string literals only: the test below refuses any other). */
+/**
+ * The fields of every `.where(` and `.orderBy(` in `files` (string literals only: the test below
+ * refuses any other; `FieldPath.documentId()` is always indexed), as `collection.field`: the
+ * collection is the last `COLLECTIONS.name` written before the call in its file, or `*` (any)
+ * when there is none (expired.ts queries each expiring collection by name).
+ */
 function queriedFields(files: readonly { readonly name: string; readonly text: string }[]): { fields: Set<string>; unreadable: string[] } {
   const fields = new Set<string>();
   const unreadable: string[] = [];
   for (const { name, text } of files) {
     for (const call of text.matchAll(/\b(where|orderBy)\(\s*([^,)]*)/g)) {
-      const literal = /^(["'`])([^"'`]+)\1$/.exec(call[2]?.trim() ?? "");
+      const argument = call[2]?.trim() ?? "";
+      if (argument === "FieldPath.documentId(") continue;
+      const literal = /^(["'`])([^"'`]+)\1$/.exec(argument);
+      const before = [...text.slice(0, call.index).matchAll(/COLLECTIONS\.(\w+)/g)].at(-1)?.[1];
+      const collection = before === undefined ? "*" : (COLLECTIONS[before as keyof typeof COLLECTIONS] ?? before);
       if (literal?.[2] === undefined) unreadable.push(`${name}: ${call[0]}`);
-      else fields.add(literal[2]);
+      else fields.add(`${collection}.${literal[2]}`);
     }
   }
   return { fields, unreadable };
 }
+const queried = (fields: ReadonlySet<string>, o: FieldOverride) =>
+  fields.has(`${o.collectionGroup}.${o.fieldPath}`) || fields.has(`*.${o.fieldPath}`);
 const sourceQueries = () => queriedFields(queryingFiles.map((name) => ({ name, text: read(name) })));
 
 describe("firestore.indexes.json (TTL policies and index exemptions)", () => {
@@ -109,18 +120,31 @@ describe("firestore.indexes.json (TTL policies and index exemptions)", () => {
   it("no field a query filters or orders on is exempted from indexing; each keeps its ascending index", () => {
     const { fields, unreadable } = sourceQueries();
     expect(unreadable, "queries whose field is not a string literal (name it, so this test sees it)").to.deep.equal([]);
-    // The scan sees the queries it must: the session store's and the clean-up's.
-    expect([...fields]).to.include.members(["uid", "session_id", "live", TTL_FIELD]);
+    // The scan sees the queries it must: the session store's, the clean-up's, the admin list's.
+    expect([...fields]).to.include.members([
+      "auth_sessions.uid",
+      "auth_refresh_tokens.session_id",
+      "auth_refresh_tokens.live",
+      `*.${TTL_FIELD}`,
+      "auth_credentials.created_at",
+      "auth_credentials.email",
+    ]);
     for (const o of spec.fieldOverrides) {
-      if (fields.has(o.fieldPath)) expect(ascending(o), `${o.collectionGroup}.${o.fieldPath} is queried`).to.equal(true);
+      if (queried(fields, o)) expect(ascending(o), `${o.collectionGroup}.${o.fieldPath} is queried`).to.equal(true);
     }
   });
 
   it("the checks would catch an exempted queried field, and a query on a field the scan cannot read", () => {
     const { fields } = sourceQueries();
     const mutant = spec.fieldOverrides.map((o) => (o.fieldPath === TTL_FIELD ? { ...o, indexes: [] } : o));
-    expect(mutant.filter((o) => fields.has(o.fieldPath) && !ascending(o))).to.have.lengthOf(EXPIRING_COLLECTIONS.length);
-    const scanned = queriedFields([{ name: "x.ts", text: 'db.collection("x").where(FIELD, "==", 1).orderBy("created_at")' }]);
-    expect([[...scanned.fields], scanned.unreadable]).to.deep.equal([["created_at"], ["x.ts: where(FIELD"]]);
+    expect(mutant.filter((o) => queried(fields, o) && !ascending(o))).to.have.lengthOf(EXPIRING_COLLECTIONS.length);
+    const scanned = queriedFields([
+      { name: "x.ts", text: 'db.collection("x").where(FIELD, "==", 1).orderBy("created_at").orderBy(FieldPath.documentId())' },
+      { name: "y.ts", text: 'db.collection(COLLECTIONS.sessions).where("uid", "==", uid)' },
+    ]);
+    expect([[...scanned.fields], scanned.unreadable]).to.deep.equal([["*.created_at", "auth_sessions.uid"], ["x.ts: where(FIELD"]]);
+    // created_at is exempted where nothing orders by it (sessions), indexed where the admin list does.
+    const createdAt = spec.fieldOverrides.filter((o) => o.fieldPath === "created_at");
+    expect(createdAt.filter((o) => queried(fields, o)).map((o) => o.collectionGroup)).to.deep.equal(["auth_credentials"]);
   });
 });

@@ -19,7 +19,7 @@ describe("signup (use case, in-memory fakes)", () => {
     expect(result.expiresIn).to.equal(3600);
     expect(result.jwtToken).to.equal(`custom-token-for-${result.user.id}`);
     expect(result.refreshToken).to.match(/^[A-Za-z0-9_-]{43}$/);
-    expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 1 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 1, accounts: 1, users: 1, sessions: 1 });
 
     const account = w.store.accounts.get(result.user.id);
     expect(account?.authUserSynced).to.equal(true);
@@ -38,7 +38,7 @@ describe("signup (use case, in-memory fakes)", () => {
     const w = world();
     w.faults.failAt("minter.mint");
     await rejection(signup(input, w.deps));
-    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
     expect(w.authUsers.users.size).to.equal(0);
     expect(w.faults.calls).to.not.include("accounts.create");
   });
@@ -54,7 +54,7 @@ describe("signup (use case, in-memory fakes)", () => {
     await signup(input, w.deps);
     const error = await rejection(signup({ ...input, email: "ADA@example.COM", password: "another horse battery" }, w.deps));
     expect(error).to.be.instanceOf(AppError).and.include({ code: "email_exists" });
-    expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 1 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 1, accounts: 1, users: 1, sessions: 1 });
     expect(w.authUsers.users.size).to.equal(1);
   });
 
@@ -65,7 +65,7 @@ describe("signup (use case, in-memory fakes)", () => {
     expect(again.user).to.deep.equal(first.user);
     expect(again.jwtToken).to.equal(`custom-token-for-${first.user.id}`);
     expect(again.refreshToken).to.not.equal(first.refreshToken);
-    expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 2 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 1, accounts: 1, users: 1, sessions: 2 });
     expect(w.authUsers.users.size).to.equal(1);
   });
 
@@ -106,7 +106,7 @@ describe("signup (use case, in-memory fakes)", () => {
       expect(error.code).to.equal("weak_password");
       expect(error.details.reason).to.equal(reason);
       expect(w.faults.calls, reason).to.not.include("hasher.hash");
-      expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+      expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
     }
   });
 
@@ -116,7 +116,7 @@ describe("signup (use case, in-memory fakes)", () => {
       const w = world();
       w.faults.failAt(step);
       await rejection(signup(input, w.deps));
-      expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+      expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
       expect(w.authUsers.users.size).to.equal(0);
     });
   }
@@ -125,7 +125,7 @@ describe("signup (use case, in-memory fakes)", () => {
     const w = world();
     w.faults.failAt("authUsers.create");
     await rejection(signup(input, w.deps));
-    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
     expect(w.faults.calls).to.include.members(["authUsers.delete", "accounts.deleteCreated"]);
 
     const again = world();
@@ -145,7 +145,7 @@ describe("signup (use case, in-memory fakes)", () => {
     const again = await signup(input, w.deps);
     expect(again.user.id).to.equal(kept?.uid);
     expect(w.authUsers.users.has(again.user.id)).to.equal(true);
-    expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 2 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 1, accounts: 1, users: 1, sessions: 2 });
   });
 
   it("Auth already has a user with this email -> email_exists, Firestore writes undone", async () => {
@@ -153,7 +153,7 @@ describe("signup (use case, in-memory fakes)", () => {
     w.faults.failAt("authUsers.create", new EmailTakenError());
     const error = await rejection(signup(input, w.deps));
     expect(error).to.be.instanceOf(AppError).and.include({ code: "email_exists" });
-    expect(w.store.sizes()).to.deep.equal({ index: 0, accounts: 0, users: 0, sessions: 0 });
+    expect(w.store.sizes()).to.deep.equal({ credentials: 0, accounts: 0, users: 0, sessions: 0 });
   });
 
   it("the undo fails too -> reported, and the account stays marked for repair at login", async () => {
@@ -179,7 +179,7 @@ describe("signup (use case, in-memory fakes)", () => {
       const w = world();
       const error = await rejection(signup({ ...input, name }, w.deps));
       expect(error).to.be.instanceOf(AppError).and.include({ code: "invalid_request" });
-      expect(w.store.sizes().index).to.equal(0);
+      expect(w.store.sizes().credentials).to.equal(0);
     }
   });
 });

@@ -43,7 +43,7 @@ describe("verification settings (in-memory fakes)", () => {
       const w = world({ sendOnSignup: false, required: true });
       const refused = await failure(signup({ email, password }, w.deps));
       expect([refused.code, refused.status]).to.deep.equal(["email_not_verified", 403]);
-      expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 0 });
+      expect(w.store.sizes()).to.deep.equal({ credentials: 1, accounts: 1, users: 1, sessions: 0 });
       expect(w.minter.minted).to.have.length(0);
       expect(w.mailer.codeFor(email)).to.match(/^[0-9]{6}$/);
     });
@@ -128,7 +128,7 @@ describe("verification settings (in-memory fakes)", () => {
       await spend();
       const refused = await failure(signup({ email, password, clientNetwork: N }, deps));
       expect(refused.code).to.equal("email_not_verified");
-      expect(w.store.sizes()).to.deep.equal({ index: 1, accounts: 1, users: 1, sessions: 0 });
+      expect(w.store.sizes()).to.deep.equal({ credentials: 1, accounts: 1, users: 1, sessions: 0 });
       expect(w.mailer.sent).to.have.length(0);
       const held = await failure(login({ email, password, clientNetwork: N }, deps));
       expect([held.status, held.code, held.details.retryAfterSeconds]).to.deep.equal([429, "too_many_requests", 60]);

@@ -3,7 +3,7 @@
 import { changePassword, deleteAccount, getMe, updateMe } from "../../domain/account.js";
 import type { PublicUser } from "../../domain/auth-result.js";
 import type { Deps } from "../../domain/deps.js";
-import { authBody, userJson } from "../auth-body.js";
+import { authBody, userJson } from "../answers.js";
 import type { RequestOf } from "../route.js";
 import type { ChangePasswordBody, DeleteAccountBody, NoBody, UpdateMeBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";

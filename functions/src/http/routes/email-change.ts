@@ -2,7 +2,7 @@
 import { LIMITS } from "../../config.js";
 import type { Deps } from "../../domain/deps.js";
 import { confirmEmailChange, requestEmailChange } from "../../domain/email-change.js";
-import { authBody } from "../auth-body.js";
+import { authBody } from "../answers.js";
 import { withFloor } from "../floor.js";
 import type { RequestOf } from "../route.js";
 import type { CodeBody, EmailChangeRequestBody } from "../schemas.js";

@@ -1,7 +1,7 @@
 // Verified email: a code to the signed-in user's address, then the code (domain/email-verification.ts).
 import type { Deps } from "../../domain/deps.js";
 import { confirmEmailVerification, requestEmailVerification } from "../../domain/email-verification.js";
-import { userJson } from "../auth-body.js";
+import { userJson } from "../answers.js";
 import type { RequestOf } from "../route.js";
 import type { CodeBody, NoBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";

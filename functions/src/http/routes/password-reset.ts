@@ -2,7 +2,7 @@
 import { LIMITS } from "../../config.js";
 import type { Deps } from "../../domain/deps.js";
 import { confirmPasswordReset, requestPasswordReset } from "../../domain/password-reset.js";
-import { authBody } from "../auth-body.js";
+import { authBody } from "../answers.js";
 import { withFloor } from "../floor.js";
 import type { RequestOf } from "../route.js";
 import type { ResetConfirmBody, ResetRequestBody } from "../schemas.js";

@@ -4,7 +4,7 @@ import { login } from "../../domain/login.js";
 import { logout } from "../../domain/logout.js";
 import { refresh } from "../../domain/refresh.js";
 import { signup } from "../../domain/signup.js";
-import { authBody } from "../auth-body.js";
+import { authBody } from "../answers.js";
 import type { RequestOf } from "../route.js";
 import type { LoginBody, LogoutBody, RefreshBody, SignupBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
