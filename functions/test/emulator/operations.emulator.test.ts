@@ -219,7 +219,28 @@ describe("Firestore operations and round trips per request (counted, real emulat
     const email = uniqueEmail("counted");
     const operations: Record<string, Count> = {};
 
-    operations.signup = await counted(() => signup({ email, password, clientNetwork: home }, deps));
+    // Signup's follow-ups (the trust marker, the verification mail) run side by side: when one
+    // ends before the other's first request is sent, the timeline shows two round trips where the
+    // code waits for one. Timing can only add round trips, never hide one (a call that awaits
+    // another starts after its answer): the least of three signups is the code's count.
+    const signups: Count[] = [];
+    for (const address of [email, uniqueEmail("counted"), uniqueEmail("counted")]) {
+      signups.push(await counted(() => signup({ email: address, password, clientNetwork: home }, deps)));
+    }
+    const [first] = signups;
+    if (first === undefined) throw new Error("no signup counted");
+    operations.signup = {
+      ...first,
+      round_trips_before_hash: Math.min(...signups.map((c) => c.round_trips_before_hash)),
+      round_trips_after_hash: Math.min(...signups.map((c) => c.round_trips_after_hash)),
+    };
+    for (const other of signups) {
+      expect({ ...other, round_trips_before_hash: 0, round_trips_after_hash: 0 }, "signups: the same operations").to.deep.equal({
+        ...first,
+        round_trips_before_hash: 0,
+        round_trips_after_hash: 0,
+      });
+    }
     let session = await login({ email, password, clientNetwork: home }, deps); // warm: the first login after signup
     operations.login_trusted = await counted(async () => {
       session = await login({ email, password, clientNetwork: home }, deps);
