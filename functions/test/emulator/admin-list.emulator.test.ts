@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { authBody, bearer, credentialOf, errorCode, post, send, signInWithCustomToken, uniqueEmail } from "./helpers.js";
+import { authBody, bearer, credentialOf, errorCode, FIRESTORE_MODE, post, send, signInWithCustomToken, uniqueEmail } from "./helpers.js";
 
 // GET /admin/users over HTTP, as a FlutterFlow admin page calls it (docs/flutterflow.md, "Admin
 // page"): query variables, "" for an unbound one, `$.next_cursor` fed back as `cursor`.
@@ -17,6 +17,15 @@ interface Row {
 interface Page {
   users: Row[];
   next_cursor: string | null;
+}
+
+/** Paging needs query cursors, which the offline stand-in ignores (docs/testing.md): pending there, loudly. */
+function realFirestoreOnly(context: Mocha.Context): void {
+  if (FIRESTORE_MODE === "real") return;
+  console.warn(
+    "\n  !!! User-list PAGING tests SKIPPED (pending): the offline stand-in ignores query cursors; run them on the real emulator.\n",
+  );
+  context.skip();
 }
 
 const get = (path: string, idToken: string) => send(path, { method: "GET", headers: bearer(idToken) });
@@ -53,7 +62,8 @@ describe("GET /admin/users (emulators)", function () {
     memberToken = (await signInWithCustomToken(authBody(await post("/login", { email: emails[0], password })).jwt_token)).idToken;
   });
 
-  it("pages by creation to the end (limit 100): each of the 251 users made here once, oldest first; next_cursor null on the last page", async () => {
+  it("pages by creation to the end (limit 100): each of the 251 users made here once, oldest first; next_cursor null on the last page", async function () {
+    realFirestoreOnly(this);
     const seen: Row[] = [];
     let cursor = "";
     let pages = 0;
@@ -65,6 +75,8 @@ describe("GET /admin/users (emulators)", function () {
       pages++;
       if (page.next_cursor === null) break;
       expect(page.users).to.have.length(100);
+      expect(page.next_cursor, "the cursor moves on").not.to.equal(cursor);
+      expect(pages, "pages (a cursor that does not move would loop)").to.be.below(500);
       cursor = page.next_cursor;
     }
     expect(pages).to.be.at.least(3);
@@ -78,7 +90,8 @@ describe("GET /admin/users (emulators)", function () {
     expect(JSON.stringify(seen)).not.to.match(/argon2|password|hash/i);
   });
 
-  it("email_prefix: only this run's users, in email order, three pages of 100, 100 and 51", async () => {
+  it("email_prefix: only this run's users, in email order, three pages of 100, 100 and 51", async function () {
+    realFirestoreOnly(this);
     const sizes: number[] = [];
     const emails: string[] = [];
     let cursor: string | null = null;
@@ -89,7 +102,9 @@ describe("GET /admin/users (emulators)", function () {
       const page = reply.json as Page;
       sizes.push(page.users.length);
       emails.push(...page.users.map((row) => row.email));
+      expect(page.next_cursor, "the cursor moves on").not.to.equal(cursor);
       cursor = page.next_cursor;
+      expect(sizes.length, "pages").to.be.below(10);
     } while (cursor !== null);
     expect(sizes).to.deep.equal([100, 100, 51]);
     expect(emails).to.deep.equal([...made].sort());
