@@ -28,6 +28,8 @@ export interface Keys {
   code(purpose: string, emailKey: string): string;
   /** What is stored of a code: its HMAC, bound to its document (a leaked table cannot be tried offline without the secret). */
   codeDigest(codeId: string, code: string): string;
+  /** What is stored of a recovery code (canonical form): its HMAC, bound to the account. */
+  recoveryCode(uid: string, code: string): string;
 }
 
 /** `Keys` under `secret` (read when first needed: a request that never derives a key never needs it). */
@@ -39,6 +41,7 @@ export function hmacKeys(secret: () => Buffer): Keys {
     throttle: (parts) => mac("throttle", parts),
     code: (purpose, emailKey) => mac("code", [purpose, emailKey]),
     codeDigest: (codeId, code) => mac("code-digest", [codeId, code]),
+    recoveryCode: (uid, code) => mac("recovery-code", [uid, code]),
   };
 }
 
