@@ -8,7 +8,7 @@ import { ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION, grpcCode, NOT_FOUND } fro
 
 /**
  * Throttle counters: `auth_throttle/{hmac(dimension, values, window)}` = `{dimension, count,
- * locked_until?, lock_rank?, expires_at}`, and trusted networks `auth_throttle/{hmac("trusted",
+ * locked_until?, lock_rank?, network_units? (pair counters), expires_at}`, and trusted networks `auth_throttle/{hmac("trusted",
  * email key, network)}` = `{dimension: "trusted", expires_at, session_epoch}` (ids from `Keys.throttle`). No
  * email or address is stored. Counts change only by `FieldValue.increment`, which commutes: concurrent
  * reservations never contend (a transaction on one hot document serializes and aborts under
@@ -27,8 +27,15 @@ function counterFrom(doc: DocumentSnapshot): Counter | undefined {
     count,
     lockedUntil: date(doc.get("locked_until")),
     lockRank: typeof rank === "number" ? rank : 0,
-    ...(doc.get("counted_on_network") === true && { countedOnNetwork: true }),
+    ...networkUnitsOf(doc),
   };
+}
+
+/** A pair counter's units on its network (`counted_on_network: true`, written by the version before units: one). */
+function networkUnitsOf(doc: DocumentSnapshot): { networkUnits?: number } {
+  const units: unknown = doc.get("network_units");
+  if (typeof units === "number") return { networkUnits: units };
+  return doc.get("counted_on_network") === true ? { networkUnits: 1 } : {};
 }
 
 /** A document's version, as the compare-and-set names it: its update time, exactly. */
@@ -82,7 +89,7 @@ export class FirestoreThrottleStore implements ThrottleStore {
         count: counter.count,
         expires_at: key.expiresAt,
         ...(counter.lockedUntil !== null && { locked_until: counter.lockedUntil, lock_rank: counter.lockRank }),
-        ...(counter.countedOnNetwork === true && { counted_on_network: true }),
+        ...(counter.networkUnits !== undefined && { network_units: counter.networkUnits }),
       };
       if (version === null) batch.create(this.ref(key.id), fields);
       else batch.update(this.ref(key.id), fields, { lastUpdateTime: timeOf(version) });
@@ -96,7 +103,7 @@ export class FirestoreThrottleStore implements ThrottleStore {
     }
   }
 
-  async add(keys: readonly ThrottleKey[], delta: number, countedOnNetwork?: ThrottleKey) {
+  async add(keys: readonly ThrottleKey[], delta: number, unitsOf?: ThrottleKey) {
     const batch = this.db.batch();
     for (const key of keys) {
       batch.set(
@@ -105,7 +112,7 @@ export class FirestoreThrottleStore implements ThrottleStore {
           dimension: key.dimension,
           count: FieldValue.increment(delta),
           expires_at: key.expiresAt,
-          ...(key === countedOnNetwork && { counted_on_network: true }),
+          ...(key === unitsOf && { network_units: FieldValue.increment(delta) }),
         },
         { merge: true },
       );
@@ -119,18 +126,41 @@ export class FirestoreThrottleStore implements ThrottleStore {
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
     trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
-    forgive?: { readonly pair: CounterVersion; readonly network: ThrottleKey },
-  ): Promise<void> {
-    if (giveBack.length + clear.length === 0 && trust === undefined && forgive === undefined) return;
+    release?: { readonly pair: CounterVersion; readonly network: ThrottleKey; readonly units: number },
+  ): Promise<boolean> {
+    if (giveBack.length + clear.length === 0 && trust === undefined && release === undefined) return true;
     const batch = this.db.batch();
-    if (forgive !== undefined && forgive.pair.version !== null) {
-      batch.delete(this.ref(forgive.pair.key.id), { lastUpdateTime: timeOf(forgive.pair.version) });
-      batch.set(this.ref(forgive.network.id), { count: FieldValue.increment(-1), expires_at: forgive.network.expiresAt }, { merge: true });
+    if (release !== undefined) {
+      if (release.pair.version === null) return false;
+      batch.delete(this.ref(release.pair.key.id), { lastUpdateTime: timeOf(release.pair.version) });
+      if (release.units > 0) {
+        const network = { count: FieldValue.increment(-release.units), expires_at: release.network.expiresAt };
+        batch.set(this.ref(release.network.id), network, { merge: true });
+      }
     }
     for (const key of giveBack) batch.set(this.ref(key.id), { count: FieldValue.increment(-1) }, { merge: true });
     for (const key of clear) batch.delete(this.ref(key.id));
     if (trust !== undefined) batch.set(this.ref(trust.id), { dimension: "trusted", expires_at: trust.until, session_epoch: trust.epoch });
-    await withDeadline(() => batch.commit());
+    try {
+      await withDeadline(() => batch.commit());
+    } catch (error) {
+      if (release !== undefined && CONFLICTS.has(grpcCode(error) ?? -1)) return false;
+      throw error;
+    }
+    return true;
+  }
+
+  async releaseNetworkUnits(pair: ThrottleKey, network: ThrottleKey): Promise<void> {
+    await withDeadline(() =>
+      this.db.runTransaction(async (tx) => {
+        const doc = await tx.get(this.ref(pair.id));
+        if (!doc.exists) return;
+        const units = networkUnitsOf(doc).networkUnits ?? 0;
+        tx.delete(this.ref(pair.id));
+        if (units > 0)
+          tx.set(this.ref(network.id), { count: FieldValue.increment(-units), expires_at: network.expiresAt }, { merge: true });
+      }),
+    );
   }
 
   async lock(key: ThrottleKey, until: Date, rank: number): Promise<void> {

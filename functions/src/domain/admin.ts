@@ -48,7 +48,14 @@ export const USER_PAGE = { default: 50, max: 100 } as const;
 // A cursor is the last listed account's position, as base64url JSON: `{"c": ISO time, "k": id}`
 // (creation order) or `{"e": email}` (email search). Not secret (an administrator sees more than
 // it holds), only opaque; one made for the other order is refused.
-const CreatedCursor = z.strictObject({ c: z.iso.datetime(), k: z.string().min(1).max(128) });
+// `k`: a credential id (64 hex digits: an HMAC, or a legacy SHA-256); `c`: a time Firestore can hold.
+const CreatedCursor = z.strictObject({
+  c: z.iso.datetime().refine((iso) => {
+    const year = new Date(iso).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }),
+  k: z.string().regex(/^[0-9a-f]{64}$/),
+});
 const EmailCursor = z.strictObject({ e: z.string().min(1).max(254) });
 
 function encodeCursor(position: UserListPosition): string {

@@ -201,11 +201,12 @@ export interface Counter {
   /** The count of the attempt that set the lock: the next allowed attempt is `lockRank + 1`. */
   readonly lockRank: number;
   /**
-   * Pair counters (`account_ip`) only: this account's first attempt from the network in this
-   * window was counted on the network's `ip` counter by its reservation, and is
-   * still counted there (a later success of the account gives it back: throttle.ts).
+   * Pair counters (`account_ip`) only: how many of this account's attempts from the network hold
+   * a count on the network's `ip` shard not yet given back (the first attempt of the window, or
+   * two first attempts at once). The account's next success gives all of them back, once, with
+   * the pair's deletion (throttle.ts, `succeeded`): its own count, or a typo's (forgiven).
    */
-  readonly countedOnNetwork?: boolean;
+  readonly networkUnits?: number;
 }
 
 /**

@@ -246,26 +246,31 @@ export interface ThrottleStore {
   reserveAt(writes: readonly CounterWrite[]): Promise<ReadonlyMap<string, string> | null>;
   /**
    * Adds `delta` to every key's count with commutative increments (one commit), then reads them
-   * back with their versions. `countedOnNetwork` (one of `keys`, a pair counter): also records
-   * that this attempt counted on its network's shard (see `Counter.countedOnNetwork`).
+   * back with their versions. `unitsOf` (one of `keys`, a pair counter): adds `delta` to its
+   * `networkUnits` as well (this attempt's count on its network's shard).
    */
   add(
     keys: readonly ThrottleKey[],
     delta: number,
-    countedOnNetwork?: ThrottleKey,
+    unitsOf?: ThrottleKey,
   ): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly versions: ReadonlyMap<string, string> }>;
   /**
    * Gives one attempt back on `giveBack`, deletes `clear`, and marks `trust` (a network a
    * successful login came from, for that account) as trusted until its date - in one commit.
-   * `forgive`: also deletes the pair counter, only if still at `version` (else nothing of the
-   * commit is written and this throws), and gives one attempt back on `network`.
+   * `release`: also deletes the pair counter and gives its `units` back on `network`, only if
+   * the pair is still at `version` (else nothing of the commit is written and this returns false).
    */
   settle(
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
     trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
-    forgive?: { readonly pair: CounterVersion; readonly network: ThrottleKey },
-  ): Promise<void>;
+    release?: { readonly pair: CounterVersion; readonly network: ThrottleKey; readonly units: number },
+  ): Promise<boolean>;
+  /**
+   * In one transaction: deletes the pair counter and gives its `networkUnits` back on `network`
+   * (nothing when the pair is gone: its units were given back already).
+   */
+  releaseNetworkUnits(pair: ThrottleKey, network: ThrottleKey): Promise<void>;
   lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
   /** Deletes up to `limit` counters and trust markers whose `expires_at` has passed; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;

@@ -52,7 +52,7 @@ type Events = ThrottleDeps["events"];
 // writes nothing more; a successful one gives its reservation back.
 
 export interface Rule {
-  /** Attempts allowed in a window before any delay (the next one is checked and sets the first lock). */
+  /** Attempts allowed in a window before any delay (the next one is checked, and sets the first lock where the rule has locks). */
   readonly free: number;
   /**
    * Lock set by the first attempt past the allowance; doubles with each further one. 0: the rule
@@ -72,8 +72,8 @@ export const THROTTLE_RULES: Readonly<Record<Dimension, Rule>> = {
   // Per shard: 6 checks of distinct accounts in flight or failed and unforgiven; no lock (see the
   // module comment). A sprayer gets at most IP_SHARDS x 6 = 96 checks in a window; users' typos
   // are forgiven at their next login, so they seldom add up in one shard. A refused user is told
-  // to retry in a minute: a shard full of logins in flight opens within a second, one full of a
-  // sprayer's failures at the end of its window.
+  // to retry in a minute: a shard full of logins in flight opens as soon as they finish (often
+  // before that minute is up), one full of a sprayer's failures at the end of its window.
   ip: { free: 5, baseSeconds: 0, capSeconds: 0, windowSeconds: HOUR, busySeconds: 60 },
   // A classroom signing up together (60 in 10 minutes) passes; a flood is stopped at 101.
   signup_ip: { free: 100, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
@@ -179,7 +179,7 @@ function compareAndSetWrites(
   versions: ReadonlyMap<string, string>,
   now: Date,
   events: Events,
-  countedOnNetwork: boolean,
+  countsOnNetwork: boolean,
 ): { writes: CounterWrite[]; locks: { key: ThrottleKey; seconds: number }[] } {
   const writes: CounterWrite[] = [];
   const locks: { key: ThrottleKey; seconds: number }[] = [];
@@ -191,7 +191,7 @@ function compareAndSetWrites(
       count: next.count,
       lockedUntil: next.lockedUntil ?? before?.lockedUntil ?? null,
       lockRank: next.lockedUntil === null ? (before?.lockRank ?? 0) : next.count,
-      ...(key.dimension === "account_ip" && { countedOnNetwork: countedOnNetwork || before?.countedOnNetwork === true }),
+      ...(key.dimension === "account_ip" && { networkUnits: (before?.networkUnits ?? 0) + (countsOnNetwork ? 1 : 0) }),
     };
     writes.push({ key, version: versions.get(key.id) ?? null, counter });
     if (next.lockedUntil !== null) locks.push({ key, seconds: next.seconds });
@@ -212,14 +212,14 @@ async function reserveByIncrement(
   counters: ReadonlyMap<string, Counter>,
   now: Date,
   events: Events,
-  countedOnNetwork?: ThrottleKey,
-): Promise<ReadonlyMap<string, string>> {
+  unitsOf?: ThrottleKey,
+): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly versions: ReadonlyMap<string, string> }> {
   refuseLocked(keys, counters, now, events);
-  if (keys.length === 0) return new Map();
+  if (keys.length === 0) return { counters: new Map(), versions: new Map() };
   let after: ReadonlyMap<string, Counter>;
   let versions: ReadonlyMap<string, string>;
   try {
-    ({ counters: after, versions } = await store.add(keys, 1, countedOnNetwork));
+    ({ counters: after, versions } = await store.add(keys, 1, unitsOf));
   } catch (error) {
     throw unavailableCounters(error);
   }
@@ -241,7 +241,9 @@ async function reserveByIncrement(
     }
   }
   if (late > 0) {
-    await store.settle(keys, []).catch(() => undefined); // best effort: the window ends anyway
+    // Best effort (the window ends anyway); the pair's unit on the network goes with the shard's count.
+    const givenBack = unitsOf === undefined ? store.settle(keys, []) : store.add(keys, -1, unitsOf);
+    await givenBack.catch(() => undefined);
     throw throttled(events, late, lateKeys);
   }
   try {
@@ -250,7 +252,7 @@ async function reserveByIncrement(
     throw unavailableCounters(error);
   }
   for (const lock of locks) events.security({ event: "locked", dimension: lock.key.dimension, seconds: lock.seconds });
-  return versions;
+  return { counters: after, versions };
 }
 
 /** A password check that was reserved; only a success has anything left to do. */
@@ -306,15 +308,22 @@ export async function beginPasswordAttempt(
   } catch (error) {
     throw unavailableCounters(error);
   }
+  // The pair counter as this reservation left it: its version and its units on the network.
+  let pair: { readonly version: string | undefined; readonly units: number } | undefined;
   if (versions !== null) {
     for (const lock of locks) events.security({ event: "locked", dimension: lock.key.dimension, seconds: lock.seconds });
+    const written = writes.find((write) => write.key === pairKey)?.counter;
+    pair = pairKey === undefined ? undefined : { version: versions.get(pairKey.id), units: written?.networkUnits ?? 0 };
   } else {
     // A counter moved since the read: a concurrent attempt. Increments commute: no second
-    // conflict. The pair still records a count on the network, or a typo would stay counted.
-    versions = await reserveByIncrement(store, applicable, state.counters, now, events, countsOnNetwork ? pairKey : undefined);
+    // conflict. The pair's units count this attempt's count on the network here too.
+    const unitsOf = countsOnNetwork ? pairKey : undefined;
+    const after = await reserveByIncrement(store, applicable, state.counters, now, events, unitsOf);
+    pair =
+      pairKey === undefined
+        ? undefined
+        : { version: after.versions.get(pairKey.id), units: after.counters.get(pairKey.id)?.networkUnits ?? 0 };
   }
-  // The pair counter's version after this reservation (read back, after increments).
-  const pairVersion = pairKey === undefined ? undefined : versions.get(pairKey.id);
   return {
     async succeeded(options) {
       // The pair's own counter starts over; the account and address counters only get this
@@ -322,35 +331,30 @@ export async function beginPasswordAttempt(
       const cleared = (key: ThrottleKey) =>
         key.dimension === "account_ip" || (options?.clearAccount === true && key.dimension === "account");
       const clear = keys.filter(cleared);
-      const giveBack = applicable.filter((key) => !cleared(key));
       const trust =
         trustId !== undefined && sessionEpoch !== null && !trusted
           ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000), epoch: sessionEpoch }
           : undefined;
-      // The account failed from this network earlier in the window, and that first failure was
-      // counted on the network's shard: it was a typo, not a sprayer's guess - forgiven. Only
-      // when the pair counter is still exactly as this attempt's reservation left it (its
-      // version): two concurrent successes cannot both forgive one failure.
-      if (
-        pairVersion !== undefined &&
-        pairKey !== undefined &&
-        ipKey !== undefined &&
-        !countsOnNetwork &&
-        pairBefore?.countedOnNetwork === true
-      ) {
-        try {
-          await store.settle(
-            giveBack,
-            clear.filter((key) => key !== pairKey),
-            trust,
-            { pair: { key: pairKey, version: pairVersion }, network: ipKey },
-          );
-          return;
-        } catch {
-          // the pair counter moved meanwhile (another attempt): settled below, without forgiving
-        }
+      if (pairKey === undefined || ipKey === undefined || pair === undefined) {
+        await store.settle(
+          applicable.filter((key) => !cleared(key)),
+          clear,
+          trust,
+        );
+        return;
       }
-      await store.settle(giveBack, clear, trust);
+      // The network's shard gets back every count the pair holds on it (its units), with the
+      // pair's deletion, exactly once: this attempt's own count, and a typo's earlier in the
+      // window (forgiven: it was not a sprayer's guess). Once: only while the pair is as this
+      // reservation left it (its version); when another attempt moved it, in a transaction
+      // that finds the units still there or already given back - never both (two successes at
+      // once, or one racing the attempt whose count it would forgive, cannot take a count twice).
+      const giveBack = applicable.filter((key) => !cleared(key) && key !== ipKey);
+      const others = clear.filter((key) => key !== pairKey);
+      const release = { pair: { key: pairKey, version: pair.version ?? null }, network: ipKey, units: pair.units };
+      if (await store.settle(giveBack, others, trust, release)) return;
+      await store.settle(giveBack, others, trust);
+      await store.releaseNetworkUnits(pairKey, ipKey);
     },
   };
 }
@@ -380,12 +384,13 @@ export async function beginSignup(deps: ThrottleDeps, emailKey: string, network:
   }
   await reserveByIncrement(store, [signupKey], state.counters, now, events);
   return {
-    signedUp: () =>
-      store.settle([], [], {
+    signedUp: async () => {
+      await store.settle([], [], {
         id: trustIdOf(deps.keys, emailKey, network),
         until: new Date(now.getTime() + TRUST_SECONDS * 1000),
         epoch: 0,
-      }),
+      });
+    },
     // A 409 tells whether an email is registered: it counts on the network's `ip` counter like
     // an account that failed (best effort: the 409 is the answer either way).
     emailTaken: async () => {

@@ -9,7 +9,7 @@
 //   (RFC 6238, section 5.2: "the verifier MUST NOT accept the second attempt of the same OTP").
 // Pure: no store, no clock of its own. Not wired to any route yet (the routes are issue 24's
 // next step).
-import { Secret, TOTP } from "otpauth";
+import { HOTP, Secret, TOTP } from "otpauth";
 
 export const TOTP_PARAMETERS = { algorithm: "SHA1", digits: 6, period: 30 } as const;
 
@@ -38,9 +38,15 @@ export function totpStep(now: Date): number {
  */
 export function matchTotp(secretBase32: string, code: string, now: Date, lastUsedStep: number | null): number | null {
   if (!/^[0-9]{6}$/.test(code)) return null;
-  const totp = new TOTP({ secret: Secret.fromBase32(secretBase32), ...TOTP_PARAMETERS });
-  const delta = totp.validate({ token: code, timestamp: now.getTime(), window: TOTP_WINDOW });
-  if (delta === null) return null;
-  const step = totpStep(now) + delta;
-  return lastUsedStep !== null && step <= lastUsedStep ? null : step;
+  const secret = Secret.fromBase32(secretBase32);
+  const current = totpStep(now);
+  // Each step of the window on its own (the current one first), skipping those already used: a
+  // code that happens to be both a used step's and a later one's still counts for the later one.
+  for (const offset of [0, -TOTP_WINDOW, TOTP_WINDOW]) {
+    const step = current + offset;
+    if (lastUsedStep !== null && step <= lastUsedStep) continue;
+    const { algorithm, digits } = TOTP_PARAMETERS;
+    if (HOTP.validate({ token: code, secret, algorithm, digits, counter: step, window: 0 }) === 0) return step;
+  }
+  return null;
 }

@@ -96,10 +96,14 @@ describe("admin use cases (in-memory fakes)", () => {
     const byCreation = (await listUsers(caller, { limit: 1 }, w.deps)).nextCursor ?? "";
     const refused = await failure(listUsers(caller, { emailPrefix: "a", cursor: byCreation }, w.deps));
     expect([refused.code, refused.details.field]).to.deep.equal(["invalid_request", "cursor"]);
+    const tampered = (json: unknown) => Buffer.from(JSON.stringify(json)).toString("base64url");
     for (const cursor of [
       "junk",
-      Buffer.from('{"c":"yesterday","k":"x"}').toString("base64url"),
-      Buffer.from("[1]").toString("base64url"),
+      tampered({ c: "yesterday", k: "x" }),
+      tampered([1]),
+      tampered({ c: "2026-12-03T08:00:00.000Z", k: "a/b" }), // a document path, not an id
+      tampered({ c: "0000-01-01T00:00:00.000Z", k: "a".repeat(64) }), // before any Firestore time
+      tampered({ e: "a@x.io" }), // the other order's
     ]) {
       expect((await failure(listUsers(caller, { cursor }, w.deps))).details.field, cursor).to.equal("cursor");
     }

@@ -507,8 +507,8 @@ export class MemoryThrottle implements ThrottleStore {
   /** Every write to a counter bumps its version (as a document's update time changes). */
   private readonly version = new Map<string, number>();
   writes = 0;
-  /** Typos forgiven (settles whose `forgive` landed). */
-  forgiven = 0;
+  /** Counts given back to network shards by pairs' releases (a success's own, a typo's forgiven). */
+  released = 0;
   constructor(private readonly faults: Faults) {}
 
   private pick(keys: readonly ThrottleKey[]): Map<string, Counter> {
@@ -563,12 +563,13 @@ export class MemoryThrottle implements ThrottleStore {
   }
 
   /** Increments, then reads back after a turn of the event loop (as the commit and the read would). */
-  async add(keys: readonly ThrottleKey[], delta: number, countedOnNetwork?: ThrottleKey) {
+  async add(keys: readonly ThrottleKey[], delta: number, unitsOf?: ThrottleKey) {
     await this.faults.at("throttle.record");
     this.writes++;
     for (const key of keys) {
       const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
-      this.counters.set(key.id, { ...counter, count: counter.count + delta, ...(key === countedOnNetwork && { countedOnNetwork: true }) });
+      const units = key === unitsOf ? { networkUnits: (counter.networkUnits ?? 0) + delta } : {};
+      this.counters.set(key.id, { ...counter, count: counter.count + delta, ...units });
       this.expiry.set(key.id, key.expiresAt);
       this.touch(key.id);
     }
@@ -580,25 +581,40 @@ export class MemoryThrottle implements ThrottleStore {
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
     trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
-    forgive?: { readonly pair: CounterVersion; readonly network: ThrottleKey },
-  ): Promise<void> {
-    if (forgive !== undefined && this.versionOf(forgive.pair.key.id) !== forgive.pair.version) {
-      throw new Error("failed precondition: the pair counter changed");
+    release?: { readonly pair: CounterVersion; readonly network: ThrottleKey; readonly units: number },
+  ): Promise<boolean> {
+    // A deletion's precondition on a missing document fails too, as Firestore's does.
+    if (release !== undefined && (release.pair.version === null || this.versionOf(release.pair.key.id) !== release.pair.version)) {
+      return false;
     }
     this.writes++;
     if (trust !== undefined) this.trusted.set(trust.id, { until: trust.until, epoch: trust.epoch });
-    const lower = (key: ThrottleKey) => {
-      const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
-      this.counters.set(key.id, { ...counter, count: counter.count - 1 });
-      this.touch(key.id);
-    };
-    for (const key of giveBack) lower(key);
+    for (const key of giveBack) this.lower(key, 1);
     for (const key of clear) this.counters.delete(key.id);
-    if (forgive !== undefined) {
-      this.counters.delete(forgive.pair.key.id);
-      lower(forgive.network);
-      this.forgiven++;
+    if (release !== undefined) {
+      this.counters.delete(release.pair.key.id);
+      if (release.units > 0) this.lower(release.network, release.units);
+      this.released += release.units;
     }
+    return true;
+  }
+
+  async releaseNetworkUnits(pair: ThrottleKey, network: ThrottleKey): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve)); // the transaction's read
+    const units = this.counters.get(pair.id)?.networkUnits;
+    if (!this.counters.has(pair.id)) return;
+    this.writes++;
+    this.counters.delete(pair.id);
+    if (units !== undefined && units > 0) {
+      this.lower(network, units);
+      this.released += units;
+    }
+  }
+
+  private lower(key: ThrottleKey, by: number): void {
+    const counter = this.counters.get(key.id) ?? { count: 0, lockedUntil: null, lockRank: 0 };
+    this.counters.set(key.id, { ...counter, count: counter.count - by });
+    this.touch(key.id);
   }
 
   async lock(key: ThrottleKey, until: Date, rank: number): Promise<void> {

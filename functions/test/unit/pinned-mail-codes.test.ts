@@ -37,7 +37,7 @@ const described = (error: AppError) => [error.code, error.status, error.message,
 
 /** A throttle store whose settle() always fails (a success's follow-up). */
 class NoSettle extends MemoryThrottle {
-  override async settle(): Promise<void> {
+  override async settle(): Promise<boolean> {
     throw new Error("settle failed");
   }
 }

@@ -29,20 +29,21 @@ async function appError(promise: Promise<unknown>): Promise<AppError> {
 
 /** A throttle store that records its settle() calls as dimension lists. */
 class RecordingThrottle extends MemoryThrottle {
-  readonly settled: { giveBack: string[]; clear: string[]; trust?: { id: string; until: string }; forgive?: string }[] = [];
+  /** Each settle(): the dimensions given back and cleared, the trust marked, and `release`: the units a pair's release gives its network. */
+  readonly settled: { giveBack: string[]; clear: string[]; trust?: { id: string; until: string }; release?: number }[] = [];
   override async settle(
     giveBack: readonly ThrottleKey[],
     clear: readonly ThrottleKey[],
     trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
-    forgive?: { readonly pair: CounterVersion; readonly network: ThrottleKey },
-  ): Promise<void> {
+    release?: { readonly pair: CounterVersion; readonly network: ThrottleKey; readonly units: number },
+  ): Promise<boolean> {
     this.settled.push({
       giveBack: giveBack.map((key) => key.dimension),
       clear: clear.map((key) => key.dimension),
       ...(trust === undefined ? {} : { trust: { id: trust.id, until: trust.until.toISOString() } }),
-      ...(forgive === undefined ? {} : { forgive: forgive.network.dimension }),
+      ...(release === undefined ? {} : { release: release.units }),
     });
-    await super.settle(giveBack, clear, trust, forgive);
+    return super.settle(giveBack, clear, trust, release);
   }
 }
 
@@ -73,14 +74,14 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     const t = throttleWorld();
     for (let i = 0; i < 5; i++) await t.attempt();
     expect(t.events("locked")).to.deep.equal([]);
-    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.deep.equal({ count: 5, lockedUntil: null, lockRank: 0, countedOnNetwork: true });
+    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.deep.equal({ count: 5, lockedUntil: null, lockRank: 0, networkUnits: 1 });
     await t.attempt();
     expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "account_ip", seconds: 2 }]);
     expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.deep.equal({
       count: 6,
       lockedUntil: new Date("2026-11-27T12:00:02.000Z"),
       lockRank: 6,
-      countedOnNetwork: true,
+      networkUnits: 1,
     });
     const locked = await appError(t.attempt());
     expect([locked.code, locked.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 2]);
@@ -129,9 +130,9 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     const t = throttleWorld();
     await t.attempt(); // a failure: the account's first from N, counted on N's shard
     await (await t.attempt()).succeeded();
-    // The typo is forgiven: the pair is deleted (only if still as this attempt left it) and the shard gets its count back.
+    // The typo is forgiven: the pair is deleted (only if still as this attempt left it) and the shard gets its unit back.
     expect(t.throttle.settled).to.deep.equal([
-      { giveBack: ["account"], clear: [], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" }, forgive: "ip" },
+      { giveBack: ["account"], clear: [], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" }, release: 1 },
     ]);
     expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)).to.equal(undefined);
     expect(t.counter(`account|EK|${WINDOW}`)?.count).to.equal(1);
@@ -139,9 +140,11 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
 
     const fresh = throttleWorld();
     await (await fresh.attempt()).succeeded();
+    // Its own count on the shard goes back the same way: the pair's one unit, with the pair.
     expect(fresh.throttle.settled).to.deep.equal([
-      { giveBack: ["account", "ip"], clear: ["account_ip"], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" } },
+      { giveBack: ["account"], clear: [], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" }, release: 1 },
     ]);
+    expect(fresh.counter(ipOf("EK", N))?.count).to.equal(0);
   });
 
   it("a typo is forgiven once: two successes racing after it give it back once (never below zero), one success alone gives it back", async () => {
@@ -151,9 +154,10 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     const [a, b] = await Promise.all([raced.attempt(), raced.attempt()]); // one compare-and-set, one by increments
     await Promise.all([a.succeeded(), b.succeeded()]);
     expect(raced.counter(ipOf("EK", N))?.count).to.equal(0);
-    // Both try; the one whose version is stale (the compare-and-set's, moved by the increments) is refused.
-    expect(raced.throttle.settled.filter((s) => s.forgive !== undefined)).to.have.length(2);
-    expect(raced.throttle.forgiven).to.equal(1);
+    // Both try; the one whose version is stale (the compare-and-set's, moved by the increments) is
+    // refused and releases in a transaction, which finds the units already given back.
+    expect(raced.throttle.settled.filter((s) => s.release !== undefined)).to.have.length(2);
+    expect(raced.throttle.released).to.equal(1);
 
     const alone = throttleWorld();
     await alone.attempt();
@@ -167,7 +171,7 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     await (await t.attempt()).succeeded();
     t.w.clock.advance(10);
     await (await t.attempt()).succeeded();
-    expect(t.throttle.settled.at(-1)).to.deep.equal({ giveBack: ["ip"], clear: ["account_ip"] });
+    expect(t.throttle.settled.at(-1)).to.deep.equal({ giveBack: [], clear: [], release: 1 });
     expect(t.throttle.trusted.get(`trusted|EK|${N}`)?.until.toISOString()).to.equal("2027-02-25T12:00:00.000Z");
     for (let i = 0; i < 6; i++) await t.attempt();
     expect(t.counter(`account|EK|${WINDOW}`)?.count).to.equal(0);
@@ -180,10 +184,11 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     const t = throttleWorld();
     await (await t.attempt()).succeeded({ clearAccount: true });
     expect(t.throttle.settled).to.deep.equal([
-      { giveBack: ["ip"], clear: ["account", "account_ip"], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" } },
+      { giveBack: [], clear: ["account"], trust: { id: `trusted|EK|${N}`, until: "2027-02-25T12:00:00.000Z" }, release: 1 },
     ]);
     await (await t.attempt()).succeeded({ clearAccount: false });
-    expect(t.throttle.settled.at(-1)).to.deep.equal({ giveBack: ["ip"], clear: ["account_ip"] });
+    expect(t.throttle.settled.at(-1)).to.deep.equal({ giveBack: [], clear: [], release: 1 });
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(0);
   });
 
   it("no network: only the account counter, and a success trusts nothing", async () => {
@@ -202,8 +207,11 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     // Rank 7 behind rank 6's 2 s lock: waits as long as its own rank would lock (4 s).
     expect([late.code, late.details.retryAfterSeconds]).to.deep.equal(["too_many_requests", 4]);
     expect(t.events("throttled")).to.deep.equal([{ event: "throttled", dimensions: ["account_ip"], retryAfterSeconds: 4 }]);
-    expect(t.throttle.settled).to.deep.equal([{ giveBack: ["account", "account_ip", "ip"], clear: [] }]);
+    // Given back by increments (the attempt's unit on the pair with the shard's count), not a settle.
+    expect(t.throttle.settled).to.deep.equal([]);
     expect(t.counter(pair)?.count).to.equal(6);
+    expect(t.counter(pair)?.networkUnits ?? 0).to.equal(0);
+    expect([t.counter(`account|EK|${WINDOW}`)?.count, t.counter(ipOf("EK", N))?.count]).to.deep.equal([0, 0]);
   });
 
   it("a reservation ranked at the lock's own rank (counts given back meanwhile) is checked, and renews the lock", async () => {
@@ -216,7 +224,7 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
       count: 6,
       lockedUntil: new Date("2026-11-27T12:00:02.000Z"),
       lockRank: 6,
-      countedOnNetwork: true,
+      networkUnits: 1,
     });
     expect(t.events("locked")).to.deep.equal([{ event: "locked", dimension: "account_ip", seconds: 2 }]);
   });
@@ -245,11 +253,60 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
     }
     const t = throttleWorld((w) => new ConflictOnce(w.faults));
     await t.attempt(); // the typo, by increments
-    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)?.countedOnNetwork).to.equal(true);
+    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)?.networkUnits).to.equal(1);
     expect(t.counter(ipOf("EK", N))?.count).to.equal(1);
     await (await t.attempt()).succeeded();
     expect(t.counter(ipOf("EK", N))?.count).to.equal(0);
-    expect(t.throttle.forgiven).to.equal(1);
+    expect(t.throttle.released).to.equal(1);
+  });
+
+  it("an attacker's own account cannot take the shard below its failures: a success racing the attempt that counted gives its count back once (either order)", async () => {
+    for (const order of ["counted first", "other first"] as const) {
+      const t = throttleWorld();
+      // Someone else's failure on the same shard: what the attacker would like to erase.
+      const shard = ipShardOf("EK");
+      const victim = Array.from({ length: 500 }, (_, i) => `V${i}`).find((key) => ipShardOf(key) === shard) ?? "";
+      await t.attempt(victim);
+      for (let round = 0; round < 5; round++) {
+        const counted = await t.attempt(); // its pair was empty: counts on the shard (a unit)
+        const other = await t.attempt(); // the pair holds one attempt: does not count on the shard
+        if (order === "counted first") {
+          await counted.succeeded();
+          await other.succeeded();
+        } else {
+          await other.succeeded();
+          await counted.succeeded();
+        }
+      }
+      expect(t.counter(ipOf("EK", N))?.count, order).to.equal(1); // the victim's failure, still counted
+      expect(t.throttle.released, order).to.equal(5);
+    }
+  });
+
+  it("two first attempts at once (a double tap): two units on the pair, both given back by the successes", async () => {
+    const t = throttleWorld();
+    const [a, b] = await Promise.all([t.attempt(), t.attempt()]); // both read an empty pair: both count on the shard
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(2);
+    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)?.networkUnits).to.equal(2);
+    await Promise.all([a.succeeded(), b.succeeded()]);
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(0);
+    expect(t.throttle.released).to.equal(2);
+  });
+
+  it("a reservation refused after its increments gives its unit back with the shard's count", async () => {
+    class AlwaysConflict extends RecordingThrottle {
+      override async reserveAt(): Promise<null> {
+        return null;
+      }
+    }
+    const t = throttleWorld((w) => new AlwaysConflict(w.faults));
+    const shard = ipShardOf("EK");
+    const others = Array.from({ length: 500 }, (_, i) => `O${i}`).filter((key) => ipShardOf(key) === shard);
+    for (const key of others.slice(0, 6)) await t.attempt(key); // six failures: the shard is full
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(6);
+    expect((await appError(t.attempt())).details.retryAfterSeconds).to.equal(60);
+    expect(t.counter(ipOf("EK", N))?.count).to.equal(6);
+    expect(t.counter(`account_ip|EK|${N}|${WINDOW}`)?.networkUnits ?? 0).to.equal(0);
   });
 
   it("a success reserved by increments forgives the typo too, with the pair's version read back", async () => {
@@ -322,7 +379,7 @@ describe("pinned: throttle reservations (in-memory throttle store, manual clock)
       count: 6,
       lockedUntil: new Date("2026-11-27T12:00:02.000Z"),
       lockRank: 6,
-      countedOnNetwork: true, // its first attempt counted on the network's shard
+      networkUnits: 1, // its first attempt counted on the network's shard
     });
   });
 });
@@ -470,7 +527,7 @@ describe("pinned: login", () => {
   it("a failed throttle reset after a good password is logged, and the login goes through", async () => {
     const { w, uid } = await registered();
     class NoSettle extends MemoryThrottle {
-      override async settle(): Promise<void> {
+      override async settle(): Promise<boolean> {
         throw new Error("settle failed");
       }
     }
