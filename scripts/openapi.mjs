@@ -10,7 +10,12 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // tsx is the functions' own dev dependency (the unit tests load the sources with it too).
 const require = createRequire(join(root, "functions", "package.json"));
-const tsx = require("tsx/cjs/api");
+let tsx;
+try {
+  tsx = require("tsx/cjs/api");
+} catch {
+  throw new Error("[openapi] functions/node_modules is missing: run `npm start` or `node scripts/bootstrap.mjs` once");
+}
 const unregister = tsx.register();
 const { ROUTES, VERSION } = require(join(root, "functions", "src", "http", "routes.ts"));
 const { apiCallsMarkdown, openApiDocument } = require(join(root, "functions", "src", "http", "openapi.ts"));
