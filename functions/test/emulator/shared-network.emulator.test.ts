@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ipShardOf } from "../../src/domain/throttle.js";
 import { type Served, serveFunction, stopProcess } from "./framework.js";
-import { errorCode, FIRESTORE_MODE, keys, uniqueEmail } from "./helpers.js";
+import { db, errorCode, FIRESTORE_MODE, keys, uniqueEmail } from "./helpers.js";
 
 // Shared networks (issue 22): a school's or an office's NAT, a carrier-grade NAT, FlutterFlow's
 // test proxy - many people behind one IPv4 address. On the Functions Framework (one instance,
@@ -92,6 +92,72 @@ describe("shared networks, on the Functions Framework (real Firestore emulator)"
       spray.filter((s) => s !== 401 && s !== 429),
       spray.join(),
     ).to.deep.equal([]);
+  });
+
+  it("an attacker's own account cannot take its shard below the failures it holds: a login that counted on the shard, overtaken by a second one, gives its count back once", async () => {
+    // The attack, its steps in order, on two instances (as production runs several): login A of
+    // the attacker's own account counts on the shard (its email+network counter was empty) and
+    // then waits for its hash behind a queue on instance 1 (one hash at a time per instance);
+    // login B of the same account, on instance 2, reserves after A (so it does not count), and
+    // succeeds first. Before the fix B "forgave" A's count and A gave it back again: each round
+    // took the shard one lower, under a victim's failure, and a shard below zero checks more guesses.
+    const cafe = "192.0.2.203";
+    const shardOf = (email: string) => ipShardOf(keys.email(email.toLowerCase()));
+    const attacker = uniqueEmail("racer");
+    let victim = uniqueEmail("victim");
+    while (shardOf(victim) !== shardOf(attacker)) victim = uniqueEmail("victim");
+    for (const email of [attacker, victim]) expect((await call("/signup", { email, password }, "198.18.77.1")).status).to.equal(201);
+    const windows = new Set<number>();
+    const hour = () => windows.add(Math.floor(Date.now() / 3_600_000));
+    /** The shard's count, summed over the windows the test ran in (a window is an hour). */
+    const shardCount = async () => {
+      let total = 0;
+      for (const window of windows) {
+        const id = keys.throttle(["ip", cafe, `shard${shardOf(attacker)}`, String(window)]);
+        const count: unknown = (await db().collection("auth_throttle").doc(id).get()).get("count");
+        total += typeof count === "number" ? count : 0;
+      }
+      return total;
+    };
+    hour();
+    expect((await call("/login", { email: victim, password: wrong }, cafe)).status).to.equal(401); // never followed by its owner
+    expect(await shardCount()).to.equal(1);
+
+    const second = await serveFunction(8301);
+    try {
+      // Warm (SDKs and Argon2 load at an instance's first request): B's only wait is its own work.
+      expect(
+        (await second.post("/login", { email: uniqueEmail("warm"), password: wrong }, { "X-Forwarded-For": "198.18.79.1" })).status,
+      ).to.equal(401);
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      // Rounds until the interleaving was reached three times (timing decides it; a round where
+      // A ends first is the ordinary case and must balance too), at most ten.
+      let reached = 0;
+      for (let round = 0; round < 10 && reached < 3; round++) {
+        const finished: string[] = [];
+        const timed = (name: string, reply: Promise<{ status: number }>) =>
+          reply.then((r) => {
+            finished.push(name);
+            return r.status;
+          });
+        // Instance 1's hash queue: logins of unknown emails from networks of their own.
+        const queue = Array.from({ length: 24 }, (_, i) =>
+          call("/login", { email: uniqueEmail("queue"), password: wrong }, `198.18.${80 + round}.${i + 1}`),
+        );
+        await sleep(40);
+        const a = timed("A", call("/login", { email: attacker, password }, cafe));
+        await sleep(150);
+        const b = timed("B", second.post("/login", { email: attacker, password }, { "X-Forwarded-For": cafe }));
+        expect(await Promise.all([a, b]), `round ${round}`).to.deep.equal([200, 200]);
+        await Promise.all(queue);
+        if (finished[0] === "B") reached++;
+      }
+      expect(reached, "rounds where B overtook A (the interleaving the attack needs)").to.equal(3);
+    } finally {
+      await stopProcess(second.process);
+    }
+    hour();
+    expect(await shardCount(), "the victim's failure is still counted, nothing below it").to.equal(1);
   });
 
   it("a classroom: 60 signups from one address within minutes all succeed; a flood from another is stopped past 100", async () => {
