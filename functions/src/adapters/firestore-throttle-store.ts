@@ -38,6 +38,9 @@ function networkUnitsOf(doc: DocumentSnapshot): { networkUnits?: number } {
   return doc.get("counted_on_network") === true ? { networkUnits: 1 } : {};
 }
 
+/** The fields that give `units` back on a network shard (merged: the shard may be gone). */
+const unitsBack = (network: ThrottleKey, units: number) => ({ count: FieldValue.increment(-units), expires_at: network.expiresAt });
+
 /** A document's version, as the compare-and-set names it: its update time, exactly. */
 const versionOf = (time: Timestamp): string => `${time.seconds}.${String(time.nanoseconds).padStart(9, "0")}`;
 function timeOf(version: string): Timestamp {
@@ -133,10 +136,7 @@ export class FirestoreThrottleStore implements ThrottleStore {
     if (release !== undefined) {
       if (release.pair.version === null) return false;
       batch.delete(this.ref(release.pair.key.id), { lastUpdateTime: timeOf(release.pair.version) });
-      if (release.units > 0) {
-        const network = { count: FieldValue.increment(-release.units), expires_at: release.network.expiresAt };
-        batch.set(this.ref(release.network.id), network, { merge: true });
-      }
+      if (release.units > 0) batch.set(this.ref(release.network.id), unitsBack(release.network, release.units), { merge: true });
     }
     for (const key of giveBack) batch.set(this.ref(key.id), { count: FieldValue.increment(-1) }, { merge: true });
     for (const key of clear) batch.delete(this.ref(key.id));
@@ -157,8 +157,7 @@ export class FirestoreThrottleStore implements ThrottleStore {
         if (!doc.exists) return;
         const units = networkUnitsOf(doc).networkUnits ?? 0;
         tx.delete(this.ref(pair.id));
-        if (units > 0)
-          tx.set(this.ref(network.id), { count: FieldValue.increment(-units), expires_at: network.expiresAt }, { merge: true });
+        if (units > 0) tx.set(this.ref(network.id), unitsBack(network, units), { merge: true });
       }),
     );
   }

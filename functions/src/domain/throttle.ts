@@ -235,9 +235,9 @@ async function reserveByIncrement(
     if (counter.count > limit || (locked > 0 && counter.count > counter.lockRank)) {
       late = Math.max(late, locked, lateSeconds(rule, lockSeconds(rule, limit)));
       lateKeys.push(key);
-    } else if (lockSeconds(rule, counter.count) > 0) {
+    } else {
       const seconds = lockSeconds(rule, counter.count);
-      locks.push({ key, until: new Date(now.getTime() + seconds * 1000), rank: counter.count, seconds });
+      if (seconds > 0) locks.push({ key, until: new Date(now.getTime() + seconds * 1000), rank: counter.count, seconds });
     }
   }
   if (late > 0) {

@@ -39,13 +39,13 @@ export function totpStep(now: Date): number {
 export function matchTotp(secretBase32: string, code: string, now: Date, lastUsedStep: number | null): number | null {
   if (!/^[0-9]{6}$/.test(code)) return null;
   const secret = Secret.fromBase32(secretBase32);
+  const { algorithm, digits } = TOTP_PARAMETERS;
   const current = totpStep(now);
   // Each step of the window on its own (the current one first), skipping those already used: a
   // code that happens to be both a used step's and a later one's still counts for the later one.
   for (const offset of [0, -TOTP_WINDOW, TOTP_WINDOW]) {
     const step = current + offset;
     if (lastUsedStep !== null && step <= lastUsedStep) continue;
-    const { algorithm, digits } = TOTP_PARAMETERS;
     if (HOTP.validate({ token: code, secret, algorithm, digits, counter: step, window: 0 }) === 0) return step;
   }
   return null;

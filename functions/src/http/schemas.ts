@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { USER_PAGE } from "../domain/admin.js";
 import { AppError, invalidRequest } from "../errors.js";
 
 /**
@@ -110,7 +111,9 @@ const wholeNumberParameter = (name: string, min: number, max: number) => {
 
 /** GET /admin/users: a page of users. */
 export const ListUsersQuery = z.strictObject({
-  limit: wholeNumberParameter("limit", 1, 100).optional().meta({ description: "Users per page (default 50)" }),
+  limit: wholeNumberParameter("limit", 1, USER_PAGE.max)
+    .optional()
+    .meta({ description: `Users per page (default ${USER_PAGE.default})` }),
   cursor: parameter("cursor").max(512, 'The parameter "cursor" is not one this API gave.').optional().meta({
     description: "`$.next_cursor` of the previous page; absent or empty: the first page",
   }),
