@@ -296,6 +296,12 @@ export const LIMITS = {
   codeResendSeconds: 60,
   /** Wrong tries that kill a code. */
   maxCodeTries: 5,
+  /** Wrong codes an `mfa_token` takes before it dies (a new login makes a new one). */
+  maxMfaTries: 5,
+  /** Seconds an `mfa_token` lives: the time to open the authenticator app and type a code. */
+  mfaTokenSeconds: 5 * 60,
+  /** Seconds an authenticator-app setup waits for its first code (POST /mfa/totp/activate). */
+  mfaEnrollmentSeconds: 15 * 60,
   /** Every answer of POST /password/reset/request takes at least this long, whatever the email (timing). */
   resetRequestFloorMs: 400,
 } as const;

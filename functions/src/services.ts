@@ -5,6 +5,7 @@ import { type Config, config, serverSecret, smtpUrl, tokenSigningKey } from "./c
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { Deps } from "./domain/deps.js";
 import { hmacKeys } from "./domain/ids.js";
+import { secretBox } from "./domain/sealed-secret.js";
 import type { Mailer, TokenMinter } from "./domain/ports.js";
 import { successorToken } from "./domain/tokens.js";
 import { authEvents } from "./logs.js";
@@ -30,6 +31,7 @@ async function build(cfg: Config): Promise<Deps> {
     { FirebaseAuthUsers },
     { FirebaseIdTokenVerifier },
     { FirestoreCodeStore },
+    { FirestoreChallengeStore },
     { FirestoreMailQueue },
     { MigratingHasher },
     { LimitedHasher },
@@ -43,6 +45,7 @@ async function build(cfg: Config): Promise<Deps> {
     import("./adapters/firebase-auth-users.js"),
     import("./adapters/firebase-id-token-verifier.js"),
     import("./adapters/firestore-code-store.js"),
+    import("./adapters/firestore-challenge-store.js"),
     import("./adapters/firestore-mail-queue.js"),
     import("./adapters/migrating-hasher.js"),
     import("./adapters/limited-hasher.js"),
@@ -76,6 +79,7 @@ async function build(cfg: Config): Promise<Deps> {
   return {
     accounts: new FirestoreAccountStore(db),
     codes: new FirestoreCodeStore(db),
+    challenges: new FirestoreChallengeStore(db),
     sessions,
     throttle: new FirestoreThrottleStore(db),
     authUsers: new FirebaseAuthUsers(auth),
@@ -87,6 +91,7 @@ async function build(cfg: Config): Promise<Deps> {
     clock,
     events: authEvents,
     keys: hmacKeys(key),
+    secrets: secretBox(key),
     successorOf: (token: string) => successorToken(key(), token),
     lifetimes: { idleSeconds: cfg.REFRESH_IDLE_TTL_SECONDS, absoluteSeconds: cfg.SESSION_ABSOLUTE_TTL_SECONDS },
     policy: { minLength: cfg.PASSWORD_MIN_LENGTH, maxLength: cfg.PASSWORD_MAX_LENGTH, isCommon: isCommonPassword },

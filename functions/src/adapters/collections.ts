@@ -24,6 +24,11 @@ export const COLLECTIONS = {
   throttle: "auth_throttle",
   /** `{HMAC("code", purpose, email key)}` -> the digest of a mailed code, its uid, tries and expiry (password reset). */
   codes: "auth_codes",
+  /**
+   * `{sha256(mfa_token)}` -> uid, email key, session epoch, sign-in methods, tries, expires_at:
+   * a login of an account with a second factor, waiting for its code (POST /mfa/verify).
+   */
+  mfaChallenges: "auth_mfa_challenges",
   /** FlutterFlow's Authenticated User documents. */
   users: "users",
 } as const;
@@ -39,5 +44,6 @@ export const EXPIRING_COLLECTIONS = [
   COLLECTIONS.refreshRotations,
   COLLECTIONS.throttle,
   COLLECTIONS.codes,
+  COLLECTIONS.mfaChallenges,
 ] as const;
 export type ExpiringCollection = (typeof EXPIRING_COLLECTIONS)[number];

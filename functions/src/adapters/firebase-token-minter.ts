@@ -1,6 +1,6 @@
 import type { Auth } from "firebase-admin/auth";
 import { withDeadline } from "../deadlines.js";
-import type { TokenMinter } from "../domain/ports.js";
+import type { DeveloperClaim, TokenMinter } from "../domain/ports.js";
 import { errorCode, unavailable } from "../errors.js";
 
 /**
@@ -32,7 +32,7 @@ function signBlobStatus(error: unknown): unknown {
 export class FirebaseTokenMinter implements TokenMinter {
   constructor(private readonly auth: Pick<Auth, "createCustomToken">) {}
 
-  async mint(uid: string, claims: Readonly<Record<string, number | string | boolean>>): Promise<string> {
+  async mint(uid: string, claims: Readonly<Record<string, DeveloperClaim>>): Promise<string> {
     try {
       return await withDeadline(() => this.auth.createCustomToken(uid, { ...claims }));
     } catch (error) {

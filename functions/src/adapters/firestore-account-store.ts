@@ -13,7 +13,11 @@ import { withDeadline } from "../deadlines.js";
 import {
   type Account,
   EmailTakenError,
+  type FactorUpdate,
+  type MfaChallenge,
   type NewAccount,
+  type PendingFactor,
+  type SecondFactor,
   StaleAccountError,
   UidTakenError,
   type UserListPosition,
@@ -21,6 +25,7 @@ import {
 } from "../domain/model.js";
 import type { AccountStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
+import { challengeFromDoc } from "./firestore-challenge-store.js";
 import { addSessionWrite } from "./firestore-session-store.js";
 import { ALREADY_EXISTS, FAILED_PRECONDITION, grpcCode, NOT_FOUND } from "./store-errors.js";
 
@@ -40,7 +45,33 @@ const CredentialDoc = z.object({
   session_count: z.number().int().default(0),
   email_verified: z.boolean().default(false),
   created_at: timestamp,
+  /** The second factor (domain/second-factor.ts); absent or null: none. */
+  mfa: z
+    .object({
+      totp_secret: z.string(),
+      last_step: z.number().int().nullable(),
+      recovery_digests: z.array(z.string()),
+      activated_at: timestamp,
+    })
+    .nullable()
+    .default(null),
+  /** An authenticator-app setup waiting for its first code; absent or null: none. */
+  mfa_pending: z.object({ totp_secret: z.string(), expires_at: timestamp }).nullable().default(null),
 });
+
+/** The stored form of a second factor (CredentialDoc's `mfa`). */
+const factorFields = (factor: SecondFactor | null) =>
+  factor === null
+    ? null
+    : {
+        totp_secret: factor.sealedSecret,
+        last_step: factor.lastStep,
+        recovery_digests: factor.recoveryDigests,
+        activated_at: factor.activatedAt,
+      };
+
+const pendingFields = (pending: PendingFactor | null) =>
+  pending === null ? null : { totp_secret: pending.sealedSecret, expires_at: pending.expiresAt };
 
 /** An `auth_credentials` document as an Account (null when it does not exist). */
 export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account | null {
@@ -60,6 +91,16 @@ export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account
     sessionCount: data.session_count,
     emailVerified: data.email_verified,
     createdAt: data.created_at,
+    secondFactor:
+      data.mfa === null
+        ? null
+        : {
+            sealedSecret: data.mfa.totp_secret,
+            lastStep: data.mfa.last_step,
+            recoveryDigests: data.mfa.recovery_digests,
+            activatedAt: data.mfa.activated_at,
+          },
+    pendingFactor: data.mfa_pending === null ? null : { sealedSecret: data.mfa_pending.totp_secret, expiresAt: data.mfa_pending.expires_at },
   };
 }
 
@@ -79,6 +120,7 @@ function credentialFields(account: Account): Record<string, unknown> {
     session_mirror: sessionMirror(account),
     created_at: account.createdAt,
     updated_at: account.createdAt,
+    ...(account.secondFactor !== null && { mfa: factorFields(account.secondFactor) }),
   };
 }
 
@@ -429,6 +471,29 @@ export class FirestoreAccountStore implements AccountStore {
     );
     if (moved === null) return null;
     return { ...account, email: email.display, emailKey: email.key, emailVerified, authUserSynced: false, sessionEpoch: moved };
+  }
+
+  async updateSecondFactor<T>(
+    emailKey: string,
+    change: (account: Account | null, challenge: MfaChallenge | null) => FactorUpdate<T>,
+    challengeId?: string,
+  ): Promise<T> {
+    const challengeRef = challengeId === undefined ? undefined : this.db.collection(COLLECTIONS.mfaChallenges).doc(challengeId);
+    return withDeadline(() =>
+      this.db.runTransaction(async (tx) => {
+        const credential = this.credential(emailKey);
+        const [doc, challengeDoc] = await tx.getAll(credential, ...(challengeRef === undefined ? [] : [challengeRef]));
+        const account = doc === undefined ? null : accountFromDoc(emailKey, doc);
+        const challenge = challengeDoc === undefined ? null : challengeFromDoc(challengeDoc);
+        const update = change(account, challenge);
+        const fields: Record<string, unknown> = {};
+        if (update.factor !== undefined) fields.mfa = factorFields(update.factor);
+        if (update.pending !== undefined) fields.mfa_pending = pendingFields(update.pending);
+        if (account !== null && Object.keys(fields).length > 0) tx.update(credential, { ...fields, updated_at: FieldValue.serverTimestamp() });
+        if (update.consumeChallenge === true && challengeRef !== undefined && challenge !== null) tx.delete(challengeRef);
+        return update.result;
+      }),
+    );
   }
 
   async setAuthUserSynced(emailKey: string): Promise<void> {

@@ -28,6 +28,8 @@ const TokenDoc = z.object({
   session_epoch: z.number().int().default(0),
   /** The session has a live record (auth_sessions); sessions from before live records get one at their next refresh. */
   recorded: z.boolean().default(false),
+  /** How the session was signed in (auth-result.ts, `auth_methods`); sessions from before second factors: a password. */
+  methods: z.array(z.enum(["pwd", "otp", "mfa"])).default(["pwd"]),
 });
 
 const LiveDoc = z.object({ uid: z.string(), session_epoch: z.number().int(), expires_at: timestamp });
@@ -71,6 +73,7 @@ function addTokenWrite(db: Firestore, batch: WriteBatch | Transaction, token: Re
     expires_at: token.expiresAt,
     session_expires_at: token.sessionExpiresAt,
     session_epoch: token.sessionEpoch,
+    methods: token.methods,
     live: true, // the head of its family; false once exchanged (the session cap counts heads)
     recorded: true,
   });
@@ -118,6 +121,7 @@ export class FirestoreSessionStore implements SessionStore {
       sessionExpiresAt: data.session_expires_at,
       rotatedAt: data.rotated_at ?? null,
       sessionEpoch: data.session_epoch,
+      methods: data.methods,
       recorded: data.recorded,
     };
   }

@@ -5,9 +5,10 @@ import type { Deps } from "./deps.js";
 import type { ParsedEmail } from "./email.js";
 import { emailNotVerified } from "./email-verification.js";
 import { legacyEmailKey } from "./ids.js";
-import { type Account, StaleAccountError } from "./model.js";
+import { type Account, type AuthMethod, type Language, StaleAccountError } from "./model.js";
 import { parseName } from "./name.js";
 import { acceptNewPassword, normalizeLoginPassword } from "./password-policy.js";
+import { type FactorProof, requireSecondFactor } from "./second-factor-proof.js";
 import { type IssuedToken, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
 
@@ -29,6 +30,9 @@ export type AccountDeps = Pick<
   | "events"
   | "keys"
   | "verification"
+  | "secrets"
+  | "mailer"
+  | "mail"
 >;
 
 const noAccount = (): AppError => new AppError("not_found", "There is no account for this sign-in.");
@@ -117,21 +121,30 @@ export async function changePassword(
     readonly newPassword: string;
     readonly clientNetwork?: string | undefined;
     readonly sessionEnded?: boolean;
+    /** A proof of the second factor, for an account that has one (step-up). */
+    readonly proof?: FactorProof;
+    readonly language?: Language;
   },
   deps: AccountDeps,
 ): Promise<AuthResult> {
   const account = await existing(uid, deps);
   if (deps.verification.required && !account.emailVerified) throw emailNotVerified();
+  const context = { clientNetwork: input.clientNetwork, language: input.language ?? "en" };
   if (input.sessionEnded === true && (await passwordMatches(account, input.newPassword, input.clientNetwork, deps))) {
-    return signedIn(account, deps);
+    // The retry of a change that happened: a session again, after the factor again (the first
+    // try's code is used; the app asks for the current one).
+    const methods = await requireSecondFactor(account, input.proof ?? {}, context, deps);
+    return signedIn(account, deps, ["pwd", ...methods]);
   }
   await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientNetwork: input.clientNetwork }, deps);
+  const factorMethods = await requireSecondFactor(account, input.proof ?? {}, context, deps);
   const canonical = account.email.toLowerCase();
   const email: ParsedEmail = { display: account.email, canonical, key: account.emailKey, legacyKey: legacyEmailKey(canonical) };
   const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
   // Nothing is changed until the new session's token is minted.
-  const issued = startSession({ ...account, sessionEpoch: account.sessionEpoch + 1 }, deps.clock.now(), deps.lifetimes);
-  const jwtToken = await deps.minter.mint(uid, sessionClaims(account.roleId, issued.record.sessionId));
+  const methods: readonly AuthMethod[] = ["pwd", ...factorMethods];
+  const issued = startSession({ ...account, sessionEpoch: account.sessionEpoch + 1 }, deps.clock.now(), deps.lifetimes, methods);
+  const jwtToken = await deps.minter.mint(uid, sessionClaims(account.roleId, issued.record.sessionId, methods));
   let written: Account;
   try {
     written = await replacePassword(account, password, deps, account.passwordHash);
@@ -141,7 +154,7 @@ export async function changePassword(
     throw error;
   }
   deps.events.security({ event: "password_changed", uid });
-  return signedIn(written, deps, { issued, jwtToken });
+  return signedIn(written, deps, methods, { issued, jwtToken });
 }
 
 /**
@@ -177,18 +190,19 @@ export async function endSessionsAfter(uid: string, deps: Pick<Deps, "sessions" 
 }
 
 /**
- * A fresh session of `account` (as stored now: its epoch), with a custom token carrying its `sid`.
- * `prepared`: a session already started and its token already minted (a password change mints
- * before it changes anything).
+ * A fresh session of `account` (as stored now: its epoch), with a custom token carrying its `sid`
+ * and how it was signed in (`methods`). `prepared`: a session already started and its token
+ * already minted (a password change mints before it changes anything).
  */
 export async function signedIn(
   account: Account,
   deps: Pick<Deps, "clock" | "lifetimes" | "minter" | "sessions">,
+  methods: readonly AuthMethod[] = ["pwd"],
   prepared?: { readonly issued: IssuedToken; readonly jwtToken: string },
 ): Promise<AuthResult> {
-  const { refreshToken, record } = prepared?.issued ?? startSession(account, deps.clock.now(), deps.lifetimes);
+  const { refreshToken, record } = prepared?.issued ?? startSession(account, deps.clock.now(), deps.lifetimes, methods);
   const [jwtToken] = await Promise.all([
-    prepared?.jwtToken ?? deps.minter.mint(account.uid, sessionClaims(account.roleId, record.sessionId)),
+    prepared?.jwtToken ?? deps.minter.mint(account.uid, sessionClaims(account.roleId, record.sessionId, methods)),
     deps.sessions.create(record),
   ]);
   return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken };
@@ -206,13 +220,22 @@ export async function signedIn(
  */
 export async function deleteAccount(
   uid: string,
-  input: { readonly password: string; readonly clientNetwork?: string | undefined },
+  input: {
+    readonly password: string;
+    readonly clientNetwork?: string | undefined;
+    readonly proof?: FactorProof;
+    readonly language?: Language;
+  },
   deps: AccountDeps,
 ): Promise<void> {
   const account = await deps.accounts.findByUid(uid);
   if (account !== null) {
     if (account.disabled && !account.deleting) throw accountDisabled();
     await reauthenticate(account, { password: input.password, field: "password", clientNetwork: input.clientNetwork }, deps);
+    // A retry of a deletion under way (its credential disabled) has proved the factor already.
+    if (!account.deleting) {
+      await requireSecondFactor(account, input.proof ?? {}, { clientNetwork: input.clientNetwork, language: input.language ?? "en" }, deps);
+    }
   }
   await removeAccount(account, uid, deps);
 }

@@ -2,7 +2,9 @@ import { z } from "zod";
 import { AppError, invalidRequest } from "../errors.js";
 import { type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
-import { type Account, StaleAccountError, type UserListPosition } from "./model.js";
+import { renderMail } from "./mail.js";
+import { type Account, type Language, StaleAccountError, type UserListPosition } from "./model.js";
+import { removeSecondFactor } from "./second-factor.js";
 
 export type AdminDeps = Pick<Deps, "accounts" | "sessions" | "authUsers" | "adminRoleId" | "events">;
 
@@ -173,4 +175,36 @@ export async function applyDisabled(
   }
   deps.events.security({ event: disabled ? "account_disabled" : "account_enabled", actorUid, targetUid: account.uid });
   return { disabled };
+}
+
+/**
+ * Removes a user's second factor and recovery codes (a user who lost both the authenticator and
+ * the codes, after the operator checked who they are): the user signs in with the password alone
+ * until they turn a factor on again. Logged as a security event with the actor, and mailed to the
+ * user, so a removal obtained by deceiving the operator does not go unnoticed. Sessions go on.
+ */
+export async function removeUserFactor(
+  caller: Caller,
+  uid: string,
+  language: Language,
+  deps: AdminDeps & Pick<Deps, "mailer" | "mail">,
+): Promise<{ readonly mfaEnabled: false }> {
+  await requireAdmin(caller, deps);
+  return applyFactorRemoval(await target(uid, deps), caller.uid, language, deps);
+}
+
+/** removeUserFactor's work, for a caller already known to be allowed (an administrator, or the command line: actor `cli`). */
+export async function applyFactorRemoval(
+  account: Account,
+  actorUid: string,
+  language: Language,
+  deps: AdminDeps & Pick<Deps, "mailer" | "mail">,
+): Promise<{ readonly mfaEnabled: false }> {
+  if (account.secondFactor === null && account.pendingFactor === null) return { mfaEnabled: false };
+  if (!(await removeSecondFactor(account, deps))) throw noSuchUser();
+  deps.events.security({ event: "mfa_disabled", uid: account.uid, actorUid });
+  await deps.mailer
+    .send(renderMail("mfa_disabled", language, account.email, { app: deps.mail.appName }))
+    .catch((error: unknown) => deps.events.followUpFailed("notify_mfa_change", account.uid, error));
+  return { mfaEnabled: false };
 }

@@ -1,4 +1,5 @@
-import type { Account } from "./model.js";
+import type { Account, AuthMethod } from "./model.js";
+import type { DeveloperClaim } from "./ports.js";
 
 /** The user as the API shows it (FlutterFlow's `user` object, unformatted). */
 export interface PublicUser {
@@ -7,6 +8,8 @@ export interface PublicUser {
   readonly name: string;
   readonly email: string;
   readonly emailVerified: boolean;
+  /** A second factor (an authenticator app) is on: sign-ins ask for a code after the password. */
+  readonly mfaEnabled: boolean;
 }
 
 export const publicUser = (account: Account): PublicUser => ({
@@ -15,6 +18,7 @@ export const publicUser = (account: Account): PublicUser => ({
   name: account.displayName,
   email: account.email,
   emailVerified: account.emailVerified,
+  mfaEnabled: account.secondFactor !== null,
 });
 
 /** What signup and login give back: the body FlutterFlow's JWT guide documents, unformatted. */
@@ -25,6 +29,18 @@ export interface AuthResult {
   readonly expiresIn: number;
   readonly refreshToken: string;
 }
+
+/**
+ * The first step of a sign-in of an account with a second factor (login, password reset): no
+ * session yet. POST /mfa/verify takes `mfaToken` with a code and answers the AuthResult.
+ */
+export interface MfaRequired {
+  readonly mfaRequired: true;
+  readonly mfaToken: string;
+  readonly methods: readonly ("totp" | "recovery_code")[];
+}
+
+export const isMfaRequired = (result: AuthResult | MfaRequired): result is MfaRequired => "mfaRequired" in result;
 
 /** The custom claim that carries the role into Firebase ID tokens and security rules. */
 export const ROLE_CLAIM = "role_id";
@@ -38,8 +54,31 @@ export const ROLE_CLAIM = "role_id";
  */
 export const SESSION_CLAIM = "sid";
 
+/**
+ * The developer claim saying how the session was signed in: a list of RFC 8176 values (`pwd`,
+ * `otp`, `mfa`; model.ts, AuthMethod). Not `amr` itself: Firebase reserves that name and
+ * createCustomToken refuses it. Rules read it as `request.auth.token.auth_methods`
+ * (docs/flutterflow.md shows a rule that asks for `mfa`).
+ */
+export const METHODS_CLAIM = "auth_methods";
+
+const AUTH_METHODS: readonly AuthMethod[] = ["pwd", "otp", "mfa"];
+
+/** The sign-in methods a verified token's claims name (a token from before them, or anything else: a password). */
+export function methodsIn(claims: Readonly<Record<string, unknown>>): readonly AuthMethod[] {
+  const value = claims[METHODS_CLAIM];
+  if (!Array.isArray(value) || value.length === 0) return ["pwd"];
+  const methods = AUTH_METHODS.filter((method) => value.includes(method));
+  return methods.length === value.length ? methods : ["pwd"];
+}
+
 /** The developer claims of a session's custom tokens. */
-export const sessionClaims = (roleId: number, sessionId: string): Readonly<Record<string, number | string>> => ({
+export const sessionClaims = (
+  roleId: number,
+  sessionId: string,
+  methods: readonly AuthMethod[] = ["pwd"],
+): Readonly<Record<string, DeveloperClaim>> => ({
   [ROLE_CLAIM]: roleId,
   [SESSION_CLAIM]: sessionId,
+  [METHODS_CLAIM]: methods,
 });

@@ -13,16 +13,20 @@ import type {
   CodeStore,
   IdTokenVerifier,
   Mailer,
+  MfaChallengeStore,
   PasswordHasher,
   SessionStore,
   ThrottleStore,
   TokenMinter,
 } from "./ports.js";
+import type { SecretBox } from "./sealed-secret.js";
 import type { SessionLifetimes } from "./session.js";
 
 export interface Deps {
   readonly accounts: AccountStore;
   readonly codes: CodeStore;
+  /** Two-step sign-ins waiting for their second factor. */
+  readonly challenges: MfaChallengeStore;
   readonly sessions: SessionStore;
   readonly throttle: ThrottleStore;
   readonly authUsers: AuthUsers;
@@ -34,6 +38,8 @@ export interface Deps {
   readonly events: AuthEvents;
   /** Keyed ids of emails and networks (ids.ts). */
   readonly keys: Keys;
+  /** Seals what the server must read back (an account's TOTP secret) under a key from the server's secret. */
+  readonly secrets: SecretBox;
   /** The successor of a refresh token: an HMAC of it under the server's secret (never stored). */
   readonly successorOf: (refreshToken: string) => string;
   // Settings (config.ts)

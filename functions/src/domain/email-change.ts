@@ -11,7 +11,8 @@ import { checkCode, codeRejected, issueCode, withdrawCode } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { renderMail } from "./mail.js";
-import { type Account, EmailTakenError, type Language } from "./model.js";
+import { type Account, type AuthMethod, EmailTakenError, type Language } from "./model.js";
+import { type FactorProof, requireSecondFactor } from "./second-factor-proof.js";
 import { reserveMailRequest } from "./throttle.js";
 
 export type EmailChangeDeps = Pick<
@@ -29,6 +30,7 @@ export type EmailChangeDeps = Pick<
   | "sessions"
   | "minter"
   | "lifetimes"
+  | "secrets"
 >;
 
 const PURPOSE = "email_change";
@@ -43,7 +45,14 @@ const emailExists = (): AppError => new AppError("email_exists", "An account wit
  */
 export async function requestEmailChange(
   uid: string,
-  input: { readonly newEmail: string; readonly password: string; readonly clientNetwork?: string | undefined; readonly language: Language },
+  input: {
+    readonly newEmail: string;
+    readonly password: string;
+    readonly clientNetwork?: string | undefined;
+    readonly language: Language;
+    /** A proof of the second factor, for an account that has one (step-up). */
+    readonly proof?: FactorProof;
+  },
   deps: EmailChangeDeps,
 ): Promise<void> {
   const account = await existing(uid, deps);
@@ -52,6 +61,7 @@ export async function requestEmailChange(
     throw new AppError("invalid_request", "This is already the account's email address.", { field: "new_email" });
   }
   await reauthenticate(account, { password: input.password, field: "password", clientNetwork: input.clientNetwork }, deps);
+  await requireSecondFactor(account, input.proof ?? {}, input, deps);
   const now = deps.clock.now();
   await reserveMailRequest(deps, input.clientNetwork, now);
   const available = (await deps.accounts.findByEmail(email)) === null;
@@ -73,11 +83,13 @@ export async function requestEmailChange(
 /**
  * Moves the account to the address the code was mailed to and signs the caller in afresh (the
  * login body). The code check counts on the login throttle. `email_exists` when the address was
- * taken after the code was sent (the code is used up; nothing else changed).
+ * taken after the code was sent (the code is used up; nothing else changed). The new session is
+ * signed in as the caller's was (`methods`, from its token): the request proved the second
+ * factor, if any.
  */
 export async function confirmEmailChange(
   uid: string,
-  input: { readonly code: string; readonly clientNetwork?: string | undefined },
+  input: { readonly code: string; readonly clientNetwork?: string | undefined; readonly methods?: readonly AuthMethod[] },
   deps: EmailChangeDeps,
 ): Promise<AuthResult> {
   const account = await existing(uid, deps);
@@ -91,7 +103,7 @@ export async function confirmEmailChange(
   await endSessionsAfter(uid, deps);
   deps.events.security({ event: "email_changed", uid });
   await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error));
-  return signedIn(moved, deps);
+  return signedIn(moved, deps, input.methods);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Deps } from "./deps.js";
 
-export type HousekeepingDeps = Pick<Deps, "accounts" | "sessions" | "throttle" | "codes" | "clock">;
+export type HousekeepingDeps = Pick<Deps, "accounts" | "sessions" | "throttle" | "codes" | "challenges" | "clock">;
 
 /** The clean-up function's timeout (index.ts, cleanupSessions). */
 export const CLEANUP_TIMEOUT_SECONDS = 540;
@@ -24,7 +24,7 @@ type Sweeper = Pick<HousekeepingDeps["sessions"], "deleteExpired">;
 
 /**
  * Deletes session records, refresh tokens, rotation records, throttle counters, trust markers and
- * mailed codes past their `expires_at`, step by step, until none is left or the run's budget
+ * mailed codes and two-step sign-ins past their `expires_at`, step by step, until none is left or the run's budget
  * (PURGE_BUDGET_MS of `elapsedMs`, a monotonic stopwatch the caller started) is spent. The stores
  * take turns, one step each, so a large backlog in one does not starve the others. A run that
  * stops at its budget says so (`backlogLeft`); the next run goes on where it stopped.
@@ -35,7 +35,7 @@ type Sweeper = Pick<HousekeepingDeps["sessions"], "deleteExpired">;
  */
 export async function purgeExpired(deps: HousekeepingDeps, elapsedMs: () => number): Promise<PurgeOutcome> {
   const now = deps.clock.now();
-  let pending: readonly Sweeper[] = [deps.sessions, deps.throttle, deps.codes];
+  let pending: readonly Sweeper[] = [deps.sessions, deps.throttle, deps.codes, deps.challenges];
   let deleted = 0;
   while (pending.length > 0) {
     const more: Sweeper[] = [];

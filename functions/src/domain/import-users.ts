@@ -118,6 +118,8 @@ export async function importUser(user: ImportUser, options: { readonly dryRun: b
       sessionEpoch: 0,
       sessionCount: 0,
       createdAt,
+      secondFactor: null,
+      pendingFactor: null,
     },
     profile: { uid, email: email.display, displayName, roleId, createdAt },
     session: null,

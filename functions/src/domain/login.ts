@@ -1,11 +1,12 @@
 import { LIMITS } from "../config.js";
 import { invalidCredentials } from "../errors.js";
-import { type AuthResult, publicUser, sessionClaims } from "./auth-result.js";
+import { type AuthResult, type MfaRequired, publicUser, sessionClaims } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { verifiedForSignIn } from "./email-verification.js";
 import { type Account, EmailTakenError, type Language } from "./model.js";
 import { normalizeLoginPassword } from "./password-policy.js";
+import { startMfaChallenge } from "./second-factor.js";
 import { capSessions, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
 
@@ -37,6 +38,7 @@ export type LoginDeps = Pick<
   | "mailer"
   | "mail"
   | "verification"
+  | "challenges"
 >;
 
 /**
@@ -48,11 +50,14 @@ export type LoginDeps = Pick<
  * by the throttle (throttle.ts), unknown emails exactly like real ones: each check is reserved
  * before its hash is computed, so a burst of guesses cannot outrun the counters.
  *
+ * An account with a second factor gets no session here: `mfa_required` and an `mfa_token` for
+ * POST /mfa/verify (second-factor.ts).
+ *
  * The session's record carries the epoch read with the hash: a login racing a password change,
  * a reset, an email change or a disabling gets a session that is over before it is used (the
  * API and the rules compare it with the account's current epoch; /refresh refuses it too).
  */
-export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthResult> {
+export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthResult | MfaRequired> {
   const email = parseEmail(input.email, deps.keys);
   const password = normalizeLoginPassword(input.password);
   const now = deps.clock.now();
@@ -80,6 +85,10 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   // attempt stays counted like a failure: settling it would clear the counters and mark the
   // network trusted, and wrong codes sent with a known password would never be throttled.
   const verified = await verifiedForSignIn(account, { ...input, language: input.language ?? "en" }, deps);
+  // A second factor: no session yet, a challenge for POST /mfa/verify. The password attempt stays
+  // counted, as at the gate above: the verify's success settles the counters (second-factor.ts),
+  // and a network is trusted only once both factors came from it.
+  if (verified.secondFactor !== null) return startMfaChallenge(verified, ["pwd"], deps);
 
   const [, newHash] = await Promise.all([repairAuthUser(verified, email.canonical, deps), rehash(verified, password, deps)]);
 

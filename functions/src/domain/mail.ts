@@ -1,6 +1,7 @@
 // The mails this backend sends, in the user's language: a code to reset a password, to verify an
-// address or to confirm a new one, and the notices that go with them. Each is a subject and a few
-// paragraphs; the text and HTML bodies are made from the same paragraphs, so they never differ.
+// address or to confirm a new one, the notices that go with them, and the second factor's notices
+// (turned on, turned off, a recovery code used). Each is a subject and a few paragraphs; the
+// text and HTML bodies are made from the same paragraphs, so they never differ.
 // The app's name (APP_NAME) is in every one. Delivery is the Mailer port's job (ports.ts).
 import type { Language, MailMessage } from "./model.js";
 
@@ -9,7 +10,10 @@ export type MailKind =
   | "password_reset_done"
   | "email_verification_code"
   | "email_change_code"
-  | "email_change_notice";
+  | "email_change_notice"
+  | "mfa_enabled"
+  | "mfa_disabled"
+  | "recovery_code_used";
 
 export interface MailValues {
   readonly app: string;
@@ -19,6 +23,8 @@ export interface MailValues {
   readonly minutes?: number;
   /** The address the account is moving to (email_change_notice). */
   readonly newEmail?: string;
+  /** Recovery codes left (recovery_code_used). */
+  readonly remaining?: number;
 }
 
 interface Template {
@@ -28,7 +34,7 @@ interface Template {
 
 type Templates = Readonly<Record<MailKind, Template>>;
 
-// {app}, {code}, {minutes} and {newEmail} are filled in; {code} is set apart in the HTML.
+// {app}, {code}, {minutes}, {newEmail} and {remaining} are filled in; {code} is set apart in the HTML.
 const TEMPLATES: Readonly<Record<Language, Templates>> = {
   en: {
     password_reset_code: {
@@ -61,6 +67,27 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "Someone signed in to your {app} account asked to change its email address to {newEmail}.",
         "If this was you, there is nothing else to do. If it was not, change your password now.",
+      ],
+    },
+    mfa_enabled: {
+      subject: "{app}: two-step sign-in was turned on",
+      paragraphs: [
+        "Two-step sign-in with an authenticator app was just turned on for your {app} account.",
+        "If this was you, there is nothing else to do. If it was not, change your password now.",
+      ],
+    },
+    mfa_disabled: {
+      subject: "{app}: two-step sign-in was turned off",
+      paragraphs: [
+        "Two-step sign-in was just turned off for your {app} account, by you or by an administrator at your request.",
+        "If this was not you, reset your password now and contact {app} support.",
+      ],
+    },
+    recovery_code_used: {
+      subject: "{app}: a recovery code was used",
+      paragraphs: [
+        "A recovery code was just used to sign in to your {app} account or to confirm a change to it. Recovery codes left: {remaining}.",
+        "If only a few are left, make new ones in the app's settings. If this was not you, reset your password now, then turn two-step sign-in off and on again.",
       ],
     },
   },
@@ -100,6 +127,27 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "Si has sido tú, no tienes que hacer nada más. Si no, cambia tu contraseña ahora.",
       ],
     },
+    mfa_enabled: {
+      subject: "{app}: se ha activado el inicio de sesión en dos pasos",
+      paragraphs: [
+        "Se acaba de activar el inicio de sesión en dos pasos con una app de autenticación en tu cuenta de {app}.",
+        "Si has sido tú, no tienes que hacer nada más. Si no, cambia tu contraseña ahora.",
+      ],
+    },
+    mfa_disabled: {
+      subject: "{app}: se ha desactivado el inicio de sesión en dos pasos",
+      paragraphs: [
+        "Se acaba de desactivar el inicio de sesión en dos pasos en tu cuenta de {app}, por ti o por un administrador a petición tuya.",
+        "Si no has sido tú, restablece tu contraseña ahora y ponte en contacto con el soporte de {app}.",
+      ],
+    },
+    recovery_code_used: {
+      subject: "{app}: se ha usado un código de recuperación",
+      paragraphs: [
+        "Se acaba de usar un código de recuperación para iniciar sesión en tu cuenta de {app} o para confirmar un cambio en ella. Códigos de recuperación restantes: {remaining}.",
+        "Si te quedan pocos, crea otros nuevos en los ajustes de la app. Si no has sido tú, restablece tu contraseña ahora y después desactiva y vuelve a activar el inicio de sesión en dos pasos.",
+      ],
+    },
   },
   de: {
     password_reset_code: {
@@ -132,6 +180,27 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "Jemand, der in Ihrem {app}-Konto angemeldet ist, hat die Änderung der E-Mail-Adresse zu {newEmail} angefordert.",
         "Wenn Sie das waren, ist nichts weiter zu tun. Wenn nicht, ändern Sie jetzt Ihr Passwort.",
+      ],
+    },
+    mfa_enabled: {
+      subject: "{app}: Die Anmeldung in zwei Schritten wurde aktiviert",
+      paragraphs: [
+        "Für Ihr {app}-Konto wurde soeben die Anmeldung in zwei Schritten mit einer Authenticator-App aktiviert.",
+        "Wenn Sie das waren, ist nichts weiter zu tun. Wenn nicht, ändern Sie jetzt Ihr Passwort.",
+      ],
+    },
+    mfa_disabled: {
+      subject: "{app}: Die Anmeldung in zwei Schritten wurde deaktiviert",
+      paragraphs: [
+        "Für Ihr {app}-Konto wurde soeben die Anmeldung in zwei Schritten deaktiviert, von Ihnen selbst oder auf Ihren Wunsch von einem Administrator.",
+        "Wenn Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück und wenden Sie sich an den Support von {app}.",
+      ],
+    },
+    recovery_code_used: {
+      subject: "{app}: Ein Wiederherstellungscode wurde verwendet",
+      paragraphs: [
+        "Soeben wurde ein Wiederherstellungscode verwendet, um sich bei Ihrem {app}-Konto anzumelden oder eine Änderung daran zu bestätigen. Verbleibende Wiederherstellungscodes: {remaining}.",
+        "Wenn nur noch wenige übrig sind, erstellen Sie in den Einstellungen der App neue. Wenn Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück und deaktivieren Sie dann die Anmeldung in zwei Schritten und aktivieren Sie sie erneut.",
       ],
     },
   },
@@ -171,6 +240,27 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "Si c'était vous, vous n'avez rien d'autre à faire. Sinon, changez votre mot de passe dès maintenant.",
       ],
     },
+    mfa_enabled: {
+      subject: "{app} : la connexion en deux étapes a été activée",
+      paragraphs: [
+        "La connexion en deux étapes avec une application d'authentification vient d'être activée sur votre compte {app}.",
+        "Si c'était vous, vous n'avez rien d'autre à faire. Sinon, changez votre mot de passe dès maintenant.",
+      ],
+    },
+    mfa_disabled: {
+      subject: "{app} : la connexion en deux étapes a été désactivée",
+      paragraphs: [
+        "La connexion en deux étapes vient d'être désactivée sur votre compte {app}, par vous ou par un administrateur à votre demande.",
+        "Si ce n'était pas vous, réinitialisez votre mot de passe dès maintenant et contactez le support de {app}.",
+      ],
+    },
+    recovery_code_used: {
+      subject: "{app} : un code de récupération a été utilisé",
+      paragraphs: [
+        "Un code de récupération vient d'être utilisé pour vous connecter à votre compte {app} ou pour y confirmer une modification. Codes de récupération restants : {remaining}.",
+        "S'il vous en reste peu, créez-en de nouveaux dans les réglages de l'application. Si ce n'était pas vous, réinitialisez votre mot de passe dès maintenant, puis désactivez et réactivez la connexion en deux étapes.",
+      ],
+    },
   },
   pt: {
     password_reset_code: {
@@ -208,6 +298,27 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "Se foi você, não precisa de fazer mais nada. Caso contrário, altere a sua palavra-passe agora.",
       ],
     },
+    mfa_enabled: {
+      subject: "{app}: o início de sessão em dois passos foi ativado",
+      paragraphs: [
+        "O início de sessão em dois passos com uma aplicação de autenticação acabou de ser ativado na sua conta de {app}.",
+        "Se foi você, não precisa de fazer mais nada. Caso contrário, altere a sua palavra-passe agora.",
+      ],
+    },
+    mfa_disabled: {
+      subject: "{app}: o início de sessão em dois passos foi desativado",
+      paragraphs: [
+        "O início de sessão em dois passos acabou de ser desativado na sua conta de {app}, por si ou por um administrador a seu pedido.",
+        "Se não foi você, redefina a palavra-passe agora e contacte o suporte de {app}.",
+      ],
+    },
+    recovery_code_used: {
+      subject: "{app}: foi usado um código de recuperação",
+      paragraphs: [
+        "Acabou de ser usado um código de recuperação para iniciar sessão na sua conta de {app} ou para confirmar uma alteração nela. Códigos de recuperação restantes: {remaining}.",
+        "Se restarem poucos, crie novos nas definições da aplicação. Se não foi você, redefina a palavra-passe agora e, depois, desative e volte a ativar o início de sessão em dois passos.",
+      ],
+    },
   },
 };
 
@@ -215,9 +326,10 @@ const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 function fill(text: string, values: MailValues, code: (code: string) => string): string {
-  return text.replace(/\{(app|code|minutes|newEmail)\}/g, (_, name: string) => {
+  return text.replace(/\{(app|code|minutes|newEmail|remaining)\}/g, (_, name: string) => {
     if (name === "code") return code(values.code ?? "");
     if (name === "minutes") return String(values.minutes ?? "");
+    if (name === "remaining") return String(values.remaining ?? "");
     return name === "app" ? values.app : (values.newEmail ?? "");
   });
 }

@@ -51,6 +51,66 @@ export interface Account {
   /** The owner proved the address: a code mailed to it came back (verification, or a password reset). */
   readonly emailVerified: boolean;
   readonly createdAt: Date;
+  /** The active second factor (an authenticator app); null when the account has none. */
+  readonly secondFactor: SecondFactor | null;
+  /** An authenticator-app setup started and not yet confirmed with a code; null when none. */
+  readonly pendingFactor: PendingFactor | null;
+}
+
+/**
+ * How a session was signed in (RFC 8176 values), in its custom token's `auth_methods` claim:
+ * `pwd` a password (or a reset by mailed code, which sets one), `otp` an authenticator-app code,
+ * `mfa` a second factor besides the first (an authenticator code or a recovery code).
+ */
+export type AuthMethod = "pwd" | "otp" | "mfa";
+
+/**
+ * An account's second factor (domain/second-factor.ts), on its server-only credential: the TOTP
+ * secret sealed under the server's key (sealed-secret.ts), the last 30-second step a code was
+ * accepted in (a code of that step or an earlier one is refused: no replay), and the keyed
+ * digests of the recovery codes not yet used.
+ */
+export interface SecondFactor {
+  readonly sealedSecret: string;
+  readonly lastStep: number | null;
+  readonly recoveryDigests: readonly string[];
+  readonly activatedAt: Date;
+}
+
+/** An enrolment waiting for its first code: the new secret, sealed, until `expiresAt`. */
+export interface PendingFactor {
+  readonly sealedSecret: string;
+  readonly expiresAt: Date;
+}
+
+/**
+ * The first step of a two-step sign-in, `auth_mfa_challenges/{id}` (id: SHA-256 of the
+ * `mfa_token` handed out): made by a login (or a password reset) of an account with a second
+ * factor, used once by POST /mfa/verify. Bound to the account and to the session epoch of the
+ * password check that made it: a password change, reset, email change or disabling since kills it.
+ */
+export interface MfaChallenge {
+  readonly id: string;
+  readonly uid: string;
+  readonly emailKey: string;
+  readonly sessionEpoch: number;
+  /** How the first step was made (`pwd`). */
+  readonly methods: readonly AuthMethod[];
+  readonly expiresAt: Date;
+  /** Wrong codes so far; the challenge dies at LIMITS.maxMfaTries. */
+  readonly tries: number;
+}
+
+/**
+ * What a transaction on an account's second factor writes (AccountStore.updateSecondFactor):
+ * `factor` / `pending` undefined keeps the field, null removes it; `consumeChallenge` deletes
+ * the challenge read with it.
+ */
+export interface FactorUpdate<T> {
+  readonly result: T;
+  readonly factor?: SecondFactor | null;
+  readonly pending?: PendingFactor | null;
+  readonly consumeChallenge?: boolean;
 }
 
 /**
@@ -106,6 +166,8 @@ export interface RefreshTokenRecord {
   readonly sessionExpiresAt: Date;
   /** The account's `sessionEpoch` when the session started; refresh refuses older ones. */
   readonly sessionEpoch: number;
+  /** How the session was signed in (kept by every rotation; sessions from before: `pwd`). */
+  readonly methods: readonly AuthMethod[];
 }
 
 export interface StoredRefreshToken extends RefreshTokenRecord {
@@ -181,7 +243,12 @@ export type SecurityEvent =
   | { readonly event: "code_rejected"; readonly purpose: CodePurpose }
   | { readonly event: "email_verified"; readonly uid: string }
   | { readonly event: "email_change_requested"; readonly uid: string; readonly available: boolean }
-  | { readonly event: "email_changed"; readonly uid: string };
+  | { readonly event: "email_changed"; readonly uid: string }
+  | { readonly event: "mfa_enabled"; readonly uid: string }
+  | { readonly event: "mfa_disabled"; readonly uid: string; readonly actorUid?: string }
+  | { readonly event: "mfa_rejected"; readonly uid: string; readonly method: "totp" | "recovery_code" }
+  | { readonly event: "recovery_code_used"; readonly uid: string; readonly remaining: number }
+  | { readonly event: "recovery_codes_renewed"; readonly uid: string };
 
 /** What a throttle counter counts (docs/security.md, "Throttling"; the policy is in throttle.ts). */
 export type Dimension = "account" | "account_ip" | "ip" | "signup_ip" | "mail_ip";

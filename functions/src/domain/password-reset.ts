@@ -6,7 +6,7 @@
 // clears its guessing counters. A reset of an address never proved hands the account to the
 // mailbox's owner: what its previous holder wrote on it is removed (docs/security.md, "Squatted addresses").
 import { replacePassword, signedIn } from "./account.js";
-import type { AuthResult } from "./auth-result.js";
+import type { AuthResult, MfaRequired } from "./auth-result.js";
 import { checkCode, codeRejected, issueCode, withdrawCode } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
@@ -14,6 +14,7 @@ import { markVerified } from "./email-verification.js";
 import { renderMail } from "./mail.js";
 import { type Account, type Language, StaleAccountError } from "./model.js";
 import { acceptNewPassword } from "./password-policy.js";
+import { removeSecondFactor, startMfaChallenge } from "./second-factor.js";
 import { reserveMailRequest } from "./throttle.js";
 
 export type PasswordResetDeps = Pick<
@@ -32,6 +33,7 @@ export type PasswordResetDeps = Pick<
   | "minter"
   | "lifetimes"
   | "mail"
+  | "challenges"
 >;
 
 const PURPOSE = "password_reset";
@@ -68,6 +70,12 @@ export async function requestPasswordReset(
  * checked first (a weak password does not use the code up); the code check counts on the login
  * throttle's counters like a password guess. A code is used up when it is accepted: a failure
  * after that (a 503) needs a new code.
+ *
+ * An account with a second factor: the mailbox alone does not sign in. The password is set (and
+ * every session ended) as for any reset, and the answer is `mfa_required` with an `mfa_token`:
+ * POST /mfa/verify with a code or a recovery code makes the session. Except on an address never
+ * proved, which the reset hands to the mailbox's owner (`reclaim`): the factor was its previous
+ * holder's and is removed with the rest of what they wrote.
  */
 export async function confirmPasswordReset(
   input: {
@@ -78,7 +86,7 @@ export async function confirmPasswordReset(
     readonly language: Language;
   },
   deps: PasswordResetDeps,
-): Promise<AuthResult> {
+): Promise<AuthResult | MfaRequired> {
   const email = parseEmail(input.email, deps.keys);
   const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
   const { used, attempt } = await checkCode(PURPOSE, email.key, input.code, input.clientNetwork, deps.clock.now(), deps);
@@ -118,7 +126,8 @@ export async function confirmPasswordReset(
       .send(renderMail("password_reset_done", input.language, account.email, { app: deps.mail.appName }))
       .catch((error: unknown) => deps.events.followUpFailed("notify_password_reset", account.uid, error)),
   ]);
-  return signedIn({ ...written, emailVerified, ...(!account.emailVerified && { displayName: "" }) }, deps);
+  if (account.emailVerified && written.secondFactor !== null) return startMfaChallenge(written, ["pwd"], deps);
+  return signedIn({ ...written, emailVerified, secondFactor: null, ...(!account.emailVerified && { displayName: "" }) }, deps);
 }
 
 /**
@@ -127,11 +136,16 @@ export async function confirmPasswordReset(
  * (and every Firebase session made from them), trusted networks and pending codes already ended
  * with the reset; what was written on it goes too - the display name (credential, Auth user),
  * `users/{uid}` back to this backend's fields, its sub-collections (push tokens: the squatter's
- * devices would get the owner's notifications; the app's data). The price: a genuine owner who
+ * devices would get the owner's notifications; the app's data), a second factor (the squatter's
+ * authenticator would otherwise guard the owner's account). The price: a genuine owner who
  * never verified loses what the app kept under users/{uid} (docs/security.md, "Squatted addresses").
  */
 async function reclaim(account: Account, deps: PasswordResetDeps): Promise<void> {
   await deps.accounts.resetProfile(account);
+  if (account.secondFactor !== null || account.pendingFactor !== null) {
+    await removeSecondFactor(account, deps);
+    deps.events.security({ event: "mfa_disabled", uid: account.uid });
+  }
   await deps.authUsers.updateProfile(account.uid, { displayName: "" });
   deps.events.security({ event: "account_reclaimed", uid: account.uid });
 }

@@ -10,8 +10,10 @@ import type {
   CounterVersion,
   CounterWrite,
   EndedSignIn,
+  FactorUpdate,
   LiveState,
   MailMessage,
+  MfaChallenge,
   NewAccount,
   RefreshTokenRecord,
   SecurityEvent,
@@ -47,9 +49,12 @@ export interface IdTokenVerifier {
   verify(idToken: string, accept?: readonly EndedSignIn[]): Promise<VerifiedCaller>;
 }
 
+/** A value of a custom token's developer claims (a role, a session id, a list of sign-in methods). */
+export type DeveloperClaim = number | string | boolean | readonly string[];
+
 export interface TokenMinter {
   /** A Firebase custom token for `uid` carrying `claims`; valid for one hour. */
-  mint(uid: string, claims: Readonly<Record<string, number | string | boolean>>): Promise<string>;
+  mint(uid: string, claims: Readonly<Record<string, DeveloperClaim>>): Promise<string>;
 }
 
 /** The Firebase Auth user record, so the console and `currentUserEmail` show the account. */
@@ -137,6 +142,18 @@ export interface AccountStore {
   /** Deletes `users/{uid}` with its `fcm_tokens`, then the uid index and the credential. Idempotent. */
   deleteAccountRecords(account: Pick<Account, "uid" | "emailKey">): Promise<void>;
   setAuthUserSynced(emailKey: string): Promise<void>;
+  /**
+   * One transaction on the credential of `emailKey`: `change` gets the account as stored now
+   * (null: gone) and, with `challengeId`, that MFA challenge read in the same transaction (null:
+   * gone), and says what to write (its second factor, its pending enrolment, the challenge's
+   * deletion); returns `change`'s result. `change` may run more than once (contention): it must
+   * be pure.
+   */
+  updateSecondFactor<T>(
+    emailKey: string,
+    change: (account: Account | null, challenge: MfaChallenge | null) => FactorUpdate<T>,
+    challengeId?: string,
+  ): Promise<T>;
   /** Sets the upper bound of live sessions to a counted value (after a session-cap check). */
   setSessionCount(emailKey: string, count: number): Promise<void>;
   /**
@@ -214,7 +231,9 @@ export interface AuthEvents {
       | "send_verification"
       | "send_reset_code"
       | "revoke_sessions"
-      | "undo_email_change",
+      | "undo_email_change"
+      | "notify_mfa_change"
+      | "notify_recovery_code_used",
     uid: string,
     error: unknown,
   ): void;
@@ -273,6 +292,17 @@ export interface ThrottleStore {
   releaseNetworkUnits(pair: ThrottleKey, network: ThrottleKey): Promise<void>;
   lock(key: ThrottleKey, until: Date, rank: number): Promise<void>;
   /** Deletes up to `limit` counters and trust markers whose `expires_at` has passed; returns how many. */
+  deleteExpired(now: Date, limit: number): Promise<number>;
+}
+
+/** The first steps of two-step sign-ins (`auth_mfa_challenges`): each used once, by POST /mfa/verify. */
+export interface MfaChallengeStore {
+  create(challenge: MfaChallenge): Promise<void>;
+  /** The challenge (expired or dead ones included: the caller checks); null when there is none. */
+  find(id: string): Promise<MfaChallenge | null>;
+  /** A wrong code: `tries` + 1, in a transaction; the try that reaches `maxTries` deletes it. */
+  countWrong(id: string, maxTries: number): Promise<void>;
+  /** Deletes up to `limit` challenges past their expiry; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
 }
 

@@ -47,7 +47,7 @@ export async function refresh(input: { readonly refreshToken: string }, deps: Re
   if (isExpired(stored, now)) throw invalidRefreshToken();
   const account = await usableAccount(stored, deps);
   // Mint before rotating: if minting fails, the presented token still works for a retry.
-  const jwtToken = await deps.minter.mint(account.uid, sessionClaims(account.roleId, stored.sessionId));
+  const jwtToken = await deps.minter.mint(account.uid, sessionClaims(account.roleId, stored.sessionId, stored.methods));
   const next = continueSession(stored, now, deps.lifetimes, deps.successorOf(input.refreshToken));
   // Fails ("gone") when the session ended meanwhile: its live record or its token was deleted.
   const outcome = await deps.sessions.rotate(stored, next.record, now);
@@ -90,7 +90,7 @@ async function again(presented: string, stored: StoredRefreshToken, now: Date, d
       next.recorded ? deps.sessions.liveState(next.sessionId, next.uid) : null,
     ]);
     if (live !== null && live.session === null) throw invalidRefreshToken(); // ended, tokens not yet deleted
-    const jwtToken = await deps.minter.mint(account.uid, sessionClaims(account.roleId, next.sessionId));
+    const jwtToken = await deps.minter.mint(account.uid, sessionClaims(account.roleId, next.sessionId, next.methods));
     return { user: publicUser(account), jwtToken, expiresIn: LIMITS.customTokenLifetimeSeconds, refreshToken: token };
   }
   return reuse(stored.uid, stored.sessionId, deps);

@@ -1,5 +1,5 @@
 import { newId } from "./ids.js";
-import type { RefreshTokenRecord, StoredRefreshToken } from "./model.js";
+import type { AuthMethod, RefreshTokenRecord, StoredRefreshToken } from "./model.js";
 import type { AccountStore, SessionStore } from "./ports.js";
 import { hashToken, newRefreshToken } from "./tokens.js";
 
@@ -26,11 +26,12 @@ function issueAs(refreshToken: string, fields: Omit<RefreshTokenRecord, "tokenHa
 
 const issue = (fields: Omit<RefreshTokenRecord, "tokenHash">): IssuedToken => issueAs(newRefreshToken(), fields);
 
-/** Starts a session (at signup or login): its first refresh token. */
+/** Starts a session (at signup or login): its first refresh token. `methods`: how it was signed in. */
 export function startSession(
   account: { readonly uid: string; readonly emailKey: string; readonly sessionEpoch: number },
   now: Date,
   lifetimes: SessionLifetimes,
+  methods: readonly AuthMethod[] = ["pwd"],
 ): IssuedToken {
   const sessionExpiresAt = plus(now, lifetimes.absoluteSeconds);
   return issue({
@@ -38,6 +39,7 @@ export function startSession(
     uid: account.uid,
     emailKey: account.emailKey,
     sessionEpoch: account.sessionEpoch,
+    methods,
     createdAt: now,
     expiresAt: earlier(plus(now, lifetimes.idleSeconds), sessionExpiresAt),
     sessionExpiresAt,
@@ -51,6 +53,7 @@ export function continueSession(parent: StoredRefreshToken, now: Date, lifetimes
     uid: parent.uid,
     emailKey: parent.emailKey,
     sessionEpoch: parent.sessionEpoch,
+    methods: parent.methods,
     createdAt: now,
     expiresAt: earlier(plus(now, lifetimes.idleSeconds), parent.sessionExpiresAt),
     sessionExpiresAt: parent.sessionExpiresAt,

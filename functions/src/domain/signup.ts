@@ -1,6 +1,6 @@
 import { LIMITS } from "../config.js";
 import { AppError, isAppError, isTransient } from "../errors.js";
-import { type AuthResult, sessionClaims } from "./auth-result.js";
+import { type AuthResult, isMfaRequired, sessionClaims } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { type ParsedEmail, parseEmail } from "./email.js";
 import { emailNotVerified, mailVerificationCode } from "./email-verification.js";
@@ -82,6 +82,8 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
       sessionEpoch: 0,
       sessionCount: session === null ? 0 : 1,
       createdAt: now,
+      secondFactor: null,
+      pendingFactor: null,
     },
     profile: { uid, email: email.display, displayName, roleId, createdAt: now },
     session,
@@ -128,7 +130,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   if (session === null) throw emailNotVerified();
 
   return {
-    user: { id: uid, roleId, name: displayName, email: email.display, emailVerified: false },
+    user: { id: uid, roleId, name: displayName, email: email.display, emailVerified: false, mfaEnabled: false },
     jwtToken,
     expiresIn: LIMITS.customTokenLifetimeSeconds,
     refreshToken,
@@ -150,10 +152,11 @@ async function repeatedSignup(input: SignupInput, email: ParsedEmail, now: Date,
   if (existing === null || existing.disabled) return null;
   if (now.getTime() - existing.createdAt.getTime() > LIMITS.signupRetrySeconds * 1000) return null;
   try {
-    return await login(
+    const result = await login(
       { email: input.email, password: input.password, clientNetwork: input.clientNetwork, language: input.language },
       deps,
     );
+    return isMfaRequired(result) ? null : result; // a factor turned on since: not a retry of this signup
   } catch (error) {
     if (isAppError(error) && error.code === "invalid_credentials") return null;
     throw error;

@@ -5,7 +5,7 @@
 // not name is a test failure.
 import { z } from "zod";
 import type { ListedUser, UserPage } from "../domain/admin.js";
-import type { AuthResult, PublicUser } from "../domain/auth-result.js";
+import { type AuthResult, isMfaRequired, type MfaRequired, type PublicUser } from "../domain/auth-result.js";
 import { ERROR_STATUS, type ErrorCode, WEAK_PASSWORD_REASONS } from "../errors.js";
 
 export const UserObject = z
@@ -15,6 +15,7 @@ export const UserObject = z
     name: z.string().meta({ example: "james" }),
     email: z.string().meta({ example: "james@yopmail.com" }),
     email_verified: z.boolean().meta({ example: false }),
+    mfa_enabled: z.boolean().meta({ description: "A second factor (authenticator app) is on", example: false }),
   })
   .meta({ description: "The account (JSON paths `$.user.id`, `$.user.role_id`, ...)" });
 
@@ -25,8 +26,40 @@ export const AuthAnswer = z
     expires_in: z.number().int().meta({ description: "Seconds the jwt_token can be exchanged (Firebase: one hour)", example: 3600 }),
     jwt_token: z.string().meta({ description: "A Firebase custom token: FlutterFlow's Log In action (JWT Token) takes `$.jwt_token`" }),
     refresh_token: z.string().meta({ description: "Store it (`$.refresh_token`); POST /refresh exchanges it for a new login body" }),
+    mfa_required: z.literal(false).meta({ description: "Signed in: no second step (`$.mfa_required`)" }),
   })
   .meta({ description: "Signed in: the body FlutterFlow's JWT-token sign-in reads" });
+
+export const MfaRequiredAnswer = z
+  .strictObject({
+    mfa_required: z.literal(true).meta({ description: "Branch on `$.mfa_required`: ask for a code, then POST /mfa/verify" }),
+    mfa_token: z.string().meta({ description: "Keep it in page state (`$.mfa_token`) for POST /mfa/verify: single use, 5 minutes" }),
+    methods: z.array(z.enum(["totp", "recovery_code"])).meta({ example: ["totp", "recovery_code"] }),
+  })
+  .meta({ description: "The password was right; the account has a second factor: no session yet" });
+
+/** Login and password reset: signed in, or the second step asked for. */
+export const SignInAnswer = z.union([AuthAnswer, MfaRequiredAnswer]);
+
+export const MfaVerifiedAnswer = AuthAnswer.extend({
+  recovery_codes_left: z.number().int().meta({ description: "Recovery codes not yet used (`$.recovery_codes_left`)", example: 10 }),
+}).meta({ description: "Signed in after the second step" });
+
+export const MfaEnrollAnswer = z.strictObject({
+  secret: z.string().meta({ description: "The key in base32, for typing into an authenticator app by hand", example: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" }),
+  otpauth_url: z.string().meta({
+    description: "Feed `$.otpauth_url` to a QR code widget: every authenticator app reads it",
+    example: "otpauth://totp/Acme:james%40yopmail.com?issuer=Acme&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30",
+  }),
+});
+
+export const RecoveryCodesAnswer = z.strictObject({
+  recovery_codes: z
+    .array(z.string())
+    .meta({ description: "Shown once: ask the user to keep them (`$.recovery_codes`); each works once", example: ["K7QM-2XRD-9FHP-WN4C"] }),
+});
+
+export const MfaDisabledAnswer = z.strictObject({ mfa_enabled: z.literal(false) });
 
 export const UserAnswer = z.strictObject({ user: UserObject });
 
@@ -71,7 +104,14 @@ export const OpenApiAnswer = z.looseObject({
 
 /** FlutterFlow's `user` object (`$.user.id`, `$.user.role_id`, ...). */
 export function userJson(user: PublicUser) {
-  return { id: user.id, role_id: user.roleId, name: user.name, email: user.email, email_verified: user.emailVerified } as const;
+  return {
+    id: user.id,
+    role_id: user.roleId,
+    name: user.name,
+    email: user.email,
+    email_verified: user.emailVerified,
+    mfa_enabled: user.mfaEnabled,
+  } as const;
 }
 
 /**
@@ -85,7 +125,14 @@ export function authBody(result: AuthResult) {
     expires_in: result.expiresIn,
     jwt_token: result.jwtToken,
     refresh_token: result.refreshToken,
+    mfa_required: false,
   } as const;
+}
+
+/** Login and password reset: the login body, or `mfa_required` with the token for POST /mfa/verify. */
+export function signInBody(result: AuthResult | MfaRequired) {
+  if (!isMfaRequired(result)) return authBody(result);
+  return { mfa_required: true, mfa_token: result.mfaToken, methods: result.methods } as const;
 }
 
 /** GET /admin/users's body. */

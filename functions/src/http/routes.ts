@@ -8,8 +8,13 @@ import {
   DeletedAnswer,
   DisabledAnswer,
   LoggedOutAnswer,
+  MfaDisabledAnswer,
+  MfaEnrollAnswer,
+  MfaVerifiedAnswer,
   OpenApiAnswer,
+  RecoveryCodesAnswer,
   SentAnswer,
+  SignInAnswer,
   UserAnswer,
   UserListAnswer,
 } from "./answers.js";
@@ -21,6 +26,14 @@ import { listUsersRoute, setDisabledRoute, setRoleRoute } from "./routes/admin.j
 import { changeConfirmRoute, changeRequestRoute } from "./routes/email-change.js";
 import { verifyConfirmRoute, verifyRequestRoute } from "./routes/email-verification.js";
 import { resetConfirmRoute, resetRequestRoute } from "./routes/password-reset.js";
+import {
+  activateRoute,
+  adminRemoveFactorRoute,
+  disableRoute,
+  enrollRoute,
+  recoveryCodesRoute,
+  verifyRoute,
+} from "./routes/second-factor.js";
 import { loginRoute, logoutRoute, refreshRoute, signupRoute } from "./routes/sessions.js";
 import {
   ChangePasswordBody,
@@ -28,9 +41,14 @@ import {
   DeleteAccountBody,
   DisableBody,
   EmailChangeRequestBody,
+  FactorProofBody,
   ListUsersQuery,
   LoginBody,
   LogoutBody,
+  MfaActivateBody,
+  MfaDisableBody,
+  MfaEnrollBody,
+  MfaVerifyBody,
   NoBody,
   RefreshBody,
   ResetConfirmBody,
@@ -45,6 +63,8 @@ import {
 // what the emulator tests hold every answer to (answers.ts).
 const SIGNED_IN = ["unauthenticated"] as const;
 const MAILS = ["too_many_requests"] as const;
+/** Step-up: acts that need a proof of the second factor from a user who has one. */
+const STEP_UP = ["second_factor_required", "invalid_code"] as const;
 
 const updateMe = route({
   auth: "token",
@@ -66,9 +86,9 @@ const deleteAccount = route({
   run: deleteAccountRoute,
   doc: {
     name: "deleteAccount",
-    summary: "Delete the account (password required): users/{uid}, sessions, the Firebase user",
+    summary: "Delete the account (password required; and code or recovery_code with a second factor): users/{uid}, sessions, the Firebase user",
     answers: { 200: DeletedAnswer },
-    errors: [...SIGNED_IN, "invalid_credentials", "forbidden", "too_many_requests"],
+    errors: [...SIGNED_IN, "invalid_credentials", "forbidden", ...STEP_UP, "too_many_requests"],
   },
 });
 
@@ -119,8 +139,9 @@ export const ROUTES: RouteTable = {
       run: loginRoute,
       doc: {
         name: "login",
-        summary: "Sign in with email and password (and `code` when REQUIRE_VERIFIED_EMAIL asks for it)",
-        answers: { 200: AuthAnswer },
+        summary:
+          "Sign in with email and password (and `code` when REQUIRE_VERIFIED_EMAIL asks for it); an account with a second factor answers `mfa_required` and an `mfa_token` for POST /mfa/verify",
+        answers: { 200: SignInAnswer },
         errors: ["invalid_credentials", "email_not_verified", "invalid_code", "too_many_requests"],
       },
     }),
@@ -181,8 +202,8 @@ export const ROUTES: RouteTable = {
       run: resetConfirmRoute,
       doc: {
         name: "resetConfirm",
-        summary: "Set a new password with the mailed code, and sign in",
-        answers: { 200: AuthAnswer },
+        summary: "Set a new password with the mailed code, and sign in (or `mfa_required`: an account with a second factor)",
+        answers: { 200: SignInAnswer },
         errors: ["invalid_code", "weak_password", "too_many_requests"],
       },
     }),
@@ -220,9 +241,9 @@ export const ROUTES: RouteTable = {
       run: changeRequestRoute,
       doc: {
         name: "emailChangeRequest",
-        summary: "Mail a code to a new address (password required)",
+        summary: "Mail a code to a new address (password required; and code or recovery_code with a second factor)",
         answers: { 202: SentAnswer },
-        errors: [...SIGNED_IN, "not_found", "invalid_credentials", ...MAILS],
+        errors: [...SIGNED_IN, "not_found", "invalid_credentials", ...STEP_UP, ...MAILS],
       },
     }),
   },
@@ -247,13 +268,78 @@ export const ROUTES: RouteTable = {
       run: changePasswordRoute,
       doc: {
         name: "changePassword",
-        summary: "Change the password (every other session ends) and sign in afresh",
+        summary: "Change the password (every other session ends) and sign in afresh; code or recovery_code with a second factor",
         answers: { 200: AuthAnswer },
-        errors: [...SIGNED_IN, "not_found", "invalid_credentials", "weak_password", "email_not_verified", "too_many_requests"],
+        errors: [...SIGNED_IN, "not_found", "invalid_credentials", "weak_password", "email_not_verified", ...STEP_UP, "too_many_requests"],
       },
     }),
   },
   "/account/delete": { POST: deleteAccount },
+  "/mfa/totp/enroll": {
+    POST: route({
+      auth: "token",
+      body: MfaEnrollBody,
+      run: enrollRoute,
+      doc: {
+        name: "mfaEnroll",
+        summary: "Start an authenticator-app setup (password required): the secret and its otpauth:// URL for a QR code",
+        answers: { 200: MfaEnrollAnswer },
+        errors: [...SIGNED_IN, "not_found", "invalid_credentials", "mfa_already_enabled", "too_many_requests"],
+      },
+    }),
+  },
+  "/mfa/totp/activate": {
+    POST: route({
+      auth: "token",
+      body: MfaActivateBody,
+      run: activateRoute,
+      doc: {
+        name: "mfaActivate",
+        summary: "Confirm the setup with a code from the app: the second factor is on; answers the recovery codes, once",
+        answers: { 200: RecoveryCodesAnswer },
+        errors: [...SIGNED_IN, "not_found", "invalid_code", "mfa_already_enabled", "mfa_enrollment_expired", "too_many_requests"],
+      },
+    }),
+  },
+  "/mfa/verify": {
+    POST: route({
+      auth: "none",
+      body: MfaVerifyBody,
+      run: verifyRoute,
+      doc: {
+        name: "mfaVerify",
+        summary: "The second step of a sign-in: the mfa_token of login with a code from the app or a recovery code",
+        answers: { 200: MfaVerifiedAnswer },
+        errors: ["invalid_mfa_token", "invalid_code", "too_many_requests"],
+      },
+    }),
+  },
+  "/mfa/totp/disable": {
+    POST: route({
+      auth: "token",
+      body: MfaDisableBody,
+      run: disableRoute,
+      doc: {
+        name: "mfaDisable",
+        summary: "Turn the second factor off (password, and code or recovery_code); its recovery codes die",
+        answers: { 200: MfaDisabledAnswer },
+        errors: [...SIGNED_IN, "not_found", "invalid_credentials", "mfa_not_enabled", ...STEP_UP, "too_many_requests"],
+      },
+    }),
+  },
+  "/mfa/recovery-codes": {
+    POST: route({
+      auth: "token",
+      body: FactorProofBody,
+      run: recoveryCodesRoute,
+      doc: {
+        name: "mfaRecoveryCodes",
+        summary: "A new set of recovery codes (code or recovery_code); the old ones die",
+        answers: { 200: RecoveryCodesAnswer },
+        errors: [...SIGNED_IN, "not_found", "mfa_not_enabled", ...STEP_UP, "too_many_requests"],
+      },
+    }),
+  },
   "/admin/users": {
     GET: route({
       auth: "admin",
@@ -278,6 +364,20 @@ export const ROUTES: RouteTable = {
         name: "adminSetRole",
         summary: "Set a user's role_id (administrators)",
         answers: { 200: UserAnswer },
+        errors: [...SIGNED_IN, "forbidden", "not_found"],
+      },
+    }),
+  },
+  "/admin/users/:uid/mfa/disable": {
+    POST: route({
+      auth: "admin",
+      body: NoBody,
+      params: UidParams,
+      run: adminRemoveFactorRoute,
+      doc: {
+        name: "adminRemoveFactor",
+        summary: "Remove a user's second factor and recovery codes (administrators; a user who lost both)",
+        answers: { 200: MfaDisabledAnswer },
         errors: [...SIGNED_IN, "forbidden", "not_found"],
       },
     }),

@@ -51,14 +51,46 @@ export const UpdateMeBody = z
     path: ["name"],
   });
 
+/**
+ * A proof of the second factor, for an account that has one (step-up; "" is none): a code from
+ * the authenticator app, or a recovery code. Accounts without a factor leave both out.
+ */
+const factorProof = {
+  code: text("code").max(64, 'The field "code" is too long.').optional().meta({ description: "A code from the authenticator app" }),
+  recovery_code: text("recovery_code")
+    .max(64, 'The field "recovery_code" is too long.')
+    .optional()
+    .meta({ description: "A recovery code (instead of code)" }),
+};
+
 export const ChangePasswordBody = z.strictObject({
   current_password: text("current_password"),
   new_password: text("new_password"),
+  ...factorProof,
 });
 
 export const DeleteAccountBody = z.strictObject({
   password: text("password"),
+  ...factorProof,
 });
+
+/** POST /mfa/totp/enroll. */
+export const MfaEnrollBody = z.strictObject({ password: text("password") });
+
+/** POST /mfa/totp/activate: the first code from the app. */
+export const MfaActivateBody = z.strictObject({ code: text("code").max(64, 'The field "code" is too long.') });
+
+/** POST /mfa/verify: the second step of a sign-in. */
+export const MfaVerifyBody = z.strictObject({
+  mfa_token: text("mfa_token").max(128, 'The field "mfa_token" is too long.'),
+  ...factorProof,
+});
+
+/** POST /mfa/totp/disable. */
+export const MfaDisableBody = z.strictObject({ password: text("password"), ...factorProof });
+
+/** POST /mfa/recovery-codes. */
+export const FactorProofBody = z.strictObject(factorProof);
 
 export const ResetRequestBody = z.strictObject({
   email: text("email"),
@@ -73,6 +105,7 @@ export const ResetConfirmBody = z.strictObject({
 export const EmailChangeRequestBody = z.strictObject({
   new_email: text("new_email"),
   password: text("password"),
+  ...factorProof,
 });
 
 export const CodeBody = z.strictObject({

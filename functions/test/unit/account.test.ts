@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { changePassword, deleteAccount, getMe, updateMe } from "../../src/domain/account.js";
 import { sessionHolds } from "../../src/domain/live-session.js";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { startSession } from "../../src/domain/session.js";
 import { signup } from "../../src/domain/signup.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { listUsers, setDisabled, setRole } from "../../src/domain/admin.js";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { failure } from "./failure.js";

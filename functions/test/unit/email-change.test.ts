@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { confirmEmailChange, requestEmailChange } from "../../src/domain/email-change.js";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { EmailTakenError } from "../../src/domain/model.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";

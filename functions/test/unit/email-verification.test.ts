@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { confirmEmailVerification, requestEmailVerification } from "../../src/domain/email-verification.js";
-import { login } from "../../src/domain/login.js";
-import { confirmPasswordReset, requestPasswordReset } from "../../src/domain/password-reset.js";
+import { login } from "./sign-in.js";
+import { requestPasswordReset } from "../../src/domain/password-reset.js";
+import { confirmPasswordReset } from "./sign-in.js";
 import { failure } from "./failure.js";
 import { signedUpWorld } from "./fakes.js";
 

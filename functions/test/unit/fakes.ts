@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../../src/domain/deps.js";
 import { hmacKeys } from "../../src/domain/ids.js";
+import { secretBox } from "../../src/domain/sealed-secret.js";
 import {
   type Account,
   type AuthUserProfile,
@@ -9,9 +10,11 @@ import {
   type CounterVersion,
   type CounterWrite,
   EmailTakenError,
+  type FactorUpdate,
   type LiveSession,
   type LiveState,
   type MailMessage,
+  type MfaChallenge,
   type NewAccount,
   type RefreshTokenRecord,
   RejectedIdToken,
@@ -28,8 +31,10 @@ import type {
   AuthEvents,
   AuthUsers,
   CodeStore,
+  DeveloperClaim,
   IdTokenVerifier,
   Mailer,
+  MfaChallengeStore,
   PasswordHasher,
   SessionStore,
   ThrottleStore,
@@ -68,6 +73,8 @@ export type Step =
   | "throttle.record"
   | "codes.issue"
   | "codes.consume"
+  | "challenges.create"
+  | "accounts.updateSecondFactor"
   | "mailer.send";
 
 export class Faults {
@@ -321,6 +328,54 @@ export class MemoryStore implements AccountStore {
   async setAuthUserSynced(emailKey: string): Promise<void> {
     await this.faults.at("accounts.setAuthUserSynced");
     this.patch(emailKey, { authUserSynced: true });
+  }
+
+  /** Two-step sign-ins by id (auth_mfa_challenges); the challenge store and updateSecondFactor share them. */
+  readonly challenges = new Map<string, MfaChallenge>();
+
+  readonly challengeStore: MfaChallengeStore = {
+    create: async (challenge) => {
+      await this.faults.at("challenges.create");
+      this.challenges.set(challenge.id, challenge);
+    },
+    find: async (id) => this.challenges.get(id) ?? null,
+    countWrong: async (id, maxTries) => {
+      const challenge = this.challenges.get(id);
+      if (challenge === undefined) return;
+      if (challenge.tries + 1 >= maxTries) this.challenges.delete(id);
+      else this.challenges.set(id, { ...challenge, tries: challenge.tries + 1 });
+    },
+    deleteExpired: async (now, limit) => {
+      let deleted = 0;
+      for (const [id, challenge] of this.challenges) {
+        if (deleted < limit && challenge.expiresAt <= now) {
+          this.challenges.delete(id);
+          deleted++;
+        }
+      }
+      return deleted;
+    },
+  };
+
+  async updateSecondFactor<T>(
+    emailKey: string,
+    change: (account: Account | null, challenge: MfaChallenge | null) => FactorUpdate<T>,
+    challengeId?: string,
+  ): Promise<T> {
+    await this.faults.at("accounts.updateSecondFactor");
+    const uid = this.uidByEmailKey.get(emailKey);
+    const account = uid === undefined ? null : (this.accounts.get(uid) ?? null);
+    const challenge = challengeId === undefined ? null : (this.challenges.get(challengeId) ?? null);
+    const update = change(account, challenge);
+    if (account !== null) {
+      this.accounts.set(account.uid, {
+        ...account,
+        ...(update.factor !== undefined && { secondFactor: update.factor }),
+        ...(update.pending !== undefined && { pendingFactor: update.pending }),
+      });
+    }
+    if (update.consumeChallenge === true && challengeId !== undefined) this.challenges.delete(challengeId);
+    return update.result;
   }
 
   async setSessionCount(emailKey: string, sessionCount: number): Promise<void> {
@@ -645,7 +700,7 @@ export class FakeMinter implements TokenMinter {
   readonly minted: { uid: string; claims: Readonly<Record<string, unknown>> }[] = [];
   constructor(private readonly faults: Faults) {}
 
-  async mint(uid: string, claims: Readonly<Record<string, number | string | boolean>>): Promise<string> {
+  async mint(uid: string, claims: Readonly<Record<string, DeveloperClaim>>): Promise<string> {
     await this.faults.at("minter.mint");
     this.minted.push({ uid, claims });
     return `custom-token-for-${uid}`;
@@ -785,6 +840,8 @@ export function world(verification: Deps["verification"] = { sendOnSignup: false
   const deps: Deps = {
     accounts: store,
     codes,
+    challenges: store.challengeStore,
+    secrets: secretBox(() => SECRET),
     mailer,
     sessions: store.sessionStore,
     throttle,

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { forgetDeletedUser, PURGE_BUDGET_MS, PURGE_STEP, purgeExpired } from "../../src/domain/housekeeping.js";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { signup } from "../../src/domain/signup.js";
 import { world } from "./fakes.js";
 

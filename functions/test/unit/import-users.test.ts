@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { Argon2Hasher } from "../../src/adapters/argon2-hasher.js";
 import { MigratingHasher } from "../../src/adapters/migrating-hasher.js";
 import { ImportRejected, importedUid, importUser } from "../../src/domain/import-users.js";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { EmailTakenError } from "../../src/domain/model.js";
 import { signup } from "../../src/domain/signup.js";
 import { rejection } from "./failure.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { signup } from "../../src/domain/signup.js";
 import { hashToken } from "../../src/domain/tokens.js";
 import { INVALID_CREDENTIALS_MESSAGE } from "../../src/errors.js";

@@ -9,6 +9,9 @@ const KINDS: readonly MailKind[] = [
   "email_verification_code",
   "email_change_code",
   "email_change_notice",
+  "mfa_enabled",
+  "mfa_disabled",
+  "recovery_code_used",
 ];
 
 describe("mails: every kind in every language", () => {
@@ -20,10 +23,13 @@ describe("mails: every kind in every language", () => {
           code: "048213",
           minutes: 15,
           newEmail: "new@example.com",
+          remaining: 7,
         });
         expect(mail.to).to.equal("ada@example.com");
         expect(mail.subject).to.include("Acme <Shop>");
-        for (const part of [mail.subject, mail.text, mail.html]) expect(part).to.not.match(/\{(app|code|minutes|newEmail)\}/);
+        for (const part of [mail.subject, mail.text, mail.html]) expect(part).to.not.match(/\{[A-Za-z]+\}/);
+        expect(mail.subject).to.match(/^Acme <Shop> ?: /);
+        expect(mail.text.split("\n\n")).to.have.length(2);
         expect(mail.html).to.include("Acme &lt;Shop&gt;").and.not.include("<Shop>");
         expect(mail.html).to.include(`<html lang="${language}">`);
         if (kind.endsWith("_code")) {
@@ -31,15 +37,28 @@ describe("mails: every kind in every language", () => {
           expect(mail.html).to.match(/<strong[^>]*>048213<\/strong>/);
         }
         if (kind === "email_change_notice") expect(mail.text).to.include("new@example.com");
+        if (kind === "recovery_code_used") {
+          expect(mail.text).to.include(": 7.");
+          expect(mail.html).to.include(": 7.");
+        }
       });
     }
   }
 
   it("the languages really differ (no language silently falls back to English)", () => {
-    const subjects = LANGUAGES.map(
-      (l) => renderMail("password_reset_code", l, "a@example.com", { app: "A", code: "1", minutes: 1 }).subject,
-    );
-    expect(new Set(subjects).size).to.equal(LANGUAGES.length);
+    for (const kind of KINDS) {
+      const mails = LANGUAGES.map((l) => renderMail(kind, l, "a@example.com", { app: "A", code: "1", minutes: 1, remaining: 3 }));
+      expect(new Set(mails.map((m) => m.subject)).size, kind).to.equal(LANGUAGES.length);
+      expect(new Set(mails.map((m) => m.text)).size, kind).to.equal(LANGUAGES.length);
+    }
+  });
+
+  it("the remaining recovery codes are filled in as a number, 0 included", () => {
+    for (const language of LANGUAGES) {
+      const mail = renderMail("recovery_code_used", language, "a@example.com", { app: "A", remaining: 0 });
+      expect(mail.text, language).to.include(": 0.").and.not.include("{remaining}");
+      expect(mail.html, language).to.include(": 0.").and.not.include("{remaining}");
+    }
   });
 
   it("values are HTML-escaped", () => {

@@ -38,6 +38,22 @@ describe("error messages in the user's language", () => {
     expect(localizedMessage(error, "es")).to.equal("El correo o la contraseña no son correctos.");
   });
 
+  it("the second-factor codes are worded for what the user must do next", () => {
+    const required = translations("second_factor_required");
+    expect(required.es).to.include("código de recuperación");
+    expect(required.de).to.include("Wiederherstellungscode");
+    expect(required.fr).to.include("code de récupération");
+    expect(required.pt).to.include("código de recuperação");
+    const expired = translations("invalid_mfa_token");
+    expect(expired.es).to.include("Vuelve a iniciar sesión.");
+    expect(expired.de).to.include("Bitte melden Sie sich erneut an.");
+    expect(expired.fr).to.include("Reconnectez-vous.");
+    expect(expired.pt).to.include("Entre novamente.");
+    const error = new AppError("mfa_already_enabled", "A second factor is already turned on for this account.");
+    expect(localizedMessage(error, "en")).to.equal("A second factor is already turned on for this account.");
+    expect(localizedMessage(error, "de")).to.equal("Für dieses Konto ist bereits ein zweiter Faktor aktiviert.");
+  });
+
   it("the exported function answers in the Accept-Language it was asked, with Content-Language, and the same code", async () => {
     const { auth } = await import("../../src/index.js");
     const ask = async (acceptLanguage: string | undefined) => {

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { updateMe } from "../../src/domain/account.js";
 import { requestEmailChange } from "../../src/domain/email-change.js";
-import { login } from "../../src/domain/login.js";
-import { confirmPasswordReset, requestPasswordReset } from "../../src/domain/password-reset.js";
+import { login } from "./sign-in.js";
+import { requestPasswordReset } from "../../src/domain/password-reset.js";
+import { confirmPasswordReset } from "./sign-in.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { failure } from "./failure.js";
 import { signedUpWorld, world } from "./fakes.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { confirmEmailChange, requestEmailChange } from "../../src/domain/email-change.js";
 import { importUser } from "../../src/domain/import-users.js";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { EmailTakenError } from "../../src/domain/model.js";
 import { signup } from "../../src/domain/signup.js";
 import { failure, rejection } from "./failure.js";

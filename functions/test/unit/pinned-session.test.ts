@@ -17,6 +17,7 @@ function stored(fields: Partial<StoredRefreshToken> = {}): StoredRefreshToken {
     uid: "uid-1",
     emailKey: "ek-1",
     sessionEpoch: 3,
+    methods: ["pwd"],
     createdAt: T0,
     expiresAt: secondsIn(3600),
     sessionExpiresAt: secondsIn(7200),

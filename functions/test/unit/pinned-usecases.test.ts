@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import type { Counter, CounterVersion, CounterWrite, SecurityEvent, ThrottleKey } from "../../src/domain/model.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";

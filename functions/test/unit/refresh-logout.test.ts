@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { logout } from "../../src/domain/logout.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { hashToken, successorToken } from "../../src/domain/tokens.js";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { LIMITS } from "../../src/config.js";
 import { DeadlineExceeded } from "../../src/deadlines.js";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { signup } from "../../src/domain/signup.js";
 import { ipShardOf, lockSeconds, THROTTLE_RULES, throttleKeys } from "../../src/domain/throttle.js";
 import { toAppError } from "../../src/errors.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { requestEmailVerification } from "../../src/domain/email-verification.js";
-import { login } from "../../src/domain/login.js";
+import { login } from "./sign-in.js";
 import { requestPasswordReset } from "../../src/domain/password-reset.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";

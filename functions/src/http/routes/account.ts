@@ -22,11 +22,12 @@ export async function updateMeRoute({ body, caller }: RequestOf<typeof UpdateMeB
 }
 
 /**
- * POST /password/change {"current_password", "new_password"} -> the login body (fresh session).
+ * POST /password/change {"current_password", "new_password", "code"? | "recovery_code"?} -> the
+ * login body (fresh session). The code: accounts with a second factor.
  * A retry after a lost answer comes with the token the change revoked (domain/account.ts).
  */
 export async function changePasswordRoute(
-  { body, caller, clientNetwork }: RequestOf<typeof ChangePasswordBody, "token">,
+  { body, caller, clientNetwork, language }: RequestOf<typeof ChangePasswordBody, "token">,
   deps: Deps,
 ): Promise<JsonReply> {
   const result = await changePassword(
@@ -35,6 +36,8 @@ export async function changePasswordRoute(
       currentPassword: body.current_password,
       newPassword: body.new_password,
       clientNetwork,
+      language,
+      proof: { code: body.code, recoveryCode: body.recovery_code },
       sessionEnded: caller.ended === "revoked" || caller.ended === "session_ended",
     },
     deps,
@@ -49,9 +52,10 @@ export async function changePasswordRoute(
  * deletion is done.
  */
 export async function deleteAccountRoute(
-  { body, caller, clientNetwork }: RequestOf<typeof DeleteAccountBody, "token">,
+  { body, caller, clientNetwork, language }: RequestOf<typeof DeleteAccountBody, "token">,
   deps: Deps,
 ): Promise<JsonReply> {
-  await deleteAccount(caller.uid, { password: body.password, clientNetwork }, deps);
+  const proof = { code: body.code, recoveryCode: body.recovery_code };
+  await deleteAccount(caller.uid, { password: body.password, clientNetwork, language, proof }, deps);
   return { status: 200, body: { deleted: true } };
 }

@@ -1,5 +1,6 @@
 // Email change: a code to the new address, then the code (domain/email-change.ts).
 import { LIMITS } from "../../config.js";
+import { methodsIn } from "../../domain/auth-result.js";
 import type { Deps } from "../../domain/deps.js";
 import { confirmEmailChange, requestEmailChange } from "../../domain/email-change.js";
 import { authBody } from "../answers.js";
@@ -17,7 +18,17 @@ export async function changeRequestRoute(
   deps: Deps,
 ): Promise<JsonReply> {
   await withFloor(LIMITS.resetRequestFloorMs, () =>
-    requestEmailChange(caller.uid, { newEmail: body.new_email, password: body.password, clientNetwork, language }, deps),
+    requestEmailChange(
+      caller.uid,
+      {
+        newEmail: body.new_email,
+        password: body.password,
+        clientNetwork,
+        language,
+        proof: { code: body.code, recoveryCode: body.recovery_code },
+      },
+      deps,
+    ),
   );
   return { status: 202, body: { sent: true } };
 }
@@ -27,6 +38,6 @@ export async function changeConfirmRoute(
   { body, caller, clientNetwork }: RequestOf<typeof CodeBody, "token">,
   deps: Deps,
 ): Promise<JsonReply> {
-  const result = await confirmEmailChange(caller.uid, { code: body.code, clientNetwork }, deps);
+  const result = await confirmEmailChange(caller.uid, { code: body.code, clientNetwork, methods: methodsIn(caller.claims) }, deps);
   return { status: 200, body: authBody(result) };
 }

@@ -2,7 +2,7 @@
 import { LIMITS } from "../../config.js";
 import type { Deps } from "../../domain/deps.js";
 import { confirmPasswordReset, requestPasswordReset } from "../../domain/password-reset.js";
-import { authBody } from "../answers.js";
+import { signInBody } from "../answers.js";
 import { withFloor } from "../floor.js";
 import type { RequestOf } from "../route.js";
 import type { ResetConfirmBody, ResetRequestBody } from "../schemas.js";
@@ -22,7 +22,7 @@ export async function resetRequestRoute(
   return { status: 202, body: { sent: true } };
 }
 
-/** POST /password/reset/confirm {"email", "code", "new_password"} -> 200 with the login body (signed in). */
+/** POST /password/reset/confirm {"email", "code", "new_password"} -> 200 with the login body (signed in), or `mfa_required` (a second factor). */
 export async function resetConfirmRoute(
   { body, clientNetwork, language }: RequestOf<typeof ResetConfirmBody, "none">,
   deps: Deps,
@@ -31,5 +31,5 @@ export async function resetConfirmRoute(
     { email: body.email, code: body.code, newPassword: body.new_password, clientNetwork, language },
     deps,
   );
-  return { status: 200, body: authBody(result) };
+  return { status: 200, body: signInBody(result) };
 }

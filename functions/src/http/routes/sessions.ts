@@ -4,7 +4,7 @@ import { login } from "../../domain/login.js";
 import { logout } from "../../domain/logout.js";
 import { refresh } from "../../domain/refresh.js";
 import { signup } from "../../domain/signup.js";
-import { authBody } from "../answers.js";
+import { authBody, signInBody } from "../answers.js";
 import type { RequestOf } from "../route.js";
 import type { LoginBody, LogoutBody, RefreshBody, SignupBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
@@ -14,9 +14,9 @@ export async function signupRoute({ body, clientNetwork, language }: RequestOf<t
   return { status: 201, body: authBody(await signup({ ...body, clientNetwork, language }, deps)) };
 }
 
-/** POST /login {"email", "password", "code"?} -> 200 with the FlutterFlow login body. */
+/** POST /login {"email", "password", "code"?} -> 200 with the FlutterFlow login body, or `mfa_required` (a second factor). */
 export async function loginRoute({ body, clientNetwork, language }: RequestOf<typeof LoginBody, "none">, deps: Deps): Promise<JsonReply> {
-  return { status: 200, body: authBody(await login({ ...body, clientNetwork, language }, deps)) };
+  return { status: 200, body: signInBody(await login({ ...body, clientNetwork, language }, deps)) };
 }
 
 /** POST /refresh {"refresh_token"} -> 200 with the login body (a new jwt_token and refresh_token). */
