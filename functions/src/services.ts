@@ -5,8 +5,8 @@ import { type Config, config, serverSecret, smtpUrl, tokenSigningKey } from "./c
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { Deps } from "./domain/deps.js";
 import { hmacKeys } from "./domain/ids.js";
-import { secretBox } from "./domain/sealed-secret.js";
 import type { Mailer, TokenMinter } from "./domain/ports.js";
+import { secretBox } from "./domain/sealed-secret.js";
 import { successorToken } from "./domain/tokens.js";
 import { authEvents } from "./logs.js";
 

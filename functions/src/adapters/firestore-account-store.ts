@@ -100,7 +100,8 @@ export function accountFromDoc(emailKey: string, doc: DocumentSnapshot): Account
             recoveryDigests: data.mfa.recovery_digests,
             activatedAt: data.mfa.activated_at,
           },
-    pendingFactor: data.mfa_pending === null ? null : { sealedSecret: data.mfa_pending.totp_secret, expiresAt: data.mfa_pending.expires_at },
+    pendingFactor:
+      data.mfa_pending === null ? null : { sealedSecret: data.mfa_pending.totp_secret, expiresAt: data.mfa_pending.expires_at },
   };
 }
 
@@ -489,7 +490,8 @@ export class FirestoreAccountStore implements AccountStore {
         const fields: Record<string, unknown> = {};
         if (update.factor !== undefined) fields.mfa = factorFields(update.factor);
         if (update.pending !== undefined) fields.mfa_pending = pendingFields(update.pending);
-        if (account !== null && Object.keys(fields).length > 0) tx.update(credential, { ...fields, updated_at: FieldValue.serverTimestamp() });
+        if (account !== null && Object.keys(fields).length > 0)
+          tx.update(credential, { ...fields, updated_at: FieldValue.serverTimestamp() });
         if (update.consumeChallenge === true && challengeRef !== undefined && challenge !== null) tx.delete(challengeRef);
         return update.result;
       }),

@@ -35,7 +35,9 @@ export const secondFactorRequired = (): AppError =>
 export const wrongFactorCode = (kind: MatchedProof["kind"]): AppError =>
   new AppError(
     "invalid_code",
-    kind === "totp" ? "The code is incorrect or was already used. Enter the current code." : "The recovery code is incorrect or was already used.",
+    kind === "totp"
+      ? "The code is incorrect or was already used. Enter the current code."
+      : "The recovery code is incorrect or was already used.",
     { field: kind === "totp" ? "code" : "recovery_code" },
   );
 

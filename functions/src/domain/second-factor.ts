@@ -60,7 +60,8 @@ export type SecondFactorDeps = Pick<
 
 const plus = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);
 
-export const mfaAlreadyEnabled = (): AppError => new AppError("mfa_already_enabled", "A second factor is already turned on for this account.");
+export const mfaAlreadyEnabled = (): AppError =>
+  new AppError("mfa_already_enabled", "A second factor is already turned on for this account.");
 export const mfaNotEnabled = (): AppError => new AppError("mfa_not_enabled", "This account has no second factor turned on.");
 const enrollmentExpired = (): AppError =>
   new AppError("mfa_enrollment_expired", "There is no authenticator setup to confirm, or it expired. Start the setup again.");
@@ -138,7 +139,12 @@ export async function activateTotp(
     throw wrongFactorCode("totp");
   }
   const recoveryCodes = newRecoveryCodes();
-  const factor: SecondFactor = { sealedSecret: pending.sealedSecret, lastStep: step, recoveryDigests: digestsOf(uid, recoveryCodes, deps), activatedAt: now };
+  const factor: SecondFactor = {
+    sealedSecret: pending.sealedSecret,
+    lastStep: step,
+    recoveryDigests: digestsOf(uid, recoveryCodes, deps),
+    activatedAt: now,
+  };
   const outcome = await deps.accounts.updateSecondFactor(account.emailKey, (current) => {
     if (current === null || current.uid !== uid || current.disabled) return { result: "gone" as const };
     if (current.secondFactor !== null) return { result: "enabled" as const };

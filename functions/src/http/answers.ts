@@ -46,10 +46,13 @@ export const MfaVerifiedAnswer = AuthAnswer.extend({
 }).meta({ description: "Signed in after the second step" });
 
 export const MfaEnrollAnswer = z.strictObject({
-  secret: z.string().meta({ description: "The key in base32, for typing into an authenticator app by hand", example: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" }),
+  secret: z
+    .string()
+    .meta({ description: "The key in base32, for typing into an authenticator app by hand", example: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" }),
   otpauth_url: z.string().meta({
     description: "Feed `$.otpauth_url` to a QR code widget: every authenticator app reads it",
-    example: "otpauth://totp/Acme:james%40yopmail.com?issuer=Acme&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30",
+    example:
+      "otpauth://totp/Acme:james%40yopmail.com?issuer=Acme&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30",
   }),
 });
 

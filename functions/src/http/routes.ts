@@ -86,7 +86,8 @@ const deleteAccount = route({
   run: deleteAccountRoute,
   doc: {
     name: "deleteAccount",
-    summary: "Delete the account (password required; and code or recovery_code with a second factor): users/{uid}, sessions, the Firebase user",
+    summary:
+      "Delete the account (password required; and code or recovery_code with a second factor): users/{uid}, sessions, the Firebase user",
     answers: { 200: DeletedAnswer },
     errors: [...SIGNED_IN, "invalid_credentials", "forbidden", ...STEP_UP, "too_many_requests"],
   },

@@ -4,11 +4,11 @@ import { expect } from "chai";
 import { setLogFunction } from "firebase-admin/firestore";
 import { changePassword } from "../../src/domain/account.js";
 import type { Deps } from "../../src/domain/deps.js";
-import { login } from "../unit/sign-in.js";
 import type { PasswordHasher } from "../../src/domain/ports.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { getDeps } from "../../src/services.js";
+import { login } from "../unit/sign-in.js";
 import { root } from "./framework.js";
 import { FIRESTORE_MODE, signInWithCustomToken, uniqueEmail } from "./helpers.js";
 

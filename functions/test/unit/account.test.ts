@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { changePassword, deleteAccount, getMe, updateMe } from "../../src/domain/account.js";
 import { sessionHolds } from "../../src/domain/live-session.js";
-import { login } from "./sign-in.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { startSession } from "../../src/domain/session.js";
 import { signup } from "../../src/domain/signup.js";
 import { failure } from "./failure.js";
 import { type Step, signedUpWorld } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 const email = "ada@example.com";
 const password = "correct horse battery";
@@ -16,7 +16,7 @@ const signedUp = () => signedUpWorld({ email, password, name: "Ada" });
 describe("account use cases (in-memory fakes)", () => {
   it("getMe returns the server record; a missing or disabled account is not_found", async () => {
     const { w, uid } = await signedUp();
-    expect(await getMe(uid, w.deps)).to.deep.equal({ id: uid, roleId: 1, name: "Ada", email, emailVerified: false });
+    expect(await getMe(uid, w.deps)).to.deep.equal({ id: uid, roleId: 1, name: "Ada", email, emailVerified: false, mfaEnabled: false });
     expect((await failure(getMe("nobody", w.deps))).code).to.equal("not_found");
   });
 

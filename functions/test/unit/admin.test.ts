@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { listUsers, setDisabled, setRole } from "../../src/domain/admin.js";
-import { login } from "./sign-in.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { failure } from "./failure.js";
 import { world } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 const password = "correct horse battery";
 
@@ -82,7 +82,16 @@ describe("admin use cases (in-memory fakes)", () => {
     expect(order).to.deep.equal(sorted);
     expect(new Set(order.map((a) => a?.createdAt.getTime())).size).to.be.below(25); // ties were there to break
     const first = (await listUsers(caller, {}, w.deps)).users[0];
-    expect(Object.keys(first ?? {}).sort()).to.deep.equal(["createdAt", "disabled", "email", "emailVerified", "id", "name", "roleId"]);
+    expect(Object.keys(first ?? {}).sort()).to.deep.equal([
+      "createdAt",
+      "disabled",
+      "email",
+      "emailVerified",
+      "id",
+      "mfaEnabled",
+      "name",
+      "roleId",
+    ]);
   });
 
   it("listUsers by email prefix: only matches, in email order, paged; a cursor of the other order is refused", async () => {

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { confirmEmailChange, requestEmailChange } from "../../src/domain/email-change.js";
-import { login } from "./sign-in.js";
 import { EmailTakenError } from "../../src/domain/model.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { failure, rejection } from "./failure.js";
 import { signedUpWorld } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 const email = "ada@example.com";
 const newEmail = "Ada.Lovelace@Example.org";

@@ -1,10 +1,9 @@
 import { expect } from "chai";
 import { confirmEmailVerification, requestEmailVerification } from "../../src/domain/email-verification.js";
-import { login } from "./sign-in.js";
 import { requestPasswordReset } from "../../src/domain/password-reset.js";
-import { confirmPasswordReset } from "./sign-in.js";
 import { failure } from "./failure.js";
 import { signedUpWorld } from "./fakes.js";
+import { confirmPasswordReset, login } from "./sign-in.js";
 
 const email = "ada@example.com";
 const password = "correct horse battery";

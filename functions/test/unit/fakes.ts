@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../../src/domain/deps.js";
 import { hmacKeys } from "../../src/domain/ids.js";
-import { secretBox } from "../../src/domain/sealed-secret.js";
 import {
   type Account,
   type AuthUserProfile,
@@ -40,6 +39,7 @@ import type {
   ThrottleStore,
   TokenMinter,
 } from "../../src/domain/ports.js";
+import { secretBox } from "../../src/domain/sealed-secret.js";
 import { signup } from "../../src/domain/signup.js";
 import { successorToken } from "../../src/domain/tokens.js";
 

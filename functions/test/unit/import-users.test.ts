@@ -3,11 +3,11 @@ import { expect } from "chai";
 import { Argon2Hasher } from "../../src/adapters/argon2-hasher.js";
 import { MigratingHasher } from "../../src/adapters/migrating-hasher.js";
 import { ImportRejected, importedUid, importUser } from "../../src/domain/import-users.js";
-import { login } from "./sign-in.js";
 import { EmailTakenError } from "../../src/domain/model.js";
 import { signup } from "../../src/domain/signup.js";
 import { rejection } from "./failure.js";
 import { world } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 // The import use case on the in-memory fakes: `legacy$<sha256>` plays a foreign hash (FakeHasher).
 const password = "correct horse battery";

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { login } from "./sign-in.js";
 import { signup } from "../../src/domain/signup.js";
 import { hashToken } from "../../src/domain/tokens.js";
 import { INVALID_CREDENTIALS_MESSAGE } from "../../src/errors.js";
 import { failure } from "./failure.js";
 import { world } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 const email = "grace@example.com";
 const password = "correct horse battery";
@@ -21,8 +21,8 @@ describe("login (use case, in-memory fakes)", () => {
   it("right password -> token with role_id claim, a new session storing only the token's hash", async () => {
     const { w, uid } = await registered();
     const result = await login({ email: " GRACE@example.com", password }, w.deps);
-    expect(result.user).to.deep.equal({ id: uid, roleId: 1, name: "Grace", email, emailVerified: false });
-    expect(w.minter.minted).to.deep.equal([{ uid, claims: { role_id: 1, sid: [...w.store.live.keys()].at(-1) } }]);
+    expect(result.user).to.deep.equal({ id: uid, roleId: 1, name: "Grace", email, emailVerified: false, mfaEnabled: false });
+    expect(w.minter.minted).to.deep.equal([{ uid, claims: { role_id: 1, sid: [...w.store.live.keys()].at(-1), auth_methods: ["pwd"] } }]);
     const [session] = [...w.store.sessions.values()];
     expect(session?.uid).to.equal(uid);
     expect(session?.tokenHash).to.equal(hashToken(result.refreshToken));

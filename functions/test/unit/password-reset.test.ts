@@ -1,12 +1,11 @@
 import { expect } from "chai";
 import { updateMe } from "../../src/domain/account.js";
 import { requestEmailChange } from "../../src/domain/email-change.js";
-import { login } from "./sign-in.js";
 import { requestPasswordReset } from "../../src/domain/password-reset.js";
-import { confirmPasswordReset } from "./sign-in.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { failure } from "./failure.js";
 import { signedUpWorld, world } from "./fakes.js";
+import { confirmPasswordReset, login } from "./sign-in.js";
 
 const email = "ada@example.com";
 const password = "correct horse battery";

@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { confirmEmailChange, requestEmailChange } from "../../src/domain/email-change.js";
 import { importUser } from "../../src/domain/import-users.js";
-import { login } from "./sign-in.js";
 import { EmailTakenError } from "../../src/domain/model.js";
 import { signup } from "../../src/domain/signup.js";
 import { failure, rejection } from "./failure.js";
 import { signedUpWorld, world } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 // Pinned with numbers written out: how many verifications a login spends on each kind of hash,
 // the Auth-user repair that must not fail a login, and the logged steps of an email change's

@@ -2,14 +2,13 @@ import { expect } from "chai";
 import { issueCode, newCode } from "../../src/domain/codes.js";
 import { confirmEmailChange, requestEmailChange } from "../../src/domain/email-change.js";
 import { confirmEmailVerification, requestEmailVerification, verifiedForSignIn } from "../../src/domain/email-verification.js";
-import { login } from "./sign-in.js";
 import { requestPasswordReset } from "../../src/domain/password-reset.js";
-import { confirmPasswordReset } from "./sign-in.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { AppError } from "../../src/errors.js";
 import { failure, rejection } from "./failure.js";
 import { MemoryThrottle, signedUpWorld, world } from "./fakes.js";
+import { confirmPasswordReset, login } from "./sign-in.js";
 
 // The mailed codes (codes.ts) and their three flows (password reset, email verification, email
 // change) on the in-memory fakes, with every id, event, error and mail written out. The document

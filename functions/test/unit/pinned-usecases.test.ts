@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { login } from "./sign-in.js";
 import type { Counter, CounterVersion, CounterWrite, SecurityEvent, ThrottleKey } from "../../src/domain/model.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
@@ -8,6 +7,7 @@ import { hashToken, successorToken } from "../../src/domain/tokens.js";
 import { AppError } from "../../src/errors.js";
 import { rejection } from "./failure.js";
 import { MemoryThrottle, world } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 // The stateful use cases (throttle reservations, login, refresh) on the in-memory fakes, with
 // every number and clock value written out. The only file of the pinned tests that depends on
@@ -648,7 +648,7 @@ describe("pinned: refresh", () => {
     expect(found.refreshToken).to.equal(chain[6]);
     expect(w.minter.minted.at(-1)).to.deep.equal({
       uid: found.user.id,
-      claims: { role_id: 1, sid: w.store.sessions.get(hashToken(token))?.sessionId },
+      claims: { role_id: 1, sid: w.store.sessions.get(hashToken(token))?.sessionId, auth_methods: ["pwd"] },
     });
     expect((await appError(refresh({ refreshToken: chain[0] ?? "" }, w.deps))).code).to.equal("refresh_token_reused");
   });

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { login } from "./sign-in.js";
 import { logout } from "../../src/domain/logout.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { hashToken, successorToken } from "../../src/domain/tokens.js";
 import { failure } from "./failure.js";
 import { signedUpWorld } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 const email = "linus@example.com";
 const password = "correct horse battery";
@@ -43,7 +43,7 @@ describe("refresh (use case, in-memory fakes, manual clock)", () => {
     expect(parent?.rotatedAt).to.deep.equal(w.clock.now());
     expect(child?.sessionId).to.equal(parent?.sessionId);
     expect(child?.sessionExpiresAt).to.deep.equal(parent?.sessionExpiresAt);
-    expect(w.minter.minted.at(-1)).to.deep.equal({ uid, claims: { role_id: 1, sid: parent?.sessionId } });
+    expect(w.minter.minted.at(-1)).to.deep.equal({ uid, claims: { role_id: 1, sid: parent?.sessionId, auth_methods: ["pwd"] } });
   });
 
   it("reuse of a rotated token -> refresh_token_reused, and the whole family is revoked", async () => {

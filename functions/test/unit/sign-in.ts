@@ -12,7 +12,5 @@ function session(result: AuthResult | MfaRequired): AuthResult {
 
 export const login = async (input: LoginInput, deps: LoginDeps): Promise<AuthResult> => session(await loginOrChallenge(input, deps));
 
-export const confirmPasswordReset = async (
-  input: Parameters<typeof confirmOrChallenge>[0],
-  deps: PasswordResetDeps,
-): Promise<AuthResult> => session(await confirmOrChallenge(input, deps));
+export const confirmPasswordReset = async (input: Parameters<typeof confirmOrChallenge>[0], deps: PasswordResetDeps): Promise<AuthResult> =>
+  session(await confirmOrChallenge(input, deps));

@@ -31,7 +31,9 @@ describe("signup (use case, in-memory fakes)", () => {
       email: "ada@example.com",
       displayName: "Ada",
     });
-    expect(w.minter.minted).to.deep.equal([{ uid: result.user.id, claims: { role_id: 1, sid: [...w.store.live.keys()][0] } }]);
+    expect(w.minter.minted).to.deep.equal([
+      { uid: result.user.id, claims: { role_id: 1, sid: [...w.store.live.keys()][0], auth_methods: ["pwd"] } },
+    ]);
   });
 
   it("mints the token before writing anything (an IAM signBlob failure leaves nothing)", async () => {

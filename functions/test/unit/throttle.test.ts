@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { LIMITS } from "../../src/config.js";
 import { DeadlineExceeded } from "../../src/deadlines.js";
-import { login } from "./sign-in.js";
 import { signup } from "../../src/domain/signup.js";
 import { ipShardOf, lockSeconds, THROTTLE_RULES, throttleKeys } from "../../src/domain/throttle.js";
 import { toAppError } from "../../src/errors.js";
 import { failure } from "./failure.js";
 import { world } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 const email = "grace@example.com";
 const password = "correct horse battery";

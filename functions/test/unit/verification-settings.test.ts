@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { requestEmailVerification } from "../../src/domain/email-verification.js";
-import { login } from "./sign-in.js";
 import { requestPasswordReset } from "../../src/domain/password-reset.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { reserveMailRequest, THROTTLE_RULES } from "../../src/domain/throttle.js";
 import { failure, rejection } from "./failure.js";
 import { world } from "./fakes.js";
+import { login } from "./sign-in.js";
 
 // SEND_VERIFICATION_ON_SIGNUP and REQUIRE_VERIFIED_EMAIL, and what a mail that cannot go does.
 const email = "ada@example.com";

@@ -5,19 +5,14 @@ import type { Deps } from "../../domain/deps.js";
 import { activateTotp, disableTotp, enrollTotp, renewRecoveryCodes, verifyMfa } from "../../domain/second-factor.js";
 import { authBody } from "../answers.js";
 import type { RequestOf } from "../route.js";
-import type {
-  FactorProofBody,
-  MfaActivateBody,
-  MfaDisableBody,
-  MfaEnrollBody,
-  MfaVerifyBody,
-  NoBody,
-  UidParams,
-} from "../schemas.js";
+import type { FactorProofBody, MfaActivateBody, MfaDisableBody, MfaEnrollBody, MfaVerifyBody, NoBody, UidParams } from "../schemas.js";
 import type { JsonReply } from "../types.js";
 
 /** POST /mfa/totp/enroll {"password"} -> {"secret", "otpauth_url"} (not active until activated). */
-export async function enrollRoute({ body, caller, clientNetwork }: RequestOf<typeof MfaEnrollBody, "token">, deps: Deps): Promise<JsonReply> {
+export async function enrollRoute(
+  { body, caller, clientNetwork }: RequestOf<typeof MfaEnrollBody, "token">,
+  deps: Deps,
+): Promise<JsonReply> {
   const { secret, otpauthUrl } = await enrollTotp(caller.uid, { password: body.password, clientNetwork }, deps);
   return { status: 200, body: { secret, otpauth_url: otpauthUrl } };
 }
@@ -32,7 +27,10 @@ export async function activateRoute(
 }
 
 /** POST /mfa/verify {"mfa_token", "code" | "recovery_code"} -> the login body and `recovery_codes_left`. */
-export async function verifyRoute({ body, clientNetwork, language }: RequestOf<typeof MfaVerifyBody, "none">, deps: Deps): Promise<JsonReply> {
+export async function verifyRoute(
+  { body, clientNetwork, language }: RequestOf<typeof MfaVerifyBody, "none">,
+  deps: Deps,
+): Promise<JsonReply> {
   const result = await verifyMfa(
     { mfaToken: body.mfa_token, code: body.code, recoveryCode: body.recovery_code, clientNetwork, language },
     deps,
@@ -45,7 +43,11 @@ export async function disableRoute(
   { body, caller, clientNetwork, language }: RequestOf<typeof MfaDisableBody, "token">,
   deps: Deps,
 ): Promise<JsonReply> {
-  await disableTotp(caller.uid, { password: body.password, code: body.code, recoveryCode: body.recovery_code, clientNetwork, language }, deps);
+  await disableTotp(
+    caller.uid,
+    { password: body.password, code: body.code, recoveryCode: body.recovery_code, clientNetwork, language },
+    deps,
+  );
   return { status: 200, body: { mfa_enabled: false } };
 }
 
@@ -54,7 +56,11 @@ export async function recoveryCodesRoute(
   { body, caller, clientNetwork, language }: RequestOf<typeof FactorProofBody, "token">,
   deps: Deps,
 ): Promise<JsonReply> {
-  const { recoveryCodes } = await renewRecoveryCodes(caller.uid, { code: body.code, recoveryCode: body.recovery_code, clientNetwork, language }, deps);
+  const { recoveryCodes } = await renewRecoveryCodes(
+    caller.uid,
+    { code: body.code, recoveryCode: body.recovery_code, clientNetwork, language },
+    deps,
+  );
   return { status: 200, body: { recovery_codes: recoveryCodes } };
 }
 
