@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeAccount, signedIn } from "../domain/account.js";
-import { applyDisabled, applyRole } from "../domain/admin.js";
+import { applyDisabled, applyFactorRemoval, applyRole } from "../domain/admin.js";
 import type { Deps } from "../domain/deps.js";
 import { parseEmail } from "../domain/email.js";
 import type { Account } from "../domain/model.js";
@@ -72,6 +72,7 @@ async function userJson(deps: Deps, a: Account): Promise<Record<string, unknown>
     role_id: a.roleId,
     email_verified: a.emailVerified,
     disabled: a.disabled,
+    mfa_enabled: a.secondFactor !== null,
     created_at: a.createdAt.toISOString(),
     auth_user_synced: a.authUserSynced,
     // Which encoding the stored hash has: "argon2id" once the user logged in after an import.
@@ -93,7 +94,7 @@ export async function runCommand(positionals: readonly string[], options: CliOpt
   };
   if (
     !(
-      (group === "users" && ["import", "show", "set-role", "disable", "enable", "delete"].includes(command ?? "")) ||
+      (group === "users" && ["import", "show", "set-role", "disable", "enable", "mfa-disable", "delete"].includes(command ?? "")) ||
       (group === "token" && command === "mint")
     )
   ) {
@@ -172,6 +173,16 @@ export async function runCommand(positionals: readonly string[], options: CliOpt
       const a = await account(deps, email);
       await applyDisabled(a, command === "disable", ACTOR, deps);
       print(options, { uid: a.uid, disabled: command === "disable" }, `${email}: ${command}d`);
+      return 0;
+    }
+    case "mfa-disable": {
+      // A user who lost both the authenticator and the recovery codes, once the operator checked
+      // who they are: the factor goes (a security event with actor `cli`, a notice mailed).
+      const [email = ""] = need(1);
+      const a = await account(deps, email);
+      const had = a.secondFactor !== null;
+      await applyFactorRemoval(a, ACTOR, "en", deps);
+      print(options, { uid: a.uid, mfa_enabled: false }, had ? `${email}: second factor removed` : `${email}: had no second factor`);
       return 0;
     }
     default: {

@@ -1,7 +1,7 @@
 // The administrator's command line (docs/migrate.md, "Command line"): `npm run cli -- <command>`.
 //   users import FILE [--format auto|json|firebase|supabase|csv] [--hash-key B64 --salt-separator B64
 //                     --rounds N --mem-cost N] [--dry-run] [--concurrency N]
-//   users show EMAIL | set-role EMAIL ROLE_ID | disable EMAIL | enable EMAIL | delete EMAIL
+//   users show EMAIL | set-role EMAIL ROLE_ID | disable EMAIL | enable EMAIL | mfa-disable EMAIL | delete EMAIL
 //   token mint EMAIL
 // Options: --project ID, --json. Each command runs the same domain code as the matching endpoint.
 // Against the emulators when FIRESTORE_EMULATOR_HOST and FIREBASE_AUTH_EMULATOR_HOST are set
@@ -19,6 +19,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   users show EMAIL
   users set-role EMAIL ROLE_ID
   users disable EMAIL | users enable EMAIL
+  users mfa-disable EMAIL   (remove the second factor of a user who lost it and its recovery codes)
   users delete EMAIL
   token mint EMAIL
 Options: --project ID (required for a real project; the emulators are used when their
