@@ -136,11 +136,12 @@ export function uniqueEmail(tag = "user"): string {
 }
 
 export interface AuthBody {
-  user: { id: string; role_id: number; name: string; email: string; email_verified: boolean };
+  user: { id: string; role_id: number; name: string; email: string; email_verified: boolean; mfa_enabled: boolean };
   token_type: string;
   expires_in: number;
   jwt_token: string;
   refresh_token: string;
+  mfa_required: false;
 }
 
 /** The success body, after checking it has exactly the keys FlutterFlow's guide documents. */
@@ -149,7 +150,7 @@ export function authBody(reply: Reply): AuthBody {
   const keys = Object.keys(body ?? {})
     .sort()
     .join(",");
-  if (keys !== "expires_in,jwt_token,refresh_token,token_type,user") throw new Error(`unexpected body: ${reply.text}`);
+  if (keys !== "expires_in,jwt_token,mfa_required,refresh_token,token_type,user") throw new Error(`unexpected body: ${reply.text}`);
   rememberSecrets(body);
   return body;
 }
