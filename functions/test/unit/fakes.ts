@@ -74,6 +74,7 @@ export type Step =
   | "codes.issue"
   | "codes.consume"
   | "challenges.create"
+  | "challenges.find"
   | "accounts.updateSecondFactor"
   | "mailer.send";
 
@@ -338,7 +339,10 @@ export class MemoryStore implements AccountStore {
       await this.faults.at("challenges.create");
       this.challenges.set(challenge.id, challenge);
     },
-    find: async (id) => this.challenges.get(id) ?? null,
+    find: async (id) => {
+      await this.faults.at("challenges.find");
+      return this.challenges.get(id) ?? null;
+    },
     countWrong: async (id, maxTries) => {
       const challenge = this.challenges.get(id);
       if (challenge === undefined) return;
