@@ -22,7 +22,9 @@ describe("authenticated account endpoints with FlutterFlow's currentJwtToken (em
     const a = await signedIn("me");
     const reply = await send("/me", { method: "GET", headers: bearer(a.idToken) });
     expect(reply.status, reply.text).to.equal(200);
-    expect(reply.json).to.deep.equal({ user: { id: a.uid, role_id: 1, name: "me", email: a.email, email_verified: false, mfa_enabled: false } });
+    expect(reply.json).to.deep.equal({
+      user: { id: a.uid, role_id: 1, name: "me", email: a.email, email_verified: false, mfa_enabled: false },
+    });
 
     for (const headers of [{}, { Authorization: "Basic abc" }, { Authorization: "Bearer not.a.token" }, bearer(`${a.idToken}x`)]) {
       const denied = await send("/me", { method: "GET", headers });
