@@ -24,6 +24,7 @@ const SERVER_ONLY = [
   "auth_refresh_rotations",
   "auth_throttle",
   "auth_codes",
+  "auth_mfa_challenges",
   "mail",
 ] as const;
 
