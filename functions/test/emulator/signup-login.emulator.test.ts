@@ -20,7 +20,9 @@ describe("signup and login through HTTP, as a FlutterFlow app (emulators)", () =
       name: "Ada Lovelace",
       email: email.toUpperCase(),
       email_verified: false,
+      mfa_enabled: false,
     });
+    expect(body.mfa_required).to.equal(false);
     expect(body.token_type).to.equal("Bearer");
     expect(body.expires_in).to.equal(3600);
     expect(body.refresh_token).to.match(/^[A-Za-z0-9_-]{43}$/);
