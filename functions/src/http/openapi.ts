@@ -15,6 +15,7 @@ import {
   DisabledAnswer,
   ErrorAnswer,
   LoggedOutAnswer,
+  MfaRequiredAnswer,
   SentAnswer,
   UserAnswer,
   UserListAnswer,
@@ -30,6 +31,7 @@ type JsonObject = { [key: string]: Json };
 const COMPONENTS: readonly (readonly [string, z.ZodType])[] = [
   ["User", UserObject],
   ["SignedIn", AuthAnswer],
+  ["MfaRequired", MfaRequiredAnswer],
   ["UserAnswer", UserAnswer],
   ["Sent", SentAnswer],
   ["AlreadyVerified", AlreadyVerifiedAnswer],
@@ -74,10 +76,23 @@ function schemaOf(schema: z.ZodType, io: "input" | "output" = "input"): JsonObje
   return clean(json) as JsonObject;
 }
 
-/** The component a schema is, as a $ref; nested User objects become refs too. */
-function refOrSchema(schema: z.ZodType): JsonObject {
+const refTo = (schema: z.ZodType): JsonObject | undefined => {
   const named = COMPONENTS.find(([, s]) => s === schema);
-  return named === undefined ? schemaOf(schema) : { $ref: `#/components/schemas/${named[0]}` };
+  return named === undefined ? undefined : { $ref: `#/components/schemas/${named[0]}` };
+};
+
+/**
+ * The component a schema is, as a $ref (nested User objects become refs too); a union of
+ * components (login's answer: signed in, or the second step asked for) as `anyOf` their refs.
+ */
+function refOrSchema(schema: z.ZodType): JsonObject {
+  const named = refTo(schema);
+  if (named !== undefined) return named;
+  if (schema instanceof z.ZodUnion) {
+    const refs = schema.options.map((option) => refTo(option as z.ZodType));
+    if (refs.every((ref) => ref !== undefined)) return { anyOf: refs };
+  }
+  return schemaOf(schema);
 }
 
 function componentSchemas(): JsonObject {
@@ -260,10 +275,13 @@ export function apiCallsMarkdown(document: JsonObject): string {
         ...new Set(
           successes.flatMap(([, response]) => {
             const schema = (((response as JsonObject).content as JsonObject)["application/json"] as JsonObject).schema ?? null;
-            const ref = schema !== null && typeof schema === "object" && !Array.isArray(schema) ? schema.$ref : undefined;
-            if (ref === "#/components/schemas/SignedIn") return ["login paths"];
             if (op.operationId === "openapi") return ["(the document)"];
-            return leaves(schema, "$").map((leaf) => `\`${leaf}\``);
+            const alternatives = isObject(schema) && Array.isArray(schema.anyOf) ? schema.anyOf : [schema];
+            return alternatives.flatMap((alternative) =>
+              isObject(alternative) && alternative.$ref === "#/components/schemas/SignedIn"
+                ? ["login paths"]
+                : leaves(alternative, "$").map((leaf) => `\`${leaf}\``),
+            );
           }),
         ),
       ];
