@@ -88,7 +88,10 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   // A second factor: no session yet, a challenge for POST /mfa/verify. The password attempt stays
   // counted, as at the gate above: the verify's success settles the counters (second-factor.ts),
   // and a network is trusted only once both factors came from it.
-  if (verified.secondFactor !== null) return startMfaChallenge(verified, ["pwd"], deps);
+  if (verified.secondFactor !== null) {
+    const [challenge] = await Promise.all([startMfaChallenge(verified, ["pwd"], deps), repairAuthUser(verified, email.canonical, deps)]);
+    return challenge;
+  }
 
   const [, newHash] = await Promise.all([repairAuthUser(verified, email.canonical, deps), rehash(verified, password, deps)]);
 
