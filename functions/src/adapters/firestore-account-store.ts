@@ -498,6 +498,18 @@ export class FirestoreAccountStore implements AccountStore {
     );
   }
 
+  async replaceHash(emailKey: string, hashes: { readonly from: string; readonly to: string }): Promise<boolean> {
+    const credential = this.credential(emailKey);
+    return withDeadline(() =>
+      this.db.runTransaction(async (tx) => {
+        const current = await tx.get(credential);
+        if (current.get("password_hash") !== hashes.from) return false;
+        tx.update(credential, { password_hash: hashes.to, updated_at: FieldValue.serverTimestamp() });
+        return true;
+      }),
+    );
+  }
+
   async setAuthUserSynced(emailKey: string): Promise<void> {
     await this.updateCredential(emailKey, { auth_user_synced: true });
   }

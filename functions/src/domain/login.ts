@@ -85,11 +85,24 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
   // attempt stays counted like a failure: settling it would clear the counters and mark the
   // network trusted, and wrong codes sent with a known password would never be throttled.
   const verified = await verifiedForSignIn(account, { ...input, language: input.language ?? "en" }, deps);
-  // A second factor: no session yet, a challenge for POST /mfa/verify. The password attempt stays
-  // counted, as at the gate above: the verify's success settles the counters (second-factor.ts),
-  // and a network is trusted only once both factors came from it.
+  // A second factor: no session yet, a challenge for POST /mfa/verify. The right password's count
+  // is given back (`forgiven`: not a guess), but nothing is cleared and no network trusted: the
+  // codes are counted by their own checks, and the verify's success settles the counters and
+  // trusts the network (second-factor.ts). The hash is upgraded now: the password is known only here.
   if (verified.secondFactor !== null) {
-    const [challenge] = await Promise.all([startMfaChallenge(verified, ["pwd"], deps), repairAuthUser(verified, email.canonical, deps)]);
+    const [challenge] = await Promise.all([
+      startMfaChallenge(verified, ["pwd"], deps),
+      repairAuthUser(verified, email.canonical, deps),
+      attempt.forgiven().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
+      rehash(verified, password, deps).then((newHash) =>
+        newHash === null
+          ? undefined
+          : deps.accounts.replaceHash(verified.emailKey, { from: verified.passwordHash, to: newHash }).then(
+              (replaced) => replaced && deps.events.passwordRehashed(verified.uid),
+              (error: unknown) => deps.events.followUpFailed("rehash_password", verified.uid, error),
+            ),
+      ),
+    ]);
     return challenge;
   }
 

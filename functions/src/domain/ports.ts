@@ -154,6 +154,13 @@ export interface AccountStore {
     change: (account: Account | null, challenge: MfaChallenge | null) => FactorUpdate<T>,
     challengeId?: string,
   ): Promise<T>;
+  /**
+   * Replaces the password hash `from` (the one a login verified) by `to` (the same password,
+   * hashed with the current parameters), only while it is still `from`: a password change in
+   * between keeps its hash. Returns whether it replaced it. (Logins that start a session do this
+   * in SessionStore.create.)
+   */
+  replaceHash(emailKey: string, hashes: { readonly from: string; readonly to: string }): Promise<boolean>;
   /** Sets the upper bound of live sessions to a counted value (after a session-cap check). */
   setSessionCount(emailKey: string, count: number): Promise<void>;
   /**

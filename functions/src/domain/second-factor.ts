@@ -20,6 +20,7 @@ import { AppError, invalidRequest } from "../errors.js";
 import { existing, reauthenticate, signedIn } from "./account.js";
 import type { AuthResult, MfaRequired } from "./auth-result.js";
 import type { Deps } from "./deps.js";
+import { emailNotVerified } from "./email-verification.js";
 import { renderMail } from "./mail.js";
 import type { Account, AuthMethod, Language, SecondFactor } from "./model.js";
 import { canonicalRecoveryCode, newRecoveryCodes } from "./recovery-codes.js";
@@ -91,7 +92,8 @@ async function notify(
 }
 
 /**
- * Starts an enrolment: the password again (a stolen session alone cannot add its thief's
+ * Starts an enrolment, for an account whose address is proved (403 `email_not_verified`
+ * otherwise): the password again (a stolen session alone cannot add its thief's
  * authenticator), then a new secret, sealed on the credential as pending for
  * LIMITS.mfaEnrollmentSeconds. A new enrolment replaces a pending one. The secret is answered
  * here only, never again.
@@ -103,6 +105,9 @@ export async function enrollTotp(
 ): Promise<{ readonly secret: string; readonly otpauthUrl: string }> {
   const account = await existing(uid, deps);
   if (account.secondFactor !== null) throw mfaAlreadyEnabled();
+  // A proved address only: a reset of an address never proved hands the account to the
+  // mailbox's owner and removes what was set on it (password-reset.ts, reclaim), factor included.
+  if (!account.emailVerified) throw emailNotVerified();
   await reauthenticate(account, { password: input.password, field: "password", clientNetwork: input.clientNetwork }, deps);
   const secret = newTotpSecret();
   const pending = { sealedSecret: deps.secrets.seal(uid, secret), expiresAt: plus(deps.clock.now(), LIMITS.mfaEnrollmentSeconds) };

@@ -263,6 +263,13 @@ export interface PasswordAttempt {
    * reset by code: the owner proved their mailbox).
    */
   succeeded(options?: { readonly clearAccount?: boolean }): Promise<void>;
+  /**
+   * The password was right, but the sign-in is not complete (a second factor follows): this
+   * attempt's count is given back on the account and pair counters - a right password is not a
+   * guess - with nothing cleared and no network trusted. A count it holds on the network's shard
+   * stays, on the pair's units, until the sign-in's success gives it back (`succeeded`).
+   */
+  forgiven(): Promise<void>;
 }
 
 /**
@@ -325,6 +332,12 @@ export async function beginPasswordAttempt(
         : { version: after.versions.get(pairKey.id), units: after.counters.get(pairKey.id)?.networkUnits ?? 0 };
   }
   return {
+    async forgiven() {
+      await store.settle(
+        applicable.filter((key) => key !== ipKey),
+        [],
+      );
+    },
     async succeeded(options) {
       // The pair's own counter starts over; the account and address counters only get this
       // attempt back: an attacker's failures elsewhere stay counted after the owner logs in.

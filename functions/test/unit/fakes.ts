@@ -382,6 +382,14 @@ export class MemoryStore implements AccountStore {
     return update.result;
   }
 
+  async replaceHash(emailKey: string, hashes: { readonly from: string; readonly to: string }): Promise<boolean> {
+    const uid = this.uidByEmailKey.get(emailKey);
+    const account = uid === undefined ? undefined : this.accounts.get(uid);
+    if (account === undefined || account.passwordHash !== hashes.from) return false;
+    this.accounts.set(account.uid, { ...account, passwordHash: hashes.to });
+    return true;
+  }
+
   async setSessionCount(emailKey: string, sessionCount: number): Promise<void> {
     this.patch(emailKey, { sessionCount });
   }
