@@ -283,7 +283,8 @@ export const ROUTES: RouteTable = {
       run: enrollRoute,
       doc: {
         name: "mfaEnroll",
-        summary: "Start an authenticator-app setup (a verified address; password required): the secret and its otpauth:// URL for a QR code",
+        summary:
+          "Start an authenticator-app setup (a verified address; password required): the secret and its otpauth:// URL for a QR code",
         answers: { 200: MfaEnrollAnswer },
         errors: [...SIGNED_IN, "not_found", "email_not_verified", "invalid_credentials", "mfa_already_enabled", "too_many_requests"],
       },
