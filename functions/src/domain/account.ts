@@ -63,7 +63,10 @@ async function passwordMatches(
   } catch (error) {
     if (!(error instanceof AppError)) throw error; // a malformed password is simply wrong here
   }
-  if (valid) await attempt.succeeded(); // a failure stays counted
+  // A failure stays counted. With a second factor, a right password only gives its count back
+  // (`forgiven`): the proof of the factor that every such act asks next settles the counters and
+  // trusts the network (second-factor-proof.ts), as at sign-in - never the password alone.
+  if (valid) await (account.secondFactor === null ? attempt.succeeded() : attempt.forgiven());
   return valid;
 }
 

@@ -120,13 +120,19 @@ export async function confirmPasswordReset(
       },
     ));
   deps.events.security({ event: "password_reset", uid: account.uid });
+  // A second factor still to prove: the code's count is only given back. Clearing the counters
+  // (and trusting the network) here would hand whoever holds the mailbox a fresh allowance of
+  // factor guesses with every reset; the verify's success settles them.
+  const factorNext = account.emailVerified && written.secondFactor !== null;
   await Promise.all([
-    attempt.succeeded({ clearAccount: true }).catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
+    (factorNext ? attempt.forgiven() : attempt.succeeded({ clearAccount: true })).catch((error: unknown) =>
+      deps.events.followUpFailed("reset_throttle", account.uid, error),
+    ),
     deps.mailer
       .send(renderMail("password_reset_done", input.language, account.email, { app: deps.mail.appName }))
       .catch((error: unknown) => deps.events.followUpFailed("notify_password_reset", account.uid, error)),
   ]);
-  if (account.emailVerified && written.secondFactor !== null) return startMfaChallenge(written, ["pwd"], deps);
+  if (factorNext) return startMfaChallenge(written, ["pwd"], deps);
   return signedIn({ ...written, emailVerified, secondFactor: null, ...(!account.emailVerified && { displayName: "" }) }, deps);
 }
 

@@ -1,10 +1,12 @@
 // Recovery codes for the second factor (issue 24): ten single-use codes shown once at activation,
 // for a user without their authenticator app. Each is 16 characters of a 32-letter alphabet
-// without look-alikes (no I, O, 0, 1): 80 bits, above the 64 the issue and NIST SP 800-63B-4
-// ask of a look-up secret, written in groups of four (`K7QM-2XRD-...`). Stored only as keyed
+// without look-alikes (no I, O, 0, 1): 80 bits, above the 64 the issue asks (NIST SP 800-63B
+// asks rate limiting of look-up secrets under 64 bits; these are rate limited anyway: the
+// throttle counts every one), written in groups of four (`K7QM-2XRD-...`). Stored only as keyed
 // digests (`Keys.recoveryCode`, an HMAC under the server's secret bound to the account): a
-// leaked table cannot be tried offline, and one account's digest says nothing of another's.
-// Typed back, case, spaces and dashes do not count. Not wired to any route yet.
+// leaked table cannot be tried offline without that secret, and one account's digest says
+// nothing of another's. NIST asks a salted password hash below 112 bits; a keyed HMAC is this
+// project's choice (docs/security.md, "Second factor"). Typed back, case, spaces and dashes do not count.
 import { randomInt } from "node:crypto";
 
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";

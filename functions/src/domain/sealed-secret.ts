@@ -2,8 +2,9 @@
 // AES-256-GCM under a key derived from the server's secret (AUTH_HMAC_KEY) by HKDF-SHA256 with
 // its own label, so the HMAC key itself never encrypts. Each sealing has a fresh 96-bit nonce;
 // the account's uid is the additional data, so a sealed value copied onto another account does
-// not open. Stored as `v1.<nonce>.<ciphertext>.<tag>` (base64url). Never logged. Not wired to any
-// route yet.
+// not open. Stored as `v1.<nonce>.<ciphertext>.<tag>` (base64url). Never logged. A new AUTH_HMAC_KEY
+// opens none of the old values: enrolled factors then need an administrator's removal
+// (docs/security.md, "Second factor").
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 
 export interface SecretBox {

@@ -7,8 +7,7 @@
 // - never twice: the step a code matched is returned, the caller stores it as the account's last
 //   used step, and a code of that step or an earlier one is refused even inside its window
 //   (RFC 6238, section 5.2: "the verifier MUST NOT accept the second attempt of the same OTP").
-// Pure: no store, no clock of its own. Not wired to any route yet (the routes are issue 24's
-// next step).
+// Pure: no store, no clock of its own; second-factor.ts and second-factor-proof.ts use it.
 import { HOTP, Secret, TOTP } from "otpauth";
 
 export const TOTP_PARAMETERS = { algorithm: "SHA1", digits: 6, period: 30 } as const;

@@ -48,13 +48,26 @@ export interface Reply {
  * common words do not match by chance): the last test looks for each in the emulators' log.
  */
 export const secretsSeen = new Set<string>();
-const SECRET_FIELDS = ["password", "current_password", "new_password", "refresh_token"];
+const SECRET_FIELDS = [
+  "password",
+  "current_password",
+  "new_password",
+  "refresh_token",
+  "jwt_token",
+  // The second factor's: the TOTP secret and its URL, the mfa_token, recovery codes.
+  "secret",
+  "otpauth_url",
+  "mfa_token",
+  "recovery_code",
+  "recovery_codes",
+];
 
 function rememberSecrets(body: unknown): void {
   if (typeof body !== "object" || body === null) return;
   for (const [key, value] of Object.entries(body)) {
-    if (typeof value === "string" && value.length >= 10 && (SECRET_FIELDS.includes(key) || key === "jwt_token")) {
-      secretsSeen.add(value);
+    if (!SECRET_FIELDS.includes(key)) continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === "string" && item.length >= 10) secretsSeen.add(item);
     }
   }
 }
@@ -97,6 +110,7 @@ export async function fetchReply(url: string, init: RequestInit): Promise<Reply>
     json = undefined;
   }
   checkAnswer(url, init.method ?? "GET", response.status, json);
+  rememberSecrets(json); // what answers hand out (tokens, a TOTP secret, recovery codes) must not reach the log either
   return { status: response.status, headers: response.headers, text, json };
 }
 

@@ -41,6 +41,11 @@ describe("nothing secret in the logs of the whole emulator suite", () => {
       "email_verified",
       "email_change_requested",
       "email_changed",
+      "mfa_enabled",
+      "mfa_disabled",
+      "mfa_rejected",
+      "recovery_code_used",
+      "recovery_codes_renewed",
     ];
     const missing = events.filter((event) => !log.includes(`"event":"${event}"`));
     expect(missing, "security events not found in the suite's log").to.deep.equal([]);

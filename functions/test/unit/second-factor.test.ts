@@ -297,6 +297,27 @@ describe("second factor (use cases, in-memory fakes, manual clock)", () => {
     expect([reclaimed.user.mfaEnabled, squatted.w.store.accounts.get(squatted.uid)?.secondFactor]).to.deep.equal([false, null]);
   });
 
+  it("resets do not refresh the allowance of factor guesses: whoever holds the mailbox meets the throttle like anyone", async () => {
+    const { w, secret, step } = await enrolled();
+    const clientNetwork = "203.0.113.99";
+    const answers: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      w.clock.advance(61); // the reset code's resend interval
+      await requestPasswordReset({ email, clientNetwork, language }, w.deps);
+      const reset = await confirmPasswordReset(
+        { email, code: w.mailer.codeFor(email), newPassword: `a reset passphrase ${round}`, clientNetwork, language },
+        w.deps,
+      );
+      if (!isMfaRequired(reset)) throw new Error("the reset signed in without the factor");
+      for (let i = 0; i < 4; i++) {
+        const wrong = other(codeAt(secret, Math.max(step + 1, totpStep(w.clock.now()))));
+        answers.push((await failure(verifyMfa({ mfaToken: reset.mfaToken, code: wrong, clientNetwork, language }, w.deps))).code);
+      }
+    }
+    expect(answers.slice(0, 5)).to.deep.equal(["invalid_code", "invalid_code", "invalid_code", "invalid_code", "invalid_code"]);
+    expect(answers).to.include("too_many_requests");
+  });
+
   it("turning it off needs the password and a proof; new recovery codes kill the old ones; an administrator removes a lost factor", async () => {
     const { w, uid, secret, step, recoveryCodes } = await enrolled();
     expect((await failure(disableTotp(uid, { password, language }, w.deps))).code).to.equal("second_factor_required");
