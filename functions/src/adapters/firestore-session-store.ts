@@ -9,7 +9,7 @@ import {
 } from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import type { LiveState, RefreshTokenRecord, StoredRefreshToken } from "../domain/model.js";
+import { type DeviceSession, type LiveState, type RefreshTokenRecord, type StoredRefreshToken, UNKNOWN_DEVICE } from "../domain/model.js";
 import type { SessionStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { deleteExpired } from "./expired.js";
@@ -33,6 +33,12 @@ const TokenDoc = z.object({
 });
 
 const LiveDoc = z.object({ uid: z.string(), session_epoch: z.number().int(), expires_at: timestamp });
+/** A live record as the list of devices shows it (records from before device names: "Unknown device"). */
+const DeviceDoc = LiveDoc.extend({
+  device: z.string().default(UNKNOWN_DEVICE),
+  created_at: timestamp,
+  last_used_at: timestamp.optional(),
+});
 /** The session state mirrored on `auth_uid_index/{uid}` (firestore-account-store.ts, `sessionMirror`). */
 const MirrorDoc = z.object({ session_epoch: z.number().int(), role_id: z.number().int() });
 
@@ -54,6 +60,7 @@ export function addSessionWrite(db: Firestore, batch: WriteBatch | Transaction, 
 
 const liveFields = (token: RefreshTokenRecord, lastUsedAt: Date | FieldValue) => ({
   uid: token.uid,
+  device: token.device ?? UNKNOWN_DEVICE,
   session_epoch: token.sessionEpoch,
   created_at: token.createdAt,
   last_used_at: lastUsedAt,
@@ -158,11 +165,11 @@ export class FirestoreSessionStore implements SessionStore {
     const record = liveRecord(db, parent.sessionId);
     if (parent.recorded) {
       // update() requires the live record too: a session ended meanwhile is not continued.
-      batch.update(record, { last_used_at: FieldValue.serverTimestamp() });
+      batch.update(record, { last_used_at: FieldValue.serverTimestamp(), ...(child.device !== undefined && { device: child.device }) });
     } else {
       // A session from before live records: its record is made now (the parent's update above
       // guards it: a session ended meanwhile has no parent left, and nothing is written).
-      batch.set(record, liveFields(parent, FieldValue.serverTimestamp()));
+      batch.set(record, liveFields({ ...parent, device: child.device ?? parent.device }, FieldValue.serverTimestamp()));
     }
     addTokenWrite(db, batch, child);
     try {
@@ -198,6 +205,26 @@ export class FirestoreSessionStore implements SessionStore {
     return heads.docs.map((doc) => {
       const data = TokenDoc.pick({ session_id: true, session_expires_at: true }).parse(doc.data());
       return { sessionId: data.session_id, sessionExpiresAt: data.session_expires_at };
+    });
+  }
+
+  async sessionsOf(uid: string, limit: number): Promise<readonly DeviceSession[]> {
+    const found = await withDeadline(() => liveRecordsOf(this.db, uid).limit(limit).get());
+    return found.docs.flatMap((doc) => {
+      const parsed = DeviceDoc.safeParse(doc.data());
+      if (!parsed.success) return [];
+      const { data } = parsed;
+      return [
+        {
+          sessionId: doc.id,
+          uid: data.uid,
+          sessionEpoch: data.session_epoch,
+          device: data.device,
+          createdAt: data.created_at,
+          lastUsedAt: data.last_used_at ?? data.created_at,
+          expiresAt: data.expires_at,
+        },
+      ];
     });
   }
 

@@ -110,7 +110,7 @@ export async function runCommand(positionals: readonly string[], options: CliOpt
     if (a.disabled) throw new CliError(`the account of ${email} is disabled`);
     // A real session (its live record, a refresh token): a custom token of no session would be
     // refused by the API and by the rules' liveSession().
-    const session = await signedIn(a, deps);
+    const session = await signedIn(a, deps, { device: "Command line" });
     print(options, { uid: a.uid, custom_token: session.jwtToken, refresh_token: session.refreshToken }, session.jwtToken);
     return 0;
   }

@@ -127,6 +127,8 @@ export async function changePassword(
     /** A proof of the second factor, for an account that has one (step-up). */
     readonly proof?: FactorProof;
     readonly language?: Language;
+    /** The device's name for the list of signed-in devices (the new session's). */
+    readonly device?: string | undefined;
   },
   deps: AccountDeps,
 ): Promise<AuthResult> {
@@ -137,7 +139,7 @@ export async function changePassword(
     // The retry of a change that happened: a session again, after the factor again (the first
     // try's code is used; the app asks for the current one).
     const methods = await requireSecondFactor(account, input.proof ?? {}, context, deps);
-    return signedIn(account, deps, ["pwd", ...methods]);
+    return signedIn(account, deps, { methods: ["pwd", ...methods], device: input.device });
   }
   await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientNetwork: input.clientNetwork }, deps);
   const factorMethods = await requireSecondFactor(account, input.proof ?? {}, context, deps);
@@ -146,7 +148,7 @@ export async function changePassword(
   const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
   // Nothing is changed until the new session's token is minted.
   const methods: readonly AuthMethod[] = ["pwd", ...factorMethods];
-  const issued = startSession({ ...account, sessionEpoch: account.sessionEpoch + 1 }, deps.clock.now(), deps.lifetimes, methods);
+  const issued = startSession({ ...account, sessionEpoch: account.sessionEpoch + 1 }, deps.clock.now(), deps.lifetimes, methods, input.device);
   const jwtToken = await deps.minter.mint(uid, sessionClaims(account.roleId, issued.record.sessionId, methods));
   let written: Account;
   try {
@@ -157,7 +159,7 @@ export async function changePassword(
     throw error;
   }
   deps.events.security({ event: "password_changed", uid });
-  return signedIn(written, deps, methods, { issued, jwtToken });
+  return signedIn(written, deps, { methods, prepared: { issued, jwtToken } });
 }
 
 /**
@@ -194,16 +196,21 @@ export async function endSessionsAfter(uid: string, deps: Pick<Deps, "sessions" 
 
 /**
  * A fresh session of `account` (as stored now: its epoch), with a custom token carrying its `sid`
- * and how it was signed in (`methods`). `prepared`: a session already started and its token
- * already minted (a password change mints before it changes anything).
+ * and how it was signed in (`methods`), on `device`. `prepared`: a session already started and
+ * its token already minted (a password change mints before it changes anything).
  */
 export async function signedIn(
   account: Account,
   deps: Pick<Deps, "clock" | "lifetimes" | "minter" | "sessions">,
-  methods: readonly AuthMethod[] = ["pwd"],
-  prepared?: { readonly issued: IssuedToken; readonly jwtToken: string },
+  options: {
+    readonly methods?: readonly AuthMethod[] | undefined;
+    /** The device's name for the list of signed-in devices. */
+    readonly device?: string | undefined;
+    readonly prepared?: { readonly issued: IssuedToken; readonly jwtToken: string };
+  } = {},
 ): Promise<AuthResult> {
-  const { refreshToken, record } = prepared?.issued ?? startSession(account, deps.clock.now(), deps.lifetimes, methods);
+  const { prepared, methods = ["pwd"] } = options;
+  const { refreshToken, record } = prepared?.issued ?? startSession(account, deps.clock.now(), deps.lifetimes, methods, options.device);
   const [jwtToken] = await Promise.all([
     prepared?.jwtToken ?? deps.minter.mint(account.uid, sessionClaims(account.roleId, record.sessionId, methods)),
     deps.sessions.create(record),

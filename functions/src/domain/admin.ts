@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AppError, invalidRequest } from "../errors.js";
 import { type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
+import { type DevicesDeps, endSession, type ListedSession, listSessions } from "./devices.js";
 import { renderMail } from "./mail.js";
 import { type Account, type Language, StaleAccountError, type UserListPosition } from "./model.js";
 import { removeSecondFactor } from "./second-factor.js";
@@ -207,4 +208,18 @@ export async function applyFactorRemoval(
     .send(renderMail("mfa_disabled", language, account.email, { app: deps.mail.appName }))
     .catch((error: unknown) => deps.events.followUpFailed("notify_mfa_change", account.uid, error));
   return { mfaEnabled: false };
+}
+
+/** A user's signed-in devices, for administrators (GET /admin/users/{uid}/sessions). */
+export async function listUserSessions(caller: Caller, uid: string, deps: AdminDeps & DevicesDeps): Promise<readonly ListedSession[]> {
+  await requireAdmin(caller, deps);
+  await target(uid, deps);
+  return listSessions(uid, undefined, deps);
+}
+
+/** Ends one session of a user, for administrators (a security event names them). */
+export async function endUserSession(caller: Caller, uid: string, sessionId: string, deps: AdminDeps & DevicesDeps): Promise<void> {
+  await requireAdmin(caller, deps);
+  await target(uid, deps);
+  await endSession(uid, sessionId, deps, caller.uid);
 }

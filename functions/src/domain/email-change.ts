@@ -89,7 +89,12 @@ export async function requestEmailChange(
  */
 export async function confirmEmailChange(
   uid: string,
-  input: { readonly code: string; readonly clientNetwork?: string | undefined; readonly methods?: readonly AuthMethod[] },
+  input: {
+    readonly code: string;
+    readonly clientNetwork?: string | undefined;
+    readonly methods?: readonly AuthMethod[];
+    readonly device?: string | undefined;
+  },
   deps: EmailChangeDeps,
 ): Promise<AuthResult> {
   const account = await existing(uid, deps);
@@ -103,7 +108,7 @@ export async function confirmEmailChange(
   await endSessionsAfter(uid, deps);
   deps.events.security({ event: "email_changed", uid });
   await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error));
-  return signedIn(moved, deps, input.methods);
+  return signedIn(moved, deps, { methods: input.methods, device: input.device });
 }
 
 /**

@@ -19,6 +19,8 @@ export interface LoginInput {
   readonly code?: string | undefined;
   /** The language of a verification mail sent by this login. */
   readonly language?: Language | undefined;
+  /** The device's name for the list of signed-in devices. */
+  readonly device?: string | undefined;
 }
 
 export type LoginDeps = Pick<
@@ -108,7 +110,7 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
 
   const [, newHash] = await Promise.all([repairAuthUser(verified, email.canonical, deps), rehash(verified, password, deps)]);
 
-  const { refreshToken, record: session } = startSession(verified, now, deps.lifetimes);
+  const { refreshToken, record: session } = startSession(verified, now, deps.lifetimes, ["pwd"], input.device);
   const [jwtToken] = await Promise.all([
     deps.minter.mint(account.uid, sessionClaims(account.roleId, session.sessionId)),
     attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),

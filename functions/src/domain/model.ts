@@ -126,6 +126,22 @@ export interface LiveSession {
   readonly expiresAt: Date;
 }
 
+/** The device of a session from before device names, or of a request without a User-Agent. */
+export const UNKNOWN_DEVICE = "Unknown device";
+
+/** A session as its owner sees it in the list of signed-in devices (GET /sessions). */
+export interface DeviceSession {
+  readonly sessionId: string;
+  readonly uid: string;
+  readonly sessionEpoch: number;
+  /** What the app called the device (`device_name`), or a label from its User-Agent. */
+  readonly device: string;
+  readonly createdAt: Date;
+  /** The session's last refresh (its login, until the first). */
+  readonly lastUsedAt: Date;
+  readonly expiresAt: Date;
+}
+
 /**
  * What a Firebase session of this backend is checked against (the API's ID-token check and the
  * rules' `liveSession()` read the same two documents): the session's record, and the account's
@@ -168,6 +184,11 @@ export interface RefreshTokenRecord {
   readonly sessionEpoch: number;
   /** How the session was signed in (kept by every rotation; sessions from before: `pwd`). */
   readonly methods: readonly AuthMethod[];
+  /**
+   * The device's name for the list of signed-in devices, written on the session's live record
+   * when it starts, and again at a refresh that names one; undefined: keep the record's.
+   */
+  readonly device?: string | undefined;
 }
 
 export interface StoredRefreshToken extends RefreshTokenRecord {
@@ -248,7 +269,10 @@ export type SecurityEvent =
   | { readonly event: "mfa_disabled"; readonly uid: string; readonly actorUid?: string }
   | { readonly event: "mfa_rejected"; readonly uid: string; readonly method: "totp" | "recovery_code" }
   | { readonly event: "recovery_code_used"; readonly uid: string; readonly remaining: number }
-  | { readonly event: "recovery_codes_renewed"; readonly uid: string };
+  | { readonly event: "recovery_codes_renewed"; readonly uid: string }
+  /** One session ended from the list of devices (by its owner, or an administrator: `actorUid`). */
+  | { readonly event: "session_ended"; readonly uid: string; readonly sessionId: string; readonly actorUid?: string }
+  | { readonly event: "other_sessions_ended"; readonly uid: string; readonly ended: number };
 
 /** What a throttle counter counts (docs/security.md, "Throttling"; the policy is in throttle.ts). */
 export type Dimension = "account" | "account_ip" | "ip" | "signup_ip" | "mail_ip";

@@ -84,6 +84,7 @@ export async function confirmPasswordReset(
     readonly newPassword: string;
     readonly clientNetwork?: string | undefined;
     readonly language: Language;
+    readonly device?: string | undefined;
   },
   deps: PasswordResetDeps,
 ): Promise<AuthResult | MfaRequired> {
@@ -133,7 +134,9 @@ export async function confirmPasswordReset(
       .catch((error: unknown) => deps.events.followUpFailed("notify_password_reset", account.uid, error)),
   ]);
   if (factorNext) return startMfaChallenge(written, ["pwd"], deps);
-  return signedIn({ ...written, emailVerified, secondFactor: null, ...(!account.emailVerified && { displayName: "" }) }, deps);
+  return signedIn({ ...written, emailVerified, secondFactor: null, ...(!account.emailVerified && { displayName: "" }) }, deps, {
+    device: input.device,
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   Counter,
   CounterVersion,
   CounterWrite,
+  DeviceSession,
   EndedSignIn,
   FactorUpdate,
   LiveState,
@@ -211,6 +212,11 @@ export interface SessionStore {
    * ends with it), then every token of the family. Succeeds when none is left.
    */
   revokeSession(sessionId: string): Promise<void>;
+  /**
+   * The user's session records (auth_sessions), at most `limit`, in no order: those of an older
+   * epoch or past their end included (the caller filters). One query.
+   */
+  sessionsOf(uid: string, limit: number): Promise<readonly DeviceSession[]>;
   /** Ends every session of a user (live records first, then tokens). */
   revokeAllSessions(uid: string): Promise<void>;
   /** The user's sessions (one entry per family: its newest token), expired ones included. */

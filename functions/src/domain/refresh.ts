@@ -36,7 +36,10 @@ export type RefreshDeps = Pick<
  *   the account's last password change (its `sessionEpoch`) is over; a changed role arrives in
  *   the new token's claims.
  */
-export async function refresh(input: { readonly refreshToken: string }, deps: RefreshDeps): Promise<AuthResult> {
+export async function refresh(
+  input: { readonly refreshToken: string; /** A new name for the session's device. */ readonly device?: string | undefined },
+  deps: RefreshDeps,
+): Promise<AuthResult> {
   const hash = presentedTokenHash(input.refreshToken);
   if (hash === null) throw invalidRefreshToken();
   const stored = await deps.sessions.find(hash);
@@ -48,7 +51,7 @@ export async function refresh(input: { readonly refreshToken: string }, deps: Re
   const account = await usableAccount(stored, deps);
   // Mint before rotating: if minting fails, the presented token still works for a retry.
   const jwtToken = await deps.minter.mint(account.uid, sessionClaims(account.roleId, stored.sessionId, stored.methods));
-  const next = continueSession(stored, now, deps.lifetimes, deps.successorOf(input.refreshToken));
+  const next = continueSession(stored, now, deps.lifetimes, deps.successorOf(input.refreshToken), input.device);
   // Fails ("gone") when the session ended meanwhile: its live record or its token was deleted.
   const outcome = await deps.sessions.rotate(stored, next.record, now);
   if (outcome === "already_rotated") return again(input.refreshToken, { ...stored, rotatedAt: now }, now, deps);

@@ -199,7 +199,13 @@ export interface VerifiedSignIn extends AuthResult {
  * make at most one session. The session's `auth_methods` are the first step's and the factor's.
  */
 export async function verifyMfa(
-  input: FactorProof & { readonly mfaToken: string; readonly clientNetwork?: string | undefined; readonly language: Language },
+  input: FactorProof & {
+    readonly mfaToken: string;
+    readonly clientNetwork?: string | undefined;
+    readonly language: Language;
+    /** The device's name for the list of signed-in devices. */
+    readonly device?: string | undefined;
+  },
   deps: SecondFactorDeps,
 ): Promise<VerifiedSignIn> {
   const kind = proofKind(input);
@@ -238,7 +244,7 @@ export async function verifyMfa(
   if (outcome === "code") return refused();
   await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
   const methods: readonly AuthMethod[] = [...challenge.methods, ...methodsOf(matched)];
-  const result = await signedIn({ ...account, secondFactor: outcome }, deps, methods);
+  const result = await signedIn({ ...account, secondFactor: outcome }, deps, { methods, device: input.device });
   await capSessions(account, deps.maxSessions, deps).then(
     (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
     (error: unknown) => deps.events.followUpFailed("cap_sessions", account.uid, error),

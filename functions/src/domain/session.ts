@@ -32,6 +32,7 @@ export function startSession(
   now: Date,
   lifetimes: SessionLifetimes,
   methods: readonly AuthMethod[] = ["pwd"],
+  device?: string,
 ): IssuedToken {
   const sessionExpiresAt = plus(now, lifetimes.absoluteSeconds);
   return issue({
@@ -40,15 +41,26 @@ export function startSession(
     emailKey: account.emailKey,
     sessionEpoch: account.sessionEpoch,
     methods,
+    device,
     createdAt: now,
     expiresAt: earlier(plus(now, lifetimes.idleSeconds), sessionExpiresAt),
     sessionExpiresAt,
   });
 }
 
-/** The next token of a session (rotation): same family, same absolute end, a new idle window. */
-export function continueSession(parent: StoredRefreshToken, now: Date, lifetimes: SessionLifetimes, refreshToken: string): IssuedToken {
+/**
+ * The next token of a session (rotation): same family, same absolute end, a new idle window.
+ * `device`: a new name for the session's device (the app sent one), written on its record.
+ */
+export function continueSession(
+  parent: StoredRefreshToken,
+  now: Date,
+  lifetimes: SessionLifetimes,
+  refreshToken: string,
+  device?: string,
+): IssuedToken {
   return issueAs(refreshToken, {
+    device,
     sessionId: parent.sessionId,
     uid: parent.uid,
     emailKey: parent.emailKey,

@@ -20,6 +20,8 @@ export interface SignupInput {
   readonly clientNetwork?: string | undefined;
   /** The language of the verification mail (SEND_VERIFICATION_ON_SIGNUP). */
   readonly language?: Language | undefined;
+  /** The device's name for the list of signed-in devices. */
+  readonly device?: string | undefined;
 }
 
 /** What signup uses: what login uses (a repeated signup signs in), the password policy and the default role. */
@@ -62,7 +64,13 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   // Counted before any hash: a flood of signups from one network is refused cheaply.
   const counted = await beginSignup(deps, email.key, input.clientNetwork, now);
   const passwordHash = await deps.hasher.hash(password);
-  const { refreshToken, record: firstSession } = startSession({ uid, emailKey: email.key, sessionEpoch: 0 }, now, deps.lifetimes);
+  const { refreshToken, record: firstSession } = startSession(
+    { uid, emailKey: email.key, sessionEpoch: 0 },
+    now,
+    deps.lifetimes,
+    ["pwd"],
+    input.device,
+  );
   // REQUIRE_VERIFIED_EMAIL: no session (and no token) until the address is proved.
   const session = deps.verification.required ? null : firstSession;
   const jwtToken = session === null ? "" : await deps.minter.mint(uid, sessionClaims(roleId, session.sessionId));
@@ -153,7 +161,7 @@ async function repeatedSignup(input: SignupInput, email: ParsedEmail, now: Date,
   if (now.getTime() - existing.createdAt.getTime() > LIMITS.signupRetrySeconds * 1000) return null;
   try {
     const result = await login(
-      { email: input.email, password: input.password, clientNetwork: input.clientNetwork, language: input.language },
+      { email: input.email, password: input.password, clientNetwork: input.clientNetwork, language: input.language, device: input.device },
       deps,
     );
     return isMfaRequired(result) ? null : result; // a factor turned on since: not a retry of this signup

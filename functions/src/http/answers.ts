@@ -5,6 +5,7 @@
 // not name is a test failure.
 import { z } from "zod";
 import type { ListedUser, UserPage } from "../domain/admin.js";
+import type { ListedSession } from "../domain/devices.js";
 import { type AuthResult, isMfaRequired, type MfaRequired, type PublicUser } from "../domain/auth-result.js";
 import { ERROR_STATUS, type ErrorCode, WEAK_PASSWORD_REASONS } from "../errors.js";
 
@@ -63,6 +64,22 @@ export const RecoveryCodesAnswer = z.strictObject({
 });
 
 export const MfaDisabledAnswer = z.strictObject({ mfa_enabled: z.literal(false) });
+
+export const SessionObject = z
+  .strictObject({
+    id: z.string().meta({ description: "The session's id: DELETE /sessions/{id} ends it", example: "Qx7mP2vK9sLt4RbN8cYz" }),
+    device: z.string().meta({ description: "The device_name the app sent, or a label from its User-Agent", example: "iPhone 15" }),
+    created_at: z.iso.datetime().meta({ description: "When it signed in (ISO 8601, UTC)", example: "2026-12-03T08:00:00.000Z" }),
+    last_used_at: z.iso.datetime().meta({ description: "Its last refresh (ISO 8601, UTC)", example: "2026-12-03T09:00:00.000Z" }),
+    current: z.boolean().meta({ description: "The session of the token that asked (this device)", example: true }),
+  })
+  .meta({ description: "A signed-in device (JSON paths `$.sessions[:].id`, `$.sessions[:].device`, ...)" });
+
+export const SessionListAnswer = z.strictObject({ sessions: z.array(SessionObject).meta({ description: "Newest first" }) });
+export const SessionEndedAnswer = z.strictObject({ ended: z.literal(true) });
+export const OthersEndedAnswer = z.strictObject({
+  ended_count: z.number().int().meta({ description: "How many sessions ended", example: 2 }),
+});
 
 export const UserAnswer = z.strictObject({ user: UserObject });
 
@@ -136,6 +153,18 @@ export function authBody(result: AuthResult) {
 export function signInBody(result: AuthResult | MfaRequired) {
   if (!isMfaRequired(result)) return authBody(result);
   return { mfa_required: true, mfa_token: result.mfaToken, methods: result.methods } as const;
+}
+
+/** GET /sessions's body (and the administrator's). */
+export function sessionListJson(sessions: readonly ListedSession[]) {
+  const row = (session: ListedSession) => ({
+    id: session.id,
+    device: session.device,
+    created_at: session.createdAt.toISOString(),
+    last_used_at: session.lastUsedAt.toISOString(),
+    current: session.current,
+  });
+  return { sessions: sessions.map(row) } as const;
 }
 
 /** GET /admin/users's body. */

@@ -78,6 +78,7 @@ export function createHandler(
         clientNetwork: networkOf(req, clientIpHops),
         language,
         baseUrl: servedUrl(req.headers, deployment),
+        userAgent: firstHeader(req.headers["user-agent"]),
       };
       // The route runs under the request's time budget (deadlines.ts): an outage is a 503 in bounded time.
       const reply = await withinBudget(() => route.handle(incoming, deps));

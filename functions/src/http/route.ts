@@ -44,6 +44,8 @@ export interface RouteRequest<Body, A extends AuthKind, Query = Empty, Params = 
   readonly language: Language;
   /** The URL this API was reached at (served-url.ts), when the request says it; GET /openapi.json names it. */
   readonly baseUrl: string | undefined;
+  /** The User-Agent header (a new session's device label when the app names none: device-label.ts). */
+  readonly userAgent: string | undefined;
 }
 
 /** The schemas of a route besides its body. */
@@ -74,6 +76,7 @@ export interface IncomingRequest {
   readonly clientNetwork: string;
   readonly language: Language;
   readonly baseUrl: string | undefined;
+  readonly userAgent: string | undefined;
 }
 
 /** What the OpenAPI document (openapi.ts) says of a route; the emulator tests hold every answer to `answers`. */
@@ -130,8 +133,8 @@ export function route<Body, A extends AuthKind, Query = Empty, Params = Empty>(s
       }
       // `caller` is set exactly when `auth` is not "none", which is what CallerOf<A> says;
       // TypeScript cannot narrow a generic's conditional type from that check.
-      const { clientNetwork, language, baseUrl } = request;
-      return spec.run({ body, query, params, caller: caller as CallerOf<A>, clientNetwork, language, baseUrl }, deps);
+      const { clientNetwork, language, baseUrl, userAgent } = request;
+      return spec.run({ body, query, params, caller: caller as CallerOf<A>, clientNetwork, language, baseUrl, userAgent }, deps);
     },
   };
 }

@@ -12,8 +12,11 @@ import {
   MfaEnrollAnswer,
   MfaVerifiedAnswer,
   OpenApiAnswer,
+  OthersEndedAnswer,
   RecoveryCodesAnswer,
   SentAnswer,
+  SessionEndedAnswer,
+  SessionListAnswer,
   SignInAnswer,
   UserAnswer,
   UserListAnswer,
@@ -23,6 +26,13 @@ import { openApiDocument, servedFrom } from "./openapi.js";
 import { type Route, route } from "./route.js";
 import { changePasswordRoute, deleteAccountRoute, getMeRoute, updateMeRoute } from "./routes/account.js";
 import { listUsersRoute, setDisabledRoute, setRoleRoute } from "./routes/admin.js";
+import {
+  adminEndSessionRoute,
+  adminListSessionsRoute,
+  endOthersRoute,
+  endSessionRoute,
+  listSessionsRoute,
+} from "./routes/devices.js";
 import { changeConfirmRoute, changeRequestRoute } from "./routes/email-change.js";
 import { verifyConfirmRoute, verifyRequestRoute } from "./routes/email-verification.js";
 import { resetConfirmRoute, resetRequestRoute } from "./routes/password-reset.js";
@@ -54,9 +64,11 @@ import {
   ResetConfirmBody,
   ResetRequestBody,
   RoleBody,
+  SessionParams,
   SignupBody,
   UidParams,
   UpdateMeBody,
+  UserSessionParams,
 } from "./schemas.js";
 
 // The answers and error codes of each route are what the OpenAPI document says (openapi.ts) and
@@ -79,6 +91,30 @@ const updateMe = route({
 });
 // A retry after a lost answer comes with the token the act itself ended (domain/account.ts):
 // its session (the deletion's first step) or its user (the last); the password is checked again.
+const endSession = route({
+  auth: "token",
+  body: NoBody,
+  params: SessionParams,
+  run: endSessionRoute,
+  doc: {
+    name: "endSession",
+    summary: "End one of your sessions (a signed-in device): its refresh token and its Firebase session; your own is a logout",
+    answers: { 200: SessionEndedAnswer },
+    errors: [...SIGNED_IN, "not_found"],
+  },
+});
+const adminEndSession = route({
+  auth: "admin",
+  body: NoBody,
+  params: UserSessionParams,
+  run: adminEndSessionRoute,
+  doc: {
+    name: "adminEndSession",
+    summary: "End one session of a user (administrators)",
+    answers: { 200: SessionEndedAnswer },
+    errors: [...SIGNED_IN, "forbidden", "not_found"],
+  },
+});
 const deleteAccount = route({
   auth: "token",
   acceptEnded: ["user_deleted", "session_ended"],
@@ -342,6 +378,37 @@ export const ROUTES: RouteTable = {
       },
     }),
   },
+  "/sessions": {
+    GET: route({
+      auth: "token",
+      body: NoBody,
+      run: listSessionsRoute,
+      doc: {
+        name: "listSessions",
+        summary: "Your signed-in devices, newest first (`current`: this one)",
+        answers: { 200: SessionListAnswer },
+        errors: [...SIGNED_IN, "not_found"],
+      },
+    }),
+  },
+  // Before "/sessions/:id": the router takes the first pattern that matches.
+  "/sessions/revoke-others": {
+    POST: route({
+      auth: "token",
+      body: NoBody,
+      run: endOthersRoute,
+      doc: {
+        name: "endOtherSessions",
+        summary: "End every session but this one (sign out all other devices)",
+        answers: { 200: OthersEndedAnswer },
+        errors: [...SIGNED_IN, "not_found"],
+      },
+    }),
+  },
+  "/sessions/:id": { DELETE: endSession },
+  "/sessions/:id/revoke": {
+    POST: alias(endSession, "endSessionViaPost", "Same as endSession (DELETE /sessions/{id}), as a POST"),
+  },
   "/admin/users": {
     GET: route({
       auth: "admin",
@@ -355,6 +422,24 @@ export const ROUTES: RouteTable = {
         errors: [...SIGNED_IN, "forbidden"],
       },
     }),
+  },
+  "/admin/users/:uid/sessions": {
+    GET: route({
+      auth: "admin",
+      body: NoBody,
+      params: UidParams,
+      run: adminListSessionsRoute,
+      doc: {
+        name: "adminListSessions",
+        summary: "A user's signed-in devices, newest first (administrators)",
+        answers: { 200: SessionListAnswer },
+        errors: [...SIGNED_IN, "forbidden", "not_found"],
+      },
+    }),
+  },
+  "/admin/users/:uid/sessions/:id": { DELETE: adminEndSession },
+  "/admin/users/:uid/sessions/:id/revoke": {
+    POST: alias(adminEndSession, "adminEndSessionViaPost", "Same as adminEndSession (DELETE), as a POST"),
   },
   "/admin/users/:uid/role": {
     POST: route({

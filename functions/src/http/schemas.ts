@@ -16,10 +16,23 @@ const text = (field: string) =>
 /** GET requests: nothing to read (the handler passes `{}`). */
 export const NoBody = z.strictObject({});
 
+/**
+ * The device's name in the list of signed-in devices (GET /sessions): what the app calls it
+ * (FlutterFlow: the platform and model); "" or absent: a label from the User-Agent. Printable
+ * text of at most 64 characters.
+ */
+const deviceName = text("device_name")
+  .max(64, 'The field "device_name" must be at most 64 characters.')
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  .regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, 'The field "device_name" must not contain control characters.')
+  .optional()
+  .meta({ description: "The device's name in the list of signed-in devices (e.g. the platform and model)" });
+
 export const SignupBody = z.strictObject({
   email: text("email"),
   password: text("password"),
   name: text("name").optional(),
+  device_name: deviceName,
 });
 
 export const LoginBody = z.strictObject({
@@ -27,10 +40,12 @@ export const LoginBody = z.strictObject({
   password: text("password"),
   /** A mailed verification code (REQUIRE_VERIFIED_EMAIL); "" is none. */
   code: text("code").optional(),
+  device_name: deviceName,
 });
 
 export const RefreshBody = z.strictObject({
   refresh_token: text("refresh_token"),
+  device_name: deviceName,
 });
 
 export const LogoutBody = z.strictObject({
@@ -84,6 +99,7 @@ export const MfaActivateBody = z.strictObject({ code: text("code").max(64, 'The 
 export const MfaVerifyBody = z.strictObject({
   mfa_token: text("mfa_token").max(128, 'The field "mfa_token" is too long.'),
   ...factorProof,
+  device_name: deviceName,
 });
 
 /** POST /mfa/totp/disable. */
@@ -158,6 +174,17 @@ export const ListUsersQuery = z.strictObject({
 
 /** `/admin/users/:uid/...`: the user's uid (the router already allows only `[A-Za-z0-9_-]{1,128}`). */
 export const UidParams = z.strictObject({ uid: z.string().meta({ description: "The user's uid (`$.user.id`)" }) });
+
+const sessionId = z.string().meta({ description: "A session's id (`$.sessions[:].id` of GET /sessions)" });
+
+/** `/sessions/:id...`: one of the caller's sessions. */
+export const SessionParams = z.strictObject({ id: sessionId });
+
+/** `/admin/users/:uid/sessions/:id`: one session of a user. */
+export const UserSessionParams = z.strictObject({
+  uid: z.string().meta({ description: "The user's uid (`$.user.id`)" }),
+  id: sessionId,
+});
 
 const shown = (key: string): string => (key.length > 64 ? `${key.slice(0, 64)}...` : key);
 

@@ -4,6 +4,7 @@ import { changePassword, deleteAccount, getMe, updateMe } from "../../domain/acc
 import type { PublicUser } from "../../domain/auth-result.js";
 import type { Deps } from "../../domain/deps.js";
 import { authBody, userJson } from "../answers.js";
+import { userAgentLabel } from "../device-label.js";
 import type { RequestOf } from "../route.js";
 import type { ChangePasswordBody, DeleteAccountBody, NoBody, UpdateMeBody } from "../schemas.js";
 import type { JsonReply } from "../types.js";
@@ -27,7 +28,7 @@ export async function updateMeRoute({ body, caller }: RequestOf<typeof UpdateMeB
  * A retry after a lost answer comes with the token the change revoked (domain/account.ts).
  */
 export async function changePasswordRoute(
-  { body, caller, clientNetwork, language }: RequestOf<typeof ChangePasswordBody, "token">,
+  { body, caller, clientNetwork, language, userAgent }: RequestOf<typeof ChangePasswordBody, "token">,
   deps: Deps,
 ): Promise<JsonReply> {
   const result = await changePassword(
@@ -37,6 +38,7 @@ export async function changePasswordRoute(
       newPassword: body.new_password,
       clientNetwork,
       language,
+      device: userAgentLabel(userAgent),
       proof: { code: body.code, recoveryCode: body.recovery_code },
       sessionEnded: caller.ended === "revoked" || caller.ended === "session_ended",
     },

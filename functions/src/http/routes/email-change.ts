@@ -4,6 +4,7 @@ import { methodsIn } from "../../domain/auth-result.js";
 import type { Deps } from "../../domain/deps.js";
 import { confirmEmailChange, requestEmailChange } from "../../domain/email-change.js";
 import { authBody } from "../answers.js";
+import { userAgentLabel } from "../device-label.js";
 import { withFloor } from "../floor.js";
 import type { RequestOf } from "../route.js";
 import type { CodeBody, EmailChangeRequestBody } from "../schemas.js";
@@ -35,9 +36,13 @@ export async function changeRequestRoute(
 
 /** POST /email/change/confirm {"code"} -> 200 with the login body (the new email; signed in afresh). */
 export async function changeConfirmRoute(
-  { body, caller, clientNetwork }: RequestOf<typeof CodeBody, "token">,
+  { body, caller, clientNetwork, userAgent }: RequestOf<typeof CodeBody, "token">,
   deps: Deps,
 ): Promise<JsonReply> {
-  const result = await confirmEmailChange(caller.uid, { code: body.code, clientNetwork, methods: methodsIn(caller.claims) }, deps);
+  const result = await confirmEmailChange(
+    caller.uid,
+    { code: body.code, clientNetwork, methods: methodsIn(caller.claims), device: userAgentLabel(userAgent) },
+    deps,
+  );
   return { status: 200, body: authBody(result) };
 }

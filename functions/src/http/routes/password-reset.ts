@@ -3,6 +3,7 @@ import { LIMITS } from "../../config.js";
 import type { Deps } from "../../domain/deps.js";
 import { confirmPasswordReset, requestPasswordReset } from "../../domain/password-reset.js";
 import { signInBody } from "../answers.js";
+import { userAgentLabel } from "../device-label.js";
 import { withFloor } from "../floor.js";
 import type { RequestOf } from "../route.js";
 import type { ResetConfirmBody, ResetRequestBody } from "../schemas.js";
@@ -24,11 +25,12 @@ export async function resetRequestRoute(
 
 /** POST /password/reset/confirm {"email", "code", "new_password"} -> 200 with the login body (signed in), or `mfa_required` (a second factor). */
 export async function resetConfirmRoute(
-  { body, clientNetwork, language }: RequestOf<typeof ResetConfirmBody, "none">,
+  { body, clientNetwork, language, userAgent }: RequestOf<typeof ResetConfirmBody, "none">,
   deps: Deps,
 ): Promise<JsonReply> {
+  const device = userAgentLabel(userAgent);
   const result = await confirmPasswordReset(
-    { email: body.email, code: body.code, newPassword: body.new_password, clientNetwork, language },
+    { email: body.email, code: body.code, newPassword: body.new_password, clientNetwork, language, device },
     deps,
   );
   return { status: 200, body: signInBody(result) };

@@ -4,6 +4,7 @@ import { removeUserFactor } from "../../domain/admin.js";
 import type { Deps } from "../../domain/deps.js";
 import { activateTotp, disableTotp, enrollTotp, renewRecoveryCodes, verifyMfa } from "../../domain/second-factor.js";
 import { authBody } from "../answers.js";
+import { deviceOf } from "../device-label.js";
 import type { RequestOf } from "../route.js";
 import type { FactorProofBody, MfaActivateBody, MfaDisableBody, MfaEnrollBody, MfaVerifyBody, NoBody, UidParams } from "../schemas.js";
 import type { JsonReply } from "../types.js";
@@ -28,11 +29,12 @@ export async function activateRoute(
 
 /** POST /mfa/verify {"mfa_token", "code" | "recovery_code"} -> the login body and `recovery_codes_left`. */
 export async function verifyRoute(
-  { body, clientNetwork, language }: RequestOf<typeof MfaVerifyBody, "none">,
+  { body, clientNetwork, language, userAgent }: RequestOf<typeof MfaVerifyBody, "none">,
   deps: Deps,
 ): Promise<JsonReply> {
+  const device = deviceOf(body.device_name, userAgent);
   const result = await verifyMfa(
-    { mfaToken: body.mfa_token, code: body.code, recoveryCode: body.recovery_code, clientNetwork, language },
+    { mfaToken: body.mfa_token, code: body.code, recoveryCode: body.recovery_code, clientNetwork, language, device },
     deps,
   );
   return { status: 200, body: { ...authBody(result), recovery_codes_left: result.recoveryCodesLeft } };
