@@ -148,7 +148,13 @@ export async function changePassword(
   const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
   // Nothing is changed until the new session's token is minted.
   const methods: readonly AuthMethod[] = ["pwd", ...factorMethods];
-  const issued = startSession({ ...account, sessionEpoch: account.sessionEpoch + 1 }, deps.clock.now(), deps.lifetimes, methods, input.device);
+  const issued = startSession(
+    { ...account, sessionEpoch: account.sessionEpoch + 1 },
+    deps.clock.now(),
+    deps.lifetimes,
+    methods,
+    input.device,
+  );
   const jwtToken = await deps.minter.mint(uid, sessionClaims(account.roleId, issued.record.sessionId, methods));
   let written: Account;
   try {

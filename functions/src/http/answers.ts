@@ -5,8 +5,8 @@
 // not name is a test failure.
 import { z } from "zod";
 import type { ListedUser, UserPage } from "../domain/admin.js";
-import type { ListedSession } from "../domain/devices.js";
 import { type AuthResult, isMfaRequired, type MfaRequired, type PublicUser } from "../domain/auth-result.js";
+import type { ListedSession } from "../domain/devices.js";
 import { ERROR_STATUS, type ErrorCode, WEAK_PASSWORD_REASONS } from "../errors.js";
 
 export const UserObject = z

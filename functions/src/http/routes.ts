@@ -26,13 +26,7 @@ import { openApiDocument, servedFrom } from "./openapi.js";
 import { type Route, route } from "./route.js";
 import { changePasswordRoute, deleteAccountRoute, getMeRoute, updateMeRoute } from "./routes/account.js";
 import { listUsersRoute, setDisabledRoute, setRoleRoute } from "./routes/admin.js";
-import {
-  adminEndSessionRoute,
-  adminListSessionsRoute,
-  endOthersRoute,
-  endSessionRoute,
-  listSessionsRoute,
-} from "./routes/devices.js";
+import { adminEndSessionRoute, adminListSessionsRoute, endOthersRoute, endSessionRoute, listSessionsRoute } from "./routes/devices.js";
 import { changeConfirmRoute, changeRequestRoute } from "./routes/email-change.js";
 import { verifyConfirmRoute, verifyRequestRoute } from "./routes/email-verification.js";
 import { resetConfirmRoute, resetRequestRoute } from "./routes/password-reset.js";

@@ -46,6 +46,8 @@ describe("nothing secret in the logs of the whole emulator suite", () => {
       "mfa_rejected",
       "recovery_code_used",
       "recovery_codes_renewed",
+      "session_ended",
+      "other_sessions_ended",
     ];
     const missing = events.filter((event) => !log.includes(`"event":"${event}"`));
     expect(missing, "security events not found in the suite's log").to.deep.equal([]);

@@ -8,9 +8,9 @@ import {
   type Counter,
   type CounterVersion,
   type CounterWrite,
+  type DeviceSession,
   EmailTakenError,
   type FactorUpdate,
-  type LiveSession,
   type LiveState,
   type MailMessage,
   type MfaChallenge,
@@ -22,6 +22,7 @@ import {
   type StoredRefreshToken,
   type ThrottleKey,
   UidTakenError,
+  UNKNOWN_DEVICE,
   type UserListPosition,
   type VerifiedCaller,
 } from "../../src/domain/model.js";
@@ -111,7 +112,7 @@ export class MemoryStore implements AccountStore {
   constructor(private readonly faults: Faults) {}
 
   /** Live session records by session id (auth_sessions). */
-  readonly live = new Map<string, LiveSession>();
+  readonly live = new Map<string, DeviceSession>();
 
   readonly sessionStore: SessionStore = {
     create: async (token, rehash) => {
@@ -141,6 +142,8 @@ export class MemoryStore implements AccountStore {
       if (current === undefined || (parent.recorded && !this.live.has(parent.sessionId))) return "gone";
       this.rotations.add(parent.tokenHash);
       this.sessions.set(parent.tokenHash, { ...current, rotatedAt: now });
+      const record = this.live.get(parent.sessionId);
+      if (record !== undefined) this.live.set(parent.sessionId, { ...record, lastUsedAt: now, device: child.device ?? record.device });
       this.addToken(child);
       return "rotated";
     },
@@ -154,6 +157,7 @@ export class MemoryStore implements AccountStore {
       this.endLive(uid);
       for (const [hash, token] of this.sessions) if (token.uid === uid) this.sessions.delete(hash);
     },
+    sessionsOf: async (uid, limit) => [...this.live.values()].filter((record) => record.uid === uid).slice(0, limit),
     liveSessions: async (uid) =>
       [...this.sessions.values()]
         .filter((token) => token.uid === uid && token.rotatedAt === null)
@@ -174,11 +178,14 @@ export class MemoryStore implements AccountStore {
   private addToken(token: RefreshTokenRecord): void {
     this.sessions.set(token.tokenHash, { ...token, rotatedAt: null, recorded: true });
     if (!this.live.has(token.sessionId)) {
-      const record: LiveSession = {
+      const record: DeviceSession = {
         sessionId: token.sessionId,
         uid: token.uid,
         sessionEpoch: token.sessionEpoch,
         expiresAt: token.sessionExpiresAt,
+        device: token.device ?? UNKNOWN_DEVICE,
+        createdAt: token.createdAt,
+        lastUsedAt: token.createdAt,
       };
       this.live.set(token.sessionId, record);
     }

@@ -241,6 +241,7 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
         clientNetwork: "unknown",
         language: "en",
         baseUrl: undefined,
+        userAgent: undefined,
       },
     ]);
   });
@@ -273,6 +274,7 @@ describe("HTTP adapter: the route table's auth kinds and checks, in order", () =
         clientNetwork: "unknown",
         language: "de",
         baseUrl: undefined,
+        userAgent: undefined,
       },
     ]);
   });

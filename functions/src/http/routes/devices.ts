@@ -1,7 +1,7 @@
 // Signed-in devices (domain/devices.ts): the caller's sessions and the end of one, or of all but
 // the caller's; the administrator's view of a user's. The caller's own session is the `sid` claim
 // of the ID token that asks.
-import { listUserSessions, endUserSession } from "../../domain/admin.js";
+import { endUserSession, listUserSessions } from "../../domain/admin.js";
 import { SESSION_CLAIM } from "../../domain/auth-result.js";
 import type { Deps } from "../../domain/deps.js";
 import { endOtherSessions, endSession, listSessions } from "../../domain/devices.js";
