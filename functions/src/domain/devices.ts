@@ -21,23 +21,28 @@ export interface ListedSession {
   readonly current: boolean;
 }
 
-/** How many records one query reads: the cap's worth of live sessions, and room for ended ones not yet swept. */
-const readLimit = (maxSessions: number): number => maxSessions * 2 + 20;
+/**
+ * How many records one query reads. A record lasts until its session's absolute end, so besides
+ * the live sessions (at most the cap) there can be sessions that went idle and ones of an older
+ * epoch, not yet swept: the query has no order (an order would need a composite index), so it
+ * reads a generous bound and filters.
+ */
+const READ_LIMIT = 500;
 
 const noSuchSession = (): AppError => new AppError("not_found", "There is no such session.");
 
 /**
  * The user's live sessions, newest first: those of the account's current epoch (an older one
- * ended with a password change, reset, email change or disabling) and not past their end; at most
- * MAX_SESSIONS_PER_USER (the cap ends the oldest beyond it at each login).
+ * ended with a password change, reset, email change or disabling) and not past their absolute
+ * end. One whose refresh token went idle is still listed: its device's Firebase session goes on
+ * under the rules while the record lives, so its owner must be able to end it.
  */
 async function liveSessionsOf(uid: string, sessionEpoch: number, deps: DevicesDeps): Promise<DeviceSession[]> {
   const now = deps.clock.now();
-  const records = await deps.sessions.sessionsOf(uid, readLimit(deps.maxSessions));
+  const records = await deps.sessions.sessionsOf(uid, READ_LIMIT);
   return records
     .filter((record) => record.uid === uid && record.sessionEpoch === sessionEpoch && record.expiresAt > now)
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.sessionId < b.sessionId ? -1 : 1))
-    .slice(0, deps.maxSessions);
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.sessionId < b.sessionId ? -1 : 1));
 }
 
 const listed = (record: DeviceSession, currentSid: string | undefined): ListedSession => ({
@@ -48,10 +53,14 @@ const listed = (record: DeviceSession, currentSid: string | undefined): ListedSe
   current: record.sessionId === currentSid,
 });
 
-/** GET /sessions: the caller's signed-in devices. `currentSid`: the caller's own session. */
+/**
+ * GET /sessions: the caller's signed-in devices, the newest MAX_SESSIONS_PER_USER (the login's
+ * cap ends the oldest sessions beyond it; records of sessions that went idle can outnumber it,
+ * and revoke-others ends those too). `currentSid`: the caller's own session.
+ */
 export async function listSessions(uid: string, currentSid: string | undefined, deps: DevicesDeps): Promise<readonly ListedSession[]> {
   const account = await existing(uid, deps);
-  return (await liveSessionsOf(uid, account.sessionEpoch, deps)).map((record) => listed(record, currentSid));
+  return (await liveSessionsOf(uid, account.sessionEpoch, deps)).slice(0, deps.maxSessions).map((record) => listed(record, currentSid));
 }
 
 /**

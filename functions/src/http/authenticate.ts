@@ -13,8 +13,9 @@ const unauthenticated = (message: string, challenge = "Bearer", cause?: unknown)
  * `Authorization: Bearer <Firebase ID token>` (FlutterFlow's `currentJwtToken`) -> the caller.
  * Every signed-in endpoint checks revocation: tokens issued before `revokeRefreshTokens`
  * (logout everywhere, password change, reuse, role change, disabling) and tokens of disabled
- * users are refused, at the cost of one Auth lookup per call. An ID token otherwise stays valid
- * for up to an hour after its session was ended. `accept` names the endings a route lets through
+ * users are refused, at the cost of one Auth lookup per call; so are tokens whose backend session
+ * (their `sid` claim) ended - a logout, a device ended from the list - or whose role changed
+ * (IdTokenVerifier, live-session.ts). `accept` names the endings a route lets through
  * (the retry of a password change or a deletion whose answer was lost; the route then checks the
  * password again). Auth out of reach is not a 401: it passes on, a 503 at the edge.
  */

@@ -7,7 +7,7 @@ import { requestFailed } from "../logs.js";
 import { clientNetwork as networkOf } from "./client-address.js";
 import type { CorsStep } from "./cors.js";
 import { preferredLanguage } from "./language.js";
-import { jsonBody } from "./request.js";
+import { hasNoBody, jsonBody } from "./request.js";
 import { sendError, sendJson } from "./respond.js";
 import type { Route } from "./route.js";
 import { servedUrl } from "./served-url.js";
@@ -69,7 +69,9 @@ export function createHandler(
           headers: { Allow: `${allowed}, OPTIONS` },
         });
       }
-      const body = method === "GET" ? {} : jsonBody(req);
+      // GET sends no body; nor does FlutterFlow's DELETE call unless told to (a DELETE with no
+      // bytes is an empty object; one with a body is JSON like any other).
+      const body = method === "GET" || (method === "DELETE" && hasNoBody(req)) ? {} : jsonBody(req);
       const incoming = {
         body,
         query: queryOf(req.url),

@@ -12,6 +12,11 @@ import type { HttpRequest } from "./types.js";
  * Malformed JSON sent as application/json never reaches this code: the framework's parser
  * answers it with its own 400 (see docs/api.md, "Errors").
  */
+/** True when the request carries no body at all (no bytes). */
+export function hasNoBody(req: HttpRequest): boolean {
+  return (req.rawBody?.length ?? Number(req.headers["content-length"] ?? 0)) === 0;
+}
+
 export function jsonBody(req: HttpRequest): Record<string, unknown> {
   const size = req.rawBody?.length ?? Number(req.headers["content-length"] ?? 0);
   if (!Number.isFinite(size) || size > LIMITS.maxBodyBytes) {

@@ -83,8 +83,6 @@ const updateMe = route({
     errors: [...SIGNED_IN, "not_found"],
   },
 });
-// A retry after a lost answer comes with the token the act itself ended (domain/account.ts):
-// its session (the deletion's first step) or its user (the last); the password is checked again.
 const endSession = route({
   auth: "token",
   body: NoBody,
@@ -109,6 +107,8 @@ const adminEndSession = route({
     errors: [...SIGNED_IN, "forbidden", "not_found"],
   },
 });
+// A retry after a lost answer comes with the token the act itself ended (domain/account.ts):
+// its session (the deletion's first step) or its user (the last); the password is checked again.
 const deleteAccount = route({
   auth: "token",
   acceptEnded: ["user_deleted", "session_ended"],

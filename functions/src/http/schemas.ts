@@ -24,7 +24,12 @@ export const NoBody = z.strictObject({});
 const deviceName = text("device_name")
   .max(64, 'The field "device_name" must be at most 64 characters.')
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-  .regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, 'The field "device_name" must not contain control characters.')
+  // Control characters, and the invisible ones that can make a name read as another (zero-width,
+  // bidirectional overrides and isolates, the byte-order mark).
+  .regex(
+    /^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]*$/,
+    'The field "device_name" must not contain control or invisible characters.',
+  )
   .optional()
   .meta({ description: "The device's name in the list of signed-in devices (e.g. the platform and model)" });
 

@@ -7,6 +7,7 @@ import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { hashToken } from "../../src/domain/tokens.js";
 import { deviceOf, userAgentLabel } from "../../src/http/device-label.js";
+import { LoginBody, parseBody } from "../../src/http/schemas.js";
 import { failure } from "./failure.js";
 import { world } from "./fakes.js";
 import { login } from "./sign-in.js";
@@ -121,6 +122,17 @@ describe("signed-in devices (use cases, in-memory fakes)", () => {
     expect(await endOtherSessions(uid, phoneSid, w.deps)).to.equal(0);
   });
 
+  it("the list shows the newest MAX_SESSIONS_PER_USER; revoke-others ends every other live session, listed or not", async () => {
+    const { w, uid, phone } = await twoDevices();
+    w.clock.advance(60);
+    await login({ email, password, device: "iPad" }, w.deps);
+    const capped = { ...w.deps, maxSessions: 2 };
+    expect((await listSessions(uid, undefined, capped)).map((s) => s.device)).to.deep.equal(["iPad", "Chrome on Windows"]);
+    const phoneSid = sessionOf(w, phone.refreshToken);
+    expect(await endOtherSessions(uid, phoneSid, capped)).to.equal(2);
+    expect((await listSessions(uid, phoneSid, capped)).map((s) => s.id)).to.deep.equal([phoneSid]);
+  });
+
   it("administrators list and end a user's sessions (actor in the event); others are forbidden", async () => {
     const { w, uid, laptop } = await twoDevices();
     const admin = await signup({ email: "root@example.com", password, name: "Root" }, w.deps);
@@ -135,6 +147,20 @@ describe("signed-in devices (use cases, in-memory fakes)", () => {
     expect(w.events.securityEvents.at(-1)).to.deep.equal({ event: "session_ended", uid, sessionId: laptopSid, actorUid: admin.user.id });
     expect((await failure(listUserSessions({ uid, claims: { role_id: 1 } }, uid, w.deps))).code).to.equal("forbidden");
     expect((await failure(endUserSession(caller, "nobody", laptopSid, w.deps))).code).to.equal("not_found");
+  });
+
+  it("device_name: at most 64 characters, no control or invisible characters", () => {
+    const body = (device_name: string) => ({ email, password, device_name });
+    expect(parseBody(LoginBody, body("Ada's iPhone 16 Pro")).device_name).to.equal("Ada's iPhone 16 Pro");
+    for (const bad of ["x".repeat(65), "a\nb", "a\u0000b", "evil\u202Eenohp", "zero\u200Bwidth", "\uFEFFbom"]) {
+      let field: string | undefined;
+      try {
+        parseBody(LoginBody, body(bad));
+      } catch (error) {
+        field = (error as { details?: { field?: string } }).details?.field;
+      }
+      expect(field, JSON.stringify(bad)).to.equal("device_name");
+    }
   });
 
   it("device labels: the app's name first; else a short label from the User-Agent", () => {

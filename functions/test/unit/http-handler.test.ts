@@ -71,6 +71,23 @@ describe("HTTP adapter: the exported `auth` function, refusing bad requests", ()
     for (const init of cases) expectError(await call(auth, init), 415, "unsupported_media_type");
   });
 
+  it("DELETE with no body at all is an empty object (FlutterFlow sends none); one with a body is held to JSON like any other", async () => {
+    // DELETE /me's body needs a password: an empty object is refused by the schema, naming it (not 415).
+    expectError(await call(auth, { method: "DELETE", path: "/me" }), 400, "invalid_request", "password");
+    expectError(
+      await call(auth, {
+        method: "DELETE",
+        path: "/me",
+        headers: { "content-type": "text/plain" },
+        raw: { bytes: Buffer.from("hi"), parsed: "hi" },
+      }),
+      415,
+      "unsupported_media_type",
+    );
+    // A POST with no body is still refused for its missing content type.
+    expectError(await call(auth, { path: "/sessions/revoke-others" }), 415, "unsupported_media_type");
+  });
+
   it("a body over 8 KiB -> 413, whatever it contains", async () => {
     const json = { email: "a@example.com", password: "x".repeat(9000) };
     expectError(await call(auth, { path: "/signup", json }), 413, "payload_too_large");
