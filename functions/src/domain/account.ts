@@ -142,10 +142,12 @@ export async function changePassword(
     return signedIn(account, deps, { methods: ["pwd", ...methods], device: input.device });
   }
   await reauthenticate(account, { password: input.currentPassword, field: "current_password", clientNetwork: input.clientNetwork }, deps);
-  const factorMethods = await requireSecondFactor(account, input.proof ?? {}, context, deps);
   const canonical = account.email.toLowerCase();
   const email: ParsedEmail = { display: account.email, canonical, key: account.emailKey, legacyKey: legacyEmailKey(canonical) };
   const password = acceptNewPassword(input.newPassword, email, deps.policy, "new_password");
+  // Last of the checks: a proof is used up (a code's step, a recovery code), so nothing that can
+  // still refuse may come after it.
+  const factorMethods = await requireSecondFactor(account, input.proof ?? {}, context, deps);
   // Nothing is changed until the new session's token is minted.
   const methods: readonly AuthMethod[] = ["pwd", ...factorMethods];
   const issued = startSession(

@@ -61,9 +61,10 @@ export async function requestEmailChange(
     throw new AppError("invalid_request", "This is already the account's email address.", { field: "new_email" });
   }
   await reauthenticate(account, { password: input.password, field: "password", clientNetwork: input.clientNetwork }, deps);
-  await requireSecondFactor(account, input.proof ?? {}, input, deps);
   const now = deps.clock.now();
   await reserveMailRequest(deps, input.clientNetwork, now);
+  // After the checks that can refuse (but the resend interval, inside issueCode): the proof is used up.
+  await requireSecondFactor(account, input.proof ?? {}, input, deps);
   const available = (await deps.accounts.findByEmail(email)) === null;
   const values = { app: deps.mail.appName, minutes: deps.mail.codeTtlMinutes, newEmail: email.display };
   // A taken address gets the document without a code: only the resend interval, as for a free one.

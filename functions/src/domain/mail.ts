@@ -13,7 +13,8 @@ export type MailKind =
   | "email_change_notice"
   | "mfa_enabled"
   | "mfa_disabled"
-  | "recovery_code_used";
+  | "recovery_code_used"
+  | "recovery_codes_renewed";
 
 export interface MailValues {
   readonly app: string;
@@ -90,6 +91,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "If only a few are left, make new ones in the app's settings. If this was not you, reset your password now, then turn two-step sign-in off and on again.",
       ],
     },
+    recovery_codes_renewed: {
+      subject: "{app}: your recovery codes were replaced",
+      paragraphs: [
+        "New recovery codes were just made for your {app} account; the ones you saved before no longer work.",
+        "If this was not you, reset your password now, then turn two-step sign-in off and on again.",
+      ],
+    },
   },
   es: {
     password_reset_code: {
@@ -148,6 +156,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "Si te quedan pocos, crea otros nuevos en los ajustes de la app. Si no has sido tú, restablece tu contraseña ahora y después desactiva y vuelve a activar el inicio de sesión en dos pasos.",
       ],
     },
+    recovery_codes_renewed: {
+      subject: "{app}: se han sustituido tus códigos de recuperación",
+      paragraphs: [
+        "Se acaban de crear nuevos códigos de recuperación para tu cuenta de {app}; los que guardaste antes ya no sirven.",
+        "Si no has sido tú, restablece tu contraseña ahora y después desactiva y vuelve a activar el inicio de sesión en dos pasos.",
+      ],
+    },
   },
   de: {
     password_reset_code: {
@@ -201,6 +216,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "Soeben wurde ein Wiederherstellungscode verwendet, um sich bei Ihrem {app}-Konto anzumelden oder eine Änderung daran zu bestätigen. Verbleibende Wiederherstellungscodes: {remaining}.",
         "Wenn nur noch wenige übrig sind, erstellen Sie in den Einstellungen der App neue. Wenn Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück und deaktivieren Sie dann die Anmeldung in zwei Schritten und aktivieren Sie sie erneut.",
+      ],
+    },
+    recovery_codes_renewed: {
+      subject: "{app}: Ihre Wiederherstellungscodes wurden ersetzt",
+      paragraphs: [
+        "Für Ihr {app}-Konto wurden soeben neue Wiederherstellungscodes erstellt; die zuvor gespeicherten gelten nicht mehr.",
+        "Wenn Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück und deaktivieren Sie dann die Anmeldung in zwei Schritten und aktivieren Sie sie erneut.",
       ],
     },
   },
@@ -261,6 +283,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "S'il vous en reste peu, créez-en de nouveaux dans les réglages de l'application. Si ce n'était pas vous, réinitialisez votre mot de passe dès maintenant, puis désactivez et réactivez la connexion en deux étapes.",
       ],
     },
+    recovery_codes_renewed: {
+      subject: "{app} : vos codes de récupération ont été remplacés",
+      paragraphs: [
+        "De nouveaux codes de récupération viennent d'être créés pour votre compte {app} ; ceux que vous aviez enregistrés ne fonctionnent plus.",
+        "Si ce n'était pas vous, réinitialisez votre mot de passe dès maintenant, puis désactivez et réactivez la connexion en deux étapes.",
+      ],
+    },
   },
   pt: {
     password_reset_code: {
@@ -317,6 +346,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "Acabou de ser usado um código de recuperação para iniciar sessão na sua conta de {app} ou para confirmar uma alteração nela. Códigos de recuperação restantes: {remaining}.",
         "Se restarem poucos, crie novos nas definições da aplicação. Se não foi você, redefina a palavra-passe agora e, depois, desative e volte a ativar o início de sessão em dois passos.",
+      ],
+    },
+    recovery_codes_renewed: {
+      subject: "{app}: os seus códigos de recuperação foram substituídos",
+      paragraphs: [
+        "Acabaram de ser criados novos códigos de recuperação para a sua conta de {app}; os que guardou antes deixaram de funcionar.",
+        "Se não foi você, redefina a palavra-passe agora e, depois, desative e volte a ativar o início de sessão em dois passos.",
       ],
     },
   },

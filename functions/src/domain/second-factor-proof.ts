@@ -111,7 +111,9 @@ export async function requireSecondFactor(
   const kind = proofKind(proof);
   if (kind === null) throw secondFactorRequired();
   const now = deps.clock.now();
-  const attempt = await beginPasswordAttempt(deps, account.emailKey, context.clientNetwork, now, account.sessionEpoch);
+  const attempt = await beginPasswordAttempt(deps, account.emailKey, context.clientNetwork, now, account.sessionEpoch, {
+    ignoreTrust: true,
+  });
   const matched = matchProof(account, factor, proof, now, deps);
   if (matched === null) {
     deps.events.security({ event: "mfa_rejected", uid: account.uid, method: kind });

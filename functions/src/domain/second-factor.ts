@@ -81,7 +81,7 @@ const digestsOf = (uid: string, codes: readonly string[], deps: Pick<Deps, "keys
   codes.map((code) => deps.keys.recoveryCode(uid, canonicalRecoveryCode(code) ?? code));
 
 async function notify(
-  kind: "mfa_enabled" | "mfa_disabled",
+  kind: "mfa_enabled" | "mfa_disabled" | "recovery_codes_renewed",
   account: Account,
   language: Language,
   deps: Pick<Deps, "mailer" | "mail" | "events">,
@@ -137,7 +137,10 @@ export async function activateTotp(
   const pending = account.pendingFactor;
   const now = deps.clock.now();
   if (pending === null || pending.expiresAt <= now) throw enrollmentExpired();
-  const attempt = await beginPasswordAttempt(deps, account.emailKey, input.clientNetwork, now, account.sessionEpoch);
+  if (!/^\s*[0-9]{6}\s*$/.test(input.code)) throw invalidRequest("code", "Send the 6-digit code the authenticator app shows.");
+  const attempt = await beginPasswordAttempt(deps, account.emailKey, input.clientNetwork, now, account.sessionEpoch, {
+    ignoreTrust: true,
+  });
   const step = matchTotp(deps.secrets.open(uid, pending.sealedSecret), input.code.trim(), now, null);
   if (step === null) {
     deps.events.security({ event: "mfa_rejected", uid, method: "totp" });
@@ -221,7 +224,9 @@ export async function verifyMfa(
     a !== null && a.uid === challenge.uid && !a.disabled && a.sessionEpoch === challenge.sessionEpoch;
   if (!current(account) || account.secondFactor === null) throw invalidMfaToken();
   const factor = account.secondFactor;
-  const attempt = await beginPasswordAttempt(deps, account.emailKey, input.clientNetwork, now, account.sessionEpoch);
+  const attempt = await beginPasswordAttempt(deps, account.emailKey, input.clientNetwork, now, account.sessionEpoch, {
+    ignoreTrust: true,
+  });
   const matched = matchProof(account, factor, input, now, deps);
   const refused = async (): Promise<never> => {
     deps.events.security({ event: "mfa_rejected", uid: account.uid, method: kind });
@@ -294,5 +299,7 @@ export async function renewRecoveryCodes(
   });
   if (!renewed) throw mfaNotEnabled(); // turned off meanwhile
   deps.events.security({ event: "recovery_codes_renewed", uid });
+  // Mailed: the owner's saved codes just died (someone holding the unlocked phone could do this).
+  await notify("recovery_codes_renewed", account, input.language, deps);
   return { recoveryCodes };
 }

@@ -265,9 +265,9 @@ export interface PasswordAttempt {
   succeeded(options?: { readonly clearAccount?: boolean }): Promise<void>;
   /**
    * The password was right, but the sign-in is not complete (a second factor follows): this
-   * attempt's count is given back on the account and pair counters - a right password is not a
-   * guess - with nothing cleared and no network trusted. A count it holds on the network's shard
-   * stays, on the pair's units, until the sign-in's success gives it back (`succeeded`).
+   * attempt's counts are given back - a right password is not a guess - on every counter it
+   * counted on (its network shard and the pair's units included), with nothing cleared and no
+   * network trusted.
    */
   forgiven(): Promise<void>;
 }
@@ -289,6 +289,14 @@ export async function beginPasswordAttempt(
   network: string | undefined,
   now: Date,
   epoch: number | null | Promise<number | null>,
+  options: {
+    /**
+     * A second factor's code: the account-wide counter applies even on a trusted network. A
+     * network's trust may predate the factor (a password login before it was turned on: the
+     * epoch does not change then), and an attacker holding the password could have made many.
+     */
+    readonly ignoreTrust?: boolean;
+  } = {},
 ): Promise<PasswordAttempt> {
   const { throttle: store, events } = deps;
   const keys = throttleKeys(deps.keys, emailKey, network, now);
@@ -297,7 +305,7 @@ export async function beginPasswordAttempt(
   const trustId = network === undefined ? undefined : trustIdOf(deps.keys, emailKey, network);
   // An outage here is a 503, nothing counted or checked.
   const [state, sessionEpoch] = await Promise.all([store.read(keys, trustId, now), epoch]);
-  const trusted = sessionEpoch !== null && state.trustedEpoch === sessionEpoch;
+  const trusted = options.ignoreTrust !== true && sessionEpoch !== null && state.trustedEpoch === sessionEpoch;
   const pairBefore = pairKey === undefined ? undefined : state.counters.get(pairKey.id);
   const applicable = keys.filter((key) => {
     if (key.dimension === "account_ip") return true;
@@ -333,10 +341,10 @@ export async function beginPasswordAttempt(
   }
   return {
     async forgiven() {
-      await store.settle(
-        applicable.filter((key) => key !== ipKey),
-        [],
-      );
+      // Every count this attempt added, given back by increments: on the account and pair
+      // counters, and - when it counted on the network's shard - there and in the pair's units
+      // (an abandoned two-step sign-in must not fill a school's shard).
+      await store.add(applicable, -1, countsOnNetwork ? pairKey : undefined);
     },
     async succeeded(options) {
       // The pair's own counter starts over; the account and address counters only get this

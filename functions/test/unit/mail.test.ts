@@ -12,6 +12,7 @@ const KINDS: readonly MailKind[] = [
   "mfa_enabled",
   "mfa_disabled",
   "recovery_code_used",
+  "recovery_codes_renewed",
 ];
 
 describe("mails: every kind in every language", () => {

@@ -237,6 +237,40 @@ describe("second factor (use cases, in-memory fakes, manual clock)", () => {
     }
   });
 
+  it("networks trusted before the factor do not lift the account-wide limit on codes (the password may have leaked before)", async () => {
+    const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+    verify(w, uid);
+    const networks = ["198.18.0.1", "198.18.1.1", "198.18.2.1", "198.18.3.1"];
+    // Password-only logins while there is no factor: each network becomes trusted for the account.
+    for (const clientNetwork of networks) await login({ email, password, clientNetwork }, w.deps);
+    const { secret } = await enrollTotp(uid, { password }, w.deps);
+    const step = totpStep(w.clock.now());
+    await activateTotp(uid, { code: codeAt(secret, step), language }, w.deps);
+    const wrongCode = other(codeAt(secret, step + 1));
+    const answers: string[] = [];
+    // Three wrong codes from each (the pair's own allowance is 5): 12 in all, past the account's 10.
+    for (const clientNetwork of networks) {
+      const token = (await challenged(w, clientNetwork)).mfaToken;
+      for (let i = 0; i < 3; i++) {
+        answers.push((await failure(verifyMfa({ mfaToken: token, code: wrongCode, clientNetwork, language }, w.deps))).code);
+      }
+    }
+    expect(answers.slice(0, 10)).to.deep.equal(Array(10).fill("invalid_code"));
+    expect(answers).to.include("too_many_requests");
+  });
+
+  it("abandoned first steps leave nothing on the network's shard: ten logins never finished, then the eleventh and its verify pass", async () => {
+    const { w, uid, secret } = await enrolled();
+    const clientNetwork = "198.51.100.77";
+    for (let i = 0; i < 10; i++) await challenged(w, clientNetwork); // the phone is elsewhere; each token expires unused
+    w.clock.advance(31);
+    const token = (await challenged(w, clientNetwork)).mfaToken;
+    const signedIn = await verifyMfa({ mfaToken: token, code: codeAt(secret, totpStep(w.clock.now())), clientNetwork, language }, w.deps);
+    expect(signedIn.user.id).to.equal(uid);
+    const counts = [...w.throttle.counters.values()].map((counter) => counter.count);
+    expect(Math.max(0, ...counts), "no counter holds the abandoned steps").to.be.at.most(1);
+  });
+
   it("the login of an account with a factor upgrades a weak hash (the password is known only there)", async () => {
     const { w, uid } = await enrolled();
     const account = w.store.accounts.get(uid) ?? never();
@@ -257,6 +291,10 @@ describe("second factor (use cases, in-memory fakes, manual clock)", () => {
       changePassword(uid, { currentPassword: password, newPassword, proof: { code: other(codeAt(secret, step + 1)) } }, w.deps),
     );
     expect(wrong.code).to.equal("invalid_code");
+    const weak = await failure(
+      changePassword(uid, { currentPassword: password, newPassword: "short", proof: { code: codeAt(secret, step + 1) } }, w.deps),
+    );
+    expect(weak.code, "the policy refuses before the code is used up").to.equal("weak_password");
     const changed = await changePassword(
       uid,
       { currentPassword: password, newPassword, proof: { code: codeAt(secret, step + 1) } },
@@ -325,6 +363,7 @@ describe("second factor (use cases, in-memory fakes, manual clock)", () => {
       "invalid_credentials",
     );
     const renewed = await renewRecoveryCodes(uid, { code: codeAt(secret, step + 1), language }, w.deps);
+    expect(w.mailer.sent.at(-1)).to.deep.equal(renderMail("recovery_codes_renewed", language, email, { app: "Acme" }));
     const token = (await challenged(w)).mfaToken;
     expect((await failure(verifyMfa({ mfaToken: token, recoveryCode: recoveryCodes[2], language }, w.deps))).code).to.equal("invalid_code");
     expect((await verifyMfa({ mfaToken: token, recoveryCode: renewed.recoveryCodes[0], language }, w.deps)).recoveryCodesLeft).to.equal(9);
