@@ -17,7 +17,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { LIMITS } from "../config.js";
 import { AppError, invalidRequest } from "../errors.js";
-import { existing, reauthenticate, signedIn } from "./account.js";
+import { type AccountDeps, existing, reauthenticate, signedIn } from "./account.js";
 import type { AuthResult, MfaRequired } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { emailNotVerified } from "./email-verification.js";
@@ -38,26 +38,8 @@ import { capSessions } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
 import { matchTotp, newTotpSecret, otpauthUrl } from "./totp.js";
 
-export type SecondFactorDeps = Pick<
-  Deps,
-  | "accounts"
-  | "challenges"
-  | "sessions"
-  | "authUsers"
-  | "hasher"
-  | "minter"
-  | "clock"
-  | "lifetimes"
-  | "policy"
-  | "throttle"
-  | "events"
-  | "keys"
-  | "verification"
-  | "secrets"
-  | "mailer"
-  | "mail"
-  | "maxSessions"
->;
+/** What the account's own acts use (account.ts), and the two-step sign-ins and the session cap. */
+export type SecondFactorDeps = AccountDeps & Pick<Deps, "challenges" | "maxSessions">;
 
 const plus = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);
 
@@ -238,7 +220,8 @@ export async function verifyMfa(
     account.emailKey,
     (stored, read) => {
       if (read === null || !live(read)) return { result: "token" as const };
-      if (!current(stored)) return { result: "token" as const, consumeChallenge: true };
+      // The account changed since the first step (a password change, disabling, the factor removed): the token is dead.
+      if (!current(stored) || stored.secondFactor === null) return { result: "token" as const, consumeChallenge: true };
       const next = usedUp(stored.secondFactor, factor, matched);
       if (next === null) return { result: "code" as const }; // used meanwhile (a second request with the same code)
       return { result: next, factor: next, consumeChallenge: true };
