@@ -7,7 +7,7 @@
 import { type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import type { MfaChallenge } from "../domain/model.js";
+import { AUTH_METHODS, type MfaChallenge } from "../domain/model.js";
 import type { MfaChallengeStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { deleteExpired } from "./expired.js";
@@ -16,7 +16,7 @@ const ChallengeDoc = z.object({
   uid: z.string(),
   email_key: z.string(),
   session_epoch: z.number().int(),
-  methods: z.array(z.enum(["pwd", "otp", "mfa"])),
+  methods: z.array(z.enum(AUTH_METHODS)),
   tries: z.number().int(),
   expires_at: z.instanceof(Timestamp).transform((t) => t.toDate()),
 });

@@ -9,7 +9,14 @@ import {
 } from "firebase-admin/firestore";
 import { z } from "zod";
 import { withDeadline } from "../deadlines.js";
-import { type DeviceSession, type LiveState, type RefreshTokenRecord, type StoredRefreshToken, UNKNOWN_DEVICE } from "../domain/model.js";
+import {
+  AUTH_METHODS,
+  type DeviceSession,
+  type LiveState,
+  type RefreshTokenRecord,
+  type StoredRefreshToken,
+  UNKNOWN_DEVICE,
+} from "../domain/model.js";
 import type { SessionStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { deleteExpired } from "./expired.js";
@@ -29,7 +36,7 @@ const TokenDoc = z.object({
   /** The session has a live record (auth_sessions); sessions from before live records get one at their next refresh. */
   recorded: z.boolean().default(false),
   /** How the session was signed in (auth-result.ts, `auth_methods`); sessions from before second factors: a password. */
-  methods: z.array(z.enum(["pwd", "otp", "mfa"])).default(["pwd"]),
+  methods: z.array(z.enum(AUTH_METHODS)).default(["pwd"]),
 });
 
 const LiveDoc = z.object({ uid: z.string(), session_epoch: z.number().int(), expires_at: timestamp });

@@ -3,9 +3,8 @@ import { AppError, invalidRequest } from "../errors.js";
 import { type PublicUser, publicUser, ROLE_CLAIM } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { type DevicesDeps, endSession, type ListedSession, listSessions } from "./devices.js";
-import { renderMail } from "./mail.js";
 import { type Account, type Language, StaleAccountError, type UserListPosition } from "./model.js";
-import { removeSecondFactor } from "./second-factor.js";
+import { notifyFactorChange, removeSecondFactor } from "./second-factor.js";
 
 export type AdminDeps = Pick<Deps, "accounts" | "sessions" | "authUsers" | "adminRoleId" | "events">;
 
@@ -204,9 +203,7 @@ export async function applyFactorRemoval(
   if (account.secondFactor === null && account.pendingFactor === null) return { mfaEnabled: false };
   if (!(await removeSecondFactor(account, deps))) throw noSuchUser();
   deps.events.security({ event: "mfa_disabled", uid: account.uid, actorUid });
-  await deps.mailer
-    .send(renderMail("mfa_disabled", language, account.email, { app: deps.mail.appName }))
-    .catch((error: unknown) => deps.events.followUpFailed("notify_mfa_change", account.uid, error));
+  await notifyFactorChange("mfa_disabled", account, language, deps);
   return { mfaEnabled: false };
 }
 

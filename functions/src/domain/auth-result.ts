@@ -1,4 +1,4 @@
-import type { Account, AuthMethod } from "./model.js";
+import { type Account, AUTH_METHODS, type AuthMethod } from "./model.js";
 import type { DeveloperClaim } from "./ports.js";
 
 /** The user as the API shows it (FlutterFlow's `user` object, unformatted). */
@@ -61,8 +61,6 @@ export const SESSION_CLAIM = "sid";
  * (docs/flutterflow.md shows a rule that asks for `mfa`).
  */
 export const METHODS_CLAIM = "auth_methods";
-
-const AUTH_METHODS: readonly AuthMethod[] = ["pwd", "otp", "mfa"];
 
 /** The sign-in methods a verified token's claims name (a token from before them, or anything else: a password). */
 export function methodsIn(claims: Readonly<Record<string, unknown>>): readonly AuthMethod[] {

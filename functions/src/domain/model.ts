@@ -62,7 +62,8 @@ export interface Account {
  * `pwd` a password (or a reset by mailed code, which sets one), `otp` an authenticator-app code,
  * `mfa` a second factor besides the first (an authenticator code or a recovery code).
  */
-export type AuthMethod = "pwd" | "otp" | "mfa";
+export const AUTH_METHODS = ["pwd", "otp", "mfa"] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /**
  * An account's second factor (domain/second-factor.ts), on its server-only credential: the TOTP

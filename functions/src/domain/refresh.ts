@@ -37,7 +37,11 @@ export type RefreshDeps = Pick<
  *   the new token's claims.
  */
 export async function refresh(
-  input: { readonly refreshToken: string /** A new name for the session's device. */; readonly device?: string | undefined },
+  input: {
+    readonly refreshToken: string;
+    /** A new name for the session's device (the app sent one). */
+    readonly device?: string | undefined;
+  },
   deps: RefreshDeps,
 ): Promise<AuthResult> {
   const hash = presentedTokenHash(input.refreshToken);

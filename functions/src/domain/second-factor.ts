@@ -62,7 +62,8 @@ export const challengeIdOf = (mfaToken: string): string => createHash("sha256").
 const digestsOf = (uid: string, codes: readonly string[], deps: Pick<Deps, "keys">): string[] =>
   codes.map((code) => deps.keys.recoveryCode(uid, canonicalRecoveryCode(code) ?? code));
 
-async function notify(
+/** A notice of a change to the account's second factor (best effort: the change stands). */
+export async function notifyFactorChange(
   kind: "mfa_enabled" | "mfa_disabled" | "recovery_codes_renewed",
   account: Account,
   language: Language,
@@ -146,7 +147,7 @@ export async function activateTotp(
   if (outcome === "expired") throw enrollmentExpired(); // replaced by a newer enrolment meanwhile
   await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", uid, error));
   deps.events.security({ event: "mfa_enabled", uid });
-  await notify("mfa_enabled", account, input.language, deps);
+  await notifyFactorChange("mfa_enabled", account, input.language, deps);
   return { recoveryCodes };
 }
 
@@ -260,7 +261,7 @@ export async function disableTotp(
   await requireSecondFactor(account, input, input, deps);
   if (!(await removeSecondFactor(account, deps))) throw gone();
   deps.events.security({ event: "mfa_disabled", uid });
-  await notify("mfa_disabled", account, input.language, deps);
+  await notifyFactorChange("mfa_disabled", account, input.language, deps);
 }
 
 /** A new set of recovery codes (the old ones die), after a proof of the factor. */
@@ -283,6 +284,6 @@ export async function renewRecoveryCodes(
   if (!renewed) throw mfaNotEnabled(); // turned off meanwhile
   deps.events.security({ event: "recovery_codes_renewed", uid });
   // Mailed: the owner's saved codes just died (someone holding the unlocked phone could do this).
-  await notify("recovery_codes_renewed", account, input.language, deps);
+  await notifyFactorChange("recovery_codes_renewed", account, input.language, deps);
   return { recoveryCodes };
 }

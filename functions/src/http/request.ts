@@ -12,13 +12,8 @@ import type { HttpRequest } from "./types.js";
  * Malformed JSON sent as application/json never reaches this code: the framework's parser
  * answers it with its own 400 (see docs/api.md, "Errors").
  */
-/** True when the request carries no body at all (no bytes). */
-export function hasNoBody(req: HttpRequest): boolean {
-  return (req.rawBody?.length ?? Number(req.headers["content-length"] ?? 0)) === 0;
-}
-
 export function jsonBody(req: HttpRequest): Record<string, unknown> {
-  const size = req.rawBody?.length ?? Number(req.headers["content-length"] ?? 0);
+  const size = bodySize(req);
   if (!Number.isFinite(size) || size > LIMITS.maxBodyBytes) {
     throw new AppError("payload_too_large", `The request body must be at most ${LIMITS.maxBodyBytes} bytes.`);
   }
@@ -36,4 +31,12 @@ export function jsonBody(req: HttpRequest): Record<string, unknown> {
   // Copy own enumerable keys onto a prototype-less object: a "__proto__" key stays a plain key.
   const copy: Record<string, unknown> = Object.create(null);
   return Object.assign(copy, body);
+}
+
+/** The body's size in bytes: what was read, or what Content-Length declares (a body over the cap is not read). */
+const bodySize = (req: HttpRequest): number => req.rawBody?.length ?? Number(req.headers["content-length"] ?? 0);
+
+/** True when the request carries no body at all (no bytes). */
+export function hasNoBody(req: HttpRequest): boolean {
+  return bodySize(req) === 0;
 }
