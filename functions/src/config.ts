@@ -77,6 +77,12 @@ const EnvSchema = z.object({
    */
   REQUIRE_VERIFIED_EMAIL: flag(false),
   /**
+   * Emailed-code sign-in (POST /login/code/request and /confirm): whether a code asked for an
+   * address without an account is mailed, and its confirmation makes the account (verified, no
+   * password). Off: such an address gets no code, with the same answer.
+   */
+  LOGIN_CODE_SIGNUP: flag(false),
+  /**
    * Browser origins allowed by CORS, comma separated; `*` as a wildcard inside a host
    * (`https://*.flutterflow.app`) or a port (`http://localhost:*`). Mobile apps send no Origin
    * and are not affected. FlutterFlow's editor (Test/Run mode) and its hosted web apps by default.

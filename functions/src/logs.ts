@@ -42,6 +42,8 @@ const QUIET_EVENTS: ReadonlySet<string> = new Set([
   "account_deleted",
   "account_enabled",
   "password_reset_requested",
+  "login_code_requested",
+  "account_created_by_code",
   "email_verified",
   "email_change_requested",
 ]);

@@ -101,6 +101,7 @@ async function build(cfg: Config): Promise<Deps> {
     reuseIntervalSeconds: cfg.REFRESH_REUSE_INTERVAL_SECONDS,
     mail: { appName: cfg.APP_NAME, codeTtlMinutes: cfg.CODE_TTL_MINUTES },
     verification: { sendOnSignup: cfg.SEND_VERIFICATION_ON_SIGNUP, required: cfg.REQUIRE_VERIFIED_EMAIL },
+    loginCode: { signup: cfg.LOGIN_CODE_SIGNUP },
   };
 }
 

@@ -55,4 +55,6 @@ export interface Deps {
   readonly mail: { readonly appName: string; readonly codeTtlMinutes: number };
   /** Verification mailed at signup (SEND_VERIFICATION_ON_SIGNUP); sign-in only once verified (REQUIRE_VERIFIED_EMAIL). */
   readonly verification: { readonly sendOnSignup: boolean; readonly required: boolean };
+  /** Emailed-code sign-in: whether a code for an address without an account makes one (LOGIN_CODE_SIGNUP). */
+  readonly loginCode: { readonly signup: boolean };
 }

@@ -7,6 +7,7 @@ import type { Language, MailMessage } from "./model.js";
 
 export type MailKind =
   | "password_reset_code"
+  | "login_code"
   | "password_reset_done"
   | "email_verification_code"
   | "email_change_code"
@@ -43,6 +44,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "Your code to reset your {app} password is {code}",
         "It works once, for {minutes} minutes. If you did not ask for it, ignore this email: your password stays as it is.",
+      ],
+    },
+    login_code: {
+      subject: "{app}: your sign-in code",
+      paragraphs: [
+        "Your code to sign in to {app} is {code}",
+        "It works once, for {minutes} minutes. If you did not ask for it, ignore this email: no one can sign in without it.",
       ],
     },
     password_reset_done: {
@@ -105,6 +113,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "Tu código para restablecer la contraseña de {app} es {code}",
         "Sirve una sola vez, durante {minutes} minutos. Si no lo has pedido, ignora este correo: tu contraseña no cambia.",
+      ],
+    },
+    login_code: {
+      subject: "{app}: tu código para iniciar sesión",
+      paragraphs: [
+        "Tu código para iniciar sesión en {app} es {code}",
+        "Sirve una sola vez, durante {minutes} minutos. Si no lo has pedido, ignora este correo: nadie puede iniciar sesión sin él.",
       ],
     },
     password_reset_done: {
@@ -172,6 +187,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "Er gilt einmal und {minutes} Minuten lang. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail: Ihr Passwort bleibt unverändert.",
       ],
     },
+    login_code: {
+      subject: "{app}: Ihr Anmeldecode",
+      paragraphs: [
+        "Ihr Code für die Anmeldung bei {app} lautet {code}",
+        "Er gilt einmal und {minutes} Minuten lang. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne ihn kann sich niemand anmelden.",
+      ],
+    },
     password_reset_done: {
       subject: "{app}: Ihr Passwort wurde zurückgesetzt",
       paragraphs: [
@@ -232,6 +254,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "Votre code pour réinitialiser votre mot de passe {app} est {code}",
         "Il ne sert qu'une fois, pendant {minutes} minutes. Si vous ne l'avez pas demandé, ignorez cet e-mail : votre mot de passe ne change pas.",
+      ],
+    },
+    login_code: {
+      subject: "{app} : votre code de connexion",
+      paragraphs: [
+        "Votre code pour vous connecter à {app} est {code}",
+        "Il ne sert qu'une fois, pendant {minutes} minutes. Si vous ne l'avez pas demandé, ignorez cet e-mail : personne ne peut se connecter sans lui.",
       ],
     },
     password_reset_done: {
@@ -297,6 +326,13 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "O seu código para redefinir a palavra-passe de {app} é {code}",
         "Funciona uma única vez, durante {minutes} minutos. Se não o pediu, ignore este e-mail: a sua palavra-passe não muda.",
+      ],
+    },
+    login_code: {
+      subject: "{app}: o seu código de acesso",
+      paragraphs: [
+        "O seu código para entrar em {app} é {code}",
+        "Funciona uma única vez, durante {minutes} minutos. Se não o pediu, ignore este e-mail: ninguém pode entrar sem ele.",
       ],
     },
     password_reset_done: {

@@ -62,7 +62,7 @@ export interface Account {
  * `pwd` a password (or a reset by mailed code, which sets one), `otp` an authenticator-app code,
  * `mfa` a second factor besides the first (an authenticator code or a recovery code).
  */
-export const AUTH_METHODS = ["pwd", "otp", "mfa"] as const;
+export const AUTH_METHODS = ["pwd", "otp", "mfa", "email"] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /**
@@ -259,6 +259,10 @@ export type SecurityEvent =
   | { readonly event: "refresh_token_reused"; readonly uid: string; readonly sessionId: string }
   | { readonly event: "sessions_capped"; readonly uid: string; readonly ended: number }
   | { readonly event: "password_reset_requested"; readonly uid?: string }
+  /** A sign-in code was asked for (POST /login/code/request); `uid` when the address has an account. */
+  | { readonly event: "login_code_requested"; readonly uid?: string }
+  /** An account made by an emailed code's sign-in (LOGIN_CODE_SIGNUP). */
+  | { readonly event: "account_created_by_code"; readonly uid: string }
   | { readonly event: "password_reset"; readonly uid: string }
   /** A reset proved the mailbox of an account whose address was never proved: its previous holder's profile and push tokens were removed. */
   | { readonly event: "account_reclaimed"; readonly uid: string }
@@ -334,7 +338,7 @@ export interface MailMessage {
 }
 
 /** What a mailed code is for. */
-export type CodePurpose = "password_reset" | "email_verification" | "email_change";
+export type CodePurpose = "password_reset" | "email_verification" | "email_change" | "login_code";
 
 /** A code being issued: for an unknown or disabled account `uid` and `digest` are null (nothing is mailed, the answer is the same). */
 export interface CodeIssue {

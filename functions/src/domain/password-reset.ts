@@ -101,25 +101,7 @@ export async function confirmPasswordReset(
     if (error instanceof StaleAccountError) throw codeRejected(PURPOSE, deps); // gone or moved since the read
     throw error;
   }
-  if (!account.emailVerified) await reclaim(written, deps);
-  // Pending codes of the account (an email change started with the old password, a verification) die with its sessions.
-  await Promise.all(
-    (["email_change", "email_verification"] as const).map((purpose) =>
-      withdrawCode(purpose, account.emailKey, deps).catch((error: unknown) =>
-        deps.events.followUpFailed("revoke_sessions", account.uid, error),
-      ),
-    ),
-  );
-  // The code came from the mailbox: the address is proved (best effort, the reset is done).
-  const emailVerified =
-    account.emailVerified ||
-    (await markVerified(account, deps).then(
-      () => true,
-      (error: unknown) => {
-        deps.events.followUpFailed("mark_email_verified", account.uid, error);
-        return false;
-      },
-    ));
+  const emailVerified = await mailboxProved(account, written, deps);
   deps.events.security({ event: "password_reset", uid: account.uid });
   // A second factor still to prove: the code's count is only given back. Clearing the counters
   // (and trusting the network) here would hand whoever holds the mailbox a fresh allowance of
@@ -137,6 +119,34 @@ export async function confirmPasswordReset(
   return signedIn({ ...written, emailVerified, secondFactor: null, ...(!account.emailVerified && { displayName: "" }) }, deps, {
     device: input.device,
   });
+}
+
+/**
+ * After a mailed code set a new password on `account` (`written`: as it is now) - a reset, or an
+ * emailed-code sign-in into an address never proved: an address never proved is reclaimed, the
+ * account's pending codes (an email change started with the old password, a verification) die
+ * with its sessions, and the address is marked verified (best effort: the act is done). Whether
+ * the address is verified now.
+ */
+export async function mailboxProved(account: Account, written: Account, deps: PasswordResetDeps): Promise<boolean> {
+  if (!account.emailVerified) await reclaim(written, deps);
+  await Promise.all(
+    (["email_change", "email_verification"] as const).map((purpose) =>
+      withdrawCode(purpose, account.emailKey, deps).catch((error: unknown) =>
+        deps.events.followUpFailed("revoke_sessions", account.uid, error),
+      ),
+    ),
+  );
+  return (
+    account.emailVerified ||
+    markVerified(account, deps).then(
+      () => true,
+      (error: unknown) => {
+        deps.events.followUpFailed("mark_email_verified", account.uid, error);
+        return false;
+      },
+    )
+  );
 }
 
 /**

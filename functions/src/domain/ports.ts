@@ -243,6 +243,7 @@ export interface AuthEvents {
       | "sync_auth_user"
       | "send_verification"
       | "send_reset_code"
+      | "send_login_code"
       | "revoke_sessions"
       | "undo_email_change"
       | "notify_mfa_change"

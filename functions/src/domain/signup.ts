@@ -98,27 +98,13 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
     legacyEmailKey: email.legacyKey,
   };
 
-  try {
-    await deps.accounts.create(record);
-  } catch (error) {
-    if (!(error instanceof EmailTakenError)) throw error;
+  const stored = await storeNewAccount(record, email.canonical, deps);
+  if (stored === "taken_in_auth") throw emailTaken();
+  if (stored === "taken") {
     const repeated = await repeatedSignup(input, email, now, deps);
     if (repeated !== null) return repeated;
     await counted.emailTaken();
     throw emailTaken();
-  }
-
-  try {
-    await deps.authUsers.create({ uid, email: email.canonical, displayName });
-  } catch (error) {
-    // Auth out of reach or silent: the user may or may not have been created (a request to a
-    // silent Auth can still land later, after an undo). The account stays, marked unsynced, and
-    // the answer is a 503: the retry (repeatedSignup) or any login creates or confirms the Auth
-    // user. Undoing now could leave an Auth user behind with no account, holding the email.
-    if (isTransient(error)) throw error;
-    await rollback(record, deps);
-    if (error instanceof EmailTakenError) throw emailTaken();
-    throw error;
   }
 
   await Promise.all([
@@ -171,7 +157,40 @@ async function repeatedSignup(input: SignupInput, email: ParsedEmail, now: Date,
   }
 }
 
-async function rollback(record: NewAccount, deps: SignupDeps): Promise<void> {
+/**
+ * Steps 2 and 3 of `signup`: the account's records in one commit, then its Firebase Auth user.
+ * "taken": the address has an account (nothing written); "taken_in_auth": Firebase Auth gave it
+ * to another user (the records were undone). Shared with the emailed-code sign-in's signups
+ * (login-code.ts); the synced flag (step 4) is the caller's, beside its other follow-ups.
+ */
+export async function storeNewAccount(
+  record: NewAccount,
+  canonical: string,
+  deps: Pick<SignupDeps, "accounts" | "authUsers" | "events">,
+): Promise<"created" | "taken" | "taken_in_auth"> {
+  const { uid, displayName, emailVerified } = record.account;
+  try {
+    await deps.accounts.create(record);
+  } catch (error) {
+    if (error instanceof EmailTakenError) return "taken";
+    throw error;
+  }
+  try {
+    await deps.authUsers.create({ uid, email: canonical, displayName, ...(emailVerified && { emailVerified }) });
+  } catch (error) {
+    // Auth out of reach or silent: the user may or may not have been created (a request to a
+    // silent Auth can still land later, after an undo). The account stays, marked unsynced, and
+    // the answer is a 503: the retry (repeatedSignup) or any login creates or confirms the Auth
+    // user. Undoing now could leave an Auth user behind with no account, holding the email.
+    if (isTransient(error)) throw error;
+    await rollback(record, deps);
+    if (error instanceof EmailTakenError) return "taken_in_auth";
+    throw error;
+  }
+  return "created";
+}
+
+async function rollback(record: NewAccount, deps: Pick<SignupDeps, "accounts" | "authUsers" | "events">): Promise<void> {
   const uid = record.account.uid;
   const results = await Promise.allSettled([deps.authUsers.delete(uid), deps.accounts.deleteCreated(record)]);
   for (const result of results) {

@@ -29,6 +29,7 @@ import { listUsersRoute, setDisabledRoute, setRoleRoute } from "./routes/admin.j
 import { adminEndSessionRoute, adminListSessionsRoute, endOthersRoute, endSessionRoute, listSessionsRoute } from "./routes/devices.js";
 import { changeConfirmRoute, changeRequestRoute } from "./routes/email-change.js";
 import { verifyConfirmRoute, verifyRequestRoute } from "./routes/email-verification.js";
+import { loginCodeConfirmRoute, loginCodeRequestRoute } from "./routes/login-code.js";
 import { resetConfirmRoute, resetRequestRoute } from "./routes/password-reset.js";
 import {
   activateRoute,
@@ -48,6 +49,8 @@ import {
   FactorProofBody,
   ListUsersQuery,
   LoginBody,
+  LoginCodeConfirmBody,
+  LoginCodeRequestBody,
   LogoutBody,
   MfaActivateBody,
   MfaDisableBody,
@@ -236,6 +239,32 @@ export const ROUTES: RouteTable = {
         summary: "Set a new password with the mailed code, and sign in (or `mfa_required`: an account with a second factor)",
         answers: { 200: SignInAnswer },
         errors: ["invalid_code", "weak_password", "too_many_requests"],
+      },
+    }),
+  },
+  "/login/code/request": {
+    POST: route({
+      auth: "none",
+      body: LoginCodeRequestBody,
+      run: loginCodeRequestRoute,
+      doc: {
+        name: "loginCodeRequest",
+        summary: "Mail a sign-in code, no password (the same answer for any email)",
+        answers: { 202: SentAnswer },
+        errors: [...MAILS],
+      },
+    }),
+  },
+  "/login/code/confirm": {
+    POST: route({
+      auth: "none",
+      body: LoginCodeConfirmBody,
+      run: loginCodeConfirmRoute,
+      doc: {
+        name: "loginCodeConfirm",
+        summary: "Sign in with the mailed code (or `mfa_required`: an account with a second factor)",
+        answers: { 200: SignInAnswer },
+        errors: ["invalid_code", "too_many_requests"],
       },
     }),
   },

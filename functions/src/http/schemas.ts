@@ -125,6 +125,19 @@ export const ResetConfirmBody = z.strictObject({
   new_password: text("new_password"),
 });
 
+/** POST /login/code/request: a sign-in code by mail. */
+export const LoginCodeRequestBody = z.strictObject({
+  email: text("email"),
+});
+
+/** POST /login/code/confirm: the mailed code signs in (`name`: an account it makes, LOGIN_CODE_SIGNUP). */
+export const LoginCodeConfirmBody = z.strictObject({
+  email: text("email"),
+  code: text("code"),
+  name: text("name").optional(),
+  device_name: deviceName,
+});
+
 export const EmailChangeRequestBody = z.strictObject({
   new_email: text("new_email"),
   password: text("password"),

@@ -880,6 +880,7 @@ export function world(verification: Deps["verification"] = { sendOnSignup: false
     reuseIntervalSeconds: 10,
     mail: { appName: "Acme", codeTtlMinutes: 15 },
     verification,
+    loginCode: { signup: false },
   };
   return { faults, store, authUsers, hasher, minter, events, clock, throttle, keys, codes, mailer, deps };
 }

@@ -1,0 +1,161 @@
+// Sign in without a password, by a 6-digit code sent by mail (docs/flutterflow.md, "Sign in
+// with an emailed code"). Firebase's email-link sign-in needed Dynamic Links, shut down in
+// August 2025; a code needs no links. The request follows the reset request's rules (the same
+// answer for any address, the network's mail counter, one code per address resent at most every
+// LIMITS.codeResendSeconds; the HTTP layer's floor hides the time a mail takes); the code is the
+// mailed-code machinery's (codes.ts: a keyed digest, single use in a transaction, dead after
+// LIMITS.maxCodeTries wrong tries, counted by the login throttle like a password guess).
+import { randomBytes } from "node:crypto";
+import { replacePassword, signedIn } from "./account.js";
+import type { AuthResult, MfaRequired } from "./auth-result.js";
+import { checkCode, codeRejected, issueCode } from "./codes.js";
+import type { Deps } from "./deps.js";
+import { parseEmail } from "./email.js";
+import { newId } from "./ids.js";
+import { renderMail } from "./mail.js";
+import { type Account, type AuthMethod, type Language, type NewAccount, StaleAccountError } from "./model.js";
+import { parseName } from "./name.js";
+import { mailboxProved, type PasswordResetDeps } from "./password-reset.js";
+import { startMfaChallenge } from "./second-factor.js";
+import { storeNewAccount } from "./signup.js";
+import { reserveMailRequest } from "./throttle.js";
+
+export type LoginCodeDeps = PasswordResetDeps & Pick<Deps, "loginCode" | "defaultRoleId">;
+
+const PURPOSE = "login_code";
+const METHODS: readonly AuthMethod[] = ["email"];
+
+/**
+ * A password no one knows: what an account made by a code, or taken over by one, holds until its
+ * owner sets one by a reset. Its hash is an ordinary one (no special case anywhere: a password
+ * login simply never matches).
+ */
+const unusablePassword = (): string => randomBytes(32).toString("base64url");
+
+/**
+ * Mails a sign-in code when `email` belongs to an enabled account - or to no account, with
+ * LOGIN_CODE_SIGNUP (the confirmation then makes it). The caller's answer is the same either way
+ * (202): an address that gets no code writes the same code document without a code, so the
+ * resend interval applies to it too and no 429 tells them apart.
+ */
+export async function requestLoginCode(
+  input: { readonly email: string; readonly clientNetwork?: string | undefined; readonly language: Language },
+  deps: LoginCodeDeps,
+): Promise<void> {
+  const email = parseEmail(input.email, deps.keys);
+  const now = deps.clock.now();
+  await reserveMailRequest(deps, input.clientNetwork, now);
+  const account = await deps.accounts.findByEmail(email);
+  const live = account !== null && !account.disabled;
+  // A newcomer's code names the uid its account will have: a password signup of the same address
+  // meanwhile gets another uid, and the code then fits no account.
+  const uid = live ? account.uid : account === null && deps.loginCode.signup ? newId() : null;
+  const code = await issueCode(PURPOSE, email.key, uid, now, deps);
+  deps.events.security({ event: "login_code_requested", ...(live && { uid: account.uid }) });
+  if (code === null) return;
+  const values = { app: deps.mail.appName, code, minutes: deps.mail.codeTtlMinutes };
+  // As the reset request: a mail that cannot go is logged, not answered (a 503 would tell).
+  await deps.mailer
+    .send(renderMail("login_code", input.language, live ? account.email : email.display, values))
+    .catch((error: unknown) => deps.events.followUpFailed("send_login_code", uid ?? "", error));
+}
+
+/**
+ * Signs in with a mailed code: the normal sign-in answer, or `mfa_required` for an account with a
+ * second factor (the mailbox alone is one factor). The session's `auth_methods` is `email`.
+ *
+ * - An address without an account, with LOGIN_CODE_SIGNUP: the account is made, verified, with a
+ *   password no one knows (a reset sets one), under the uid its code named.
+ * - An account whose address was never proved: the code proves the mailbox, and - as a reset
+ *   does - hands the account to its owner: the password whoever signed up set no longer works,
+ *   every session ends, and what the previous holder wrote is removed ("Squatted addresses").
+ * - A code sign-in clears nothing on the account-wide counter: the password did not change, and
+ *   an attacker's guesses at it stay counted.
+ */
+export async function confirmLoginCode(
+  input: {
+    readonly email: string;
+    readonly code: string;
+    readonly name?: string | undefined;
+    readonly clientNetwork?: string | undefined;
+    readonly language: Language;
+    readonly device?: string | undefined;
+  },
+  deps: LoginCodeDeps,
+): Promise<AuthResult | MfaRequired> {
+  const email = parseEmail(input.email, deps.keys);
+  const now = deps.clock.now();
+  const { used, attempt } = await checkCode(PURPOSE, email.key, input.code, input.clientNetwork, now, deps);
+  if (used === null) throw codeRejected(PURPOSE, deps);
+  const found = await deps.accounts.findByEmail(email);
+  let account: Account;
+  if (found === null) {
+    if (!deps.loginCode.signup) throw codeRejected(PURPOSE, deps); // issued before the switch was turned off
+    account = await createAccount(used.uid, email, input, now, deps);
+  } else {
+    if (found.uid !== used.uid || found.disabled) throw codeRejected(PURPOSE, deps);
+    account = found.emailVerified ? found : await takeOver(found, deps);
+  }
+  if (account.secondFactor !== null) {
+    await attempt.forgiven().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
+    return startMfaChallenge(account, METHODS, deps);
+  }
+  await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
+  return signedIn(account, deps, { methods: METHODS, device: input.device });
+}
+
+/** The account a newcomer's code makes: verified, a password no one knows, no session yet (signedIn makes it). */
+async function createAccount(
+  uid: string,
+  email: ReturnType<typeof parseEmail>,
+  input: { readonly name?: string | undefined },
+  now: Date,
+  deps: LoginCodeDeps,
+): Promise<Account> {
+  const displayName = parseName(input.name, email.display);
+  const passwordHash = await deps.hasher.hash(unusablePassword());
+  const account: Account = {
+    uid,
+    email: email.display,
+    emailKey: email.key,
+    displayName,
+    passwordHash,
+    roleId: deps.defaultRoleId,
+    disabled: false,
+    authUserSynced: false,
+    deleting: false,
+    emailVerified: true,
+    sessionEpoch: 0,
+    sessionCount: 0,
+    createdAt: now,
+    secondFactor: null,
+    pendingFactor: null,
+  };
+  const record: NewAccount = {
+    account,
+    profile: { uid, email: email.display, displayName, roleId: account.roleId, createdAt: now },
+    session: null,
+    legacyEmailKey: email.legacyKey,
+  };
+  // Taken meanwhile (a password signup of the same address, or Firebase Auth's user of it): the
+  // code fits no account.
+  if ((await storeNewAccount(record, email.canonical, deps)) !== "created") throw codeRejected(PURPOSE, deps);
+  await deps.accounts
+    .setAuthUserSynced(email.key)
+    .catch((error: unknown) => deps.events.followUpFailed("mark_auth_user_synced", uid, error));
+  deps.events.security({ event: "account_created_by_code", uid });
+  return { ...account, authUserSynced: true };
+}
+
+/** An address never proved, proved now by its code: the account changes hands, as in a reset (see confirmLoginCode). */
+async function takeOver(account: Account, deps: LoginCodeDeps): Promise<Account> {
+  let written: Account;
+  try {
+    written = await replacePassword(account, unusablePassword(), deps);
+  } catch (error) {
+    if (error instanceof StaleAccountError) throw codeRejected(PURPOSE, deps); // gone or moved since the read
+    throw error;
+  }
+  const emailVerified = await mailboxProved(account, written, deps);
+  return { ...written, emailVerified, secondFactor: null, pendingFactor: null, displayName: "" };
+}
