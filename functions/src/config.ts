@@ -1,4 +1,5 @@
 import { createPrivateKey } from "node:crypto";
+import type { JWK } from "jose";
 import { z } from "zod";
 
 // Every setting of the backend, read from the environment once and validated. On Cloud
@@ -94,6 +95,48 @@ const EnvSchema = z.object({
    * function then binds). Read at deploy too: it decides whether the function binds that secret.
    */
   TOKEN_SIGNING: z.enum(["iam", "key"]).default("iam"),
+  /**
+   * Firebase App Check on every route that does not name its own mode (routes.ts): `off` reads no
+   * token; `monitor` logs a security event for a missing or invalid `X-Firebase-AppCheck` and
+   * serves the request; `enforce` answers 401 `app_check_required` / `app_check_invalid`.
+   */
+  APP_CHECK: z.enum(["off", "monitor", "enforce"]).default("off"),
+  /**
+   * The routes where a replayed request matters (signup, login, reset, emailed-code sign-in)
+   * consume their token: the app sends a limited-use token, and the same token again is refused
+   * (Google's App Check API; the runtime service account needs the Firebase App Check Token
+   * Verifier role).
+   */
+  APP_CHECK_CONSUME: flag(false),
+  /**
+   * The project's number (Firebase console > Project settings): tokens must then name it as
+   * their issuer and in their audience, besides the project id. Optional, as in firebase-admin.
+   */
+  APP_CHECK_PROJECT_NUMBER: z
+    .string()
+    .regex(/^[0-9]{1,20}$/, "the project number: digits")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  /**
+   * A JSON Web Key Set (public keys) that signs App Check tokens in place of Google's: the local
+   * stack and the tests, offline. A deployed function refuses to start with it.
+   */
+  APP_CHECK_LOCAL_JWKS: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined || text.trim() === "") return undefined;
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (typeof parsed === "object" && parsed !== null && "keys" in parsed && Array.isArray(parsed.keys)) {
+          return { keys: parsed.keys as readonly JWK[] }; // each key is checked by jose when the key set is made
+        }
+      } catch {
+        // below
+      }
+      context.addIssue({ code: "custom", message: 'a JSON Web Key Set: {"keys": [...]}' });
+      return z.NEVER;
+    }),
 });
 
 export type Config = Readonly<z.infer<typeof EnvSchema>>;
@@ -113,6 +156,12 @@ export function assertNoEmulatorInProduction(env: Readonly<Record<string, string
   const functionsEmulator = env.FIREBASE_DEBUG_MODE === "true" && env.FUNCTIONS_EMULATOR === "true";
   const deployed = (env.K_SERVICE ?? "") !== "" && !functionsEmulator;
   if (!deployed) return;
+  if ((env.APP_CHECK_LOCAL_JWKS ?? "").trim() !== "") {
+    throw new Error(
+      `Refusing to start: APP_CHECK_LOCAL_JWKS set in a deployed function (K_SERVICE=${env.K_SERVICE}). ` +
+        "It lets tokens signed by a local key pass App Check; remove it from functions/.env*.",
+    );
+  }
   const emulatorHosts = Object.keys(env).filter((name) => name.endsWith("_EMULATOR_HOST") && (env[name] ?? "") !== "");
   if (emulatorHosts.length > 0) {
     throw new Error(
@@ -204,7 +253,7 @@ const ServiceAccountKeySchema = z.object(
 );
 
 /** The project this process runs in: Cloud Functions and the emulator set GCLOUD_PROJECT; FIREBASE_CONFIG names it too. */
-function runningProject(env: Readonly<Record<string, string | undefined>>): string | undefined {
+export function runningProject(env: Readonly<Record<string, string | undefined>>): string | undefined {
   const named = env.GCLOUD_PROJECT || env.GOOGLE_CLOUD_PROJECT;
   if (named) return named;
   try {

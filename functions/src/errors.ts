@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   invalid_code: 400,
   invalid_credentials: 401,
   invalid_mfa_token: 401,
+  app_check_required: 401,
+  app_check_invalid: 401,
   invalid_refresh_token: 401,
   refresh_token_reused: 401,
   unauthenticated: 401,

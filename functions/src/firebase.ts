@@ -1,4 +1,5 @@
 import { type App, cert, getApps, initializeApp } from "firebase-admin/app";
+import { type AppCheck, getAppCheck } from "firebase-admin/app-check";
 import { type Auth, getAuth } from "firebase-admin/auth";
 import { type Firestore, getFirestore } from "firebase-admin/firestore";
 import type { SigningKey } from "./config.js";
@@ -10,6 +11,7 @@ let app: App | undefined;
 let auth: Auth | undefined;
 let firestore: Firestore | undefined;
 let signing: Auth | undefined;
+let appCheck: AppCheck | undefined;
 
 /** firebase-admin's name for the app initializeApp() makes without a name. */
 const DEFAULT_APP = "[DEFAULT]";
@@ -62,4 +64,10 @@ export function adminFirestore(): Firestore {
     });
   }
   return firestore;
+}
+
+/** firebase-admin's App Check, for consuming limited-use tokens (adapters/app-check-tokens.ts). */
+export function adminAppCheck(): Pick<AppCheck, "verifyToken"> {
+  appCheck ??= getAppCheck(adminApp());
+  return appCheck;
 }

@@ -1,11 +1,11 @@
 // The composition root: the one place where the use cases' `Deps` meet their adapters.
 // firebase-admin, Firestore's gRPC client and Argon2 are loaded here, on the first request that
 // needs them (not at module load), and once per instance: the one lazy step of the codebase.
-import { type Config, config, serverSecret, smtpUrl, tokenSigningKey } from "./config.js";
+import { type Config, config, runningProject, serverSecret, smtpUrl, tokenSigningKey } from "./config.js";
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { Deps } from "./domain/deps.js";
 import { hmacKeys } from "./domain/ids.js";
-import type { Mailer, TokenMinter } from "./domain/ports.js";
+import type { AppCheckTokens, Mailer, TokenMinter } from "./domain/ports.js";
 import { secretBox } from "./domain/sealed-secret.js";
 import { successorToken } from "./domain/tokens.js";
 import { authEvents } from "./logs.js";
@@ -35,6 +35,8 @@ async function build(cfg: Config): Promise<Deps> {
     { FirestoreMailQueue },
     { MigratingHasher },
     { LimitedHasher },
+    { appCheckVerifier },
+    { googleAppCheckTokens, ledgerAppCheckTokens },
   ] = await Promise.all([
     import("./firebase.js"),
     import("./adapters/argon2-hasher.js"),
@@ -49,6 +51,8 @@ async function build(cfg: Config): Promise<Deps> {
     import("./adapters/firestore-mail-queue.js"),
     import("./adapters/migrating-hasher.js"),
     import("./adapters/limited-hasher.js"),
+    import("./adapters/app-check-verifier.js"),
+    import("./adapters/app-check-tokens.js"),
   ]);
   // The secret (AUTH_HMAC_KEY) is read when a key is first derived, not at start-up: a request
   // refused before that (a 400, 404, 405, 415) never needs it.
@@ -76,6 +80,22 @@ async function build(cfg: Config): Promise<Deps> {
             return keyed.mint(uid, claims);
           },
         };
+  // App Check: Google's key set and its consume API, or a local key set (APP_CHECK_LOCAL_JWKS,
+  // never deployed: config.ts) with a Firestore ledger of used tokens. Used only by routes whose
+  // mode is not "off" (http/app-check.ts); Google's key set is fetched at the first such token.
+  // Made at the first token (a command line run never needs the project id the verifier asks for).
+  let appCheckMade: AppCheckTokens | undefined;
+  const appCheckOf = (): AppCheckTokens => {
+    if (appCheckMade !== undefined) return appCheckMade;
+    const local = cfg.APP_CHECK_LOCAL_JWKS;
+    const verifier = appCheckVerifier({
+      projectId: runningProject(process.env) ?? "",
+      projectNumber: cfg.APP_CHECK_PROJECT_NUMBER,
+      keys: local ?? "google",
+    });
+    appCheckMade = local === undefined ? googleAppCheckTokens(verifier, firebase.adminAppCheck) : ledgerAppCheckTokens(verifier, db);
+    return appCheckMade;
+  };
   return {
     accounts: new FirestoreAccountStore(db),
     codes: new FirestoreCodeStore(db),
@@ -102,6 +122,14 @@ async function build(cfg: Config): Promise<Deps> {
     mail: { appName: cfg.APP_NAME, codeTtlMinutes: cfg.CODE_TTL_MINUTES },
     verification: { sendOnSignup: cfg.SEND_VERIFICATION_ON_SIGNUP, required: cfg.REQUIRE_VERIFIED_EMAIL },
     loginCode: { signup: cfg.LOGIN_CODE_SIGNUP },
+    appCheck: {
+      mode: cfg.APP_CHECK,
+      consume: cfg.APP_CHECK_CONSUME,
+      tokens: {
+        verify: async (token) => appCheckOf().verify(token),
+        consume: async (token, claims) => appCheckOf().consume(token, claims),
+      },
+    },
   };
 }
 

@@ -15,35 +15,12 @@
 // A token problem is an AppCheckRejected (its message never quotes the token); failing to FETCH
 // Google's key set is not one: that error propagates as it is (an outage, not a forged token).
 // Consumption (replay protection of limited-use tokens by their jti) is NOT done here.
+
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JWK, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { type AppCheckClaims, type AppCheckFailure, AppCheckRejected } from "../domain/model.js";
 
-export type AppCheckFailure =
-  | "malformed"
-  | "wrong_algorithm"
-  | "wrong_audience"
-  | "wrong_issuer"
-  | "no_subject"
-  | "expired"
-  | "not_yet_valid"
-  | "unknown_key"
-  | "bad_signature";
-
-/** The App Check token proves nothing (the HTTP edge refuses the request). Never quotes the token. */
-export class AppCheckRejected extends Error {
-  constructor(readonly reason: AppCheckFailure) {
-    super(`the App Check token was rejected: ${reason}`);
-    this.name = "AppCheckRejected";
-  }
-}
-
-export interface AppCheckClaims {
-  /** `sub`: the Firebase app id, such as 1:123456789012:android:abc. */
-  readonly appId: string;
-  /** `jti`, when present (App Check tokens carry one). */
-  readonly tokenId: string | undefined;
-  /** `exp`. */
-  readonly expiresAt: Date;
-}
+export type { AppCheckClaims, AppCheckFailure };
+export { AppCheckRejected };
 
 export interface AppCheckVerifier {
   /** The token's claims; throws AppCheckRejected for any token problem, anything else for an outage. */

@@ -4,9 +4,11 @@
 // uses with `Pick<Deps, ...>`, so a test builds nothing it does not need and a reader sees at a
 // glance what a use case can touch.
 import type { Keys } from "./ids.js";
+import type { AppCheckMode } from "./model.js";
 import type { PasswordPolicy } from "./password-policy.js";
 import type {
   AccountStore,
+  AppCheckTokens,
   AuthEvents,
   AuthUsers,
   Clock,
@@ -57,4 +59,9 @@ export interface Deps {
   readonly verification: { readonly sendOnSignup: boolean; readonly required: boolean };
   /** Emailed-code sign-in: whether a code for an address without an account makes one (LOGIN_CODE_SIGNUP). */
   readonly loginCode: { readonly signup: boolean };
+  /**
+   * App Check, for the HTTP layer's gate (http/app-check.ts): the mode of routes that name none
+   * (APP_CHECK), whether replay-sensitive routes consume their token (APP_CHECK_CONSUME), the tokens.
+   */
+  readonly appCheck: { readonly mode: AppCheckMode; readonly consume: boolean; readonly tokens: AppCheckTokens };
 }

@@ -277,7 +277,44 @@ export type SecurityEvent =
   | { readonly event: "recovery_codes_renewed"; readonly uid: string }
   /** One session ended from the list of devices (by its owner, or an administrator: `actorUid`). */
   | { readonly event: "session_ended"; readonly uid: string; readonly sessionId: string; readonly actorUid?: string }
-  | { readonly event: "other_sessions_ended"; readonly uid: string; readonly ended: number };
+  | { readonly event: "other_sessions_ended"; readonly uid: string; readonly ended: number }
+  /** A request without a valid App Check token (APP_CHECK monitor or enforce; `refused`: enforce answered 401). */
+  | { readonly event: "app_check_failed"; readonly reason: AppCheckProblem; readonly route: string; readonly refused: boolean };
+
+/** APP_CHECK: `off` reads no token; `monitor` logs a missing or invalid one and serves; `enforce` refuses it (401). */
+export type AppCheckMode = "off" | "monitor" | "enforce";
+
+/** What an App Check token proves once checked (adapters/app-check-verifier.ts). */
+export interface AppCheckClaims {
+  /** The Firebase app that got the token (`sub`). */
+  readonly appId: string;
+  /** `jti`, when present (App Check tokens carry one). */
+  readonly tokenId: string | undefined;
+  readonly expiresAt: Date;
+}
+
+/** Why a token was refused. */
+export type AppCheckFailure =
+  | "malformed"
+  | "wrong_algorithm"
+  | "wrong_audience"
+  | "wrong_issuer"
+  | "no_subject"
+  | "expired"
+  | "not_yet_valid"
+  | "unknown_key"
+  | "bad_signature";
+
+/** Why a request's App Check failed: no token, a refused one, or a limited-use token used before. */
+export type AppCheckProblem = "missing" | "replayed" | AppCheckFailure;
+
+/** A token the verifier refuses; the message never holds any part of the token. */
+export class AppCheckRejected extends Error {
+  constructor(readonly reason: AppCheckFailure) {
+    super(`App Check token refused: ${reason}`);
+    this.name = "AppCheckRejected";
+  }
+}
 
 /** What a throttle counter counts (docs/security.md, "Throttling"; the policy is in throttle.ts). */
 export type Dimension = "account" | "account_ip" | "ip" | "signup_ip" | "mail_ip";

@@ -3,6 +3,7 @@
 // in-memory fakes in the unit tests.
 import type {
   Account,
+  AppCheckClaims,
   AuthUserProfile,
   CodeIssue,
   ConsumedCode,
@@ -244,6 +245,7 @@ export interface AuthEvents {
       | "send_verification"
       | "send_reset_code"
       | "send_login_code"
+      | "check_app_check"
       | "revoke_sessions"
       | "undo_email_change"
       | "notify_mfa_change"
@@ -343,4 +345,15 @@ export interface CodeStore {
   withdraw(id: string): Promise<void>;
   /** Deletes up to `limit` codes past their expiry; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
+}
+
+/**
+ * Firebase App Check tokens (http/app-check.ts): checked as firebase-admin checks them, against
+ * Google's key set in production or a local one offline (adapters/app-check-verifier.ts).
+ */
+export interface AppCheckTokens {
+  /** The claims of a valid token; throws AppCheckRejected for a refused one, anything else for an outage. */
+  verify(token: string): Promise<AppCheckClaims>;
+  /** Marks a limited-use token used: true the first time, false when it was used before (a replay). */
+  consume(token: string, claims: AppCheckClaims): Promise<boolean>;
 }

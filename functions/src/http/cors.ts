@@ -26,7 +26,7 @@ export function corsStep(patterns: readonly string[]): CorsStep {
   const middleware = cors<HttpRequest>({
     origin: (origin, callback) => callback(null, origin !== undefined && allowed(origin)),
     methods: ["GET", "POST", "PATCH", "DELETE"],
-    allowedHeaders: ["Content-Type", "Authorization"],
+    allowedHeaders: ["Content-Type", "Authorization", "X-Firebase-AppCheck"],
     maxAge: 600,
     optionsSuccessStatus: 204,
   });

@@ -81,6 +81,7 @@ export function createHandler(
         language,
         baseUrl: servedUrl(req.headers, deployment),
         userAgent: firstHeader(req.headers["user-agent"]),
+        appCheckToken: firstHeader(req.headers["x-firebase-appcheck"]),
       };
       // The route runs under the request's time budget (deadlines.ts): an outage is a 503 in bounded time.
       const reply = await withinBudget(() => route.handle(incoming, deps));

@@ -158,13 +158,32 @@ function describeErrors(codes: readonly ErrorCode[]): JsonObject {
   return responses;
 }
 
+/** What a route answers when App Check (APP_CHECK) refuses its token. */
+const APP_CHECK_ERRORS: readonly ErrorCode[] = ["app_check_required", "app_check_invalid"];
+
+/**
+ * The App Check token, declared on every route that can check one (all but those whose own mode
+ * is `off`): FlutterFlow's import makes it a variable of the call, filled by a custom action
+ * (docs/flutterflow.md, "App Check"). Optional: APP_CHECK decides at run time whether it is read.
+ */
+const APP_CHECK_HEADER: JsonObject = {
+  name: "X-Firebase-AppCheck",
+  in: "header",
+  required: false,
+  description: "A Firebase App Check token (FirebaseAppCheck.instance.getToken(); getLimitedUseToken() where APP_CHECK_CONSUME applies)",
+  schema: { type: "string" },
+};
+
 function operation(method: string, route: Route, operationId: string): JsonObject {
   const { doc } = route;
   const responses: JsonObject = {};
   for (const [status, schema] of Object.entries(doc.answers)) {
     responses[status] = { description: "Success", content: { "application/json": { schema: refOrSchema(schema) } } };
   }
-  const errors = [...new Set([...doc.errors, ...EVERY_ROUTE, ...(method === "GET" ? [] : BODY_ERRORS)])];
+  const appCheck = route.appCheck.mode !== "off";
+  const errors = [
+    ...new Set([...doc.errors, ...EVERY_ROUTE, ...(method === "GET" ? [] : BODY_ERRORS), ...(appCheck ? APP_CHECK_ERRORS : [])]),
+  ];
   Object.assign(responses, describeErrors(errors));
   const op: JsonObject = {
     operationId,
@@ -172,7 +191,11 @@ function operation(method: string, route: Route, operationId: string): JsonObjec
     tags: [route.auth === "none" ? "sign-in" : route.auth === "admin" ? "admin" : "signed-in"],
     responses,
   };
-  const parameters = [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")];
+  const parameters = [
+    ...parametersOf(route.params, "path"),
+    ...parametersOf(route.query, "query"),
+    ...(appCheck ? [APP_CHECK_HEADER] : []),
+  ];
   if (parameters.length > 0) op.parameters = parameters;
   if (route.auth !== "none") op.security = [{ [BEARER_SCHEME]: [] }];
   if (method !== "GET") {

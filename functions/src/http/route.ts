@@ -2,12 +2,13 @@
 // Fastify declares them), and the function that calls the use case. The table in routes.ts
 // declares every route with `route({...})`; handler.ts runs them; openapi.ts documents them from
 // the same schemas. Order of checks, the same for every route: the body's, the query's and the
-// path's schemas (400), then the SDKs are started, then the caller (401, 403), then the route
-// function. docs/architecture.md, "Adding a route", walks through a new one.
+// path's schemas (400), then the SDKs are started, then App Check (401, app-check.ts), then the
+// caller (401, 403), then the route function. docs/architecture.md, "Adding a route", walks through a new one.
 import type { z } from "zod";
 import type { Deps } from "../domain/deps.js";
 import type { EndedSignIn, Language, VerifiedCaller } from "../domain/model.js";
 import type { ErrorCode } from "../errors.js";
+import { type AppCheckPolicy, checkAppCheck } from "./app-check.js";
 import { authenticate, requireAdminClaim } from "./authenticate.js";
 import { parseBody, parseParameters } from "./schemas.js";
 import type { JsonReply } from "./types.js";
@@ -77,6 +78,8 @@ export interface IncomingRequest {
   readonly language: Language;
   readonly baseUrl: string | undefined;
   readonly userAgent: string | undefined;
+  /** The X-Firebase-AppCheck header (app-check.ts). */
+  readonly appCheckToken: string | undefined;
 }
 
 /** What the OpenAPI document (openapi.ts) says of a route; the emulator tests hold every answer to `answers`. */
@@ -92,6 +95,8 @@ export interface RouteDoc {
 
 export interface Route {
   readonly auth: AuthKind;
+  /** App Check on this route (app-check.ts): its own mode, if any, and whether it consumes tokens. */
+  readonly appCheck: AppCheckPolicy;
   readonly body: z.ZodType;
   readonly query: z.ZodType | undefined;
   readonly params: z.ZodType | undefined;
@@ -103,6 +108,8 @@ export interface RouteSpec<Body, A extends AuthKind, Query, Params> {
   readonly auth: A;
   /** Ended sign-ins this route lets through: the retry of an act that ends it (password change, deletion). */
   readonly acceptEnded?: readonly EndedSignIn[];
+  /** App Check: the route's own mode (else APP_CHECK), and `replayProtected` for routes whose replay matters. */
+  readonly appCheck?: AppCheckPolicy;
   readonly body: z.ZodType<Body>;
   /** The query string (strict: an unknown parameter is a 400). None: the query string is ignored. */
   readonly query?: z.ZodType<Query>;
@@ -115,6 +122,7 @@ export interface RouteSpec<Body, A extends AuthKind, Query, Params> {
 export function route<Body, A extends AuthKind, Query = Empty, Params = Empty>(spec: RouteSpec<Body, A, Query, Params>): Route {
   return {
     auth: spec.auth,
+    appCheck: spec.appCheck ?? {},
     body: spec.body,
     query: spec.query,
     params: spec.params,
@@ -126,6 +134,7 @@ export function route<Body, A extends AuthKind, Query = Empty, Params = Empty>(s
       const query = spec.query === undefined ? ({} as Query) : parseParameters(spec.query, request.query);
       const params = spec.params === undefined ? ({} as Params) : parseParameters(spec.params, request.params);
       const deps = await getDeps();
+      await checkAppCheck(request.appCheckToken, spec.appCheck ?? {}, spec.doc.name, deps);
       let caller: VerifiedCaller | undefined;
       if (spec.auth !== "none") {
         caller = await authenticate(request.authorization, deps.idTokens, spec.acceptEnded);

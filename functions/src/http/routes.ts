@@ -140,6 +140,8 @@ export const ROUTES: RouteTable = {
   "/openapi.json": {
     GET: route({
       auth: "none",
+      // Opened by the builder in a browser to import it: no app, no token.
+      appCheck: { mode: "off" },
       body: NoBody,
       run: async ({ baseUrl }) => {
         openApi ??= openApiDocument(ROUTES, VERSION);
@@ -156,6 +158,7 @@ export const ROUTES: RouteTable = {
   "/signup": {
     POST: route({
       auth: "none",
+      appCheck: { replayProtected: true },
       body: SignupBody,
       run: signupRoute,
       doc: {
@@ -169,6 +172,7 @@ export const ROUTES: RouteTable = {
   "/login": {
     POST: route({
       auth: "none",
+      appCheck: { replayProtected: true },
       body: LoginBody,
       run: loginRoute,
       doc: {
@@ -219,6 +223,7 @@ export const ROUTES: RouteTable = {
   "/password/reset/request": {
     POST: route({
       auth: "none",
+      appCheck: { replayProtected: true },
       body: ResetRequestBody,
       run: resetRequestRoute,
       doc: {
@@ -232,6 +237,7 @@ export const ROUTES: RouteTable = {
   "/password/reset/confirm": {
     POST: route({
       auth: "none",
+      appCheck: { replayProtected: true },
       body: ResetConfirmBody,
       run: resetConfirmRoute,
       doc: {
@@ -245,6 +251,7 @@ export const ROUTES: RouteTable = {
   "/login/code/request": {
     POST: route({
       auth: "none",
+      appCheck: { replayProtected: true },
       body: LoginCodeRequestBody,
       run: loginCodeRequestRoute,
       doc: {
@@ -258,6 +265,7 @@ export const ROUTES: RouteTable = {
   "/login/code/confirm": {
     POST: route({
       auth: "none",
+      appCheck: { replayProtected: true },
       body: LoginCodeConfirmBody,
       run: loginCodeConfirmRoute,
       doc: {

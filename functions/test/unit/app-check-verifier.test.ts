@@ -246,7 +246,10 @@ describe("appCheckVerifier (local key set)", () => {
   it("an empty project id or a project number that is not digits: refused when made", () => {
     expect(() => appCheckVerifier({ projectId: "", keys: APP_CHECK_JWKS })).to.throw(Error, /project id/);
     for (const projectNumber of ["", "12a", "projects/1"]) {
-      expect(() => appCheckVerifier({ projectId: APP_CHECK_PROJECT_ID, projectNumber, keys: APP_CHECK_JWKS })).to.throw(Error, /project number/);
+      expect(() => appCheckVerifier({ projectId: APP_CHECK_PROJECT_ID, projectNumber, keys: APP_CHECK_JWKS })).to.throw(
+        Error,
+        /project number/,
+      );
     }
   });
 });

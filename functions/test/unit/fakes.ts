@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { appCheckVerifier } from "../../src/adapters/app-check-verifier.js";
 import type { Deps } from "../../src/domain/deps.js";
 import { hmacKeys } from "../../src/domain/ids.js";
 import {
@@ -28,6 +29,7 @@ import {
 } from "../../src/domain/model.js";
 import type {
   AccountStore,
+  AppCheckTokens,
   AuthEvents,
   AuthUsers,
   CodeStore,
@@ -43,6 +45,7 @@ import type {
 import { secretBox } from "../../src/domain/sealed-secret.js";
 import { signup } from "../../src/domain/signup.js";
 import { successorToken } from "../../src/domain/tokens.js";
+import { APP_CHECK_JWKS, APP_CHECK_PROJECT_ID, APP_CHECK_PROJECT_NUMBER } from "../app-check-keys.js";
 
 /**
  * In-memory stand-ins for the ports, for unit tests of the use cases. Every call goes through
@@ -840,6 +843,25 @@ export class FakeIdTokens implements IdTokenVerifier {
   }
 }
 
+/**
+ * App Check with the real verifier and the test key set (test/app-check-keys.ts), and used
+ * tokens remembered in memory (the Firestore ledger's create(): adapters/app-check-tokens.ts).
+ */
+export function memoryAppCheck(): AppCheckTokens & { readonly used: Set<string> } {
+  const verifier = appCheckVerifier({ projectId: APP_CHECK_PROJECT_ID, projectNumber: APP_CHECK_PROJECT_NUMBER, keys: APP_CHECK_JWKS });
+  const used = new Set<string>();
+  return {
+    used,
+    verify: (token) => verifier.verify(token),
+    consume: async (token, claims) => {
+      const id = claims.tokenId ?? token;
+      if (used.has(id)) return false;
+      used.add(id);
+      return true;
+    },
+  };
+}
+
 const SECRET = Buffer.from("unit-test-secret-unit-test-secret!");
 
 /** Every fake, and the one `Deps` they make, wired as the composition root (services.ts) wires the real adapters. */
@@ -881,6 +903,7 @@ export function world(verification: Deps["verification"] = { sendOnSignup: false
     mail: { appName: "Acme", codeTtlMinutes: 15 },
     verification,
     loginCode: { signup: false },
+    appCheck: { mode: "off", consume: false, tokens: memoryAppCheck() },
   };
   return { faults, store, authUsers, hasher, minter, events, clock, throttle, keys, codes, mailer, deps };
 }

@@ -140,7 +140,7 @@ describe("HTTP adapter: the exported `auth` function, refusing bad requests", ()
     const ok = await call(auth, preflight("https://app.flutterflow.io"));
     expect(ok.statusCode).to.equal(204);
     expect(ok.getHeader("access-control-allow-origin")).to.equal("https://app.flutterflow.io");
-    expect(ok.getHeader("access-control-allow-headers")).to.equal("Content-Type,Authorization");
+    expect(ok.getHeader("access-control-allow-headers")).to.equal("Content-Type,Authorization,X-Firebase-AppCheck");
     const sub = await call(auth, preflight("https://my-app.flutterflow.app"));
     expect(sub.getHeader("access-control-allow-origin")).to.equal("https://my-app.flutterflow.app");
 

@@ -113,7 +113,7 @@ describe("OpenAPI document (docs/openapi.json, GET /openapi.json)", () => {
 
   it("query and path parameters come from the routes' schemas: GET /admin/users's limit, cursor and email_prefix; each {uid}", () => {
     const list = operations().find((o) => o.path === "/admin/users" && o.method === "get")?.op;
-    expect(list?.parameters).to.deep.equal([
+    expect(list?.parameters?.filter((p) => p.in !== "header")).to.deep.equal([
       {
         name: "limit",
         in: "query",
@@ -144,6 +144,21 @@ describe("OpenAPI document (docs/openapi.json, GET /openapi.json)", () => {
         `${method} ${path}`,
       ).to.deep.equal(inPath);
       for (const p of declared) expect(p.required).to.equal(true);
+    }
+  });
+
+  it("App Check: every operation but GET /openapi.json declares the optional X-Firebase-AppCheck header once, and its two 401 codes", () => {
+    for (const { path, method, op } of operations()) {
+      const headers = (op.parameters ?? []).filter((p) => p.in === "header");
+      const expected = path === "/openapi.json" ? [] : [{ name: "X-Firebase-AppCheck", required: false }];
+      expect(
+        headers.map((p) => ({ name: p.name, required: p.required })),
+        `${method} ${path}`,
+      ).to.deep.equal(expected);
+      const described = JSON.stringify(op.responses?.["401"] ?? {});
+      for (const code of ["app_check_required", "app_check_invalid"]) {
+        expect(described.includes(code), `${method} ${path} ${code}`).to.equal(path !== "/openapi.json");
+      }
     }
   });
 

@@ -46,7 +46,7 @@ describe("pinned: the CORS step", () => {
       "access-control-allow-origin": "https://my-app.flutterflow.app",
       vary: "Origin",
       "access-control-allow-methods": "GET,POST,PATCH,DELETE",
-      "access-control-allow-headers": "Content-Type,Authorization",
+      "access-control-allow-headers": "Content-Type,Authorization,X-Firebase-AppCheck",
       "access-control-max-age": "600",
       "content-length": "0",
     });
