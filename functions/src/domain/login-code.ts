@@ -47,8 +47,8 @@ export async function requestLoginCode(
   await reserveMailRequest(deps, input.clientNetwork, now);
   const account = await deps.accounts.findByEmail(email);
   const live = account !== null && !account.disabled;
-  // A newcomer's code names the uid its account will have: a password signup of the same address
-  // meanwhile gets another uid, and the code then fits no account.
+  // A newcomer's code names a uid no account has: a password signup of the same address meanwhile
+  // makes an account with another uid, which the code then does not fit.
   const uid = live ? account.uid : account === null && deps.loginCode.signup ? newId() : null;
   const code = await issueCode(PURPOSE, email.key, uid, now, deps);
   deps.events.security({ event: "login_code_requested", ...(live && { uid: account.uid }) });
@@ -65,7 +65,8 @@ export async function requestLoginCode(
  * second factor (the mailbox alone is one factor). The session's `auth_methods` is `email`.
  *
  * - An address without an account, with LOGIN_CODE_SIGNUP: the account is made, verified, with a
- *   password no one knows (a reset sets one), under the uid its code named.
+ *   password no one knows (a reset sets one). It is counted on the network's mail counter (its
+ *   code request), not on the signup counter: both allow 100 an hour.
  * - An account whose address was never proved: the code proves the mailbox, and - as a reset
  *   does - hands the account to its owner: the password whoever signed up set no longer works,
  *   every session ends, and what the previous holder wrote is removed ("Squatted addresses").
@@ -91,7 +92,9 @@ export async function confirmLoginCode(
   let account: Account;
   if (found === null) {
     if (!deps.loginCode.signup) throw codeRejected(PURPOSE, deps); // issued before the switch was turned off
-    account = await createAccount(used.uid, email, input, now, deps);
+    // A fresh uid, never the code's: a code mailed to an account deleted since must not hand its
+    // uid (and whatever the app left under it) to the account made now.
+    account = await createAccount(newId(), email, input, now, deps);
   } else {
     if (found.uid !== used.uid || found.disabled) throw codeRejected(PURPOSE, deps);
     account = found.emailVerified ? found : await takeOver(found, deps);

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { HOTP, Secret } from "otpauth";
+import { deleteAccount } from "../../src/domain/account.js";
 import { type AuthResult, isMfaRequired, type MfaRequired } from "../../src/domain/auth-result.js";
 import { confirmLoginCode, requestLoginCode } from "../../src/domain/login-code.js";
 import { refresh } from "../../src/domain/refresh.js";
@@ -106,6 +107,17 @@ describe("sign-in by emailed code (use cases, in-memory fakes, manual clock)", (
     await request(off, email, withSignup(off));
     expect((await failure(confirm(off, off.mailer.codeFor(email)))).code).to.equal("invalid_code");
     expect(off.store.accounts.size).to.equal(0);
+  });
+
+  it("a code mailed to an account deleted since makes (LOGIN_CODE_SIGNUP) an account with a fresh uid, never the deleted one's", async () => {
+    const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+    markVerified(w, uid);
+    await request(w);
+    const code = w.mailer.codeFor(email);
+    await deleteAccount(uid, { password }, w.deps);
+    const made = session(await confirm(w, code, email, withSignup(w)));
+    expect(made.user.id).to.not.equal(uid);
+    expect(made.user.emailVerified).to.equal(true);
   });
 
   it("an address never proved: the code hands the account to the mailbox's owner (password of the signer-up dead, sessions ended, profile reclaimed)", async () => {
