@@ -182,6 +182,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (config.ADMIN_ROLE_ID === config.DEFAULT_ROLE_ID) {
     throw new Error("Invalid configuration: ADMIN_ROLE_ID must differ from DEFAULT_ROLE_ID");
   }
+  if (config.APP_CHECK_CONSUME && config.APP_CHECK === "off") {
+    // Replay protection that silently does nothing is worse than none: say so at start.
+    throw new Error("Invalid configuration: APP_CHECK_CONSUME needs APP_CHECK=monitor or enforce");
+  }
   if (config.SESSION_ABSOLUTE_TTL_SECONDS < config.REFRESH_IDLE_TTL_SECONDS) {
     throw new Error("Invalid configuration: SESSION_ABSOLUTE_TTL_SECONDS must be at least REFRESH_IDLE_TTL_SECONDS");
   }

@@ -2,11 +2,20 @@ import { createHash } from "node:crypto";
 import type { AppCheck } from "firebase-admin/app-check";
 import type { Firestore } from "firebase-admin/firestore";
 import { withDeadline } from "../deadlines.js";
-import type { AppCheckClaims } from "../domain/model.js";
+import { type AppCheckClaims, AppCheckMisconfigured } from "../domain/model.js";
 import type { AppCheckTokens } from "../domain/ports.js";
+import { errorCode } from "../errors.js";
 import type { AppCheckVerifier } from "./app-check-verifier.js";
 import { COLLECTIONS } from "./collections.js";
 import { ALREADY_EXISTS, grpcCode } from "./store-errors.js";
+
+/** firebase-admin's App Check error codes that mean this backend is not allowed, not that Google is down. */
+const MISCONFIGURED = new Set([
+  "app-check/permission-denied",
+  "app-check/unauthenticated",
+  "app-check/invalid-credential",
+  "app-check/not-found",
+]);
 
 /**
  * App Check tokens in production: checked by `verifier` against Google's key set, and a
@@ -20,8 +29,19 @@ export function googleAppCheckTokens(verifier: AppCheckVerifier, appCheck: () =>
   return {
     verify: (token) => withDeadline(() => verifier.verify(token)),
     consume: async (token) => {
-      const result = await withDeadline(() => appCheck().verifyToken(token, { consume: true }));
-      return result.alreadyConsumed !== true;
+      try {
+        const result = await withDeadline(() => appCheck().verifyToken(token, { consume: true }));
+        return result.alreadyConsumed !== true;
+      } catch (error) {
+        const code = errorCode(error);
+        if (typeof code === "string" && MISCONFIGURED.has(code)) {
+          throw new AppCheckMisconfigured(
+            `${code} (does the runtime service account hold roles/firebaseappcheck.tokenVerifier? docs/security.md, "App Check")`,
+            error,
+          );
+        }
+        throw error; // out of reach or failing: an outage (503 under enforce)
+      }
     },
   };
 }

@@ -12,6 +12,7 @@ import { checkCode, codeRejected, issueCode } from "./codes.js";
 import type { Deps } from "./deps.js";
 import { parseEmail } from "./email.js";
 import { newId } from "./ids.js";
+import { repairAuthUser } from "./login.js";
 import { renderMail } from "./mail.js";
 import { type Account, type AuthMethod, type Language, type NewAccount, StaleAccountError } from "./model.js";
 import { parseName } from "./name.js";
@@ -85,6 +86,10 @@ export async function confirmLoginCode(
   deps: LoginCodeDeps,
 ): Promise<AuthResult | MfaRequired> {
   const email = parseEmail(input.email, deps.keys);
+  // Before the code is checked: a name that cannot be stored must not use the code up. An unbound
+  // FlutterFlow variable sends "": no name (it names only an account the code makes).
+  const name = input.name === undefined || input.name.trim() === "" ? undefined : input.name;
+  const displayName = parseName(name, email.display);
   const now = deps.clock.now();
   const { used, attempt } = await checkCode(PURPOSE, email.key, input.code, input.clientNetwork, now, deps);
   if (used === null) throw codeRejected(PURPOSE, deps);
@@ -94,10 +99,13 @@ export async function confirmLoginCode(
     if (!deps.loginCode.signup) throw codeRejected(PURPOSE, deps); // issued before the switch was turned off
     // A fresh uid, never the code's: a code mailed to an account deleted since must not hand its
     // uid (and whatever the app left under it) to the account made now.
-    account = await createAccount(newId(), email, input, now, deps);
+    account = await createAccount(newId(), email, displayName, now, deps);
   } else {
     if (found.uid !== used.uid || found.disabled) throw codeRejected(PURPOSE, deps);
     account = found.emailVerified ? found : await takeOver(found, deps);
+    // A signup or an email change whose Auth user step was not confirmed: finished here, as a
+    // password login does (an account made by a code has no password to log in with).
+    await repairAuthUser(account, email.canonical, deps);
   }
   if (account.secondFactor !== null) {
     await attempt.forgiven().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
@@ -111,11 +119,10 @@ export async function confirmLoginCode(
 async function createAccount(
   uid: string,
   email: ReturnType<typeof parseEmail>,
-  input: { readonly name?: string | undefined },
+  displayName: string,
   now: Date,
   deps: LoginCodeDeps,
 ): Promise<Account> {
-  const displayName = parseName(input.name, email.display);
   const passwordHash = await deps.hasher.hash(unusablePassword());
   const account: Account = {
     uid,

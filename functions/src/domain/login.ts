@@ -158,7 +158,11 @@ async function passwordMatches(
 }
 
 /** Finishes a signup, or an email change, whose Auth user step was not confirmed (signup.ts, email-change.ts). */
-async function repairAuthUser(account: Account, canonical: string, deps: LoginDeps): Promise<void> {
+export async function repairAuthUser(
+  account: Account,
+  canonical: string,
+  deps: Pick<LoginDeps, "authUsers" | "events" | "accounts">,
+): Promise<void> {
   if (account.authUserSynced) return;
   try {
     await deps.authUsers.ensure({

@@ -308,6 +308,17 @@ export type AppCheckFailure =
 /** Why a request's App Check failed: no token, a refused one, or a limited-use token used before. */
 export type AppCheckProblem = "missing" | "replayed" | AppCheckFailure;
 
+/**
+ * Google's App Check API refusing this backend itself (no permission, wrong project): a setting to
+ * fix, answered 500 and logged, not a 503 that apps would retry forever.
+ */
+export class AppCheckMisconfigured extends Error {
+  constructor(reason: string, cause: unknown) {
+    super(`App Check's consume call was refused: ${reason}`, { cause });
+    this.name = "AppCheckMisconfigured";
+  }
+}
+
 /** A token the verifier refuses; the message never holds any part of the token. */
 export class AppCheckRejected extends Error {
   constructor(readonly reason: AppCheckFailure) {

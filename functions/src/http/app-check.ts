@@ -4,7 +4,7 @@
 // sign-in) also consumes its token when APP_CHECK_CONSUME is on: the app sends a limited-use
 // token, and the same token again is refused. docs/security.md, "App Check".
 import type { Deps } from "../domain/deps.js";
-import { type AppCheckMode, type AppCheckProblem, AppCheckRejected } from "../domain/model.js";
+import { AppCheckMisconfigured, type AppCheckMode, type AppCheckProblem, AppCheckRejected } from "../domain/model.js";
 import { AppError, unavailable } from "../errors.js";
 
 export interface AppCheckPolicy {
@@ -35,9 +35,9 @@ export async function checkAppCheck(
   try {
     problem = await problemOf(token, policy.replayProtected === true && deps.appCheck.consume, deps);
   } catch (error) {
-    // Google's key set or consume API out of reach (or refusing this project: a missing IAM role,
-    // which the logged cause names).
-    if (mode === "enforce") throw unavailable(error);
+    // Google's key set or consume API out of reach: 503. Refusing this backend (a missing IAM
+    // role): a 500 whose logged cause names it - no retry mends it.
+    if (mode === "enforce") throw error instanceof AppCheckMisconfigured ? error : unavailable(error);
     deps.events.followUpFailed("check_app_check", "", error);
     return;
   }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 import { join } from "node:path";
-import { fetchReply, type Reply } from "./helpers.js";
+import { fetchReply, type Reply, randomClientIp } from "./helpers.js";
 
 // The built `auth` function served by Google's Functions Framework - what Cloud Functions 2nd
 // gen runs in production: ONE process answering many requests at once (concurrency 32), where
@@ -78,4 +78,48 @@ export async function serveFunction(port: number, env: Record<string, string> = 
     });
   await waitFor("the function under the Functions Framework", async () => (await post("/login", {})).status === 400);
   return { url, process: child, post };
+}
+
+/** The function under the Functions Framework with its output kept (its security events: login-code and app-check.emulator.test.ts). */
+export interface LoggedFunction extends Served {
+  output(): string;
+  get(path: string, headers?: Record<string, string>): Promise<Reply>;
+}
+
+export async function serveLogged(port: number, env: Record<string, string>): Promise<LoggedFunction> {
+  if (await portOpen(port)) throw new Error(`port ${port} is in use`);
+  const child: ChildProcess = spawn("node", functionsFrameworkArgs(port), {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production", METADATA_SERVER_DETECTION: "none", FUNCTION_TARGET: "auth", ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const postTo = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetchReply(`${url}${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Forwarded-For": randomClientIp(), ...headers },
+      body: JSON.stringify(body),
+    });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetchReply(`${url}${path}`, { method: "GET", headers: { "X-Forwarded-For": randomClientIp(), ...headers } });
+  try {
+    // A body the schema refuses is a 400 before App Check is read (route.ts's order): ready under any mode.
+    await waitFor("the function under the Functions Framework", async () => (await postTo("/login", {})).status === 400);
+  } catch (error) {
+    await stopProcess(child);
+    throw new Error(`${String(error)}; its output: ${output}`);
+  }
+  return { url, process: child, post: postTo, get, output: () => output };
+}
+
+/** The security events `name` in a function's output (one JSON line each). */
+export function eventsIn(output: string, name: string): Record<string, unknown>[] {
+  return output
+    .split("\n")
+    .filter((line) => line.includes(`"event":"${name}"`))
+    .map((line) => JSON.parse(line.slice(line.indexOf("{"))) as Record<string, unknown>);
 }

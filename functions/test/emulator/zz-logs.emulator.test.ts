@@ -48,6 +48,10 @@ describe("nothing secret in the logs of the whole emulator suite", () => {
       "recovery_codes_renewed",
       "session_ended",
       "other_sessions_ended",
+      "login_code_requested",
+      // account_created_by_code (LOGIN_CODE_SIGNUP) and app_check_failed (APP_CHECK) happen only in
+      // Functions Framework instances started with those settings, whose output is not this log:
+      // login-code and app-check.emulator.test.ts read them from those instances' output.
     ];
     const missing = events.filter((event) => !log.includes(`"event":"${event}"`));
     expect(missing, "security events not found in the suite's log").to.deep.equal([]);

@@ -130,6 +130,45 @@ describe("App Check gate (APP_CHECK, APP_CHECK_CONSUME; real verifier, local key
     }
   });
 
+  it("production's consume (Google's API through firebase-admin, stubbed: it cannot run offline): a replay is 401; a refused permission is a 500 that names the role, an outage a 503", async () => {
+    const { googleAppCheckTokens } = await import("../../src/adapters/app-check-tokens.js");
+    const { appCheckVerifier } = await import("../../src/adapters/app-check-verifier.js");
+    const { APP_CHECK_JWKS, APP_CHECK_PROJECT_ID } = await import("../app-check-keys.js");
+    const verifier = appCheckVerifier({ projectId: APP_CHECK_PROJECT_ID, keys: APP_CHECK_JWKS });
+    const consumed = new Set<string>();
+    const asked: { token: string; consume: boolean | undefined }[] = [];
+    let failure: unknown;
+    const google = googleAppCheckTokens(verifier, () => ({
+      verifyToken: async (token: string, options?: { consume?: boolean }) => {
+        asked.push({ token, consume: options?.consume });
+        if (failure !== undefined) throw failure;
+        const alreadyConsumed = consumed.has(token);
+        consumed.add(token);
+        return { appId: "app", token: { app_id: "app" }, alreadyConsumed } as never;
+      },
+    }));
+    const { w } = await signedUpWorld({ email, password, name: "Ada" });
+    const deps: Deps = { ...w.deps, appCheck: { mode: "enforce", consume: true, tokens: google } };
+    const handler = createHandler(ROUTES, corsStep([]), async () => deps);
+    const login = async (token: string) => {
+      const res = new FakeResponse();
+      await (handler as (req: unknown, res: unknown) => Promise<void>)(
+        fakeRequest({ path: "/login", json: { email, password }, headers: { "x-firebase-appcheck": token } }),
+        res,
+      );
+      return { status: res.statusCode, code: (res.json() as { error?: { code: string; message: string } }).error };
+    };
+    const token = signAppCheckToken();
+    expect((await login(token)).status).to.equal(200);
+    expect(asked).to.deep.equal([{ token, consume: true }]);
+    expect([(await login(token)).status, (await login(token)).code?.code]).to.deep.equal([401, "app_check_invalid"]);
+    failure = Object.assign(new Error("The caller does not have permission"), { code: "app-check/permission-denied" });
+    const refused = await login(signAppCheckToken());
+    expect([refused.status, refused.code?.code]).to.deep.equal([500, "internal"]);
+    failure = Object.assign(new Error("socket hang up"), { code: "app/network-error" });
+    expect((await login(signAppCheckToken())).status).to.equal(503);
+  });
+
   it("CORS lets browsers send the header", async () => {
     const { deps } = await setUp("enforce");
     const handler = createHandler(ROUTES, corsStep(["https://app.example.com"]), async () => deps);

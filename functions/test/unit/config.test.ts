@@ -45,6 +45,37 @@ describe("config", () => {
     expect(() => smtpUrl({ SMTP_URL: "https://example.com" })).to.throw(/SMTP_URL/);
   });
 
+  it("App Check settings: the mode, consumption only with a mode on, the project number's digits, a local key set as JSON and never when deployed", () => {
+    const defaults = parseConfig({});
+    expect([
+      defaults.APP_CHECK,
+      defaults.APP_CHECK_CONSUME,
+      defaults.APP_CHECK_PROJECT_NUMBER,
+      defaults.APP_CHECK_LOCAL_JWKS,
+    ]).to.deep.equal(["off", false, undefined, undefined]);
+    const set = parseConfig({
+      APP_CHECK: "enforce",
+      APP_CHECK_CONSUME: "true",
+      APP_CHECK_PROJECT_NUMBER: "123456789012",
+      APP_CHECK_LOCAL_JWKS: '{"keys":[{"kty":"RSA","kid":"k","n":"AQAB","e":"AQAB"}]}',
+    });
+    expect([set.APP_CHECK, set.APP_CHECK_CONSUME, set.APP_CHECK_PROJECT_NUMBER, set.APP_CHECK_LOCAL_JWKS?.keys.length]).to.deep.equal([
+      "enforce",
+      true,
+      "123456789012",
+      1,
+    ]);
+    expect(parseConfig({ APP_CHECK_PROJECT_NUMBER: "" }).APP_CHECK_PROJECT_NUMBER).to.equal(undefined);
+    expect(() => parseConfig({ APP_CHECK: "on" })).to.throw(/APP_CHECK/);
+    expect(() => parseConfig({ APP_CHECK_CONSUME: "true" })).to.throw(/APP_CHECK_CONSUME needs APP_CHECK=monitor or enforce/);
+    expect(() => parseConfig({ APP_CHECK_PROJECT_NUMBER: "my-project" })).to.throw(/APP_CHECK_PROJECT_NUMBER/);
+    expect(() => parseConfig({ APP_CHECK_LOCAL_JWKS: "{not json" })).to.throw(/APP_CHECK_LOCAL_JWKS/);
+    expect(() => parseConfig({ APP_CHECK_LOCAL_JWKS: '{"kty":"RSA"}' })).to.throw(/APP_CHECK_LOCAL_JWKS/);
+    expect(() => parseConfig({ K_SERVICE: "auth", APP_CHECK_LOCAL_JWKS: '{"keys":[]}' })).to.throw(
+      /Refusing to start: APP_CHECK_LOCAL_JWKS/,
+    );
+  });
+
   it("refuses to start on Cloud Functions with an emulator host set (unsigned tokens would be accepted)", () => {
     const deployed = { K_SERVICE: "auth" };
     for (const name of ["FIREBASE_AUTH_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST", "FIREBASE_STORAGE_EMULATOR_HOST"]) {

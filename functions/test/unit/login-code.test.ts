@@ -95,6 +95,30 @@ describe("sign-in by emailed code (use cases, in-memory fakes, manual clock)", (
     }
   });
 
+  it('the name is checked before the code is used: a bad one is a 400 that leaves the code working; "" (an unbound variable) is no name', async () => {
+    const w = world();
+    const deps = withSignup(w);
+    await request(w, email, deps);
+    const code = w.mailer.codeFor(email);
+    const bad = await failure(confirmLoginCode({ email, code, name: "null", language }, deps));
+    expect([bad.code, bad.details.field]).to.deep.equal(["invalid_request", "name"]);
+    const made = session(await confirmLoginCode({ email, code, name: " ", language }, deps));
+    expect(made.user.name).to.equal("ada");
+  });
+
+  it("a code sign-in finishes an account whose Auth user step was not confirmed (no password login would)", async () => {
+    const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+    markVerified(w, uid);
+    const account = w.store.accounts.get(uid);
+    if (account === undefined) throw new Error("no account");
+    w.store.accounts.set(uid, { ...account, authUserSynced: false });
+    w.authUsers.users.delete(uid);
+    await request(w);
+    session(await confirm(w, w.mailer.codeFor(email)));
+    expect(w.authUsers.users.get(uid)).to.include({ email, emailVerified: true });
+    expect(w.store.accounts.get(uid)?.authUserSynced).to.equal(true);
+  });
+
   it("a newcomer's code fits no account once the address was taken by a password signup meanwhile, nor after the switch was turned off", async () => {
     const w = world();
     await request(w, email, withSignup(w));
