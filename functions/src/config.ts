@@ -78,6 +78,11 @@ const EnvSchema = z.object({
    */
   REQUIRE_VERIFIED_EMAIL: flag(false),
   /**
+   * Emailed-code sign-in (POST /login/code/request and /confirm), off by default: it is a way in
+   * for whoever reads the account's mailbox, without its password. Off: the routes answer 404.
+   */
+  LOGIN_CODE: flag(false),
+  /**
    * Emailed-code sign-in (POST /login/code/request and /confirm): whether a code asked for an
    * address without an account is mailed, and its confirmation makes the account (verified, no
    * password). Off: such an address gets no code, with the same answer.
@@ -95,6 +100,57 @@ const EnvSchema = z.object({
    * function then binds). Read at deploy too: it decides whether the function binds that secret.
    */
   TOKEN_SIGNING: z.enum(["iam", "key"]).default("iam"),
+  /**
+   * Passkeys (domain/passkeys.ts): the relying party id, the domain the app's passkeys belong to
+   * (`example.com`; `localhost` for local tests). Unset: the passkey routes answer 404.
+   */
+  PASSKEY_RP_ID: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(?:localhost|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/, "a domain name such as example.com")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  /** The name the device shows for the app's passkeys (default: APP_NAME). */
+  PASSKEY_RP_NAME: z.string().trim().max(60).default(""),
+  /**
+   * Where passkey ceremonies may come from, comma separated: web origins (`https://app.example.com`,
+   * on PASSKEY_RP_ID's domain) and Android apps (`android:apk-key-hash:<base64url SHA-256 of the
+   * signing certificate>`). Default: `https://<PASSKEY_RP_ID>`.
+   */
+  PASSKEY_ORIGINS: originList
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^(?:https:\/\/[a-z0-9.-]+(?::\d{1,5})?|http:\/\/localhost(?::\d{1,5})?|android:apk-key-hash:[A-Za-z0-9_-]{43})$/,
+            "https://host[:port], http://localhost[:port] or android:apk-key-hash:<43 base64url characters>",
+          ),
+      ),
+    )
+    .default([]),
+  /**
+   * Android apps for GET /.well-known/assetlinks.json, comma separated: `package.name@FINGERPRINT`,
+   * the fingerprint as Play Console shows it (32 hex bytes, colon separated); one entry per
+   * fingerprint.
+   */
+  PASSKEY_ANDROID_PACKAGES: originList
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+@(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/,
+            "package.name@AA:BB:...:FF (32 bytes)",
+          ),
+      ),
+    )
+    .default([]),
+  /** iOS apps for GET /.well-known/apple-app-site-association, comma separated: `TEAMID.bundle.id`. */
+  PASSKEY_APPLE_APP_IDS: originList
+    .pipe(z.array(z.string().regex(/^[A-Z0-9]{10}\.[A-Za-z0-9.-]+$/, "TEAMID.bundle.id (a 10-character team id)")))
+    .default([]),
   /**
    * Firebase App Check on every route that does not name its own mode (routes.ts): `off` reads no
    * token; `monitor` logs a security event for a missing or invalid `X-Firebase-AppCheck` and
@@ -181,6 +237,13 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const config = result.data;
   if (config.ADMIN_ROLE_ID === config.DEFAULT_ROLE_ID) {
     throw new Error("Invalid configuration: ADMIN_ROLE_ID must differ from DEFAULT_ROLE_ID");
+  }
+  if (config.LOGIN_CODE_SIGNUP && !config.LOGIN_CODE) {
+    throw new Error("Invalid configuration: LOGIN_CODE_SIGNUP needs LOGIN_CODE=true");
+  }
+  if (config.APP_CHECK !== "off" && runningProject(env) === undefined) {
+    // The tokens' audience names the project: without it every check would fail (a 503 each).
+    throw new Error("Invalid configuration: APP_CHECK needs the project's id (GCLOUD_PROJECT), which Cloud Functions sets");
   }
   if (config.APP_CHECK_CONSUME && config.APP_CHECK === "off") {
     // Replay protection that silently does nothing is worse than none: say so at start.

@@ -5,6 +5,7 @@ import { type Config, config, runningProject, serverSecret, smtpUrl, tokenSignin
 import { isCommonPassword } from "./domain/common-passwords.js";
 import type { Deps } from "./domain/deps.js";
 import { hmacKeys } from "./domain/ids.js";
+import type { PasskeySettings } from "./domain/passkeys.js";
 import type { AppCheckTokens, Mailer, TokenMinter } from "./domain/ports.js";
 import { secretBox } from "./domain/sealed-secret.js";
 import { successorToken } from "./domain/tokens.js";
@@ -35,6 +36,7 @@ async function build(cfg: Config): Promise<Deps> {
     { FirestoreMailQueue },
     { MigratingHasher },
     { LimitedHasher },
+    { FirestorePasskeyStore },
     { appCheckVerifier },
     { googleAppCheckTokens, ledgerAppCheckTokens },
   ] = await Promise.all([
@@ -51,6 +53,7 @@ async function build(cfg: Config): Promise<Deps> {
     import("./adapters/firestore-mail-queue.js"),
     import("./adapters/migrating-hasher.js"),
     import("./adapters/limited-hasher.js"),
+    import("./adapters/firestore-passkey-store.js"),
     import("./adapters/app-check-verifier.js"),
     import("./adapters/app-check-tokens.js"),
   ]);
@@ -121,7 +124,9 @@ async function build(cfg: Config): Promise<Deps> {
     reuseIntervalSeconds: cfg.REFRESH_REUSE_INTERVAL_SECONDS,
     mail: { appName: cfg.APP_NAME, codeTtlMinutes: cfg.CODE_TTL_MINUTES },
     verification: { sendOnSignup: cfg.SEND_VERIFICATION_ON_SIGNUP, required: cfg.REQUIRE_VERIFIED_EMAIL },
-    loginCode: { signup: cfg.LOGIN_CODE_SIGNUP },
+    loginCode: { enabled: cfg.LOGIN_CODE, signup: cfg.LOGIN_CODE_SIGNUP },
+    passkeys: new FirestorePasskeyStore(db),
+    passkeySettings: passkeySettings(cfg),
     appCheck: {
       mode: cfg.APP_CHECK,
       consume: cfg.APP_CHECK_CONSUME,
@@ -151,5 +156,24 @@ function smtpMailer(cfg: Config): Mailer {
       });
       return (await made).send(message);
     },
+  };
+}
+
+/** PASSKEY_* as the passkey use cases take them; null when PASSKEY_RP_ID is unset (no passkeys). */
+export function passkeySettings(cfg: Config): PasskeySettings | null {
+  const rpId = cfg.PASSKEY_RP_ID;
+  if (rpId === undefined) return null;
+  const androidApps = new Map<string, string[]>();
+  for (const entry of cfg.PASSKEY_ANDROID_PACKAGES) {
+    const at = entry.indexOf("@");
+    const packageName = entry.slice(0, at);
+    androidApps.set(packageName, [...(androidApps.get(packageName) ?? []), entry.slice(at + 1).toUpperCase()]);
+  }
+  return {
+    rpId,
+    rpName: cfg.PASSKEY_RP_NAME === "" ? cfg.APP_NAME : cfg.PASSKEY_RP_NAME,
+    origins: cfg.PASSKEY_ORIGINS.length > 0 ? cfg.PASSKEY_ORIGINS : [`https://${rpId}`],
+    androidApps: [...androidApps].map(([packageName, fingerprints]) => ({ packageName, fingerprints })),
+    appleAppIds: cfg.PASSKEY_APPLE_APP_IDS,
   };
 }

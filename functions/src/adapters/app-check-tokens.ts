@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { AppCheck } from "firebase-admin/app-check";
 import type { Firestore } from "firebase-admin/firestore";
 import { withDeadline } from "../deadlines.js";
-import { type AppCheckClaims, AppCheckMisconfigured } from "../domain/model.js";
+import { type AppCheckClaims, AppCheckMisconfigured, AppCheckRejected } from "../domain/model.js";
 import type { AppCheckTokens } from "../domain/ports.js";
 import { errorCode } from "../errors.js";
 import type { AppCheckVerifier } from "./app-check-verifier.js";
@@ -34,6 +34,10 @@ export function googleAppCheckTokens(verifier: AppCheckVerifier, appCheck: () =>
         return result.alreadyConsumed !== true;
       } catch (error) {
         const code = errorCode(error);
+        // firebase-admin checks the token again before consuming it: a refusal there is the
+        // token's fault (expired meanwhile, or a key its cache does not have yet), a 401.
+        if (code === "app-check/app-check-token-expired") throw new AppCheckRejected("expired");
+        if (code === "app-check/invalid-argument") throw new AppCheckRejected("bad_signature");
         if (typeof code === "string" && MISCONFIGURED.has(code)) {
           throw new AppCheckMisconfigured(
             `${code} (does the runtime service account hold roles/firebaseappcheck.tokenVerifier? docs/security.md, "App Check")`,
@@ -58,7 +62,7 @@ export function ledgerAppCheckTokens(verifier: AppCheckVerifier, db: Firestore):
     verify: (token) => verifier.verify(token),
     consume: async (token, claims: AppCheckClaims) => {
       const id = createHash("sha256")
-        .update(`app_check\u0000${claims.tokenId ?? token}`)
+        .update(`app_check\u0000${claims.tokenId ?? token}`) // the gate consumes only tokens with an id
         .digest("hex");
       try {
         await withDeadline(() =>

@@ -29,6 +29,10 @@ export const COLLECTIONS = {
    * a login of an account with a second factor, waiting for its code (POST /mfa/verify).
    */
   mfaChallenges: "auth_mfa_challenges",
+  /** `{sha256(credential id)}` -> a passkey: uid, credential id, public key, counter, flags, name, dates. */
+  passkeys: "auth_passkeys",
+  /** `{sha256(challenge)}` -> `{expires_at}`: a WebAuthn challenge used (single use; domain/passkeys.ts). */
+  passkeyChallenges: "auth_passkey_challenges",
   /** FlutterFlow's Authenticated User documents. */
   users: "users",
 } as const;
@@ -45,5 +49,6 @@ export const EXPIRING_COLLECTIONS = [
   COLLECTIONS.throttle,
   COLLECTIONS.codes,
   COLLECTIONS.mfaChallenges,
+  COLLECTIONS.passkeyChallenges,
 ] as const;
 export type ExpiringCollection = (typeof EXPIRING_COLLECTIONS)[number];

@@ -1,5 +1,6 @@
 // Mailed codes: `auth_codes/{HMAC("code", purpose, email key)}` = `{purpose, uid, digest, new_email,
-// tries, issued_at, expires_at}` (`new_email`: the address an email change moves to). One document per purpose and email, so a new code replaces the old
+// session_epoch?, tries, issued_at, expires_at}` (`new_email`: the address an email change moves
+// to; `session_epoch`: the account's at issue, sign-in codes). One document per purpose and email, so a new code replaces the old
 // one. For an unknown or disabled account the document has no uid and no digest: it only holds
 // the resend interval, so that the answer never tells whether the account exists. Issuing and
 // consuming are transactions on that one document: two concurrent requests cannot both mail a
@@ -36,6 +37,7 @@ export class FirestoreCodeStore implements CodeStore {
           uid: issue.uid,
           digest: issue.digest,
           new_email: issue.newEmail,
+          ...(issue.sessionEpoch !== undefined && { session_epoch: issue.sessionEpoch }),
           tries: 0,
           issued_at: now,
           expires_at: issue.expiresAt,
@@ -54,12 +56,13 @@ export class FirestoreCodeStore implements CodeStore {
         const digest: unknown = doc.get("digest");
         const tries: unknown = doc.get("tries");
         const newEmail: unknown = doc.get("new_email");
+        const epoch: unknown = doc.get("session_epoch");
         const expiresAt = date(doc, "expires_at");
         if (!doc.exists || typeof uid !== "string" || typeof digest !== "string" || typeof tries !== "number") return null;
         if (expiresAt === null || expiresAt <= now || tries >= maxTries) return null;
         if (matches(digest)) {
           tx.delete(ref); // single use
-          return { uid, newEmail: typeof newEmail === "string" ? newEmail : null };
+          return { uid, newEmail: typeof newEmail === "string" ? newEmail : null, sessionEpoch: typeof epoch === "number" ? epoch : null };
         }
         // A wrong try counts; the last one allowed kills the code (the resend interval stays).
         tx.update(ref, tries + 1 >= maxTries ? { tries: tries + 1, digest: null } : { tries: tries + 1 });

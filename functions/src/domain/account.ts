@@ -9,7 +9,7 @@ import { type Account, type AuthMethod, type Language, StaleAccountError } from 
 import { parseName } from "./name.js";
 import { acceptNewPassword, normalizeLoginPassword } from "./password-policy.js";
 import { type FactorProof, requireSecondFactor } from "./second-factor-proof.js";
-import { type IssuedToken, startSession } from "./session.js";
+import { capSessions, type IssuedToken, startSession } from "./session.js";
 import { beginPasswordAttempt } from "./throttle.js";
 
 /**
@@ -33,6 +33,7 @@ export type AccountDeps = Pick<
   | "secrets"
   | "mailer"
   | "mail"
+  | "passkeys"
 >;
 
 const noAccount = (): AppError => new AppError("not_found", "There is no account for this sign-in.");
@@ -227,6 +228,23 @@ export async function signedIn(
 }
 
 /**
+ * `signedIn` for a new sign-in (not a change of an existing one): the account is then kept within
+ * MAX_SESSIONS_PER_USER, as a password login does - the oldest session ends (best effort, logged).
+ */
+export async function signedInAgain(
+  account: Account,
+  deps: Pick<Deps, "clock" | "lifetimes" | "minter" | "sessions" | "accounts" | "maxSessions" | "events">,
+  options: { readonly methods: readonly AuthMethod[]; readonly device?: string | undefined },
+): Promise<AuthResult> {
+  const result = await signedIn(account, deps, options);
+  await capSessions(account, deps.maxSessions, deps).then(
+    (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
+    (error: unknown) => deps.events.followUpFailed("cap_sessions", account.uid, error),
+  );
+  return result;
+}
+
+/**
  * Deletes the account (required of App Store and Google Play apps): after the password check,
  * the credential is disabled first (no login can slip in), then the sessions, then `users/{uid}`
  * with its `fcm_tokens`, the uid index and the credential (which frees the email), and last the
@@ -268,13 +286,16 @@ export async function deleteAccount(
 export async function removeAccount(
   account: Account | null,
   uid: string,
-  deps: Pick<AccountDeps, "accounts" | "sessions" | "authUsers" | "events">,
+  deps: Pick<AccountDeps, "accounts" | "sessions" | "authUsers" | "events" | "passkeys">,
 ): Promise<void> {
   if (account !== null) {
     await deps.accounts.startDeletion(account.emailKey).catch((error: unknown) => {
       if (!(error instanceof StaleAccountError)) throw error; // gone meanwhile: what is left is deleted below
     });
     await deps.sessions.revokeAllSessions(uid);
+    // Its passkeys (a passkey of a deleted uid signs nothing in: the account lookup fails; this
+    // only leaves nothing behind).
+    await deps.passkeys.removeAllOf(uid);
     await deps.accounts.deleteAccountRecords(account);
   }
   await deps.authUsers.delete(uid);

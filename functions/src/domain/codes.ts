@@ -30,6 +30,7 @@ export async function issueCode(
   now: Date,
   deps: CodeDeps,
   newEmail: string | null = null,
+  sessionEpoch?: number,
 ): Promise<string | null> {
   const id = deps.keys.code(purpose, emailKey);
   const code = uid === null ? null : newCode();
@@ -41,6 +42,7 @@ export async function issueCode(
       digest: code === null ? null : deps.keys.codeDigest(id, code),
       expiresAt: new Date(now.getTime() + deps.mail.codeTtlMinutes * 60_000),
       newEmail: code === null ? null : newEmail,
+      ...(code !== null && sessionEpoch !== undefined && { sessionEpoch }),
     },
     now,
     LIMITS.codeResendSeconds,

@@ -5,6 +5,7 @@
 // glance what a use case can touch.
 import type { Keys } from "./ids.js";
 import type { AppCheckMode } from "./model.js";
+import type { PasskeySettings } from "./passkeys.js";
 import type { PasswordPolicy } from "./password-policy.js";
 import type {
   AccountStore,
@@ -16,6 +17,7 @@ import type {
   IdTokenVerifier,
   Mailer,
   MfaChallengeStore,
+  PasskeyStore,
   PasswordHasher,
   SessionStore,
   ThrottleStore,
@@ -57,11 +59,14 @@ export interface Deps {
   readonly mail: { readonly appName: string; readonly codeTtlMinutes: number };
   /** Verification mailed at signup (SEND_VERIFICATION_ON_SIGNUP); sign-in only once verified (REQUIRE_VERIFIED_EMAIL). */
   readonly verification: { readonly sendOnSignup: boolean; readonly required: boolean };
-  /** Emailed-code sign-in: whether a code for an address without an account makes one (LOGIN_CODE_SIGNUP). */
-  readonly loginCode: { readonly signup: boolean };
+  /** Emailed-code sign-in: whether it is on (LOGIN_CODE), and whether a code for an address without an account makes one (LOGIN_CODE_SIGNUP). */
+  readonly loginCode: { readonly enabled: boolean; readonly signup: boolean };
   /**
    * App Check, for the HTTP layer's gate (http/app-check.ts): the mode of routes that name none
    * (APP_CHECK), whether replay-sensitive routes consume their token (APP_CHECK_CONSUME), the tokens.
    */
+  readonly passkeys: PasskeyStore;
+  /** The relying party (PASSKEY_*): null when passkeys are not set up (PASSKEY_RP_ID unset). */
+  readonly passkeySettings: PasskeySettings | null;
   readonly appCheck: { readonly mode: AppCheckMode; readonly consume: boolean; readonly tokens: AppCheckTokens };
 }

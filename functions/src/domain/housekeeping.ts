@@ -1,6 +1,6 @@
 import type { Deps } from "./deps.js";
 
-export type HousekeepingDeps = Pick<Deps, "accounts" | "sessions" | "throttle" | "codes" | "challenges" | "clock">;
+export type HousekeepingDeps = Pick<Deps, "accounts" | "sessions" | "throttle" | "codes" | "challenges" | "passkeys" | "clock">;
 
 /** The clean-up function's timeout (index.ts, cleanupSessions). */
 export const CLEANUP_TIMEOUT_SECONDS = 540;
@@ -35,7 +35,7 @@ type Sweeper = Pick<HousekeepingDeps["sessions"], "deleteExpired">;
  */
 export async function purgeExpired(deps: HousekeepingDeps, elapsedMs: () => number): Promise<PurgeOutcome> {
   const now = deps.clock.now();
-  let pending: readonly Sweeper[] = [deps.sessions, deps.throttle, deps.codes, deps.challenges];
+  let pending: readonly Sweeper[] = [deps.sessions, deps.throttle, deps.codes, deps.challenges, deps.passkeys];
   let deleted = 0;
   while (pending.length > 0) {
     const more: Sweeper[] = [];
@@ -57,5 +57,6 @@ export async function purgeExpired(deps: HousekeepingDeps, elapsedMs: () => numb
  */
 export async function forgetDeletedUser(uid: string, deps: HousekeepingDeps): Promise<void> {
   await deps.sessions.revokeAllSessions(uid);
+  await deps.passkeys.removeAllOf(uid);
   await deps.accounts.deleteServerRecords(uid);
 }

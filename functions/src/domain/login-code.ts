@@ -6,7 +6,8 @@
 // mailed-code machinery's (codes.ts: a keyed digest, single use in a transaction, dead after
 // LIMITS.maxCodeTries wrong tries, counted by the login throttle like a password guess).
 import { randomBytes } from "node:crypto";
-import { replacePassword, signedIn } from "./account.js";
+import { AppError } from "../errors.js";
+import { signedInAgain } from "./account.js";
 import type { AuthResult, MfaRequired } from "./auth-result.js";
 import { checkCode, codeRejected, issueCode } from "./codes.js";
 import type { Deps } from "./deps.js";
@@ -14,14 +15,14 @@ import { parseEmail } from "./email.js";
 import { newId } from "./ids.js";
 import { repairAuthUser } from "./login.js";
 import { renderMail } from "./mail.js";
-import { type Account, type AuthMethod, type Language, type NewAccount, StaleAccountError } from "./model.js";
+import type { Account, AuthMethod, Language, NewAccount } from "./model.js";
 import { parseName } from "./name.js";
-import { mailboxProved, type PasswordResetDeps } from "./password-reset.js";
+import type { PasswordResetDeps } from "./password-reset.js";
 import { startMfaChallenge } from "./second-factor.js";
 import { storeNewAccount } from "./signup.js";
-import { reserveMailRequest } from "./throttle.js";
+import { reserveAddressMail, reserveMailRequest } from "./throttle.js";
 
-export type LoginCodeDeps = PasswordResetDeps & Pick<Deps, "loginCode" | "defaultRoleId">;
+export type LoginCodeDeps = PasswordResetDeps & Pick<Deps, "loginCode" | "defaultRoleId" | "maxSessions">;
 
 const PURPOSE = "login_code";
 const METHODS: readonly AuthMethod[] = ["email"];
@@ -43,15 +44,24 @@ export async function requestLoginCode(
   input: { readonly email: string; readonly clientNetwork?: string | undefined; readonly language: Language },
   deps: LoginCodeDeps,
 ): Promise<void> {
+  enabled(deps);
   const email = parseEmail(input.email, deps.keys);
   const now = deps.clock.now();
   await reserveMailRequest(deps, input.clientNetwork, now);
+  // With signups, any address can be mailed: each address gets a few codes an hour, counted
+  // whether or not it has an account (the same 429 for both).
+  if (deps.loginCode.signup) await reserveAddressMail(deps, email.key, now);
   const account = await deps.accounts.findByEmail(email);
-  const live = account !== null && !account.disabled;
+  // Only an address proved before: a code into an account whose address was never proved would
+  // have to hand it over (as a reset does, with what its signer-up wrote removed) - a reset's
+  // job, chosen knowingly, not a sign-in's. Such an account signs in with its password.
+  const live = account !== null && !account.disabled && account.emailVerified;
   // A newcomer's code names a uid no account has: a password signup of the same address meanwhile
   // makes an account with another uid, which the code then does not fit.
   const uid = live ? account.uid : account === null && deps.loginCode.signup ? newId() : null;
-  const code = await issueCode(PURPOSE, email.key, uid, now, deps);
+  // An account's code is bound to its session epoch: a password change or reset, an email change,
+  // a disabling or a sign-out everywhere before it is used makes it fit no more.
+  const code = await issueCode(PURPOSE, email.key, uid, now, deps, null, live ? account.sessionEpoch : undefined);
   deps.events.security({ event: "login_code_requested", ...(live && { uid: account.uid }) });
   if (code === null) return;
   const values = { app: deps.mail.appName, code, minutes: deps.mail.codeTtlMinutes };
@@ -68,9 +78,10 @@ export async function requestLoginCode(
  * - An address without an account, with LOGIN_CODE_SIGNUP: the account is made, verified, with a
  *   password no one knows (a reset sets one). It is counted on the network's mail counter (its
  *   code request), not on the signup counter: both allow 100 an hour.
- * - An account whose address was never proved: the code proves the mailbox, and - as a reset
- *   does - hands the account to its owner: the password whoever signed up set no longer works,
- *   every session ends, and what the previous holder wrote is removed ("Squatted addresses").
+ * - An account whose address was never proved gets no code (requestLoginCode): it signs in with
+ *   its password, or takes the account over by a reset.
+ * - A code whose account's session epoch moved since it was mailed (a password change or reset,
+ *   an email change, a disabling, a sign-out everywhere) fits no more.
  * - A code sign-in clears nothing on the account-wide counter: the password did not change, and
  *   an attacker's guesses at it stay counted.
  */
@@ -85,6 +96,7 @@ export async function confirmLoginCode(
   },
   deps: LoginCodeDeps,
 ): Promise<AuthResult | MfaRequired> {
+  enabled(deps);
   const email = parseEmail(input.email, deps.keys);
   // Before the code is checked: a name that cannot be stored must not use the code up. An unbound
   // FlutterFlow variable sends "": no name (it names only an account the code makes).
@@ -101,8 +113,9 @@ export async function confirmLoginCode(
     // uid (and whatever the app left under it) to the account made now.
     account = await createAccount(newId(), email, displayName, now, deps);
   } else {
-    if (found.uid !== used.uid || found.disabled) throw codeRejected(PURPOSE, deps);
-    account = found.emailVerified ? found : await takeOver(found, deps);
+    const moved = used.sessionEpoch !== null && used.sessionEpoch !== found.sessionEpoch;
+    if (found.uid !== used.uid || found.disabled || !found.emailVerified || moved) throw codeRejected(PURPOSE, deps);
+    account = found;
     // A signup or an email change whose Auth user step was not confirmed: finished here, as a
     // password login does (an account made by a code has no password to log in with).
     await repairAuthUser(account, email.canonical, deps);
@@ -112,7 +125,12 @@ export async function confirmLoginCode(
     return startMfaChallenge(account, METHODS, deps);
   }
   await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
-  return signedIn(account, deps, { methods: METHODS, device: input.device });
+  return signedInAgain(account, deps, { methods: METHODS, device: input.device });
+}
+
+/** LOGIN_CODE off: the routes are not there. */
+function enabled(deps: Pick<LoginCodeDeps, "loginCode">): void {
+  if (!deps.loginCode.enabled) throw new AppError("not_found", "There is no such endpoint.");
 }
 
 /** The account a newcomer's code makes: verified, a password no one knows, no session yet (signedIn makes it). */
@@ -155,17 +173,4 @@ async function createAccount(
     .catch((error: unknown) => deps.events.followUpFailed("mark_auth_user_synced", uid, error));
   deps.events.security({ event: "account_created_by_code", uid });
   return { ...account, authUserSynced: true };
-}
-
-/** An address never proved, proved now by its code: the account changes hands, as in a reset (see confirmLoginCode). */
-async function takeOver(account: Account, deps: LoginCodeDeps): Promise<Account> {
-  let written: Account;
-  try {
-    written = await replacePassword(account, unusablePassword(), deps);
-  } catch (error) {
-    if (error instanceof StaleAccountError) throw codeRejected(PURPOSE, deps); // gone or moved since the read
-    throw error;
-  }
-  const emailVerified = await mailboxProved(account, written, deps);
-  return { ...written, emailVerified, secondFactor: null, pendingFactor: null, displayName: "" };
 }

@@ -15,7 +15,9 @@ export type MailKind =
   | "mfa_enabled"
   | "mfa_disabled"
   | "recovery_code_used"
-  | "recovery_codes_renewed";
+  | "recovery_codes_renewed"
+  | "passkey_added"
+  | "passkey_removed";
 
 export interface MailValues {
   readonly app: string;
@@ -52,6 +54,17 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "Your code to sign in to {app} is {code}",
         "It works once, for {minutes} minutes. If you did not ask for it, ignore this email: no one can sign in without it.",
       ],
+    },
+    passkey_added: {
+      subject: "{app}: a passkey was added to your account",
+      paragraphs: [
+        "A passkey was just added to your {app} account: it signs in without a password.",
+        "If this was not you, reset your password now: a reset removes every passkey of the account.",
+      ],
+    },
+    passkey_removed: {
+      subject: "{app}: a passkey was removed from your account",
+      paragraphs: ["A passkey was just removed from your {app} account.", "If this was not you, reset your password now."],
     },
     password_reset_done: {
       subject: "{app}: your password was reset",
@@ -121,6 +134,17 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "Tu código para iniciar sesión en {app} es {code}",
         "Sirve una sola vez, durante {minutes} minutos. Si no lo has pedido, ignora este correo: nadie puede iniciar sesión sin él.",
       ],
+    },
+    passkey_added: {
+      subject: "{app}: se añadió una llave de acceso a tu cuenta",
+      paragraphs: [
+        "Se acaba de añadir una llave de acceso a tu cuenta de {app}: permite iniciar sesión sin contraseña.",
+        "Si no has sido tú, restablece tu contraseña ahora: el restablecimiento elimina todas las llaves de acceso de la cuenta.",
+      ],
+    },
+    passkey_removed: {
+      subject: "{app}: se eliminó una llave de acceso de tu cuenta",
+      paragraphs: ["Se acaba de eliminar una llave de acceso de tu cuenta de {app}.", "Si no has sido tú, restablece tu contraseña ahora."],
     },
     password_reset_done: {
       subject: "{app}: se ha restablecido tu contraseña",
@@ -194,6 +218,20 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
         "Er gilt einmal und {minutes} Minuten lang. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne ihn kann sich niemand anmelden.",
       ],
     },
+    passkey_added: {
+      subject: "{app}: Ihrem Konto wurde ein Passkey hinzugefügt",
+      paragraphs: [
+        "Ihrem {app}-Konto wurde soeben ein Passkey hinzugefügt: Er meldet ohne Passwort an.",
+        "Wenn Sie das nicht waren, setzen Sie jetzt Ihr Passwort zurück: Das entfernt alle Passkeys des Kontos.",
+      ],
+    },
+    passkey_removed: {
+      subject: "{app}: ein Passkey wurde aus Ihrem Konto entfernt",
+      paragraphs: [
+        "Aus Ihrem {app}-Konto wurde soeben ein Passkey entfernt.",
+        "Wenn Sie das nicht waren, setzen Sie jetzt Ihr Passwort zurück.",
+      ],
+    },
     password_reset_done: {
       subject: "{app}: Ihr Passwort wurde zurückgesetzt",
       paragraphs: [
@@ -261,6 +299,20 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "Votre code pour vous connecter à {app} est {code}",
         "Il ne sert qu'une fois, pendant {minutes} minutes. Si vous ne l'avez pas demandé, ignorez cet e-mail : personne ne peut se connecter sans lui.",
+      ],
+    },
+    passkey_added: {
+      subject: "{app} : une clé d'accès a été ajoutée à votre compte",
+      paragraphs: [
+        "Une clé d'accès vient d'être ajoutée à votre compte {app} : elle permet de se connecter sans mot de passe.",
+        "Si ce n'était pas vous, réinitialisez votre mot de passe maintenant : la réinitialisation supprime toutes les clés d'accès du compte.",
+      ],
+    },
+    passkey_removed: {
+      subject: "{app} : une clé d'accès a été supprimée de votre compte",
+      paragraphs: [
+        "Une clé d'accès vient d'être supprimée de votre compte {app}.",
+        "Si ce n'était pas vous, réinitialisez votre mot de passe maintenant.",
       ],
     },
     password_reset_done: {
@@ -333,6 +385,20 @@ const TEMPLATES: Readonly<Record<Language, Templates>> = {
       paragraphs: [
         "O seu código para entrar em {app} é {code}",
         "Funciona uma única vez, durante {minutes} minutos. Se não o pediu, ignore este e-mail: ninguém pode entrar sem ele.",
+      ],
+    },
+    passkey_added: {
+      subject: "{app}: foi adicionada uma chave de acesso à sua conta",
+      paragraphs: [
+        "Acabou de ser adicionada uma chave de acesso à sua conta {app}: permite entrar sem palavra-passe.",
+        "Se não foi você, redefina a sua palavra-passe agora: a redefinição remove todas as chaves de acesso da conta.",
+      ],
+    },
+    passkey_removed: {
+      subject: "{app}: foi removida uma chave de acesso da sua conta",
+      paragraphs: [
+        "Acabou de ser removida uma chave de acesso da sua conta {app}.",
+        "Se não foi você, redefina a sua palavra-passe agora.",
       ],
     },
     password_reset_done: {

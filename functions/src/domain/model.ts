@@ -62,7 +62,7 @@ export interface Account {
  * `pwd` a password (or a reset by mailed code, which sets one), `otp` an authenticator-app code,
  * `mfa` a second factor besides the first (an authenticator code or a recovery code).
  */
-export const AUTH_METHODS = ["pwd", "otp", "mfa", "email"] as const;
+export const AUTH_METHODS = ["pwd", "otp", "mfa", "email", "passkey"] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /**
@@ -278,8 +278,31 @@ export type SecurityEvent =
   /** One session ended from the list of devices (by its owner, or an administrator: `actorUid`). */
   | { readonly event: "session_ended"; readonly uid: string; readonly sessionId: string; readonly actorUid?: string }
   | { readonly event: "other_sessions_ended"; readonly uid: string; readonly ended: number }
+  | { readonly event: "passkey_added" | "passkey_removed"; readonly uid: string; readonly passkeyId: string }
+  | { readonly event: "passkey_rejected"; readonly reason: string; readonly uid?: string }
   /** A request without a valid App Check token (APP_CHECK monitor or enforce; `refused`: enforce answered 401). */
   | { readonly event: "app_check_failed"; readonly reason: AppCheckProblem; readonly route: string; readonly refused: boolean };
+
+/** A passkey (WebAuthn credential) of an account: what signs its logins in. */
+export interface Passkey {
+  /** Our id of it: the SHA-256 (hex) of its credential id (a URL segment; the credential id can be long). */
+  readonly id: string;
+  /** The WebAuthn credential id, base64url. */
+  readonly credentialId: string;
+  readonly uid: string;
+  /** The COSE public key, base64url. */
+  readonly publicKey: string;
+  /** The authenticator's signature counter at the last use (0: it keeps none). */
+  readonly counter: number;
+  readonly transports: readonly string[];
+  /** User verification (PIN, biometrics) at registration. */
+  readonly userVerified: boolean;
+  /** Synced to the user's other devices (a multi-device passkey). */
+  readonly backedUp: boolean;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+}
 
 /** APP_CHECK: `off` reads no token; `monitor` logs a missing or invalid one and serves; `enforce` refuses it (401). */
 export type AppCheckMode = "off" | "monitor" | "enforce";
@@ -328,7 +351,7 @@ export class AppCheckRejected extends Error {
 }
 
 /** What a throttle counter counts (docs/security.md, "Throttling"; the policy is in throttle.ts). */
-export type Dimension = "account" | "account_ip" | "ip" | "signup_ip" | "mail_ip";
+export type Dimension = "account" | "account_ip" | "ip" | "signup_ip" | "mail_ip" | "mail_address";
 
 export interface ThrottleKey {
   readonly dimension: Dimension;
@@ -397,10 +420,17 @@ export interface CodeIssue {
   readonly expiresAt: Date;
   /** The address an email change moves to (purpose `email_change`); null otherwise. */
   readonly newEmail: string | null;
+  /**
+   * The account's session epoch at issue (sign-in codes): a password change or reset, an email
+   * change, a disabling or a sign-out everywhere since then makes the code fit no more.
+   */
+  readonly sessionEpoch?: number;
 }
 
 /** A live code that matched and was used up: whose it is, and (email change) the address it proves. */
 export interface ConsumedCode {
   readonly uid: string;
   readonly newEmail: string | null;
+  /** The epoch it was issued under, when it records one. */
+  readonly sessionEpoch: number | null;
 }

@@ -34,6 +34,7 @@ export type PasswordResetDeps = Pick<
   | "lifetimes"
   | "mail"
   | "challenges"
+  | "passkeys"
 >;
 
 const PURPOSE = "password_reset";
@@ -102,6 +103,9 @@ export async function confirmPasswordReset(
     throw error;
   }
   const emailVerified = await mailboxProved(account, written, deps);
+  // A reset is the way back into an account someone else got into: their passkeys go too (a
+  // stolen session can have added one). Best effort, logged: the reset is done.
+  await deps.passkeys.removeAllOf(account.uid).catch((error: unknown) => deps.events.followUpFailed("revoke_sessions", account.uid, error));
   deps.events.security({ event: "password_reset", uid: account.uid });
   // A second factor still to prove: the code's count is only given back. Clearing the counters
   // (and trusting the network) here would hand whoever holds the mailbox a fresh allowance of

@@ -17,6 +17,7 @@ import type {
   MailMessage,
   MfaChallenge,
   NewAccount,
+  Passkey,
   RefreshTokenRecord,
   SecurityEvent,
   StoredRefreshToken,
@@ -246,6 +247,7 @@ export interface AuthEvents {
       | "send_reset_code"
       | "send_login_code"
       | "check_app_check"
+      | "notify_passkey_change"
       | "revoke_sessions"
       | "undo_email_change"
       | "notify_mfa_change"
@@ -356,4 +358,29 @@ export interface AppCheckTokens {
   verify(token: string): Promise<AppCheckClaims>;
   /** Marks a limited-use token used: true the first time, false when it was used before (a replay). */
   consume(token: string, claims: AppCheckClaims): Promise<boolean>;
+}
+
+/** Passkeys (domain/passkeys.ts): the credentials, and the WebAuthn challenges already used. */
+export interface PasskeyStore {
+  /** Stores a new passkey; false when its credential is registered already (to any account). */
+  add(passkey: Passkey): Promise<boolean>;
+  find(id: string): Promise<Passkey | null>;
+  /** The account's passkeys, oldest first. */
+  listOf(uid: string): Promise<Passkey[]>;
+  /**
+   * A sign-in with the passkey: its counter moved from `from` to `to` - compare-and-set, false when
+   * another sign-in moved it meanwhile (or the passkey is gone).
+   */
+  recordUse(id: string, change: { readonly from: number; readonly to: number; readonly at: Date }): Promise<boolean>;
+  /** Deletes the account's passkey `id`; false when it has none of that id. */
+  remove(uid: string, id: string): Promise<boolean>;
+  /** Deletes every passkey of the account (its deletion). */
+  removeAllOf(uid: string): Promise<void>;
+  /**
+   * Marks a challenge used, once: true the first time (a create, atomic across instances), false
+   * for a replay. The mark lives until `expiresAt` (the challenge's own expiry).
+   */
+  useChallenge(challenge: string, expiresAt: Date): Promise<boolean>;
+  /** Deletes up to `limit` challenge marks past their expiry; returns how many. */
+  deleteExpired(now: Date, limit: number): Promise<number>;
 }

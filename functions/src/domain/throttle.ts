@@ -32,6 +32,7 @@ type Events = ThrottleDeps["events"];
 //                school's NAT guesses at accounts trusted there (their owners then wait, on
 //                that network only, like everyone new to it).
 // - `signup_ip`  (one client network): signups per window; a 409 also counts on `ip`.
+// - `mail_address` (one email): sign-in codes requested for it while LOGIN_CODE_SIGNUP is on.
 // - `mail_ip`    (one client network): requests that may mail a code (password reset), counted
 //                whether or not the email has an account.
 //
@@ -80,6 +81,9 @@ export const THROTTLE_RULES: Readonly<Record<Dimension, Rule>> = {
   // Codes mailed from one network (reset, verification, the sign-up mail): a classroom's
   // verification mails pass; a per-address resend interval stops mailing one person in a loop.
   mail_ip: { free: 100, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
+  // Sign-in codes to one address (with LOGIN_CODE_SIGNUP, any address can be mailed): a few an
+  // hour, whether or not it has an account; the resend interval spaces them.
+  mail_address: { free: 5, baseSeconds: 60, capSeconds: HOUR, windowSeconds: HOUR },
 };
 
 /** How many `ip` counters one network's accounts are spread over (see `ip` above). */
@@ -431,6 +435,16 @@ export async function beginSignup(deps: ThrottleDeps, emailKey: string, network:
 export async function reserveMailRequest(deps: ThrottleDeps, network: string | undefined, now: Date): Promise<void> {
   if (network === undefined) return;
   const key = keyOf(deps.keys, "mail_ip", now, network);
+  const state = await deps.throttle.read([key], undefined, now);
+  await reserveByIncrement(deps.throttle, [key], state.counters, now, deps.events);
+}
+
+/**
+ * One sign-in code request for the address `emailKey` (LOGIN_CODE_SIGNUP: any address may be
+ * mailed), counted before anything is looked up and never given back. Throws 429.
+ */
+export async function reserveAddressMail(deps: ThrottleDeps, emailKey: string, now: Date): Promise<void> {
+  const key = keyOf(deps.keys, "mail_address", now, emailKey);
   const state = await deps.throttle.read([key], undefined, now);
   await reserveByIncrement(deps.throttle, [key], state.counters, now, deps.events);
 }

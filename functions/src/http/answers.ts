@@ -81,6 +81,43 @@ export const OthersEndedAnswer = z.strictObject({
   ended_count: z.number().int().meta({ description: "How many sessions ended", example: 2 }),
 });
 
+export const PasskeyObject = z.strictObject({
+  id: z.string().meta({ description: "For DELETE /passkeys/{id}" }),
+  name: z.string(),
+  created_at: z.string().meta({ description: "ISO 8601" }),
+  last_used_at: z.string().nullable().meta({ description: "ISO 8601; null: never used to sign in" }),
+  user_verified: z.boolean().meta({ description: "Registered with user verification (biometrics or PIN)" }),
+  backed_up: z.boolean().meta({ description: "Synced to the user's other devices" }),
+});
+export const PasskeyAnswer = z.strictObject({ passkey: PasskeyObject });
+export const PasskeyListAnswer = z.strictObject({ passkeys: z.array(PasskeyObject).meta({ description: "Oldest first" }) });
+export const PasskeyOptionsAnswer = z.strictObject({
+  options: z.looseObject({}).meta({ description: "WebAuthn options as JSON (SimpleWebAuthn's browser helpers take them as they are)" }),
+  challenge_id: z.string().meta({ description: "Send it back unchanged with the verify call" }),
+});
+
+export const AssetLinksAnswer = z.array(z.looseObject({})).meta({ description: "Digital Asset Links statements" });
+export const AppleAssociationAnswer = z.looseObject({ webcredentials: z.strictObject({ apps: z.array(z.string()) }) });
+
+/** A passkey as the API shows it. */
+export function passkeyJson(passkey: {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly userVerified: boolean;
+  readonly backedUp: boolean;
+}) {
+  return {
+    id: passkey.id,
+    name: passkey.name,
+    created_at: passkey.createdAt.toISOString(),
+    last_used_at: passkey.lastUsedAt?.toISOString() ?? null,
+    user_verified: passkey.userVerified,
+    backed_up: passkey.backedUp,
+  };
+}
+
 export const UserAnswer = z.strictObject({ user: UserObject });
 
 /** A row of the admin user list: the user object, whether the account is disabled, when it was made. */

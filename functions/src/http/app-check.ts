@@ -55,6 +55,8 @@ async function problemOf(token: string | undefined, consume: boolean, deps: Pick
   if (presented.length > MAX_TOKEN_LENGTH) return "malformed";
   try {
     const claims = await deps.appCheck.tokens.verify(presented);
+    // Consumption is by the token's id: one without an id could be sent again in another spelling.
+    if (consume && claims.tokenId === undefined) return "malformed";
     if (consume && !(await deps.appCheck.tokens.consume(presented, claims))) return "replayed";
     return undefined;
   } catch (error) {

@@ -16,6 +16,7 @@ import {
   ErrorAnswer,
   LoggedOutAnswer,
   MfaRequiredAnswer,
+  PasskeyObject,
   SentAnswer,
   UserAnswer,
   UserListAnswer,
@@ -39,6 +40,7 @@ const COMPONENTS: readonly (readonly [string, z.ZodType])[] = [
   ["LoggedOut", LoggedOutAnswer],
   ["DisabledState", DisabledAnswer],
   ["UserList", UserListAnswer],
+  ["Passkey", PasskeyObject],
   ["Error", ErrorAnswer],
 ];
 

@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   AlreadyVerifiedAnswer,
+  AppleAssociationAnswer,
+  AssetLinksAnswer,
   AuthAnswer,
   DeletedAnswer,
   DisabledAnswer,
@@ -13,6 +15,9 @@ import {
   MfaVerifiedAnswer,
   OpenApiAnswer,
   OthersEndedAnswer,
+  PasskeyAnswer,
+  PasskeyListAnswer,
+  PasskeyOptionsAnswer,
   RecoveryCodesAnswer,
   SentAnswer,
   SessionEndedAnswer,
@@ -30,6 +35,16 @@ import { adminEndSessionRoute, adminListSessionsRoute, endOthersRoute, endSessio
 import { changeConfirmRoute, changeRequestRoute } from "./routes/email-change.js";
 import { verifyConfirmRoute, verifyRequestRoute } from "./routes/email-verification.js";
 import { loginCodeConfirmRoute, loginCodeRequestRoute } from "./routes/login-code.js";
+import {
+  appleAssociationRoute,
+  assetLinksRoute,
+  deletePasskeyRoute,
+  listPasskeysRoute,
+  passkeyLoginOptionsRoute,
+  passkeyLoginVerifyRoute,
+  passkeyRegisterOptionsRoute,
+  passkeyRegisterVerifyRoute,
+} from "./routes/passkeys.js";
 import { resetConfirmRoute, resetRequestRoute } from "./routes/password-reset.js";
 import {
   activateRoute,
@@ -57,6 +72,9 @@ import {
   MfaEnrollBody,
   MfaVerifyBody,
   NoBody,
+  PasskeyLoginBody,
+  PasskeyParams,
+  PasskeyRegisterBody,
   RefreshBody,
   ResetConfirmBody,
   ResetRequestBody,
@@ -98,6 +116,27 @@ const endSession = route({
     errors: [...SIGNED_IN, "not_found"],
   },
 });
+const deletePasskey = route({
+  auth: "token",
+  body: NoBody,
+  params: PasskeyParams,
+  run: deletePasskeyRoute,
+  doc: {
+    name: "deletePasskey",
+    summary: "Delete one of your passkeys (it signs in no more)",
+    answers: { 200: DeletedAnswer },
+    errors: [...SIGNED_IN, "not_found"],
+  },
+});
+/** The refusals of a passkey ceremony (domain/passkeys.ts), each its own code. */
+const PASSKEY_REFUSALS = [
+  "passkey_challenge_invalid",
+  "passkey_origin_mismatch",
+  "passkey_rp_mismatch",
+  "passkey_counter_regressed",
+  "passkey_unknown",
+  "passkey_invalid",
+] as const;
 const adminEndSession = route({
   auth: "admin",
   body: NoBody,
@@ -439,6 +478,107 @@ export const ROUTES: RouteTable = {
   "/sessions/:id": { DELETE: endSession },
   "/sessions/:id/revoke": {
     POST: alias(endSession, "endSessionViaPost", "Same as endSession (DELETE /sessions/{id}), as a POST"),
+  },
+  "/passkeys/register/options": {
+    POST: route({
+      auth: "token",
+      body: NoBody,
+      run: passkeyRegisterOptionsRoute,
+      doc: {
+        name: "passkeyRegisterOptions",
+        summary: "WebAuthn creation options for a new passkey of yours, and the challenge_id to send back",
+        answers: { 200: PasskeyOptionsAnswer },
+        errors: [...SIGNED_IN, "not_found"],
+      },
+    }),
+  },
+  "/passkeys/register/verify": {
+    POST: route({
+      auth: "token",
+      body: PasskeyRegisterBody,
+      run: passkeyRegisterVerifyRoute,
+      doc: {
+        name: "passkeyRegisterVerify",
+        summary: "Register the passkey the device made (its registration response), and mail a notice",
+        answers: { 201: PasskeyAnswer },
+        errors: [...SIGNED_IN, "not_found", ...PASSKEY_REFUSALS, "passkey_exists"],
+      },
+    }),
+  },
+  "/passkeys/login/options": {
+    POST: route({
+      auth: "none",
+      body: NoBody,
+      run: passkeyLoginOptionsRoute,
+      doc: {
+        name: "passkeyLoginOptions",
+        summary: "WebAuthn request options for a passkey sign-in (no email: the device offers its passkeys), and the challenge_id",
+        answers: { 200: PasskeyOptionsAnswer },
+        errors: ["not_found"],
+      },
+    }),
+  },
+  "/passkeys/login/verify": {
+    POST: route({
+      auth: "none",
+      appCheck: { replayProtected: true },
+      body: PasskeyLoginBody,
+      run: passkeyLoginVerifyRoute,
+      doc: {
+        name: "passkeyLoginVerify",
+        summary: "Sign in with a passkey (its authentication response): the login body, or `mfa_required`",
+        answers: { 200: SignInAnswer },
+        errors: ["not_found", ...PASSKEY_REFUSALS, "too_many_requests"],
+      },
+    }),
+  },
+  "/passkeys": {
+    GET: route({
+      auth: "token",
+      body: NoBody,
+      run: listPasskeysRoute,
+      doc: {
+        name: "listPasskeys",
+        summary: "Your passkeys, oldest first",
+        answers: { 200: PasskeyListAnswer },
+        errors: [...SIGNED_IN, "not_found"],
+      },
+    }),
+  },
+  // After the literal /passkeys/... patterns: the router takes the first pattern that matches.
+  "/passkeys/:id": { DELETE: deletePasskey },
+  "/passkeys/:id/delete": {
+    POST: alias(deletePasskey, "deletePasskeyViaPost", "Same as deletePasskey (DELETE /passkeys/{id}), as a POST"),
+  },
+  // Served for the builder's hosting to proxy from PASSKEY_RP_ID's domain (docs/flutterflow.md,
+  // "Passkeys"): fetched by the phone's OS, which sends no App Check token.
+  "/.well-known/assetlinks.json": {
+    GET: route({
+      auth: "none",
+      appCheck: { mode: "off" },
+      body: NoBody,
+      run: assetLinksRoute,
+      doc: {
+        name: "assetLinks",
+        summary: "Digital Asset Links: the Android apps that may use this server's passkeys (PASSKEY_ANDROID_PACKAGES)",
+        answers: { 200: AssetLinksAnswer },
+        errors: ["not_found"],
+      },
+    }),
+  },
+  "/.well-known/apple-app-site-association": {
+    GET: route({
+      auth: "none",
+      appCheck: { mode: "off" },
+      body: NoBody,
+      run: appleAssociationRoute,
+      doc: {
+        name: "appleAppSiteAssociation",
+        summary: "webcredentials: the iOS apps that may use this server's passkeys (PASSKEY_APPLE_APP_IDS)",
+        answers: { 200: AppleAssociationAnswer },
+        errors: ["not_found"],
+      },
+    }),
   },
   "/admin/users": {
     GET: route({

@@ -125,6 +125,68 @@ export const ResetConfirmBody = z.strictObject({
   new_password: text("new_password"),
 });
 
+// Passkeys (domain/passkeys.ts). `credential` is what the platform's WebAuthn call answers, as
+// SimpleWebAuthn's browser helpers (and the Flutter `passkeys` package) serialize it: an object,
+// the one place a body holds more than strings. Its members are checked by the library.
+const base64url = (field: string, max: number) =>
+  z
+    .string({ error: `The field "${field}" must be a base64url string.` })
+    .max(max, `The field "${field}" is too long.`)
+    .regex(/^[A-Za-z0-9_-]*$/, `The field "${field}" must be a base64url string.`);
+const credentialBase = {
+  id: base64url("credential.id", 1400),
+  rawId: base64url("credential.rawId", 1400),
+  type: z.literal("public-key", { error: 'The field "credential.type" must be "public-key".' }),
+  clientExtensionResults: z.looseObject({}).default({}),
+  authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
+};
+const challengeId = text("challenge_id").max(512, 'The field "challenge_id" is too long.').meta({
+  description: "`$.challenge_id` of the options answer, sent back unchanged",
+});
+
+/** POST /passkeys/register/verify. */
+export const PasskeyRegisterBody = z.strictObject({
+  credential: z.strictObject(
+    {
+      ...credentialBase,
+      response: z.looseObject({
+        clientDataJSON: base64url("credential.response.clientDataJSON", 4096),
+        attestationObject: base64url("credential.response.attestationObject", 16384),
+        transports: z.array(z.string().max(32)).max(10).optional(),
+      }),
+    },
+    { error: 'The field "credential" must be the registration response (an object).' },
+  ),
+  name: text("name").optional(),
+  challenge_id: challengeId,
+});
+
+/** POST /passkeys/login/verify. */
+export const PasskeyLoginBody = z.strictObject({
+  credential: z.strictObject(
+    {
+      ...credentialBase,
+      response: z.looseObject({
+        clientDataJSON: base64url("credential.response.clientDataJSON", 4096),
+        authenticatorData: base64url("credential.response.authenticatorData", 4096),
+        signature: base64url("credential.response.signature", 1024),
+        userHandle: base64url("credential.response.userHandle", 256).optional(),
+      }),
+    },
+    { error: 'The field "credential" must be the authentication response (an object).' },
+  ),
+  challenge_id: challengeId,
+  device_name: deviceName,
+});
+
+/** `/passkeys/:id`: one of the caller's passkeys (`$.passkeys[i].id`). */
+export const PasskeyParams = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "Not a passkey id.")
+    .meta({ description: "The passkey's id (`$.passkeys[i].id`)" }),
+});
+
 /** POST /login/code/request: a sign-in code by mail. */
 export const LoginCodeRequestBody = z.strictObject({
   email: text("email"),

@@ -167,6 +167,16 @@ describe("App Check gate (APP_CHECK, APP_CHECK_CONSUME; real verifier, local key
     expect([refused.status, refused.code?.code]).to.deep.equal([500, "internal"]);
     failure = Object.assign(new Error("socket hang up"), { code: "app/network-error" });
     expect((await login(signAppCheckToken())).status).to.equal(503);
+    // firebase-admin's own check refusing the token (expired meanwhile, a key it has not fetched): the token's fault, 401.
+    for (const code of ["app-check/app-check-token-expired", "app-check/invalid-argument"]) {
+      failure = Object.assign(new Error("refused"), { code });
+      const answer = await login(signAppCheckToken());
+      expect([answer.status, answer.code?.code], code).to.deep.equal([401, "app_check_invalid"]);
+    }
+    // A token without an id (jti) cannot be consumed once: refused where consumption applies.
+    failure = undefined;
+    const noId = await login(signAppCheckToken({ claims: { jti: undefined } }));
+    expect([noId.status, noId.code?.code]).to.deep.equal([401, "app_check_invalid"]);
   });
 
   it("CORS lets browsers send the header", async () => {

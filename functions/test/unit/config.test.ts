@@ -54,6 +54,7 @@ describe("config", () => {
       defaults.APP_CHECK_LOCAL_JWKS,
     ]).to.deep.equal(["off", false, undefined, undefined]);
     const set = parseConfig({
+      GCLOUD_PROJECT: "demo-project",
       APP_CHECK: "enforce",
       APP_CHECK_CONSUME: "true",
       APP_CHECK_PROJECT_NUMBER: "123456789012",
@@ -67,6 +68,9 @@ describe("config", () => {
     ]);
     expect(parseConfig({ APP_CHECK_PROJECT_NUMBER: "" }).APP_CHECK_PROJECT_NUMBER).to.equal(undefined);
     expect(() => parseConfig({ APP_CHECK: "on" })).to.throw(/APP_CHECK/);
+    expect(() => parseConfig({ APP_CHECK: "monitor" })).to.throw(/APP_CHECK needs the project's id/);
+    expect(() => parseConfig({ LOGIN_CODE_SIGNUP: "true" })).to.throw(/LOGIN_CODE_SIGNUP needs LOGIN_CODE=true/);
+    expect(parseConfig({ LOGIN_CODE: "true", LOGIN_CODE_SIGNUP: "true" }).LOGIN_CODE).to.equal(true);
     expect(() => parseConfig({ APP_CHECK_CONSUME: "true" })).to.throw(/APP_CHECK_CONSUME needs APP_CHECK=monitor or enforce/);
     expect(() => parseConfig({ APP_CHECK_PROJECT_NUMBER: "my-project" })).to.throw(/APP_CHECK_PROJECT_NUMBER/);
     expect(() => parseConfig({ APP_CHECK_LOCAL_JWKS: "{not json" })).to.throw(/APP_CHECK_LOCAL_JWKS/);

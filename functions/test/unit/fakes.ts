@@ -16,6 +16,7 @@ import {
   type MailMessage,
   type MfaChallenge,
   type NewAccount,
+  type Passkey,
   type RefreshTokenRecord,
   RejectedIdToken,
   type SecurityEvent,
@@ -37,6 +38,7 @@ import type {
   IdTokenVerifier,
   Mailer,
   MfaChallengeStore,
+  PasskeyStore,
   PasswordHasher,
   SessionStore,
   ThrottleStore,
@@ -767,7 +769,15 @@ export class ManualClock {
 export class MemoryCodeStore implements CodeStore {
   readonly codes = new Map<
     string,
-    { uid: string | null; digest: string | null; newEmail: string | null; tries: number; issuedAt: Date; expiresAt: Date }
+    {
+      uid: string | null;
+      digest: string | null;
+      newEmail: string | null;
+      sessionEpoch?: number;
+      tries: number;
+      issuedAt: Date;
+      expiresAt: Date;
+    }
   >();
   constructor(private readonly faults: Faults) {}
 
@@ -780,6 +790,7 @@ export class MemoryCodeStore implements CodeStore {
       uid: issue.uid,
       digest: issue.digest,
       newEmail: issue.newEmail,
+      ...(issue.sessionEpoch !== undefined && { sessionEpoch: issue.sessionEpoch }),
       tries: 0,
       issuedAt: now,
       expiresAt: issue.expiresAt,
@@ -793,7 +804,7 @@ export class MemoryCodeStore implements CodeStore {
     if (code === undefined || code.uid === null || code.digest === null || code.expiresAt <= now || code.tries >= maxTries) return null;
     if (matches(code.digest)) {
       this.codes.delete(id);
-      return { uid: code.uid, newEmail: code.newEmail };
+      return { uid: code.uid, newEmail: code.newEmail, sessionEpoch: code.sessionEpoch ?? null };
     }
     code.tries++;
     if (code.tries >= maxTries) code.digest = null;
@@ -862,6 +873,52 @@ export function memoryAppCheck(): AppCheckTokens & { readonly used: Set<string> 
   };
 }
 
+/** Passkeys in memory, with the Firestore store's semantics (create-once ids, compare-and-set counters, single-use challenges). */
+export class MemoryPasskeyStore implements PasskeyStore {
+  readonly passkeys = new Map<string, Passkey>();
+  readonly usedChallenges = new Map<string, Date>();
+  async add(passkey: Passkey): Promise<boolean> {
+    if (this.passkeys.has(passkey.id)) return false;
+    this.passkeys.set(passkey.id, passkey);
+    return true;
+  }
+  async find(id: string): Promise<Passkey | null> {
+    return this.passkeys.get(id) ?? null;
+  }
+  async listOf(uid: string): Promise<Passkey[]> {
+    return [...this.passkeys.values()].filter((p) => p.uid === uid).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+  async recordUse(id: string, change: { readonly from: number; readonly to: number; readonly at: Date }): Promise<boolean> {
+    const passkey = this.passkeys.get(id);
+    if (passkey === undefined || passkey.counter !== change.from) return false;
+    this.passkeys.set(id, { ...passkey, counter: change.to, lastUsedAt: change.at });
+    return true;
+  }
+  async remove(uid: string, id: string): Promise<boolean> {
+    if (this.passkeys.get(id)?.uid !== uid) return false;
+    return this.passkeys.delete(id);
+  }
+  async removeAllOf(uid: string): Promise<void> {
+    for (const [id, passkey] of this.passkeys) if (passkey.uid === uid) this.passkeys.delete(id);
+  }
+  async useChallenge(challenge: string, expiresAt: Date): Promise<boolean> {
+    if (this.usedChallenges.has(challenge)) return false;
+    this.usedChallenges.set(challenge, expiresAt);
+    return true;
+  }
+  async deleteExpired(now: Date, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const [challenge, expiresAt] of this.usedChallenges) {
+      if (deleted >= limit) break;
+      if (expiresAt <= now) {
+        this.usedChallenges.delete(challenge);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+}
+
 const SECRET = Buffer.from("unit-test-secret-unit-test-secret!");
 
 /** Every fake, and the one `Deps` they make, wired as the composition root (services.ts) wires the real adapters. */
@@ -902,8 +959,10 @@ export function world(verification: Deps["verification"] = { sendOnSignup: false
     reuseIntervalSeconds: 10,
     mail: { appName: "Acme", codeTtlMinutes: 15 },
     verification,
-    loginCode: { signup: false },
+    loginCode: { enabled: true, signup: false },
     appCheck: { mode: "off", consume: false, tokens: memoryAppCheck() },
+    passkeys: new MemoryPasskeyStore(),
+    passkeySettings: null,
   };
   return { faults, store, authUsers, hasher, minter, events, clock, throttle, keys, codes, mailer, deps };
 }

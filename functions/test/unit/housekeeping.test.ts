@@ -9,10 +9,10 @@ const password = "correct horse battery";
 /** A stopwatch that never moves: a run's budget is never spent. */
 const noTime = () => 0;
 
-/** A stopwatch that moves a fifth of the budget each time it is read: a run gets five steps. */
-function fifths(): () => number {
+/** A stopwatch that moves a sixth of the budget each time it is read: a run gets six steps. */
+function sixths(): () => number {
   let reads = 0;
-  return () => (reads++ * PURGE_BUDGET_MS) / 5;
+  return () => (reads++ * PURGE_BUDGET_MS) / 6;
 }
 
 type World = ReturnType<typeof world>;
@@ -21,7 +21,14 @@ type World = ReturnType<typeof world>;
 function addCodes(w: World, n: number, offsetSeconds: number, prefix: string): void {
   const expiresAt = new Date(w.clock.now().getTime() + (offsetSeconds + 1) * 1000);
   for (let i = 0; i < n; i++) {
-    w.codes.codes.set(`${prefix}${i}`, { uid: "u", digest: "d", newEmail: null, tries: 0, issuedAt: w.clock.now(), expiresAt });
+    w.codes.codes.set(`${prefix}${i}`, {
+      uid: "u",
+      digest: "d",
+      newEmail: null,
+      tries: 0,
+      issuedAt: w.clock.now(),
+      expiresAt,
+    });
   }
 }
 
@@ -78,11 +85,11 @@ describe("housekeeping (in-memory fakes, manual clock)", () => {
   it("a run stops when its budget is spent, reports the backlog, and the next runs go on until none is left", async () => {
     const w = world();
     addCodes(w, 2 * PURGE_STEP + 100, -2, "old");
-    // Five steps a run: sessions and throttle (nothing expired: done at once), codes, challenges
-    // (none), and codes again.
-    expect(await purgeExpired(w.deps, fifths())).to.deep.equal({ deleted: 2 * PURGE_STEP, backlogLeft: true });
+    // Six steps a run: sessions and throttle (nothing expired: done at once), codes, challenges and
+    // passkey challenges (none), and codes again.
+    expect(await purgeExpired(w.deps, sixths())).to.deep.equal({ deleted: 2 * PURGE_STEP, backlogLeft: true });
     expect(w.codes.codes.size).to.equal(100);
-    expect(await purgeExpired(w.deps, fifths())).to.deep.equal({ deleted: 100, backlogLeft: false });
+    expect(await purgeExpired(w.deps, sixths())).to.deep.equal({ deleted: 100, backlogLeft: false });
     expect(w.codes.codes.size).to.equal(0);
   });
 
@@ -90,8 +97,9 @@ describe("housekeeping (in-memory fakes, manual clock)", () => {
     const w = world();
     addTrustMarkers(w, 3 * PURGE_STEP, -2, "old");
     addCodes(w, 3 * PURGE_STEP, -2, "old");
-    // Steps: sessions (done), throttle, codes, challenges (done), throttle; then the budget is spent.
-    expect(await purgeExpired(w.deps, fifths())).to.deep.equal({ deleted: 3 * PURGE_STEP, backlogLeft: true });
+    // Steps: sessions (done), throttle, codes, challenges and passkey challenges (done), throttle;
+    // then the budget is spent.
+    expect(await purgeExpired(w.deps, sixths())).to.deep.equal({ deleted: 3 * PURGE_STEP, backlogLeft: true });
     expect([w.throttle.trusted.size, w.codes.codes.size]).to.deep.equal([PURGE_STEP, 2 * PURGE_STEP]);
   });
 

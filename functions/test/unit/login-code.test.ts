@@ -6,6 +6,7 @@ import { confirmLoginCode, requestLoginCode } from "../../src/domain/login-code.
 import { refresh } from "../../src/domain/refresh.js";
 import { activateTotp, enrollTotp, verifyMfa } from "../../src/domain/second-factor.js";
 import { totpStep } from "../../src/domain/totp.js";
+import { AppError } from "../../src/errors.js";
 import { failure } from "./failure.js";
 import { signedUpWorld, world } from "./fakes.js";
 import { login } from "./sign-in.js";
@@ -22,7 +23,7 @@ const session = (result: AuthResult | MfaRequired): AuthResult => {
   if (isMfaRequired(result)) throw new Error("expected a session");
   return result;
 };
-const withSignup = (w: World) => ({ ...w.deps, loginCode: { signup: true } });
+const withSignup = (w: World) => ({ ...w.deps, loginCode: { enabled: true, signup: true } });
 const other = (code: string) => (code === "000000" ? "000001" : "000000");
 
 function markVerified(w: World, uid: string): void {
@@ -144,19 +145,74 @@ describe("sign-in by emailed code (use cases, in-memory fakes, manual clock)", (
     expect(made.user.emailVerified).to.equal(true);
   });
 
-  it("an address never proved: the code hands the account to the mailbox's owner (password of the signer-up dead, sessions ended, profile reclaimed)", async () => {
+  it("an address never proved gets no code (a reset is the way to take it over); a guessed code fits nothing; the password and sessions stay", async () => {
     const { w, uid, token } = await signedUpWorld({ email, password, name: "The CEO" });
-    w.store.pushTokens.set(uid, 2);
     await request(w);
-    const result = session(await confirm(w, w.mailer.codeFor(email)));
-    expect(result.user).to.include({ id: uid, name: "", emailVerified: true });
-    expect((await failure(login({ email, password }, w.deps))).code).to.equal("invalid_credentials");
+    expect(w.mailer.sent, "no mail").to.have.length(0);
+    expect((await failure(confirm(w, "123456"))).code).to.equal("invalid_code");
+    await login({ email, password }, w.deps);
+    await refresh({ refreshToken: token }, w.deps);
+    expect(w.events.seen.filter((event) => event.startsWith("account_reclaimed"))).to.deep.equal([]);
+    expect(w.store.accounts.get(uid)?.displayName).to.equal("The CEO");
+  });
+
+  it("a code mailed before a password change or a disabling fits no more (bound to the session epoch)", async () => {
+    const { changePassword } = await import("../../src/domain/account.js");
+    const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+    markVerified(w, uid);
+    await request(w);
+    const code = w.mailer.codeFor(email);
+    await changePassword(uid, { currentPassword: password, newPassword: "a brand new passphrase" }, w.deps);
+    expect((await failure(confirm(w, code))).code).to.equal("invalid_code");
+
+    // An email change too (the epoch moves with it); a disabling refuses the account anyway.
+    w.clock.advance(61);
+    await request(w);
+    const second = w.mailer.codeFor(email);
+    await w.store.setDisabled(w.keys.email(email), true);
+    expect((await failure(confirm(w, second))).code, "disabled").to.equal("invalid_code");
+  });
+
+  it("LOGIN_CODE off: both routes are not there (404), nothing mailed or counted", async () => {
+    const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+    markVerified(w, uid);
+    const off = { ...w.deps, loginCode: { enabled: false, signup: false } };
+    expect((await failure(request(w, email, off))).code).to.equal("not_found");
+    expect((await failure(confirm(w, "123456", email, off))).code).to.equal("not_found");
+    expect(w.mailer.sent).to.have.length(0);
+    expect(w.codes.codes.size).to.equal(0);
+  });
+
+  it("LOGIN_CODE_SIGNUP: one address gets about a dozen codes an hour at most (five, then doubling waits), known or not alike", async () => {
+    const { w, uid } = await signedUpWorld({ email, password, name: "Ada" });
+    markVerified(w, uid);
+    const deps = withSignup(w);
+    const addresses = [email, "nobody@example.com"];
+    const passed = [0, 0];
+    const start = w.clock.now().getTime();
+    // Both addresses asked for as soon as the resend interval allows, side by side, for an hour.
+    while (w.clock.now().getTime() - start < 3600_000) {
+      for (const [i, address] of addresses.entries()) {
+        const outcome = await request(w, address, deps).then(
+          () => "sent",
+          (error: unknown) => (error instanceof AppError ? error.code : "other"),
+        );
+        if (outcome === "sent") passed[i] = (passed[i] ?? 0) + 1;
+        else expect(outcome).to.equal("too_many_requests");
+      }
+      w.clock.advance(61);
+    }
+    expect(passed[0], "the same for an account and for no account").to.equal(passed[1]);
+    expect(passed[0]).to.be.within(5, 12);
+  });
+
+  it("a code sign-in keeps the account within MAX_SESSIONS_PER_USER (the oldest session ends)", async () => {
+    const { w, uid, token } = await signedUpWorld({ email, password, name: "Ada" });
+    markVerified(w, uid);
+    const capped = { ...w.deps, maxSessions: 1 };
+    await request(w);
+    session(await confirm(w, w.mailer.codeFor(email), email, capped));
     expect((await failure(refresh({ refreshToken: token }, w.deps))).code).to.equal("invalid_refresh_token");
-    expect(w.authUsers.firebaseRevocations).to.include(uid);
-    expect(w.store.pushTokens.has(uid)).to.equal(false);
-    expect(w.events.seen).to.include(`account_reclaimed:${uid}`);
-    // The new session works.
-    await refresh({ refreshToken: result.refreshToken }, w.deps);
   });
 
   it("five wrong codes kill the code (from five networks: not the throttle); wrong codes count on the login throttle", async () => {

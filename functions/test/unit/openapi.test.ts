@@ -147,17 +147,18 @@ describe("OpenAPI document (docs/openapi.json, GET /openapi.json)", () => {
     }
   });
 
-  it("App Check: every operation but GET /openapi.json declares the optional X-Firebase-AppCheck header once, and its two 401 codes", () => {
+  it("App Check: every operation but those fetched without an app (GET /openapi.json, the .well-known files) declares the optional X-Firebase-AppCheck header once, and its two 401 codes", () => {
+    const withoutApp = ["/openapi.json", "/.well-known/assetlinks.json", "/.well-known/apple-app-site-association"];
     for (const { path, method, op } of operations()) {
       const headers = (op.parameters ?? []).filter((p) => p.in === "header");
-      const expected = path === "/openapi.json" ? [] : [{ name: "X-Firebase-AppCheck", required: false }];
+      const expected = withoutApp.includes(path) ? [] : [{ name: "X-Firebase-AppCheck", required: false }];
       expect(
         headers.map((p) => ({ name: p.name, required: p.required })),
         `${method} ${path}`,
       ).to.deep.equal(expected);
       const described = JSON.stringify(op.responses?.["401"] ?? {});
       for (const code of ["app_check_required", "app_check_invalid"]) {
-        expect(described.includes(code), `${method} ${path} ${code}`).to.equal(path !== "/openapi.json");
+        expect(described.includes(code), `${method} ${path} ${code}`).to.equal(!withoutApp.includes(path));
       }
     }
   });

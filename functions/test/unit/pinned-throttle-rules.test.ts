@@ -27,6 +27,7 @@ describe("pinned: throttle rules, lock ladder and windows", () => {
       ip: { free: 5, baseSeconds: 0, capSeconds: 0, windowSeconds: 3600, busySeconds: 60 },
       signup_ip: { free: 100, baseSeconds: 60, capSeconds: 3600, windowSeconds: 3600 },
       mail_ip: { free: 100, baseSeconds: 60, capSeconds: 3600, windowSeconds: 3600 },
+      mail_address: { free: 5, baseSeconds: 60, capSeconds: 3600, windowSeconds: 3600 },
     });
   });
 
