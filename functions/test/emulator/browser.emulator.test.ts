@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { join } from "node:path";
+import type { Server } from "node:http";
 import { expect } from "chai";
-import { build } from "esbuild";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { bundlePage, launchChromium, servePage, skipWithoutChromium } from "./browser-page.js";
 import { API_URL, AUTH_HOST, auth, PROJECT_ID, uniqueEmail } from "./helpers.js";
 
 // A FlutterFlow web build's path through a real browser: headless Chromium (Debian's `chromium`,
@@ -11,22 +9,8 @@ import { API_URL, AUTH_HOST, auth, PROJECT_ID, uniqueEmail } from "./helpers.js"
 // signs up and logs in with fetch (CORS), signs in with the Firebase JS SDK's
 // signInWithCustomToken against the Auth emulator, and calls GET /me with the ID token. A page on
 // an origin CORS_ORIGINS does not allow is refused by the browser itself.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ALLOWED = { host: "127.0.0.1", port: 8310, origin: "http://localhost:8310" };
 const DISALLOWED = { host: "127.0.0.2", port: 8311, origin: "http://127.0.0.2:8311" };
-
-function servePage(script: string, host: string, port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url === "/app.js") {
-      response.writeHead(200, { "Content-Type": "text/javascript" }).end(script);
-      return;
-    }
-    response
-      .writeHead(200, { "Content-Type": "text/html" })
-      .end('<!doctype html><title>web build</title><script type="module" src="/app.js"></script>');
-  });
-  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
-}
 
 describe("web build in a real browser (headless Chromium, Firebase JS SDK, CORS)", function () {
   this.timeout(120_000);
@@ -34,34 +18,13 @@ describe("web build in a real browser (headless Chromium, Firebase JS SDK, CORS)
   const servers: Server[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.warn(
-        `\n  !!! SKIPPED: no Chromium at ${CHROMIUM}. The browser test did NOT run. Install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH.\n`,
-      );
-      this.skip();
-    }
-    const bundle = await build({
-      entryPoints: [join(__dirname, "..", "browser", "app.ts")],
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      write: false,
-      logLevel: "silent",
-    });
-    const script = bundle.outputFiles[0]?.text ?? "";
-    servers.push(await servePage(script, ALLOWED.host, ALLOWED.port), await servePage(script, DISALLOWED.host, DISALLOWED.port));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    skipWithoutChromium(this, "The browser test");
+    const script = await bundlePage("app");
+    servers.push(
+      await servePage(script, "app", ALLOWED.host, ALLOWED.port),
+      await servePage(script, "app", DISALLOWED.host, DISALLOWED.port),
+    );
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -1,10 +1,8 @@
-import { existsSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { join } from "node:path";
+import type { Server } from "node:http";
 import { expect } from "chai";
-import { build } from "esbuild";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { PageReply, PasskeyPage } from "../browser/passkeys-app.js";
+import { bundlePage, launchChromium, servePage, skipWithoutChromium } from "./browser-page.js";
 import { type Served, serveFunction, stopProcess } from "./framework.js";
 import { AUTH_HOST, errorCode, fetchReply, PROJECT_ID, uniqueEmail } from "./helpers.js";
 
@@ -16,7 +14,6 @@ import { AUTH_HOST, errorCode, fetchReply, PROJECT_ID, uniqueEmail } from "./hel
 // again with the passkey alone (discoverable: no email) and exchanges the answer's jwt_token in
 // the Firebase JS SDK. The function is the built one under the Functions Framework, with the
 // PASSKEY_* settings the stack's Functions emulator does not have.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const FN_PORT = 8320;
 /** A second function whose PASSKEY_ORIGINS names another origin only (the server's own origin check). */
 const OTHER_FN_PORT = 8323;
@@ -52,19 +49,6 @@ function verified(result: { readonly refused: unknown; readonly verify: PageRepl
   return result.verify.body;
 }
 
-function servePage(script: string, host: string, port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url === "/passkeys-app.js") {
-      response.writeHead(200, { "Content-Type": "text/javascript" }).end(script);
-      return;
-    }
-    response
-      .writeHead(200, { "Content-Type": "text/html" })
-      .end('<!doctype html><title>web build (passkeys)</title><script type="module" src="/passkeys-app.js"></script>');
-  });
-  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
-}
-
 describe("passkeys in a real browser (headless Chromium, a virtual authenticator, SimpleWebAuthn, the Firebase JS SDK)", function () {
   this.timeout(180_000);
   let browser: Browser | undefined;
@@ -74,39 +58,18 @@ describe("passkeys in a real browser (headless Chromium, a virtual authenticator
   const contexts: BrowserContext[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.warn(
-        `\n  !!! SKIPPED: no Chromium at ${CHROMIUM}. The passkey browser test did NOT run. Install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH.\n`,
-      );
-      this.skip();
-    }
-    const bundle = await build({
-      entryPoints: [join(__dirname, "..", "browser", "passkeys-app.ts")],
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      write: false,
-      logLevel: "silent",
-    });
-    const script = bundle.outputFiles[0]?.text ?? "";
-    servers.push(await servePage(script, ALLOWED.host, ALLOWED.port), await servePage(script, FOREIGN.host, FOREIGN.port));
+    skipWithoutChromium(this, "The passkey browser test");
+    const script = await bundlePage("passkeys-app");
+    servers.push(
+      await servePage(script, "passkeys-app", ALLOWED.host, ALLOWED.port),
+      await servePage(script, "passkeys-app", FOREIGN.host, FOREIGN.port),
+    );
     const cors = `${ALLOWED.origin},${FOREIGN.origin}`;
     [fn, otherFn] = await Promise.all([
       serveFunction(FN_PORT, { PASSKEY_RP_ID: "localhost", PASSKEY_ORIGINS: ALLOWED.origin, CORS_ORIGINS: cors }),
       serveFunction(OTHER_FN_PORT, { PASSKEY_RP_ID: "localhost", PASSKEY_ORIGINS: OTHER_ORIGIN, CORS_ORIGINS: cors }),
     ]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
