@@ -18,6 +18,15 @@ const flag = (fallback: boolean) =>
     .default(fallback ? "true" : "false")
     .transform((value) => value === "true");
 
+/** `text` is a web origin exactly as a browser writes it (scheme, host, a port only when not the default). */
+function isOrigin(text: string): boolean {
+  try {
+    return new URL(text).origin === text;
+  } catch {
+    return false;
+  }
+}
+
 const originList = z.string().transform((s) =>
   s
     .split(",")
@@ -126,6 +135,12 @@ const EnvSchema = z.object({
           .regex(
             /^(?:https:\/\/[a-z0-9.-]+(?::\d{1,5})?|http:\/\/localhost(?::\d{1,5})?|android:apk-key-hash:[A-Za-z0-9_-]{43})$/,
             "https://host[:port], http://localhost[:port] or android:apk-key-hash:<43 base64url characters>",
+          )
+          // As the WebAuthn library will read it (a port out of range, or `:443` written out, is
+          // not an origin: every ceremony would fail).
+          .refine(
+            (origin) => origin.startsWith("android:") || isOrigin(origin),
+            "an origin exactly as a browser sends it (no default port)",
           ),
       ),
     )
@@ -212,6 +227,12 @@ export function assertNoEmulatorInProduction(env: Readonly<Record<string, string
   const functionsEmulator = env.FIREBASE_DEBUG_MODE === "true" && env.FUNCTIONS_EMULATOR === "true";
   const deployed = (env.K_SERVICE ?? "") !== "" && !functionsEmulator;
   if (!deployed) return;
+  if ((env.PASSKEY_RP_ID ?? "").trim().toLowerCase() === "localhost" || /http:\/\/localhost/.test(env.PASSKEY_ORIGINS ?? "")) {
+    throw new Error(
+      `Refusing to start: PASSKEY_RP_ID or PASSKEY_ORIGINS names localhost in a deployed function (K_SERVICE=${env.K_SERVICE}); ` +
+        "set them to the app's domain.",
+    );
+  }
   if ((env.APP_CHECK_LOCAL_JWKS ?? "").trim() !== "") {
     throw new Error(
       `Refusing to start: APP_CHECK_LOCAL_JWKS set in a deployed function (K_SERVICE=${env.K_SERVICE}). ` +

@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   email_not_verified: 403,
   second_factor_required: 403,
+  recent_sign_in_required: 403,
   not_found: 404,
   method_not_allowed: 405,
   email_exists: 409,

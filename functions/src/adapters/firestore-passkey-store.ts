@@ -1,5 +1,5 @@
 // Passkeys: `auth_passkeys/{sha256(credential id)}` = `{uid, credential_id, public_key, counter,
-// transports, user_verified, backed_up, name, created_at, last_used_at}` - the id makes a
+// transports, user_verified, backed_up, name, created_at, last_used_at, session_epoch}` - the id makes a
 // credential registrable once, whatever the account; the account's list is a query on `uid`.
 // Used WebAuthn challenges: `auth_passkey_challenges/{sha256(challenge)}` = `{expires_at}`, made
 // by create() (a second use of a challenge finds it: a replay), gone with the challenge's expiry
@@ -26,6 +26,7 @@ const PasskeyDoc = z.object({
   name: z.string(),
   created_at: date,
   last_used_at: date.nullable(),
+  session_epoch: z.number().int(),
 });
 
 function passkeyFromDoc(doc: DocumentSnapshot): Passkey | null {
@@ -43,6 +44,7 @@ function passkeyFromDoc(doc: DocumentSnapshot): Passkey | null {
     name: data.name,
     createdAt: data.created_at,
     lastUsedAt: data.last_used_at,
+    sessionEpoch: data.session_epoch,
   };
 }
 
@@ -53,10 +55,17 @@ export class FirestorePasskeyStore implements PasskeyStore {
     return this.db.collection(COLLECTIONS.passkeys).doc(id);
   }
 
-  async add(passkey: Passkey): Promise<boolean> {
-    try {
-      await withDeadline(() =>
-        this.ref(passkey.id).create({
+  async add(passkey: Passkey, max: number): Promise<"added" | "exists" | "full"> {
+    const ref = this.ref(passkey.id);
+    const mine = this.db.collection(COLLECTIONS.passkeys).where("uid", "==", passkey.uid);
+    return withDeadline(() =>
+      this.db.runTransaction(async (tx) => {
+        // Both reads in the transaction: two registrations at once cannot both pass the count.
+        const [existing, page] = await Promise.all([tx.get(ref), tx.get(mine)]);
+        if (existing.exists) return "exists" as const;
+        const live = page.docs.filter((doc) => doc.get("session_epoch") === passkey.sessionEpoch).length;
+        if (live >= max) return "full" as const;
+        tx.create(ref, {
           uid: passkey.uid,
           credential_id: passkey.credentialId,
           public_key: passkey.publicKey,
@@ -67,13 +76,11 @@ export class FirestorePasskeyStore implements PasskeyStore {
           name: passkey.name,
           created_at: passkey.createdAt,
           last_used_at: passkey.lastUsedAt,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (grpcCode(error) === ALREADY_EXISTS) return false;
-      throw error;
-    }
+          session_epoch: passkey.sessionEpoch,
+        });
+        return "added" as const;
+      }),
+    );
   }
 
   async find(id: string): Promise<Passkey | null> {
@@ -81,7 +88,8 @@ export class FirestorePasskeyStore implements PasskeyStore {
   }
 
   async listOf(uid: string): Promise<Passkey[]> {
-    const page = await withDeadline(() => this.db.collection(COLLECTIONS.passkeys).where("uid", "==", uid).limit(100).get());
+    // Every one of the account's (those of past epochs too, until its deletion clears them).
+    const page = await withDeadline(() => this.db.collection(COLLECTIONS.passkeys).where("uid", "==", uid).get());
     return page.docs
       .map((doc) => passkeyFromDoc(doc))
       .filter((passkey): passkey is Passkey => passkey !== null)
@@ -111,11 +119,14 @@ export class FirestorePasskeyStore implements PasskeyStore {
   }
 
   async removeAllOf(uid: string): Promise<void> {
-    const page = await withDeadline(() => this.db.collection(COLLECTIONS.passkeys).where("uid", "==", uid).select().get());
-    if (page.empty) return;
-    const batch = this.db.batch();
-    for (const doc of page.docs) batch.delete(doc.ref);
-    await withDeadline(() => batch.commit());
+    // In pages: an account that changed its password often holds passkeys of many epochs.
+    for (;;) {
+      const page = await withDeadline(() => this.db.collection(COLLECTIONS.passkeys).where("uid", "==", uid).select().limit(400).get());
+      if (page.empty) return;
+      const batch = this.db.batch();
+      for (const doc of page.docs) batch.delete(doc.ref);
+      await withDeadline(() => batch.commit());
+    }
   }
 
   async useChallenge(challenge: string, expiresAt: Date): Promise<boolean> {

@@ -302,6 +302,11 @@ export interface Passkey {
   readonly name: string;
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
+  /**
+   * The account's session epoch when it was registered: a password change or reset, an email
+   * change or a disabling since (every way in of before ends) makes it sign nothing in.
+   */
+  readonly sessionEpoch: number;
 }
 
 /** APP_CHECK: `off` reads no token; `monitor` logs a missing or invalid one and serves; `enforce` refuses it (401). */

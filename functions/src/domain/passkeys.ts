@@ -69,6 +69,7 @@ export type PasskeyDeps = Pick<
   | "mail"
   | "maxSessions"
   | "verification"
+  | "sessions"
 >;
 
 /** How long a challenge works. */
@@ -79,6 +80,7 @@ const MAX_NAME = 64;
 export const MAX_PASSKEYS = 20;
 
 const refuse = (code: ErrorCode, message: string): AppError => new AppError(code, message);
+const tooMany = (): AppError => new AppError("forbidden", `An account can have at most ${MAX_PASSKEYS} passkeys: delete one first.`);
 const notSetUp = (): AppError => new AppError("not_found", "Passkeys are not set up on this server (PASSKEY_RP_ID).");
 
 function settingsOf(deps: Pick<PasskeyDeps, "passkeySettings">): PasskeySettings {
@@ -149,17 +151,56 @@ const MESSAGES: Readonly<Record<string, string>> = {
 const refusal = (code: ErrorCode): AppError => refuse(code, MESSAGES[code] ?? "The passkey was refused.");
 
 // ---------------------------------------------------------------------------------------------
-// Registration (signed in)
+// Registration (signed in, recently, with every factor the account has)
+
+/** The signed-in caller as registration needs it: whose, which session, by which methods. */
+export interface PasskeyCaller {
+  readonly uid: string;
+  /** The session the ID token belongs to (its `sid` claim). */
+  readonly sessionId: string | undefined;
+  /** How that session signed in (its `auth_methods` claim). */
+  readonly methods: readonly AuthMethod[];
+}
+
+/** How recent a sign-in must be to add a passkey (a new way in, as Firebase asks for "recent login"). */
+export const RECENT_SIGN_IN_SECONDS = 10 * 60;
+
+/**
+ * A passkey is a lasting way in that counts as two factors: adding one needs more than a session
+ * (a stolen ID token must not turn into one). The address proved; a sign-in (not a refresh) in
+ * the last RECENT_SIGN_IN_SECONDS; and, for an account with a second factor, a session that proved
+ * it (`mfa`).
+ */
+async function requireStepUp(account: Account, caller: PasskeyCaller, now: Date, deps: Pick<PasskeyDeps, "sessions">): Promise<void> {
+  if (!account.emailVerified) throw emailNotVerified();
+  const sessions = caller.sessionId === undefined ? [] : await deps.sessions.sessionsOf(account.uid, 500);
+  const session = sessions.find((s) => s.sessionId === caller.sessionId && s.sessionEpoch === account.sessionEpoch);
+  if (session === undefined || now.getTime() - session.createdAt.getTime() > RECENT_SIGN_IN_SECONDS * 1000) {
+    throw new AppError("recent_sign_in_required", "Sign in again to add a passkey (your sign-in is more than 10 minutes old).");
+  }
+  if (account.secondFactor !== null && !caller.methods.includes("mfa")) {
+    throw new AppError("second_factor_required", "Sign in with your second factor to add a passkey.");
+  }
+}
+
+/** The account's passkeys that still sign in (of its current epoch). */
+async function livePasskeys(account: Account, deps: Pick<PasskeyDeps, "passkeys">): Promise<Passkey[]> {
+  return (await deps.passkeys.listOf(account.uid)).filter((passkey) => passkey.sessionEpoch === account.sessionEpoch);
+}
 
 /** POST /passkeys/register/options: the creation options for the signed-in account, and the sealed challenge. */
 export async function passkeyRegistrationOptions(
-  uid: string,
+  caller: PasskeyCaller,
   deps: PasskeyDeps,
 ): Promise<{ readonly options: PublicKeyCredentialCreationOptionsJSON; readonly challengeId: string }> {
   const settings = settingsOf(deps);
+  const { uid } = caller;
   const account = await existing(uid, deps);
-  const mine = await deps.passkeys.listOf(uid);
-  const { challenge, challengeId } = sealChallenge("register", uid, deps.clock.now(), deps);
+  const now = deps.clock.now();
+  await requireStepUp(account, caller, now, deps);
+  const mine = await livePasskeys(account, deps);
+  if (mine.length >= MAX_PASSKEYS) throw tooMany();
+  const { challenge, challengeId } = sealChallenge("register", uid, now, deps);
   const options = await generateRegistrationOptions({
     rpName: settings.rpName,
     rpID: settings.rpId,
@@ -177,7 +218,7 @@ export async function passkeyRegistrationOptions(
 
 /** POST /passkeys/register/verify: stores the new passkey; a notice is mailed (a passkey is a way in). */
 export async function registerPasskey(
-  uid: string,
+  caller: PasskeyCaller,
   input: {
     readonly credential: RegistrationResponseJSON;
     readonly challengeId: string;
@@ -189,12 +230,10 @@ export async function registerPasskey(
   const settings = settingsOf(deps);
   // Before the ceremony is used up: a name that cannot be stored must not cost the new passkey.
   const name = nameOf(input.name);
+  const { uid } = caller;
   const account = await existing(uid, deps);
-  const mine = await deps.passkeys.listOf(uid);
-  if (mine.length >= MAX_PASSKEYS) {
-    throw new AppError("forbidden", `An account can have at most ${MAX_PASSKEYS} passkeys: delete one first.`);
-  }
   const now = deps.clock.now();
+  await requireStepUp(account, caller, now, deps);
   const sealed = openChallenge(input.challengeId, "register", uid, now, deps);
   if (sealed === null) throw rejected("passkey_challenge_invalid", "challenge", deps, uid);
   if (!(await deps.passkeys.useChallenge(sealed.challenge, sealed.expiresAt))) {
@@ -215,6 +254,10 @@ export async function registerPasskey(
   }
   if (!verification.verified) throw rejected("passkey_invalid", "invalid", deps, uid);
   const { credential, credentialBackedUp, userVerified } = verification.registrationInfo;
+  // The credential the authenticator made is the one the response names, of a size WebAuthn allows.
+  if (credential.id !== input.credential.id || Buffer.from(credential.id, "base64url").length > 1023) {
+    throw rejected("passkey_invalid", "credential_id", deps, uid);
+  }
   const passkey: Passkey = {
     id: passkeyIdOf(credential.id),
     credentialId: credential.id,
@@ -227,10 +270,12 @@ export async function registerPasskey(
     name,
     createdAt: now,
     lastUsedAt: null,
+    // The epoch read with the account: a reset or password change landing meanwhile leaves it dead.
+    sessionEpoch: account.sessionEpoch,
   };
-  if (!(await deps.passkeys.add(passkey))) {
-    throw new AppError("passkey_exists", "This passkey is registered already.");
-  }
+  const added = await deps.passkeys.add(passkey, MAX_PASSKEYS);
+  if (added === "exists") throw new AppError("passkey_exists", "This passkey is registered already.");
+  if (added === "full") throw tooMany();
   deps.events.security({ event: "passkey_added", uid, passkeyId: passkey.id });
   await deps.mailer
     .send(renderMail("passkey_added", input.language, account.email, { app: deps.mail.appName }))
@@ -301,10 +346,11 @@ export async function signInWithPasskey(
   if (!(await deps.passkeys.useChallenge(sealed.challenge, sealed.expiresAt))) {
     throw rejected("passkey_challenge_invalid", "challenge_reused", deps, uid);
   }
-  // A disabled account is refused before anything is checked or written, as an unknown credential.
-  if (passkey === null || account === null || account.disabled) throw rejected("passkey_unknown", "unknown", deps, uid);
-  // REQUIRE_VERIFIED_EMAIL holds for every way in (a passkey registered before it was turned on).
-  if (deps.verification.required && !account.emailVerified) throw emailNotVerified();
+  // A disabled account, or a passkey of an epoch gone by (a password change or reset, an email
+  // change since it was added), is refused before anything is checked or written, as an unknown one.
+  if (passkey === null || account === null || account.disabled || passkey.sessionEpoch !== account.sessionEpoch) {
+    throw rejected("passkey_unknown", "unknown", deps, uid);
+  }
   const check = (counter: number) =>
     verifyAuthenticationResponse({
       response: input.credential,
@@ -348,6 +394,9 @@ export async function signInWithPasskey(
     // Another sign-in moved the counter meanwhile (or the passkey was deleted): one of the two is a copy, or gone.
     throw rejected(passkey.counter === 0 && newCounter === 0 ? "passkey_unknown" : "passkey_counter_regressed", "counter_race", deps, uid);
   }
+  // REQUIRE_VERIFIED_EMAIL holds for every way in - answered only once the passkey proved itself
+  // (before that, it would tell anyone holding a credential id the account's state).
+  if (deps.verification.required && !account.emailVerified) throw emailNotVerified();
   return finishSignIn(account, userVerified, attempt, input.device, deps);
 }
 
@@ -382,9 +431,9 @@ const transportsOf = (passkey: Passkey): Transport[] => passkey.transports.filte
 // The signed-in user's passkeys
 
 /** GET /passkeys. */
-export async function listPasskeys(uid: string, deps: Pick<PasskeyDeps, "passkeys" | "passkeySettings">): Promise<Passkey[]> {
+export async function listPasskeys(uid: string, deps: Pick<PasskeyDeps, "passkeys" | "passkeySettings" | "accounts">): Promise<Passkey[]> {
   settingsOf(deps);
-  return deps.passkeys.listOf(uid);
+  return livePasskeys(await existing(uid, deps), deps);
 }
 
 /** DELETE /passkeys/{id}: `not_found` for an id the account does not have (foreign and made-up ids alike). */
@@ -410,7 +459,8 @@ export async function removePasskey(
 /** GET /.well-known/assetlinks.json: Android apps that may use the RP's passkeys. */
 export function assetLinks(deps: Pick<PasskeyDeps, "passkeySettings">): unknown[] {
   return settingsOf(deps).androidApps.map((app) => ({
-    relation: ["delegate_permission/common.get_login_creds", "delegate_permission/common.handle_all_urls"],
+    // Passkeys only: App Links (handle_all_urls) would be another grant, the builder's to make.
+    relation: ["delegate_permission/common.get_login_creds"],
     target: { namespace: "android_app", package_name: app.packageName, sha256_cert_fingerprints: [...app.fingerprints] },
   }));
 }

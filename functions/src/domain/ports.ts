@@ -362,8 +362,12 @@ export interface AppCheckTokens {
 
 /** Passkeys (domain/passkeys.ts): the credentials, and the WebAuthn challenges already used. */
 export interface PasskeyStore {
-  /** Stores a new passkey; false when its credential is registered already (to any account). */
-  add(passkey: Passkey): Promise<boolean>;
+  /**
+   * Stores a new passkey, in a transaction with the count of the account's passkeys of its epoch:
+   * "exists" when its credential is registered already (to any account), "full" when the account
+   * has `max` already.
+   */
+  add(passkey: Passkey, max: number): Promise<"added" | "exists" | "full">;
   find(id: string): Promise<Passkey | null>;
   /** The account's passkeys, oldest first. */
   listOf(uid: string): Promise<Passkey[]>;

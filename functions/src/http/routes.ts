@@ -128,6 +128,8 @@ const deletePasskey = route({
     errors: [...SIGNED_IN, "not_found"],
   },
 });
+/** What adding a passkey asks of the caller (domain/passkeys.ts, requireStepUp). */
+const PASSKEY_STEP_UP = ["email_not_verified", "recent_sign_in_required", "second_factor_required"] as const;
 /** The refusals of a passkey ceremony (domain/passkeys.ts), each its own code. */
 const PASSKEY_REFUSALS = [
   "passkey_challenge_invalid",
@@ -488,7 +490,7 @@ export const ROUTES: RouteTable = {
         name: "passkeyRegisterOptions",
         summary: "WebAuthn creation options for a new passkey of yours, and the challenge_id to send back",
         answers: { 200: PasskeyOptionsAnswer },
-        errors: [...SIGNED_IN, "not_found"],
+        errors: [...SIGNED_IN, "not_found", ...PASSKEY_STEP_UP, "forbidden"],
       },
     }),
   },
@@ -501,7 +503,7 @@ export const ROUTES: RouteTable = {
         name: "passkeyRegisterVerify",
         summary: "Register the passkey the device made (its registration response), and mail a notice",
         answers: { 201: PasskeyAnswer },
-        errors: [...SIGNED_IN, "not_found", ...PASSKEY_REFUSALS, "passkey_exists"],
+        errors: [...SIGNED_IN, "not_found", ...PASSKEY_STEP_UP, ...PASSKEY_REFUSALS, "passkey_exists", "forbidden"],
       },
     }),
   },
@@ -528,7 +530,7 @@ export const ROUTES: RouteTable = {
         name: "passkeyLoginVerify",
         summary: "Sign in with a passkey (its authentication response): the login body, or `mfa_required`",
         answers: { 200: SignInAnswer },
-        errors: ["not_found", ...PASSKEY_REFUSALS, "too_many_requests"],
+        errors: ["not_found", ...PASSKEY_REFUSALS, "email_not_verified", "too_many_requests"],
       },
     }),
   },

@@ -151,7 +151,7 @@ export const PasskeyRegisterBody = z.strictObject({
       ...credentialBase,
       response: z.looseObject({
         clientDataJSON: base64url("credential.response.clientDataJSON", 4096),
-        attestationObject: base64url("credential.response.attestationObject", 16384),
+        attestationObject: base64url("credential.response.attestationObject", 8192),
         transports: z.array(z.string().max(32)).max(10).optional(),
       }),
     },

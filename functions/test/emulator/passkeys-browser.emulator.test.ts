@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { PageReply, PasskeyPage } from "../browser/passkeys-app.js";
 import { bundlePage, launchChromium, servePage, skipWithoutChromium } from "./browser-page.js";
 import { type Served, serveFunction, stopProcess } from "./framework.js";
-import { AUTH_HOST, errorCode, fetchReply, PROJECT_ID, uniqueEmail } from "./helpers.js";
+import { AUTH_HOST, errorCode, fetchReply, mailedCode, PROJECT_ID, uniqueEmail } from "./helpers.js";
 
 // Passkeys through a real browser (issue 26): headless Chromium (Debian's `chromium`, driven by
 // playwright-core) with a CDP virtual authenticator (WebAuthn.addVirtualAuthenticator: a
@@ -112,6 +112,13 @@ describe("passkeys in a real browser (headless Chromium, a virtual authenticator
     expect(signup.status, JSON.stringify(signup.body)).to.equal(201);
     const session = await step(page, "firebaseSignIn", { token: String(signup.body.jwt_token) });
     expect(session.uid).to.equal((signup.body.user as { id: string }).id);
+    // A passkey needs a proved address: the signup's verification code, confirmed as the app would.
+    const confirmed = await fetchReply(`${apiUrl()}/email/verify/confirm`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${session.idToken}` },
+      body: JSON.stringify({ code: await mailedCode(email) }),
+    });
+    expect(confirmed.status, confirmed.text).to.equal(200);
     return { email, uid: session.uid, idToken: session.idToken };
   }
 

@@ -80,6 +80,35 @@ describe("config", () => {
     );
   });
 
+  it("passkey settings: the RP id a domain, origins exactly as browsers write them, Android and Apple ids; localhost never when deployed", () => {
+    const set = parseConfig({
+      PASSKEY_RP_ID: "Example.com",
+      PASSKEY_ORIGINS: `https://app.example.com, https://example.com:8443, android:apk-key-hash:${"A".repeat(43)}`,
+      PASSKEY_ANDROID_PACKAGES: `com.example.app@${Array(32).fill("AB").join(":")}`,
+      PASSKEY_APPLE_APP_IDS: "ABCDE12345.com.example.app",
+    });
+    expect([set.PASSKEY_RP_ID, set.PASSKEY_ORIGINS.length, set.PASSKEY_ANDROID_PACKAGES.length, set.PASSKEY_APPLE_APP_IDS]).to.deep.equal([
+      "example.com",
+      3,
+      1,
+      ["ABCDE12345.com.example.app"],
+    ]);
+    for (const origin of [
+      "https://app.example.com:443",
+      "https://app.example.com:99999",
+      "https://app.example.com/",
+      "ftp://x.example",
+      "http://app.example.com",
+    ]) {
+      expect(() => parseConfig({ PASSKEY_RP_ID: "example.com", PASSKEY_ORIGINS: origin }), origin).to.throw(/PASSKEY_ORIGINS/);
+    }
+    expect(() => parseConfig({ PASSKEY_RP_ID: "https://example.com" })).to.throw(/PASSKEY_RP_ID/);
+    expect(() => parseConfig({ PASSKEY_ANDROID_PACKAGES: "com.example.app@AB:CD" })).to.throw(/PASSKEY_ANDROID_PACKAGES/);
+    expect(() => parseConfig({ PASSKEY_APPLE_APP_IDS: "com.example.app" })).to.throw(/PASSKEY_APPLE_APP_IDS/);
+    expect(parseConfig({ PASSKEY_RP_ID: "localhost", PASSKEY_ORIGINS: "http://localhost:8321" }).PASSKEY_RP_ID).to.equal("localhost");
+    expect(() => parseConfig({ K_SERVICE: "auth", PASSKEY_RP_ID: "localhost" })).to.throw(/Refusing to start: PASSKEY_RP_ID/);
+  });
+
   it("refuses to start on Cloud Functions with an emulator host set (unsigned tokens would be accepted)", () => {
     const deployed = { K_SERVICE: "auth" };
     for (const name of ["FIREBASE_AUTH_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST", "FIREBASE_STORAGE_EMULATOR_HOST"]) {

@@ -877,10 +877,12 @@ export function memoryAppCheck(): AppCheckTokens & { readonly used: Set<string> 
 export class MemoryPasskeyStore implements PasskeyStore {
   readonly passkeys = new Map<string, Passkey>();
   readonly usedChallenges = new Map<string, Date>();
-  async add(passkey: Passkey): Promise<boolean> {
-    if (this.passkeys.has(passkey.id)) return false;
+  async add(passkey: Passkey, max: number): Promise<"added" | "exists" | "full"> {
+    if (this.passkeys.has(passkey.id)) return "exists";
+    const live = [...this.passkeys.values()].filter((p) => p.uid === passkey.uid && p.sessionEpoch === passkey.sessionEpoch);
+    if (live.length >= max) return "full";
     this.passkeys.set(passkey.id, passkey);
-    return true;
+    return "added";
   }
   async find(id: string): Promise<Passkey | null> {
     return this.passkeys.get(id) ?? null;

@@ -4,16 +4,18 @@ import { HOTP, Secret } from "otpauth";
 import { type AuthResult, isMfaRequired, type MfaRequired } from "../../src/domain/auth-result.js";
 import type { Deps } from "../../src/domain/deps.js";
 import { renderMail } from "../../src/domain/mail.js";
-import type { Passkey } from "../../src/domain/model.js";
+import type { AuthMethod, Passkey } from "../../src/domain/model.js";
 import {
   appleAppSiteAssociation,
   assetLinks,
   CHALLENGE_SECONDS,
   listPasskeys,
+  type PasskeyCaller,
   type PasskeySettings,
   passkeyIdOf,
   passkeyLoginOptions,
   passkeyRegistrationOptions,
+  RECENT_SIGN_IN_SECONDS,
   registerPasskey,
   removePasskey,
   signInWithPasskey,
@@ -53,9 +55,29 @@ const SETTINGS: PasskeySettings = {
 };
 const NETWORK = "203.0.113.0/24";
 
+/**
+ * The signed-in caller `uid` as the HTTP layer hands it: its newest session (a sign-in moments
+ * ago, on the manual clock) and `methods` (the session's auth_methods).
+ */
+async function callerOf(deps: Deps, uid: string, methods?: readonly AuthMethod[]): Promise<PasskeyCaller> {
+  const sessions = [...(await deps.sessions.sessionsOf(uid, 500))].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  // By default a session that proved every factor the account has.
+  const factor = (await deps.accounts.findByUid(uid))?.secondFactor ?? null;
+  return { uid, sessionId: sessions[0]?.sessionId, methods: methods ?? (factor === null ? ["pwd"] : ["pwd", "otp", "mfa"]) };
+}
+
+/** The address proved (what POST /email/verify/confirm does): a passkey needs it. */
+function proveAddress(w: { store: { accounts: Map<string, { emailVerified: boolean }> } }, uid: string): void {
+  const account = w.store.accounts.get(uid);
+  if (account !== undefined) w.store.accounts.set(uid, { ...account, emailVerified: true });
+}
+
 /** An account signed up, and the deps with passkeys set up (their own store, to look into). */
 async function passkeyWorld() {
   const { w, uid, token } = await signedUpWorld({ email, password, name: "Ada" });
+  // A passkey needs a proved address (what POST /email/verify/confirm does).
+  const account = w.store.accounts.get(uid);
+  if (account !== undefined) w.store.accounts.set(uid, { ...account, emailVerified: true });
   const passkeys = new MemoryPasskeyStore();
   const deps: Deps = { ...w.deps, passkeys, passkeySettings: SETTINGS };
   return { w, uid, token, passkeys, deps };
@@ -68,9 +90,9 @@ async function register(
   authenticator: SoftAuthenticator,
   options: { readonly origin?: string; readonly name?: string; readonly overrides?: CreateOverrides } = {},
 ): Promise<Passkey> {
-  const { options: creation, challengeId } = await passkeyRegistrationOptions(uid, deps);
+  const { options: creation, challengeId } = await passkeyRegistrationOptions(await callerOf(deps, uid), deps);
   const credential = authenticator.create(creation, options.origin ?? WEB, options.overrides);
-  return registerPasskey(uid, { credential, challengeId, name: options.name, language }, deps);
+  return registerPasskey(await callerOf(deps, uid), { credential, challengeId, name: options.name, language }, deps);
 }
 
 /** The sign-in ceremony: login options, the authenticator's assertion from `origin`, the verify. */
@@ -134,7 +156,7 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
   describe("options", () => {
     it("registration: the RP, the user (email, uid as handle), attestation none, resident key and UV preferred, ES256, 5 minutes; the account's passkeys excluded", async () => {
       const { uid, passkeys, deps } = await passkeyWorld();
-      const { options, challengeId } = await passkeyRegistrationOptions(uid, deps);
+      const { options, challengeId } = await passkeyRegistrationOptions(await callerOf(deps, uid), deps);
       expect(options.rp).to.deep.equal({ id: "example.com", name: "Acme" });
       expect(options.user).to.deep.equal({ id: Buffer.from(uid, "utf8").toString("base64url"), name: email, displayName: "Ada" });
       expect(options.attestation).to.equal("none");
@@ -147,14 +169,14 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       expectOpaque(challengeId, options.challenge);
       // Asking writes nothing (the route is open to anyone signed in, any number of times).
       expect([passkeys.passkeys.size, passkeys.usedChallenges.size]).to.deep.equal([0, 0]);
-      const again = await passkeyRegistrationOptions(uid, deps);
+      const again = await passkeyRegistrationOptions(await callerOf(deps, uid), deps);
       expect(again.options.challenge).to.not.equal(options.challenge);
 
       const phone = new SoftAuthenticator();
       const laptop = new SoftAuthenticator();
       await register(deps, uid, phone);
       await register(deps, uid, laptop);
-      const third = await passkeyRegistrationOptions(uid, deps);
+      const third = await passkeyRegistrationOptions(await callerOf(deps, uid), deps);
       expect(third.options.excludeCredentials).to.deep.equal(
         [phone, laptop].map((authenticator) => ({
           id: authenticator.credentials[0]?.id,
@@ -171,10 +193,15 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       const account = w.store.accounts.get(uid);
       if (account === undefined) throw new Error("no account");
       w.store.accounts.set(uid, { ...account, displayName: "" });
-      expect((await passkeyRegistrationOptions(uid, deps)).options.user).to.include({ name: email, displayName: email });
-      expect((await failure(passkeyRegistrationOptions("nobody", deps))).code).to.equal("not_found");
+      expect((await passkeyRegistrationOptions(await callerOf(deps, uid), deps)).options.user).to.include({
+        name: email,
+        displayName: email,
+      });
+      expect((await failure(passkeyRegistrationOptions({ uid: "nobody", sessionId: undefined, methods: ["pwd"] }, deps))).code).to.equal(
+        "not_found",
+      );
       await w.store.setDisabled(w.keys.email(email), true);
-      expect((await failure(passkeyRegistrationOptions(uid, deps))).code).to.equal("not_found");
+      expect((await failure(passkeyRegistrationOptions(await callerOf(deps, uid), deps))).code).to.equal("not_found");
     });
 
     it("sign-in: the RP ID, no allowed credentials (the device offers its passkeys), UV preferred, 5 minutes; the challenge_id is opaque and nothing is stored", async () => {
@@ -281,6 +308,7 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
     it("a passkey signs in its own account, among several", async () => {
       const { w, uid, deps } = await passkeyWorld();
       const bob = await signup({ email: "bob@example.com", password, name: "Bob" }, w.deps);
+      proveAddress(w, bob.user.id);
       const adas = new SoftAuthenticator();
       const bobs = new SoftAuthenticator();
       await register(deps, uid, adas);
@@ -294,6 +322,7 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
     it("a sign-in without a user handle (a server-side credential) is accepted; one naming another account is not", async () => {
       const { w, uid, deps } = await passkeyWorld();
       const bob = await signup({ email: "bob@example.com", password, name: "Bob" }, w.deps);
+      proveAddress(w, bob.user.id);
       const phone = new SoftAuthenticator();
       await register(deps, uid, phone);
       expect(session(await signIn(deps, phone, { overrides: { userHandle: null } })).user.id).to.equal(uid);
@@ -341,10 +370,18 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       const { w, uid, passkeys, deps } = await passkeyWorld();
       const phone = new SoftAuthenticator();
       const laptop = new SoftAuthenticator();
-      const creation = await passkeyRegistrationOptions(uid, deps);
-      await registerPasskey(uid, { credential: phone.create(creation.options, WEB), challengeId: creation.challengeId, language }, deps);
+      const creation = await passkeyRegistrationOptions(await callerOf(deps, uid), deps);
+      await registerPasskey(
+        await callerOf(deps, uid),
+        { credential: phone.create(creation.options, WEB), challengeId: creation.challengeId, language },
+        deps,
+      );
       const reused = await failure(
-        registerPasskey(uid, { credential: laptop.create(creation.options, WEB), challengeId: creation.challengeId, language }, deps),
+        registerPasskey(
+          await callerOf(deps, uid),
+          { credential: laptop.create(creation.options, WEB), challengeId: creation.challengeId, language },
+          deps,
+        ),
       );
       expect(reused.code).to.equal("passkey_challenge_invalid");
       expect(passkeys.passkeys.size).to.equal(1);
@@ -380,10 +417,14 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
     it("an expired challenge: passkey_challenge_invalid after 5 minutes, at registration and at sign-in", async () => {
       const { w, uid, passkeys, deps } = await passkeyWorld();
       const phone = new SoftAuthenticator();
-      const creation = await passkeyRegistrationOptions(uid, deps);
+      const creation = await passkeyRegistrationOptions(await callerOf(deps, uid), deps);
       w.clock.advance(CHALLENGE_SECONDS);
       const late = await failure(
-        registerPasskey(uid, { credential: phone.create(creation.options, WEB), challengeId: creation.challengeId, language }, deps),
+        registerPasskey(
+          await callerOf(deps, uid),
+          { credential: phone.create(creation.options, WEB), challengeId: creation.challengeId, language },
+          deps,
+        ),
       );
       expect(late.code).to.equal("passkey_challenge_invalid");
       expect(passkeys.passkeys.size).to.equal(0);
@@ -404,11 +445,12 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
     it("a challenge_id of another purpose or account: passkey_challenge_invalid (registration's to sign in, sign-in's to register, Bob's for Ada)", async () => {
       const { w, uid, passkeys, deps } = await passkeyWorld();
       const bob = await signup({ email: "bob@example.com", password, name: "Bob" }, w.deps);
+      proveAddress(w, bob.user.id);
       const phone = new SoftAuthenticator();
       await register(deps, uid, phone);
 
       // Each assertion signs the very challenge the challenge_id seals: only the binding is wrong.
-      const creation = await passkeyRegistrationOptions(uid, deps);
+      const creation = await passkeyRegistrationOptions(await callerOf(deps, uid), deps);
       const request = await passkeyLoginOptions(deps);
       const asLogin = phone.get(request.options, WEB, { challenge: creation.options.challenge });
       expect((await failure(signInWithPasskey({ credential: asLogin, challengeId: creation.challengeId }, deps))).code).to.equal(
@@ -418,18 +460,27 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       const laptop = new SoftAuthenticator();
       const asRegistration = laptop.create(creation.options, WEB, { challenge: request.options.challenge });
       expect(
-        (await failure(registerPasskey(uid, { credential: asRegistration, challengeId: request.challengeId, language }, deps))).code,
+        (
+          await failure(
+            registerPasskey(await callerOf(deps, uid), { credential: asRegistration, challengeId: request.challengeId, language }, deps),
+          )
+        ).code,
       ).to.equal("passkey_challenge_invalid");
 
-      const bobs = await passkeyRegistrationOptions(bob.user.id, deps);
+      const bobs = await passkeyRegistrationOptions(await callerOf(deps, bob.user.id), deps);
       const forAda = new SoftAuthenticator().create({ ...bobs.options, user: creation.options.user }, WEB);
-      expect((await failure(registerPasskey(uid, { credential: forAda, challengeId: bobs.challengeId, language }, deps))).code).to.equal(
-        "passkey_challenge_invalid",
-      );
+      expect(
+        (await failure(registerPasskey(await callerOf(deps, uid), { credential: forAda, challengeId: bobs.challengeId, language }, deps)))
+          .code,
+      ).to.equal("passkey_challenge_invalid");
       expect((await listPasskeys(uid, deps)).length).to.equal(1);
       expect(passkeys.passkeys.size).to.equal(1);
       // The right bindings still work.
-      await registerPasskey(uid, { credential: laptop.create(creation.options, WEB), challengeId: creation.challengeId, language }, deps);
+      await registerPasskey(
+        await callerOf(deps, uid),
+        { credential: laptop.create(creation.options, WEB), challengeId: creation.challengeId, language },
+        deps,
+      );
       session(await signInWithPasskey({ credential: phone.get(request.options, WEB), challengeId: request.challengeId }, deps));
     });
 
@@ -477,7 +528,7 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       await register(deps, uid, phone);
       // Made by an authenticator, never registered.
       const stranger = new SoftAuthenticator();
-      stranger.create((await passkeyRegistrationOptions(uid, deps)).options, WEB);
+      stranger.create((await passkeyRegistrationOptions(await callerOf(deps, uid), deps)).options, WEB);
       expect((await failure(signIn(deps, stranger))).code).to.equal("passkey_unknown");
       // A made-up credential id.
       expect((await failure(signIn(deps, phone, { overrides: { credentialId: "bm90LWEtY3JlZGVudGlhbA" } }))).code).to.equal(
@@ -503,7 +554,7 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       const phone = new SoftAuthenticator();
       await register(deps, uid, phone);
       const thief = new SoftAuthenticator();
-      thief.create((await passkeyRegistrationOptions(uid, deps)).options, WEB);
+      thief.create((await passkeyRegistrationOptions(await callerOf(deps, uid), deps)).options, WEB);
       const minted = w.minter.minted.length;
       expect((await failure(signIn(deps, phone, { overrides: { signWith: thief } }))).code).to.equal("passkey_invalid");
       // The thief's own key presenting the phone's credential id.
@@ -537,6 +588,8 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       expect(await listPasskeys(uid, deps)).to.deep.equal([first]);
 
       const bob = await signup({ email: "bob@example.com", password, name: "Bob" }, w.deps);
+
+      proveAddress(w, bob.user.id);
       const forBob = await failure(register(deps, bob.user.id, phone, { overrides: { credentialId: first.credentialId } }));
       expect(forBob.code).to.equal("passkey_exists");
       expect(await listPasskeys(bob.user.id, deps)).to.deep.equal([]);
@@ -551,7 +604,7 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       const phone = new SoftAuthenticator();
       await register(deps, uid, phone);
       const thief = new SoftAuthenticator();
-      thief.create((await passkeyRegistrationOptions(uid, deps)).options, WEB);
+      thief.create((await passkeyRegistrationOptions(await callerOf(deps, uid), deps)).options, WEB);
       const clientNetwork = NETWORK;
       const refusals: [GetOverrides, string, string][] = [
         [{ signWith: thief }, WEB, "passkey_invalid"],
@@ -590,7 +643,7 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       const phone = new SoftAuthenticator();
       await register(deps, uid, phone);
       const stranger = new SoftAuthenticator();
-      stranger.create((await passkeyRegistrationOptions(uid, deps)).options, WEB);
+      stranger.create((await passkeyRegistrationOptions(await callerOf(deps, uid), deps)).options, WEB);
       for (let i = 0; i < 6; i++) {
         expect((await failure(signIn(deps, stranger, { clientNetwork: NETWORK }))).code).to.equal("passkey_unknown");
       }
@@ -651,6 +704,7 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
     it("remove: the passkey no longer listed, a notice mailed; another user's id or a made-up one is not_found and changes nothing", async () => {
       const { w, uid, passkeys, deps } = await passkeyWorld();
       const bob = await signup({ email: "bob@example.com", password, name: "Bob" }, w.deps);
+      proveAddress(w, bob.user.id);
       const adas = await register(deps, uid, new SoftAuthenticator());
       w.clock.advance(1);
       const second = await register(deps, uid, new SoftAuthenticator());
@@ -701,14 +755,14 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
   });
 
   describe("the association files", () => {
-    it("assetlinks.json: one statement per Android app, with the passkey and link relations", () => {
+    it("assetlinks.json: one statement per Android app, with the passkey relation only (App Links are the builder's own grant)", () => {
       expect(assetLinks({ passkeySettings: SETTINGS })).to.deep.equal([
         {
-          relation: ["delegate_permission/common.get_login_creds", "delegate_permission/common.handle_all_urls"],
+          relation: ["delegate_permission/common.get_login_creds"],
           target: { namespace: "android_app", package_name: "com.example.app", sha256_cert_fingerprints: [FINGERPRINT] },
         },
         {
-          relation: ["delegate_permission/common.get_login_creds", "delegate_permission/common.handle_all_urls"],
+          relation: ["delegate_permission/common.get_login_creds"],
           target: { namespace: "android_app", package_name: "com.example.app.beta", sha256_cert_fingerprints: [] },
         },
       ]);
@@ -729,17 +783,17 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
     const { w, uid, deps } = await passkeyWorld();
     const phone = new SoftAuthenticator();
     const passkey = await register(deps, uid, phone);
-    const creation = await passkeyRegistrationOptions(uid, deps);
+    const creation = await passkeyRegistrationOptions(await callerOf(deps, uid), deps);
     const request = await passkeyLoginOptions(deps);
     const off: Deps = { ...deps, passkeySettings: null };
     const writes = w.throttle.writes;
     const mails = w.mailer.sent.length;
     const codes = [
-      (await failure(passkeyRegistrationOptions(uid, off))).code,
+      (await failure(passkeyRegistrationOptions(await callerOf(deps, uid), off))).code,
       (
         await failure(
           registerPasskey(
-            uid,
+            await callerOf(deps, uid),
             { credential: new SoftAuthenticator().create(creation.options, WEB), challengeId: creation.challengeId, language },
             off,
           ),
@@ -777,7 +831,10 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       session(await signIn(deps, key));
       session(await signIn(deps, key));
       const thief = new SoftAuthenticator();
-      thief.create((await passkeyRegistrationOptions(uid, { ...deps, passkeys: new MemoryPasskeyStore() })).options, WEB);
+      thief.create(
+        (await passkeyRegistrationOptions(await callerOf(deps, uid), { ...deps, passkeys: new MemoryPasskeyStore() })).options,
+        WEB,
+      );
       const forged = await failure(signIn(deps, key, { overrides: { counter: 0, signWith: thief } }));
       expect(forged.code).to.equal("passkey_invalid");
       expect(rejections(w).at(-1)).to.equal("invalid");
@@ -788,11 +845,13 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
     it("a refused name costs nothing: the same new credential registers once the name is fixed", async () => {
       const { uid, deps, passkeys } = await passkeyWorld();
       const phone = new SoftAuthenticator();
-      const { options: creation, challengeId } = await passkeyRegistrationOptions(uid, deps);
+      const { options: creation, challengeId } = await passkeyRegistrationOptions(await callerOf(deps, uid), deps);
       const credential = phone.create(creation, WEB);
-      const refused = await failure(registerPasskey(uid, { credential, challengeId, name: "x".repeat(65), language }, deps));
+      const refused = await failure(
+        registerPasskey(await callerOf(deps, uid), { credential, challengeId, name: "x".repeat(65), language }, deps),
+      );
       expect([refused.code, refused.details.field]).to.deep.equal(["invalid_request", "name"]);
-      const stored = await registerPasskey(uid, { credential, challengeId, name: "Phone", language }, deps);
+      const stored = await registerPasskey(await callerOf(deps, uid), { credential, challengeId, name: "Phone", language }, deps);
       expect(stored.name).to.equal("Phone");
       expect(passkeys.passkeys.size).to.equal(1);
     });
@@ -801,6 +860,9 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       const { uid, deps, w } = await passkeyWorld();
       const phone = new SoftAuthenticator();
       await register(deps, uid, phone);
+      // The address unproved since (REQUIRE_VERIFIED_EMAIL turned on for an account of before, say).
+      const account = w.store.accounts.get(uid);
+      if (account !== undefined) w.store.accounts.set(uid, { ...account, emailVerified: false });
       const required = { ...deps, verification: { sendOnSignup: false, required: true } };
       const minted = w.minter.minted.length;
       expect((await failure(signIn(required, phone))).code).to.equal("email_not_verified");
@@ -826,6 +888,49 @@ describe("passkeys (use cases, in-memory fakes, manual clock, software authentic
       await confirmPasswordReset({ email, code: w.mailer.codeFor(email), newPassword: "a brand new passphrase", language }, deps);
       expect(passkeys.passkeys.size).to.equal(0);
       expect((await failure(signIn(deps, phone))).code).to.equal("passkey_unknown");
+    });
+
+    it("adding a passkey needs a proved address, a sign-in of the last 10 minutes (not a refreshed old one), and the second factor where the account has one", async () => {
+      const { uid, deps, w } = await passkeyWorld();
+      const account = w.store.accounts.get(uid);
+      if (account === undefined) throw new Error("no account");
+      w.store.accounts.set(uid, { ...account, emailVerified: false });
+      expect((await failure(passkeyRegistrationOptions(await callerOf(deps, uid), deps))).code).to.equal("email_not_verified");
+      w.store.accounts.set(uid, { ...account, emailVerified: true });
+      // A session of 10 minutes and a second: a refresh does not make it recent.
+      const caller = await callerOf(deps, uid);
+      const creation = await passkeyRegistrationOptions(caller, deps);
+      w.clock.advance(RECENT_SIGN_IN_SECONDS + 1);
+      const credential = new SoftAuthenticator().create(creation.options, WEB);
+      const stale = await failure(registerPasskey(caller, { credential, challengeId: creation.challengeId, language }, deps));
+      expect(stale.code).to.equal("recent_sign_in_required");
+      expect((await failure(passkeyRegistrationOptions(caller, deps))).code).to.equal("recent_sign_in_required");
+      // A fresh sign-in may.
+      await login({ email, password }, deps);
+      await register(deps, uid, new SoftAuthenticator());
+
+      const factor = await enrolled();
+      const onePassword = await callerOf(factor.deps, factor.uid, ["pwd"]);
+      expect((await failure(passkeyRegistrationOptions(onePassword, factor.deps))).code).to.equal("second_factor_required");
+      const mailbox = await callerOf(factor.deps, factor.uid, ["email"]);
+      expect((await failure(passkeyRegistrationOptions(mailbox, factor.deps))).code).to.equal("second_factor_required");
+      await register(factor.deps, factor.uid, new SoftAuthenticator());
+    });
+
+    it("a password change ends the account's passkeys as it ends its sessions: they sign nothing in, nor are listed", async () => {
+      const { changePassword } = await import("../../src/domain/account.js");
+      const { uid, deps, passkeys } = await passkeyWorld();
+      const phone = new SoftAuthenticator();
+      await register(deps, uid, phone);
+      await changePassword(uid, { currentPassword: password, newPassword: "a brand new passphrase" }, deps);
+      expect((await failure(signIn(deps, phone))).code).to.equal("passkey_unknown");
+      expect(await listPasskeys(uid, deps)).to.deep.equal([]);
+      expect(passkeys.passkeys.size, "the record stays until the account goes (dead)").to.equal(1);
+      // A new one, after a fresh sign-in, works.
+      await login({ email, password: "a brand new passphrase" }, deps);
+      const laptop = new SoftAuthenticator();
+      await register(deps, uid, laptop);
+      session(await signIn(deps, laptop));
     });
   });
 });

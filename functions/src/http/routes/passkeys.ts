@@ -2,11 +2,14 @@
 // anyone, and the association files an app's passkeys need.
 import type { AuthenticationResponseJSON, AuthenticatorTransport, RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { z } from "zod";
+import { methodsIn, SESSION_CLAIM } from "../../domain/auth-result.js";
 import type { Deps } from "../../domain/deps.js";
+import type { VerifiedCaller } from "../../domain/model.js";
 import {
   appleAppSiteAssociation,
   assetLinks,
   listPasskeys,
+  type PasskeyCaller,
   passkeyLoginOptions,
   passkeyRegistrationOptions,
   registerPasskey,
@@ -46,9 +49,15 @@ function assertionOf(credential: Checked<typeof PasskeyLoginBody>): Authenticati
 const TRANSPORTS: readonly AuthenticatorTransport[] = ["ble", "hybrid", "internal", "nfc", "usb"];
 const isTransport = (value: string): value is AuthenticatorTransport => (TRANSPORTS as readonly string[]).includes(value);
 
+/** The caller as registration needs it: its session (`sid`) and how it signed in (`auth_methods`). */
+function callerOf(caller: VerifiedCaller): PasskeyCaller {
+  const sid = caller.claims[SESSION_CLAIM];
+  return { uid: caller.uid, sessionId: typeof sid === "string" ? sid : undefined, methods: methodsIn(caller.claims) };
+}
+
 /** POST /passkeys/register/options {} -> {options, challenge_id}. */
 export async function passkeyRegisterOptionsRoute({ caller }: RequestOf<typeof NoBody, "token">, deps: Deps): Promise<JsonReply> {
-  const { options, challengeId } = await passkeyRegistrationOptions(caller.uid, deps);
+  const { options, challengeId } = await passkeyRegistrationOptions(callerOf(caller), deps);
   return { status: 200, body: { options, challenge_id: challengeId } };
 }
 
@@ -58,7 +67,7 @@ export async function passkeyRegisterVerifyRoute(
   deps: Deps,
 ): Promise<JsonReply> {
   const passkey = await registerPasskey(
-    caller.uid,
+    callerOf(caller),
     { credential: registrationOf(body.credential), challengeId: body.challenge_id, name: body.name, language },
     deps,
   );
