@@ -60,7 +60,7 @@ export async function requestLoginCode(
   // makes an account with another uid, which the code then does not fit.
   const uid = live ? account.uid : account === null && deps.loginCode.signup ? newId() : null;
   // An account's code is bound to its session epoch: a password change or reset, an email change,
-  // a disabling or a sign-out everywhere before it is used makes it fit no more.
+  // or a disabling before it is used makes it fit no more (a sign-out everywhere does not: it moves no epoch).
   const code = await issueCode(PURPOSE, email.key, uid, now, deps, null, live ? account.sessionEpoch : undefined);
   deps.events.security({ event: "login_code_requested", ...(live && { uid: account.uid }) });
   if (code === null) return;
@@ -81,7 +81,7 @@ export async function requestLoginCode(
  * - An account whose address was never proved gets no code (requestLoginCode): it signs in with
  *   its password, or takes the account over by a reset.
  * - A code whose account's session epoch moved since it was mailed (a password change or reset,
- *   an email change, a disabling, a sign-out everywhere) fits no more.
+ *   an email change, a disabling; not a sign-out everywhere, which moves no epoch) fits no more.
  * - A code sign-in clears nothing on the account-wide counter: the password did not change, and
  *   an attacker's guesses at it stay counted.
  */

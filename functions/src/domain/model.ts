@@ -427,7 +427,7 @@ export interface CodeIssue {
   readonly newEmail: string | null;
   /**
    * The account's session epoch at issue (sign-in codes): a password change or reset, an email
-   * change, a disabling or a sign-out everywhere since then makes the code fit no more.
+   * change or a disabling since then makes the code fit no more (a sign-out everywhere moves no epoch).
    */
   readonly sessionEpoch?: number;
 }

@@ -248,6 +248,7 @@ export interface AuthEvents {
       | "send_login_code"
       | "check_app_check"
       | "notify_passkey_change"
+      | "remove_passkeys"
       | "revoke_sessions"
       | "undo_email_change"
       | "notify_mfa_change"

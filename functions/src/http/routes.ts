@@ -128,6 +128,13 @@ const deletePasskey = route({
     errors: [...SIGNED_IN, "not_found"],
   },
 });
+/** What a registration can refuse (no counter nor known credential yet). */
+const PASSKEY_REGISTRATION_REFUSALS = [
+  "passkey_challenge_invalid",
+  "passkey_origin_mismatch",
+  "passkey_rp_mismatch",
+  "passkey_invalid",
+] as const;
 /** What adding a passkey asks of the caller (domain/passkeys.ts, requireStepUp). */
 const PASSKEY_STEP_UP = ["email_not_verified", "recent_sign_in_required", "second_factor_required"] as const;
 /** The refusals of a passkey ceremony (domain/passkeys.ts), each its own code. */
@@ -299,7 +306,7 @@ export const ROUTES: RouteTable = {
         name: "loginCodeRequest",
         summary: "Mail a sign-in code, no password (the same answer for any email)",
         answers: { 202: SentAnswer },
-        errors: [...MAILS],
+        errors: [...MAILS, "not_found"],
       },
     }),
   },
@@ -313,7 +320,7 @@ export const ROUTES: RouteTable = {
         name: "loginCodeConfirm",
         summary: "Sign in with the mailed code (or `mfa_required`: an account with a second factor)",
         answers: { 200: SignInAnswer },
-        errors: ["invalid_code", "too_many_requests"],
+        errors: ["invalid_code", "too_many_requests", "not_found"],
       },
     }),
   },
@@ -503,7 +510,7 @@ export const ROUTES: RouteTable = {
         name: "passkeyRegisterVerify",
         summary: "Register the passkey the device made (its registration response), and mail a notice",
         answers: { 201: PasskeyAnswer },
-        errors: [...SIGNED_IN, "not_found", ...PASSKEY_STEP_UP, ...PASSKEY_REFUSALS, "passkey_exists", "forbidden"],
+        errors: [...SIGNED_IN, "not_found", ...PASSKEY_STEP_UP, ...PASSKEY_REGISTRATION_REFUSALS, "passkey_exists", "forbidden"],
       },
     }),
   },
