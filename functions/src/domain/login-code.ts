@@ -7,7 +7,6 @@
 // LIMITS.maxCodeTries wrong tries, counted by the login throttle like a password guess).
 import { randomBytes } from "node:crypto";
 import { AppError } from "../errors.js";
-import { signedInAgain } from "./account.js";
 import type { AuthResult, MfaRequired } from "./auth-result.js";
 import { checkCode, codeRejected, issueCode } from "./codes.js";
 import type { Deps } from "./deps.js";
@@ -15,11 +14,11 @@ import { parseEmail } from "./email.js";
 import { newId } from "./ids.js";
 import { repairAuthUser } from "./login.js";
 import { renderMail } from "./mail.js";
-import type { Account, AuthMethod, Language, NewAccount } from "./model.js";
+import type { Account, AuthMethod, Language } from "./model.js";
 import { parseName } from "./name.js";
 import type { PasswordResetDeps } from "./password-reset.js";
-import { startMfaChallenge } from "./second-factor.js";
-import { storeNewAccount } from "./signup.js";
+import { sessionOrSecondStep } from "./second-factor.js";
+import { newAccountRecord, storeNewAccount } from "./signup.js";
 import { reserveAddressMail, reserveMailRequest } from "./throttle.js";
 
 export type LoginCodeDeps = PasswordResetDeps & Pick<Deps, "loginCode" | "defaultRoleId" | "maxSessions">;
@@ -120,12 +119,8 @@ export async function confirmLoginCode(
     // password login does (an account made by a code has no password to log in with).
     await repairAuthUser(account, email.canonical, deps);
   }
-  if (account.secondFactor !== null) {
-    await attempt.forgiven().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
-    return startMfaChallenge(account, METHODS, deps);
-  }
-  await attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error));
-  return signedInAgain(account, deps, { methods: METHODS, device: input.device });
+  // The mailbox is one factor: an account with a second factor proves it next.
+  return sessionOrSecondStep(account, attempt, { methods: METHODS, secondFactorProved: false, device: input.device }, deps);
 }
 
 /** LOGIN_CODE off: the routes are not there. */
@@ -142,29 +137,8 @@ async function createAccount(
   deps: LoginCodeDeps,
 ): Promise<Account> {
   const passwordHash = await deps.hasher.hash(unusablePassword());
-  const account: Account = {
-    uid,
-    email: email.display,
-    emailKey: email.key,
-    displayName,
-    passwordHash,
-    roleId: deps.defaultRoleId,
-    disabled: false,
-    authUserSynced: false,
-    deleting: false,
-    emailVerified: true,
-    sessionEpoch: 0,
-    sessionCount: 0,
-    createdAt: now,
-    secondFactor: null,
-    pendingFactor: null,
-  };
-  const record: NewAccount = {
-    account,
-    profile: { uid, email: email.display, displayName, roleId: account.roleId, createdAt: now },
-    session: null,
-    legacyEmailKey: email.legacyKey,
-  };
+  const fields = { uid, email, displayName, passwordHash, roleId: deps.defaultRoleId, emailVerified: true, now };
+  const record = newAccountRecord(fields, null);
   // Taken meanwhile (a password signup of the same address, or Firebase Auth's user of it): the
   // code fits no account.
   if ((await storeNewAccount(record, email.canonical, deps)) !== "created") throw codeRejected(PURPOSE, deps);
@@ -172,5 +146,5 @@ async function createAccount(
     .setAuthUserSynced(email.key)
     .catch((error: unknown) => deps.events.followUpFailed("mark_auth_user_synced", uid, error));
   deps.events.security({ event: "account_created_by_code", uid });
-  return { ...account, authUserSynced: true };
+  return { ...record.account, authUserSynced: true };
 }

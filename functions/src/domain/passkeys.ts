@@ -20,6 +20,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
   type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
   generateAuthenticationOptions,
   generateRegistrationOptions,
   type PublicKeyCredentialCreationOptionsJSON,
@@ -29,13 +30,14 @@ import {
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
 import { AppError, type ErrorCode } from "../errors.js";
-import { existing, signedInAgain } from "./account.js";
+import { existing } from "./account.js";
 import type { AuthResult, MfaRequired } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { emailNotVerified } from "./email-verification.js";
 import { renderMail } from "./mail.js";
 import type { Account, AuthMethod, Language, Passkey } from "./model.js";
-import { startMfaChallenge } from "./second-factor.js";
+import { PRINTABLE_TEXT } from "./name.js";
+import { sessionOrSecondStep } from "./second-factor.js";
 import { beginPasswordAttempt } from "./throttle.js";
 
 /** PASSKEY_* (config.ts). */
@@ -283,14 +285,10 @@ export async function registerPasskey(
   return passkey;
 }
 
-/** Control characters, and the invisible ones that can make a name read as another (as device names: http/schemas.ts). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
-
 function nameOf(raw: string | undefined): string {
   const name = (raw ?? "").normalize("NFC").trim();
   if (name === "") return "Passkey";
-  if ([...name].length > MAX_NAME || !name.isWellFormed() || UNPRINTABLE.test(name)) {
+  if ([...name].length > MAX_NAME || !name.isWellFormed() || !PRINTABLE_TEXT.test(name)) {
     throw new AppError("invalid_request", `The field "name" must be printable text of at most ${MAX_NAME} characters.`, { field: "name" });
   }
   return name;
@@ -397,25 +395,9 @@ export async function signInWithPasskey(
   // REQUIRE_VERIFIED_EMAIL holds for every way in - answered only once the passkey proved itself
   // (before that, it would tell anyone holding a credential id the account's state).
   if (deps.verification.required && !account.emailVerified) throw emailNotVerified();
-  return finishSignIn(account, userVerified, attempt, input.device, deps);
-}
-
-async function finishSignIn(
-  account: Account,
-  userVerified: boolean,
-  attempt: Awaited<ReturnType<typeof beginPasswordAttempt>>,
-  device: string | undefined,
-  deps: PasskeyDeps,
-): Promise<AuthResult | MfaRequired> {
-  const onFailure = (error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error);
-  if (account.secondFactor !== null && !userVerified) {
-    // One factor (possession): the second follows at /mfa/verify, whose success settles the counters.
-    await attempt.forgiven().catch(onFailure);
-    return startMfaChallenge(account, ["passkey"], deps);
-  }
-  await attempt.succeeded().catch(onFailure);
+  // With user verification (biometrics, a PIN) the passkey is two factors; without, one.
   const methods: AuthMethod[] = userVerified ? ["passkey", "mfa"] : ["passkey"];
-  return signedInAgain(account, deps, { methods, device });
+  return sessionOrSecondStep(account, attempt, { methods, secondFactorProved: userVerified, device: input.device }, deps);
 }
 
 function rejected(code: ErrorCode, reason: string, deps: Pick<PasskeyDeps, "events">, uid: string | undefined): AppError {
@@ -423,9 +405,10 @@ function rejected(code: ErrorCode, reason: string, deps: Pick<PasskeyDeps, "even
   return refusal(code);
 }
 
-const TRANSPORTS = new Set(["ble", "hybrid", "internal", "nfc", "usb"]);
-type Transport = "ble" | "hybrid" | "internal" | "nfc" | "usb";
-const transportsOf = (passkey: Passkey): Transport[] => passkey.transports.filter((t): t is Transport => TRANSPORTS.has(t));
+/** The transports WebAuthn names (the library's type); a stored or sent value outside it is dropped. */
+const TRANSPORTS: readonly AuthenticatorTransport[] = ["ble", "hybrid", "internal", "nfc", "usb"];
+export const isTransport = (value: string): value is AuthenticatorTransport => (TRANSPORTS as readonly string[]).includes(value);
+const transportsOf = (passkey: Passkey): AuthenticatorTransport[] => passkey.transports.filter(isTransport);
 
 // ---------------------------------------------------------------------------------------------
 // The signed-in user's passkeys

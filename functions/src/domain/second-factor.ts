@@ -17,7 +17,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { LIMITS } from "../config.js";
 import { AppError, invalidRequest } from "../errors.js";
-import { type AccountDeps, existing, reauthenticate, signedIn } from "./account.js";
+import { type AccountDeps, existing, reauthenticate, signedIn, signedInAgain } from "./account.js";
 import type { AuthResult, MfaRequired } from "./auth-result.js";
 import type { Deps } from "./deps.js";
 import { emailNotVerified } from "./email-verification.js";
@@ -35,7 +35,7 @@ import {
   wrongFactorCode,
 } from "./second-factor-proof.js";
 import { capSessions } from "./session.js";
-import { beginPasswordAttempt } from "./throttle.js";
+import { beginPasswordAttempt, type PasswordAttempt } from "./throttle.js";
 import { matchTotp, newTotpSecret, otpauthUrl } from "./totp.js";
 
 /** What the account's own acts use (account.ts), and the two-step sign-ins and the session cap. */
@@ -155,6 +155,27 @@ export async function activateTotp(
  * The first step of a sign-in of an account with a factor (login, password reset): a challenge
  * bound to the account and its current session epoch, and the `mfa_token` naming it.
  */
+/**
+ * The end of a sign-in whose first step passed (an emailed code, a passkey): an account with a
+ * second factor not proved yet gets `mfa_required` - the attempt's count given back, nothing
+ * settled: the verify's success settles the counters -, any other a session within
+ * MAX_SESSIONS_PER_USER, the attempt settled.
+ */
+export async function sessionOrSecondStep(
+  account: Account,
+  attempt: PasswordAttempt,
+  sign: { readonly methods: readonly AuthMethod[]; readonly secondFactorProved: boolean; readonly device: string | undefined },
+  deps: Pick<Deps, "challenges" | "clock" | "lifetimes" | "minter" | "sessions" | "accounts" | "maxSessions" | "events">,
+): Promise<AuthResult | MfaRequired> {
+  const onFailure = (error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error);
+  if (account.secondFactor !== null && !sign.secondFactorProved) {
+    await attempt.forgiven().catch(onFailure);
+    return startMfaChallenge(account, sign.methods, deps);
+  }
+  await attempt.succeeded().catch(onFailure);
+  return signedInAgain(account, deps, { methods: sign.methods, device: sign.device });
+}
+
 export async function startMfaChallenge(
   account: Account,
   methods: readonly AuthMethod[],

@@ -75,28 +75,7 @@ export async function signup(input: SignupInput, deps: SignupDeps): Promise<Auth
   const session = deps.verification.required ? null : firstSession;
   const jwtToken = session === null ? "" : await deps.minter.mint(uid, sessionClaims(roleId, session.sessionId));
 
-  const record: NewAccount = {
-    account: {
-      uid,
-      email: email.display,
-      emailKey: email.key,
-      displayName,
-      passwordHash,
-      roleId,
-      disabled: false,
-      authUserSynced: false,
-      deleting: false,
-      emailVerified: false,
-      sessionEpoch: 0,
-      sessionCount: session === null ? 0 : 1,
-      createdAt: now,
-      secondFactor: null,
-      pendingFactor: null,
-    },
-    profile: { uid, email: email.display, displayName, roleId, createdAt: now },
-    session,
-    legacyEmailKey: email.legacyKey,
-  };
+  const record = newAccountRecord({ uid, email, displayName, passwordHash, roleId, emailVerified: false, now }, session);
 
   const stored = await storeNewAccount(record, email.canonical, deps);
   if (stored === "taken_in_auth") throw emailTaken();
@@ -155,6 +134,47 @@ async function repeatedSignup(input: SignupInput, email: ParsedEmail, now: Date,
     if (isAppError(error) && error.code === "invalid_credentials") return null;
     throw error;
   }
+}
+
+/**
+ * What a new account writes (AccountStore.create): the credential and its mirror, `users/{uid}`,
+ * and its first session when it has one (signup; the emailed-code sign-in makes its session after).
+ */
+export function newAccountRecord(
+  fields: {
+    readonly uid: string;
+    readonly email: ParsedEmail;
+    readonly displayName: string;
+    readonly passwordHash: string;
+    readonly roleId: number;
+    readonly emailVerified: boolean;
+    readonly now: Date;
+  },
+  session: NewAccount["session"],
+): NewAccount {
+  const { uid, email, displayName, passwordHash, roleId, emailVerified, now } = fields;
+  return {
+    account: {
+      uid,
+      email: email.display,
+      emailKey: email.key,
+      displayName,
+      passwordHash,
+      roleId,
+      disabled: false,
+      authUserSynced: false,
+      deleting: false,
+      emailVerified,
+      sessionEpoch: 0,
+      sessionCount: session === null ? 0 : 1,
+      createdAt: now,
+      secondFactor: null,
+      pendingFactor: null,
+    },
+    profile: { uid, email: email.display, displayName, roleId, createdAt: now },
+    session,
+    legacyEmailKey: email.legacyKey,
+  };
 }
 
 /**

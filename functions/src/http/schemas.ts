@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { USER_PAGE } from "../domain/admin.js";
+import { PRINTABLE_TEXT } from "../domain/name.js";
 import { AppError, invalidRequest } from "../errors.js";
 
 /**
@@ -23,13 +24,7 @@ export const NoBody = z.strictObject({});
  */
 const deviceName = text("device_name")
   .max(64, 'The field "device_name" must be at most 64 characters.')
-  // Control characters, and the invisible ones that can make a name read as another (zero-width,
-  // bidirectional overrides and isolates, the byte-order mark).
-  .regex(
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-    /^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]*$/,
-    'The field "device_name" must not contain control or invisible characters.',
-  )
+  .regex(PRINTABLE_TEXT, 'The field "device_name" must not contain control or invisible characters.')
   // A lone surrogate is no text: Firestore would refuse to store it (a 500 after the sign-in's work).
   .refine((name) => name.isWellFormed(), 'The field "device_name" must be valid text.')
   .optional()

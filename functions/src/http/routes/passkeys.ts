@@ -1,6 +1,6 @@
 // Passkeys (domain/passkeys.ts): registration and the list for the signed-in user, sign-in for
 // anyone, and the association files an app's passkeys need.
-import type { AuthenticationResponseJSON, AuthenticatorTransport, RegistrationResponseJSON } from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { z } from "zod";
 import { methodsIn, SESSION_CLAIM } from "../../domain/auth-result.js";
 import type { Deps } from "../../domain/deps.js";
@@ -8,6 +8,7 @@ import type { VerifiedCaller } from "../../domain/model.js";
 import {
   appleAppSiteAssociation,
   assetLinks,
+  isTransport,
   listPasskeys,
   type PasskeyCaller,
   passkeyLoginOptions,
@@ -45,9 +46,6 @@ function assertionOf(credential: Checked<typeof PasskeyLoginBody>): Authenticati
     ...(authenticatorAttachment !== undefined && { authenticatorAttachment }),
   };
 }
-
-const TRANSPORTS: readonly AuthenticatorTransport[] = ["ble", "hybrid", "internal", "nfc", "usb"];
-const isTransport = (value: string): value is AuthenticatorTransport => (TRANSPORTS as readonly string[]).includes(value);
 
 /** The caller as registration needs it: its session (`sid`) and how it signed in (`auth_methods`). */
 function callerOf(caller: VerifiedCaller): PasskeyCaller {
