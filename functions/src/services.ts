@@ -39,6 +39,7 @@ async function build(cfg: Config): Promise<Deps> {
     { FirestorePasskeyStore },
     { appCheckVerifier },
     { googleAppCheckTokens, ledgerAppCheckTokens },
+    { DocumentReads },
   ] = await Promise.all([
     import("./firebase.js"),
     import("./adapters/argon2-hasher.js"),
@@ -56,6 +57,7 @@ async function build(cfg: Config): Promise<Deps> {
     import("./adapters/firestore-passkey-store.js"),
     import("./adapters/app-check-verifier.js"),
     import("./adapters/app-check-tokens.js"),
+    import("./adapters/document-reads.js"),
   ]);
   // The secret (AUTH_HMAC_KEY) is read when a key is first derived, not at start-up: a request
   // refused before that (a 400, 404, 405, 415) never needs it.
@@ -65,6 +67,8 @@ async function build(cfg: Config): Promise<Deps> {
   const db = firebase.adminFirestore();
   const auth = firebase.adminAuth();
   const sessions = new FirestoreSessionStore(db);
+  // One batcher for the stores' lookups: a login's credential and throttle counters in one getAll.
+  const reads = new DocumentReads(db);
   const clock = { now: () => new Date() };
   // TOKEN_SIGNING=key: signed in this process with the TOKEN_SIGNING_KEY secret (firebase.ts,
   // signingAuth), read at the first token so that the command line's other commands never need
@@ -100,11 +104,11 @@ async function build(cfg: Config): Promise<Deps> {
     return appCheckMade;
   };
   return {
-    accounts: new FirestoreAccountStore(db),
+    accounts: new FirestoreAccountStore(db, reads),
     codes: new FirestoreCodeStore(db),
     challenges: new FirestoreChallengeStore(db),
     sessions,
-    throttle: new FirestoreThrottleStore(db),
+    throttle: new FirestoreThrottleStore(db, reads),
     authUsers: new FirebaseAuthUsers(auth),
     idTokens: new FirebaseIdTokenVerifier(auth, sessions, clock),
     minter,

@@ -3,12 +3,12 @@
 //              Argon2id verification with the project's parameters (functions/lib's
 //              OWASP_ARGON2ID) and answers JSON. No Firestore, no Auth, no throttle: what a login
 //              could cost at the very least, whatever its design.
-//   firestore  the Firestore calls a login makes, alone (no hash, no token): the credential read
-//              beside the throttle counters' read (two getAll in parallel: credential and legacy
-//              id; the three counters and the trust marker), the reservation's one commit (a
-//              create, or an update with a lastUpdateTime precondition, per counter; increments
-//              and a read-back when it conflicts), then the session's commit (record, refresh
-//              token, session count) beside the throttle's settling commit. It only explains
+//   firestore  the Firestore calls a login makes, alone (no hash, no token): one lookup of the
+//              credential (its id and legacy id), the three counters and the trust marker, the
+//              reservation's one commit (a create, or an update with a lastUpdateTime
+//              precondition, per counter; increments and a read-back when it conflicts), then one
+//              commit of the session (record, refresh token, session count) with the throttle's
+//              settling writes. It only explains
 //              where the login's CPU beyond `hash` goes: it copies the login's round trips, so it
 //              is never a target's reference.
 //   empty      a JSON answer only: the Functions Framework's request.
@@ -77,11 +77,14 @@ exports.firestore = async (req, res) => {
   const trust = throttle(["trusted", emailKey, ip]);
   const expires = Timestamp.fromMillis(Date.now() + 2 * HOUR * 1000);
 
-  // Before the hash: two reads in parallel, then the compare-and-set commit.
-  const [[credential], docs] = await Promise.all([
-    store.getAll(store.collection("auth_credentials").doc(emailKey), store.collection("auth_credentials").doc(sha256(canonical))),
-    store.getAll(...counters, trust),
-  ]);
+  // Before the hash: one lookup (the credential at its two ids, the counters, the trust marker),
+  // then the compare-and-set commit.
+  const [credential, , ...docs] = await store.getAll(
+    store.collection("auth_credentials").doc(emailKey),
+    store.collection("auth_credentials").doc(sha256(canonical)),
+    ...counters,
+    trust,
+  );
   const reserve = store.batch();
   for (const [i, ref] of counters.entries()) {
     const doc = docs[i];
@@ -122,10 +125,10 @@ exports.firestore = async (req, res) => {
     recorded: true,
   });
   session.set(store.collection("auth_credentials").doc(emailKey), { session_count: FieldValue.increment(1) }, { merge: true });
-  const settle = store.batch();
-  settle.delete(counters[1]);
-  for (const ref of [counters[0], counters[2]]) settle.set(ref, { count: FieldValue.increment(-1) }, { merge: true });
-  settle.set(trust, { dimension: "trusted", expires_at: expires, session_epoch: 0 });
-  await Promise.all([session.commit(), settle.commit()]);
+  // The throttle's settling writes in the same commit.
+  session.delete(counters[1]);
+  for (const ref of [counters[0], counters[2]]) session.set(ref, { count: FieldValue.increment(-1) }, { merge: true });
+  session.set(trust, { dimension: "trusted", expires_at: expires, session_epoch: 0 });
+  await session.commit();
   res.json({});
 };

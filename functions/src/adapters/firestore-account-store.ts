@@ -25,6 +25,7 @@ import {
 } from "../domain/model.js";
 import type { AccountStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
+import { DocumentReads } from "./document-reads.js";
 import { challengeFromDoc } from "./firestore-challenge-store.js";
 import { addSessionWrite } from "./firestore-session-store.js";
 import { ALREADY_EXISTS, FAILED_PRECONDITION, grpcCode, NOT_FOUND } from "./store-errors.js";
@@ -153,7 +154,10 @@ const profileFields = (profile: UserProfile) => ({
 });
 
 export class FirestoreAccountStore implements AccountStore {
-  constructor(private readonly db: Firestore) {}
+  constructor(
+    private readonly db: Firestore,
+    private readonly reads = new DocumentReads(db),
+  ) {}
 
   private credential(emailKey: string) {
     return this.db.collection(COLLECTIONS.credentials).doc(emailKey);
@@ -230,7 +234,8 @@ export class FirestoreAccountStore implements AccountStore {
   }
 
   async findByEmail(email: { readonly key: string; readonly legacyKey: string }): Promise<Account | null> {
-    const [current, legacy] = await withDeadline(() => this.db.getAll(this.credential(email.key), this.credential(email.legacyKey)));
+    // Batched (DocumentReads): a login's throttle counters, looked up at the same time, share the call.
+    const [current, legacy] = await withDeadline(() => this.reads.get([this.credential(email.key), this.credential(email.legacyKey)]));
     if (current?.exists) return this.mirrored(email.key, current);
     if (legacy === undefined || !legacy.exists) return null;
     return this.migrate(email, legacy);

@@ -15,12 +15,14 @@ import {
   type LiveState,
   type RefreshTokenRecord,
   type StoredRefreshToken,
+  type ThrottleSettlement,
   UNKNOWN_DEVICE,
 } from "../domain/model.js";
 import type { SessionStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { deleteExpired } from "./expired.js";
-import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
+import { addSettlementWrites } from "./firestore-throttle-store.js";
+import { ALREADY_EXISTS, grpcCode, isConflict, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -99,15 +101,31 @@ const BATCH_LIMIT = 400;
 export class FirestoreSessionStore implements SessionStore {
   constructor(private readonly db: Firestore) {}
 
-  async create(token: RefreshTokenRecord, rehash?: { readonly from: string; readonly to: string }): Promise<void> {
+  async create(
+    token: RefreshTokenRecord,
+    options: {
+      readonly rehash?: { readonly from: string; readonly to: string } | undefined;
+      readonly settlement?: ThrottleSettlement | undefined;
+    } = {},
+  ): Promise<{ readonly settled: boolean }> {
+    const { rehash, settlement } = options;
     const credential = this.db.collection(COLLECTIONS.credentials).doc(token.emailKey);
     if (rehash === undefined) {
       const batch = this.db.batch();
       addSessionWrite(this.db, batch, token);
       // Counted on the credential (session cap, session.ts); update() fails if the account is gone.
       batch.update(credential, { session_count: FieldValue.increment(1) });
-      await withDeadline(() => batch.commit());
-      return;
+      const settling = settlement !== undefined && addSettlementWrites(this.db, batch, settlement);
+      try {
+        await withDeadline(() => batch.commit());
+      } catch (error) {
+        // Nothing landed: the session goes alone, and its caller settles another way (a failure
+        // of the session's own writes, an account gone, fails that commit as it would have).
+        if (!settling || !isConflict(error)) throw error;
+        await this.create(token);
+        return { settled: false };
+      }
+      return { settled: settling };
     }
     // A transaction, so that the hash is replaced only while it is still the one verified: a
     // password change in between keeps its new hash (an imported user's first login, once).
@@ -119,6 +137,7 @@ export class FirestoreSessionStore implements SessionStore {
         tx.update(credential, { session_count: FieldValue.increment(1), ...(replace && { password_hash: rehash.to }) });
       }),
     );
+    return { settled: false };
   }
 
   async find(tokenHash: string): Promise<StoredRefreshToken | null> {

@@ -1,10 +1,11 @@
-import { type DocumentSnapshot, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { type DocumentSnapshot, FieldValue, type Firestore, Timestamp, type WriteBatch } from "firebase-admin/firestore";
 import { withDeadline } from "../deadlines.js";
-import type { Counter, CounterVersion, CounterWrite, ThrottleKey } from "../domain/model.js";
+import type { Counter, CounterWrite, ThrottleKey, ThrottleSettlement } from "../domain/model.js";
 import type { ThrottleStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
+import { DocumentReads } from "./document-reads.js";
 import { deleteExpired } from "./expired.js";
-import { ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION, grpcCode, NOT_FOUND } from "./store-errors.js";
+import { isConflict } from "./store-errors.js";
 
 /**
  * Throttle counters: `auth_throttle/{hmac(dimension, values, window)}` = `{dimension, count,
@@ -48,9 +49,6 @@ function timeOf(version: string): Timestamp {
   return new Timestamp(Number(seconds), Number(nanos));
 }
 
-/** A compare-and-set that met a concurrent change: the precondition failed (or a create found the document). */
-const CONFLICTS = new Set([FAILED_PRECONDITION, ALREADY_EXISTS, NOT_FOUND, ABORTED]);
-
 function countersFrom(docs: readonly DocumentSnapshot[]): Map<string, Counter> {
   const counters = new Map<string, Counter>();
   for (const doc of docs) {
@@ -66,8 +64,31 @@ function versionsFrom(docs: readonly DocumentSnapshot[]): Map<string, string> {
   return versions;
 }
 
+/**
+ * Puts `settlement`'s writes (ThrottleStore.settle) on `batch`, so that they can land with other
+ * writes (a login's session: SessionStore.create). False, with nothing put on it, when the
+ * release's pair had no version (it cannot be named by a precondition: it must be settled by
+ * the transaction, `releaseNetworkUnits`).
+ */
+export function addSettlementWrites(db: Firestore, batch: WriteBatch, settlement: ThrottleSettlement): boolean {
+  const ref = (id: string) => db.collection(COLLECTIONS.throttle).doc(id);
+  const { giveBack, clear, trust, release } = settlement;
+  if (release !== undefined) {
+    if (release.pair.version === null) return false;
+    batch.delete(ref(release.pair.key.id), { lastUpdateTime: timeOf(release.pair.version) });
+    if (release.units > 0) batch.set(ref(release.network.id), unitsBack(release.network, release.units), { merge: true });
+  }
+  for (const key of giveBack) batch.set(ref(key.id), { count: FieldValue.increment(-1) }, { merge: true });
+  for (const key of clear) batch.delete(ref(key.id));
+  if (trust !== undefined) batch.set(ref(trust.id), { dimension: "trusted", expires_at: trust.until, session_epoch: trust.epoch });
+  return true;
+}
+
 export class FirestoreThrottleStore implements ThrottleStore {
-  constructor(private readonly db: Firestore) {}
+  constructor(
+    private readonly db: Firestore,
+    private readonly reads = new DocumentReads(db),
+  ) {}
 
   private ref(id: string) {
     return this.db.collection(COLLECTIONS.throttle).doc(id);
@@ -76,7 +97,8 @@ export class FirestoreThrottleStore implements ThrottleStore {
   async read(keys: readonly ThrottleKey[], trustId: string | undefined, now: Date) {
     const refs = keys.map((key) => this.ref(key.id));
     if (trustId !== undefined) refs.push(this.ref(trustId));
-    const docs = await withDeadline(() => this.db.getAll(...refs));
+    // Batched (DocumentReads): a login's credential, looked up at the same time, shares the call.
+    const docs = await withDeadline(() => this.reads.get(refs));
     const trust = trustId === undefined ? undefined : docs.pop();
     const trustedUntil = trust === undefined ? null : date(trust.get("expires_at"));
     const epoch: unknown = trust?.get("session_epoch") ?? 0; // markers from before epochs: epoch 0
@@ -101,7 +123,7 @@ export class FirestoreThrottleStore implements ThrottleStore {
       const results = await withDeadline(() => batch.commit());
       return new Map(writes.map((write, i) => [write.key.id, versionOf(results[i]?.writeTime ?? Timestamp.now())]));
     } catch (error) {
-      if (CONFLICTS.has(grpcCode(error) ?? -1)) return null;
+      if (isConflict(error)) return null;
       throw error;
     }
   }
@@ -125,26 +147,15 @@ export class FirestoreThrottleStore implements ThrottleStore {
     return { counters: countersFrom(docs), versions: versionsFrom(docs) };
   }
 
-  async settle(
-    giveBack: readonly ThrottleKey[],
-    clear: readonly ThrottleKey[],
-    trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
-    release?: { readonly pair: CounterVersion; readonly network: ThrottleKey; readonly units: number },
-  ): Promise<boolean> {
+  async settle(settlement: ThrottleSettlement): Promise<boolean> {
+    const { giveBack, clear, trust, release } = settlement;
     if (giveBack.length + clear.length === 0 && trust === undefined && release === undefined) return true;
     const batch = this.db.batch();
-    if (release !== undefined) {
-      if (release.pair.version === null) return false;
-      batch.delete(this.ref(release.pair.key.id), { lastUpdateTime: timeOf(release.pair.version) });
-      if (release.units > 0) batch.set(this.ref(release.network.id), unitsBack(release.network, release.units), { merge: true });
-    }
-    for (const key of giveBack) batch.set(this.ref(key.id), { count: FieldValue.increment(-1) }, { merge: true });
-    for (const key of clear) batch.delete(this.ref(key.id));
-    if (trust !== undefined) batch.set(this.ref(trust.id), { dimension: "trusted", expires_at: trust.until, session_epoch: trust.epoch });
+    if (!addSettlementWrites(this.db, batch, settlement)) return false;
     try {
       await withDeadline(() => batch.commit());
     } catch (error) {
-      if (release !== undefined && CONFLICTS.has(grpcCode(error) ?? -1)) return false;
+      if (release !== undefined && isConflict(error)) return false;
       throw error;
     }
     return true;

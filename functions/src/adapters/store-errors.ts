@@ -10,3 +10,9 @@ export function grpcCode(error: unknown): number | undefined {
   const code = errorCode(error);
   return typeof code === "number" ? code : undefined;
 }
+
+/** A compare-and-set that met a concurrent change: the precondition failed (or a create found the document). */
+const CONFLICTS = new Set([FAILED_PRECONDITION, ALREADY_EXISTS, NOT_FOUND, ABORTED]);
+
+/** A commit that failed on a precondition of one of its writes: nothing of it landed. */
+export const isConflict = (error: unknown): boolean => CONFLICTS.has(grpcCode(error) ?? -1);

@@ -110,16 +110,22 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
 
   const [, newHash] = await Promise.all([repairAuthUser(verified, email.canonical, deps), rehash(verified, password, deps)]);
 
+  // After the hash, one commit: the session with the throttle's settling writes (when the pair
+  // moved meanwhile, the session lands alone and the success is settled another way).
   const { refreshToken, record: session } = startSession(verified, now, deps.lifetimes, ["pwd"], input.device);
+  const settlement = attempt.success();
+  const rehashed = newHash === null ? undefined : { from: account.passwordHash, to: newHash };
   const [jwtToken] = await Promise.all([
     deps.minter.mint(account.uid, sessionClaims(account.roleId, session.sessionId)),
-    attempt.succeeded().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
-    deps.sessions.create(session, newHash === null ? undefined : { from: account.passwordHash, to: newHash }).then(() => {
+    deps.sessions.create(session, { rehash: rehashed, settlement: settlement.writes }).then(({ settled }) => {
       if (newHash !== null) deps.events.passwordRehashed(account.uid);
-      return capSessions(account, deps.maxSessions, deps).then(
-        (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
-        (error: unknown) => deps.events.followUpFailed("cap_sessions", account.uid, error),
-      );
+      return Promise.all([
+        settled || settlement.unsettled().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
+        capSessions(account, deps.maxSessions, deps).then(
+          (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
+          (error: unknown) => deps.events.followUpFailed("cap_sessions", account.uid, error),
+        ),
+      ]);
     }),
   ]);
 

@@ -401,6 +401,20 @@ export interface CounterWrite extends CounterVersion {
   readonly counter: Counter;
 }
 
+/**
+ * What a successful password check leaves on the throttle's documents (throttle.ts, `succeeded`),
+ * written in one commit: one attempt given back on `giveBack`, `clear` deleted, the network
+ * marked `trust`ed for the account, and `release`: the pair counter deleted and its `units`
+ * given back on its `network` shard - only while the pair is still at its version, else nothing
+ * of the commit lands.
+ */
+export interface ThrottleSettlement {
+  readonly giveBack: readonly ThrottleKey[];
+  readonly clear: readonly ThrottleKey[];
+  readonly trust?: { readonly id: string; readonly until: Date; readonly epoch: number } | undefined;
+  readonly release?: { readonly pair: CounterVersion; readonly network: ThrottleKey; readonly units: number } | undefined;
+}
+
 /** The languages of the mails (domain/mail.ts); English when the request asks for none of them. */
 export const LANGUAGES = ["en", "es", "de", "fr", "pt"] as const;
 export type Language = (typeof LANGUAGES)[number];

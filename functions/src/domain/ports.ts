@@ -8,7 +8,6 @@ import type {
   CodeIssue,
   ConsumedCode,
   Counter,
-  CounterVersion,
   CounterWrite,
   DeviceSession,
   EndedSignIn,
@@ -22,6 +21,7 @@ import type {
   SecurityEvent,
   StoredRefreshToken,
   ThrottleKey,
+  ThrottleSettlement,
   UserListPosition,
   VerifiedCaller,
 } from "./model.js";
@@ -197,8 +197,20 @@ export interface SessionStore {
    * With `rehash`, the same commit replaces the credential's hash `from` (the one the login
    * verified) by `to`; if the hash is no longer `from` (a password change got there first), the
    * session is written and the hash left alone.
+   *
+   * `settlement`: the throttle's writes for the password check that let the session in
+   * (ThrottleStore.settle), in the same commit when it can be - a login's one round trip after its
+   * hash. `settled` says whether they landed; when they did not (a `release` whose pair moved, or
+   * a `rehash`, which takes a transaction), the session was written alone and the caller settles
+   * another way (throttle.ts, `Settlement.unsettled`).
    */
-  create(token: RefreshTokenRecord, rehash?: { readonly from: string; readonly to: string }): Promise<void>;
+  create(
+    token: RefreshTokenRecord,
+    options?: {
+      readonly rehash?: { readonly from: string; readonly to: string } | undefined;
+      readonly settlement?: ThrottleSettlement | undefined;
+    },
+  ): Promise<{ readonly settled: boolean }>;
   find(tokenHash: string): Promise<StoredRefreshToken | null>;
   /**
    * Marks `parent` used and stores `child`, all or nothing. Single use rests on a create()
@@ -293,17 +305,10 @@ export interface ThrottleStore {
     unitsOf?: ThrottleKey,
   ): Promise<{ readonly counters: ReadonlyMap<string, Counter>; readonly versions: ReadonlyMap<string, string> }>;
   /**
-   * Gives one attempt back on `giveBack`, deletes `clear`, and marks `trust` (a network a
-   * successful login came from, for that account) as trusted until its date - in one commit.
-   * `release`: also deletes the pair counter and gives its `units` back on `network`, only if
-   * the pair is still at `version` (else nothing of the commit is written and this returns false).
+   * Writes `settlement` in one commit. Returns false, with nothing written, when it has a
+   * `release` whose pair is no longer at its version (a concurrent attempt moved it).
    */
-  settle(
-    giveBack: readonly ThrottleKey[],
-    clear: readonly ThrottleKey[],
-    trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
-    release?: { readonly pair: CounterVersion; readonly network: ThrottleKey; readonly units: number },
-  ): Promise<boolean>;
+  settle(settlement: ThrottleSettlement): Promise<boolean>;
   /**
    * In one transaction: deletes the pair counter and gives its `networkUnits` back on `network`
    * (nothing when the pair is gone: its units were given back already).

@@ -1,7 +1,7 @@
 import { AppError, isContention } from "../errors.js";
 import type { Deps } from "./deps.js";
 import type { Keys } from "./ids.js";
-import type { Counter, CounterWrite, Dimension, ThrottleKey } from "./model.js";
+import type { Counter, CounterWrite, Dimension, ThrottleKey, ThrottleSettlement } from "./model.js";
 import type { ThrottleStore } from "./ports.js";
 
 /** What the throttle needs: its store, the security events, and the keyed ids. */
@@ -246,7 +246,7 @@ async function reserveByIncrement(
   }
   if (late > 0) {
     // Best effort (the window ends anyway); the pair's unit on the network goes with the shard's count.
-    const givenBack = unitsOf === undefined ? store.settle(keys, []) : store.add(keys, -1, unitsOf);
+    const givenBack = unitsOf === undefined ? store.settle({ giveBack: keys, clear: [] }) : store.add(keys, -1, unitsOf);
     await givenBack.catch(() => undefined);
     throw throttled(events, late, lateKeys);
   }
@@ -266,7 +266,13 @@ export interface PasswordAttempt {
    * back, the network trusted. `clearAccount` also clears the account-wide counter (a password
    * reset by code: the owner proved their mailbox).
    */
-  succeeded(options?: { readonly clearAccount?: boolean }): Promise<void>;
+  succeeded(options?: SuccessOptions): Promise<void>;
+  /**
+   * The same success as data, for a caller that commits it with its own writes (login: with the
+   * session, one commit after the hash; SessionStore.create). Exactly one of `succeeded()` and
+   * `success()` is used per attempt.
+   */
+  success(options?: SuccessOptions): Settlement;
   /**
    * The password was right, but the sign-in is not complete (a second factor follows): this
    * attempt's counts are given back - a right password is not a guess - on every counter it
@@ -274,6 +280,21 @@ export interface PasswordAttempt {
    * network trusted.
    */
   forgiven(): Promise<void>;
+}
+
+export interface SuccessOptions {
+  readonly clearAccount?: boolean;
+}
+
+/** A success's writes (`writes`), and what to do when they could not land as they are. */
+export interface Settlement {
+  readonly writes: ThrottleSettlement;
+  /**
+   * Settles the success another way, when `writes` did not land: its pair moved since the
+   * reservation (a concurrent attempt of the same account and network), or they could not be
+   * committed with the caller's writes. Never takes a count twice (see `succeeded`).
+   */
+  unsettled(): Promise<void>;
 }
 
 /**
@@ -343,6 +364,38 @@ export async function beginPasswordAttempt(
         ? undefined
         : { version: after.versions.get(pairKey.id), units: after.counters.get(pairKey.id)?.networkUnits ?? 0 };
   }
+
+  const success = (options?: SuccessOptions): Settlement => {
+    // The pair's own counter starts over; the account and address counters only get this
+    // attempt back: an attacker's failures elsewhere stay counted after the owner logs in.
+    const cleared = (key: ThrottleKey) => key.dimension === "account_ip" || (options?.clearAccount === true && key.dimension === "account");
+    const clear = keys.filter(cleared);
+    const trust =
+      trustId !== undefined && sessionEpoch !== null && !trusted
+        ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000), epoch: sessionEpoch }
+        : undefined;
+    if (pairKey === undefined || ipKey === undefined || pair === undefined) {
+      const writes = { giveBack: applicable.filter((key) => !cleared(key)), clear, trust };
+      return { writes, unsettled: async () => void (await store.settle(writes)) };
+    }
+    // The network's shard gets back every count the pair holds on it (its units), with the
+    // pair's deletion, exactly once: this attempt's own count, and a typo's earlier in the
+    // window (forgiven: it was not a sprayer's guess). Once: only while the pair is as this
+    // reservation left it (its version); when another attempt moved it, in a transaction
+    // that finds the units still there or already given back - never both (two successes at
+    // once, or one racing the attempt whose count it would forgive, cannot take a count twice).
+    const giveBack = applicable.filter((key) => !cleared(key) && key !== ipKey);
+    const others = clear.filter((key) => key !== pairKey);
+    const release = { pair: { key: pairKey, version: pair.version ?? null }, network: ipKey, units: pair.units };
+    return {
+      writes: { giveBack, clear: others, trust, release },
+      async unsettled() {
+        await store.settle({ giveBack, clear: others, trust });
+        await store.releaseNetworkUnits(pairKey, ipKey);
+      },
+    };
+  };
+
   return {
     async forgiven() {
       // Every count this attempt added, given back by increments: on the account and pair
@@ -350,36 +403,11 @@ export async function beginPasswordAttempt(
       // (an abandoned two-step sign-in must not fill a school's shard).
       await store.add(applicable, -1, countsOnNetwork ? pairKey : undefined);
     },
+    success,
     async succeeded(options) {
-      // The pair's own counter starts over; the account and address counters only get this
-      // attempt back: an attacker's failures elsewhere stay counted after the owner logs in.
-      const cleared = (key: ThrottleKey) =>
-        key.dimension === "account_ip" || (options?.clearAccount === true && key.dimension === "account");
-      const clear = keys.filter(cleared);
-      const trust =
-        trustId !== undefined && sessionEpoch !== null && !trusted
-          ? { id: trustId, until: new Date(now.getTime() + TRUST_SECONDS * 1000), epoch: sessionEpoch }
-          : undefined;
-      if (pairKey === undefined || ipKey === undefined || pair === undefined) {
-        await store.settle(
-          applicable.filter((key) => !cleared(key)),
-          clear,
-          trust,
-        );
-        return;
-      }
-      // The network's shard gets back every count the pair holds on it (its units), with the
-      // pair's deletion, exactly once: this attempt's own count, and a typo's earlier in the
-      // window (forgiven: it was not a sprayer's guess). Once: only while the pair is as this
-      // reservation left it (its version); when another attempt moved it, in a transaction
-      // that finds the units still there or already given back - never both (two successes at
-      // once, or one racing the attempt whose count it would forgive, cannot take a count twice).
-      const giveBack = applicable.filter((key) => !cleared(key) && key !== ipKey);
-      const others = clear.filter((key) => key !== pairKey);
-      const release = { pair: { key: pairKey, version: pair.version ?? null }, network: ipKey, units: pair.units };
-      if (await store.settle(giveBack, others, trust, release)) return;
-      await store.settle(giveBack, others, trust);
-      await store.releaseNetworkUnits(pairKey, ipKey);
+      const settlement = success(options);
+      if (await store.settle(settlement.writes)) return;
+      await settlement.unsettled();
     },
   };
 }
@@ -410,10 +438,10 @@ export async function beginSignup(deps: ThrottleDeps, emailKey: string, network:
   await reserveByIncrement(store, [signupKey], state.counters, now, events);
   return {
     signedUp: async () => {
-      await store.settle([], [], {
-        id: trustIdOf(deps.keys, emailKey, network),
-        until: new Date(now.getTime() + TRUST_SECONDS * 1000),
-        epoch: 0,
+      await store.settle({
+        giveBack: [],
+        clear: [],
+        trust: { id: trustIdOf(deps.keys, emailKey, network), until: new Date(now.getTime() + TRUST_SECONDS * 1000), epoch: 0 },
       });
     },
     // A 409 tells whether an email is registered: it counts on the network's `ip` counter like

@@ -40,6 +40,8 @@ interface Count {
   reads: number;
   writes: number;
   deletes: number;
+  /** Requests the Firestore client sent: each costs the function's CPU whatever it carries (docs/benchmark.md). */
+  calls: number;
   round_trips_before_hash: number;
   round_trips_after_hash: number;
   /** Argon2id hashes and verifications made (a hash costs what a verification does): the CPU `npm run cost` bills. */
@@ -119,6 +121,7 @@ class Recorder {
       reads,
       writes,
       deletes,
+      calls: this.calls.length,
       round_trips_before_hash: groups(before),
       round_trips_after_hash: groups(after),
       cpu_verifications: this.hashes.length,
@@ -150,11 +153,11 @@ function marked(hasher: PasswordHasher, recorder: Recorder): PasswordHasher {
 function markdown(operations: Record<string, Count>, notes: Record<string, string>): string {
   const rows = Object.entries(operations).map(
     ([name, c]) =>
-      `| \`${name}\` | ${c.reads} | ${c.writes} | ${c.deletes} | ${c.round_trips_before_hash} | ${c.round_trips_after_hash} | ${notes[name] ?? ""} |`,
+      `| \`${name}\` | ${c.reads} | ${c.writes} | ${c.deletes} | ${c.calls} | ${c.round_trips_before_hash} | ${c.round_trips_after_hash} | ${notes[name] ?? ""} |`,
   );
   return [
-    "| request | reads | writes | deletes | round trips before the hash | after | what they buy |",
-    "|---|---|---|---|---|---|---|",
+    "| request | reads | writes | deletes | calls | round trips before the hash | after | what they buy |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
 }
@@ -163,7 +166,7 @@ const NOTES: Record<string, string> = {
   signup:
     "before the hash: the signup and network-shard counters read, the signup counter's increment and read-back (signups never contend: a classroom's); after: the legacy-id lookup, the account (credential, uid index, users doc, session record, refresh token) in one commit, the Auth-synced flag, the trust marker; with SEND_VERIFICATION_ON_SIGNUP (default): the mail counter (read, increment, read-back), the code (read, write) and the mail document",
   login_trusted:
-    "reads: the credential at its id and at its legacy id (one lookup), the pair, account and network-shard counters and the trust marker (one lookup); writes: the compare-and-set (pair, network shard), then the shard's give-back, the session record, the refresh token and the credential's session count (the cap's bound); delete: the pair counter",
+    "reads, in one lookup: the credential at its id and at its legacy id, the pair, account and network-shard counters and the trust marker; writes: the compare-and-set (pair, network shard), then in one commit the session record, the refresh token, the credential's session count (the cap's bound), the shard's give-back and the pair's deletion",
   login_untrusted:
     "as trusted, plus the account counter in the compare-and-set and its give-back, and the trust marker written for this network",
   login_failed: "the same reads and the compare-and-set; nothing after the hash (the failure stays counted)",
@@ -266,6 +269,7 @@ describe("Firestore operations and round trips per request (counted, real emulat
       reads: gets,
       writes: 0,
       deletes: 0,
+      calls: 0, // evaluated by Firestore itself: no call of the function's
       round_trips_before_hash: 0,
       round_trips_after_hash: 0,
       cpu_verifications: 0,
@@ -276,6 +280,9 @@ describe("Firestore operations and round trips per request (counted, real emulat
       expect(operations[name]?.round_trips_before_hash, `${name}: round trips before the hash`).to.be.at.most(2);
       expect(operations[name]?.round_trips_after_hash, `${name}: round trips after the hash`).to.be.at.most(1);
       expect(operations[name]?.cpu_verifications, `${name}: verifications`).to.equal(1);
+      // One lookup (credential and counters together), the reservation, one commit with the session:
+      // each call costs the function's CPU whatever it carries.
+      expect(operations[name]?.calls, `${name}: Firestore calls`).to.equal(3);
     }
     expect(gets, "liveSession()'s get()s").to.equal(2);
 

@@ -7,7 +7,6 @@ import {
   type AuthUserProfile,
   type CodeIssue,
   type Counter,
-  type CounterVersion,
   type CounterWrite,
   type DeviceSession,
   EmailTakenError,
@@ -23,6 +22,7 @@ import {
   StaleAccountError,
   type StoredRefreshToken,
   type ThrottleKey,
+  type ThrottleSettlement,
   UidTakenError,
   UNKNOWN_DEVICE,
   type UserListPosition,
@@ -116,18 +116,24 @@ export class MemoryStore implements AccountStore {
 
   constructor(private readonly faults: Faults) {}
 
+  /** The throttle whose settling writes a session's commit may carry (SessionStore.create's `settlement`). */
+  settleWith: MemoryThrottle | undefined;
+
   /** Live session records by session id (auth_sessions). */
   readonly live = new Map<string, DeviceSession>();
 
   readonly sessionStore: SessionStore = {
-    create: async (token, rehash) => {
+    create: async (token, { rehash, settlement } = {}) => {
       await this.faults.at("sessions.create");
+      // One commit with the session, as Firestore's store makes it (not with a rehash, a transaction).
+      const settled = rehash === undefined && settlement !== undefined && this.settleWith?.settleNow(settlement) === true;
       this.addToken(token);
       const uid = this.uidByEmailKey.get(token.emailKey);
       const account = uid === undefined ? undefined : this.accounts.get(uid);
-      if (account === undefined) return;
+      if (account === undefined) return { settled };
       const passwordHash = rehash !== undefined && account.passwordHash === rehash.from ? rehash.to : account.passwordHash;
       this.accounts.set(account.uid, { ...account, sessionCount: account.sessionCount + 1, passwordHash });
+      return { settled };
     },
     liveState: async (sessionId, uid): Promise<LiveState> => {
       const account = this.accounts.get(uid);
@@ -656,12 +662,13 @@ export class MemoryThrottle implements ThrottleStore {
     return { counters: this.pick(keys), versions: this.versionsOf(keys) };
   }
 
-  async settle(
-    giveBack: readonly ThrottleKey[],
-    clear: readonly ThrottleKey[],
-    trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
-    release?: { readonly pair: CounterVersion; readonly network: ThrottleKey; readonly units: number },
-  ): Promise<boolean> {
+  async settle(settlement: ThrottleSettlement): Promise<boolean> {
+    return this.settleNow(settlement);
+  }
+
+  /** `settle` at once (SessionStore.create's commit holds it with the session's writes). */
+  settleNow(settlement: ThrottleSettlement): boolean {
+    const { giveBack, clear, trust, release } = settlement;
     // A deletion's precondition on a missing document fails too, as Firestore's does.
     if (release !== undefined && (release.pair.version === null || this.versionOf(release.pair.key.id) !== release.pair.version)) {
       return false;
@@ -932,6 +939,7 @@ export function world(verification: Deps["verification"] = { sendOnSignup: false
   const hasher = new FakeHasher(faults);
   const minter = new FakeMinter(faults);
   const throttle = new MemoryThrottle(faults);
+  store.settleWith = throttle;
   const events = new RecordingEvents();
   const clock = new ManualClock();
   const keys = hmacKeys(() => SECRET);

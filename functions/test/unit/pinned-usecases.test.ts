@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Counter, CounterVersion, CounterWrite, SecurityEvent, ThrottleKey } from "../../src/domain/model.js";
+import type { Counter, CounterWrite, SecurityEvent, ThrottleKey, ThrottleSettlement } from "../../src/domain/model.js";
 import { refresh } from "../../src/domain/refresh.js";
 import { signup } from "../../src/domain/signup.js";
 import { beginPasswordAttempt, beginSignup, ipShardOf, reserveMailRequest } from "../../src/domain/throttle.js";
@@ -31,19 +31,21 @@ async function appError(promise: Promise<unknown>): Promise<AppError> {
 class RecordingThrottle extends MemoryThrottle {
   /** Each settle(): the dimensions given back and cleared, the trust marked, and `release`: the units a pair's release gives its network. */
   readonly settled: { giveBack: string[]; clear: string[]; trust?: { id: string; until: string }; release?: number }[] = [];
-  override async settle(
-    giveBack: readonly ThrottleKey[],
-    clear: readonly ThrottleKey[],
-    trust?: { readonly id: string; readonly until: Date; readonly epoch: number },
-    release?: { readonly pair: CounterVersion; readonly network: ThrottleKey; readonly units: number },
-  ): Promise<boolean> {
+  /** Commits of settling writes alone (settle()); the rest went with a session's commit. */
+  alone = 0;
+  override async settle(settlement: ThrottleSettlement): Promise<boolean> {
+    this.alone++;
+    return super.settle(settlement);
+  }
+  override settleNow(settlement: ThrottleSettlement): boolean {
+    const { giveBack, clear, trust, release } = settlement;
     this.settled.push({
       giveBack: giveBack.map((key) => key.dimension),
       clear: clear.map((key) => key.dimension),
       ...(trust === undefined ? {} : { trust: { id: trust.id, until: trust.until.toISOString() } }),
       ...(release === undefined ? {} : { release: release.units }),
     });
-    return super.settle(giveBack, clear, trust, release);
+    return super.settleNow(settlement);
   }
 }
 
@@ -60,6 +62,7 @@ const ipOf = (emailKey: string, network: string) => `ip|${network}|shard${ipShar
 function throttleWorld(store?: (w: ReturnType<typeof world>) => RecordingThrottle) {
   const w = world();
   const throttle = store === undefined ? new RecordingThrottle(w.faults) : store(w);
+  w.store.settleWith = throttle; // a login's session commit carries this throttle's settling writes
   const deps = { ...w.deps, throttle, keys: plainKeys };
   const now = () => w.clock.now();
   /** One password check of `emailKey` from `network` (null: no known network). */
@@ -524,14 +527,70 @@ describe("pinned: login", () => {
     expect(w.store.accounts.get(uid)?.authUserSynced).to.equal(true);
   });
 
+  it("after the hash, one commit: the session and the throttle's settling writes together", async () => {
+    const { w, uid } = await registered();
+    const throttle = new RecordingThrottle(w.faults);
+    w.store.settleWith = throttle;
+    const deps = { ...w.deps, throttle };
+    const sessions = w.store.live.size;
+    await login({ email, password, clientNetwork: N }, deps);
+    expect(w.store.live.size).to.equal(sessions + 1);
+    expect(throttle.settled).to.have.length(1);
+    expect(throttle.settled[0]?.release).to.equal(1); // the pair's count on the network's shard, given back with the pair
+    expect(throttle.alone).to.equal(0);
+    expect(throttle.released).to.equal(1);
+    expect([...throttle.counters.values()].map((counter) => counter.count)).to.deep.equal([0, 0]); // the account's and the shard's
+    expect(w.events.seen.filter((event) => event.includes(uid) && event.startsWith("follow_up_failed"))).to.deep.equal([]);
+  });
+
+  it("a pair moved during the hash (a concurrent wrong password): the session lands alone, the shard gets its count back once", async () => {
+    const { w } = await registered();
+    const throttle = new RecordingThrottle(w.faults);
+    w.store.settleWith = throttle;
+    const deps = { ...w.deps, throttle };
+    const hasher = deps.hasher;
+    const racing = {
+      ...deps,
+      hasher: {
+        hash: (p: string) => hasher.hash(p),
+        verifyDummy: (p: string) => hasher.verifyDummy(p),
+        needsRehash: (phc: string) => hasher.needsRehash(phc),
+        scheme: (stored: string) => hasher.scheme(stored),
+        verify: async (phc: string, typed: string) => {
+          // Another check of the same account from the same network, reserved while this one hashes.
+          await appError(login({ email, password: "wrong horse battery", clientNetwork: N }, deps));
+          return hasher.verify(phc, typed);
+        },
+      },
+    };
+    const sessions = w.store.live.size;
+    const result = await login({ email, password, clientNetwork: N }, racing);
+    expect(result.refreshToken).to.be.a("string");
+    expect(w.store.live.size).to.equal(sessions + 1);
+    // Tried with the session, refused there (the pair's version moved), then settled alone and
+    // released by the transaction: the shard's one count given back once, the pair gone.
+    expect(throttle.settled.map((settled) => settled.release)).to.deep.equal([1, undefined]);
+    expect(throttle.alone).to.equal(1);
+    expect(throttle.released).to.equal(1);
+    // Left: the account-wide counter (the wrong password's count) and the shard (0); no pair.
+    expect([...throttle.counters.values()].map((counter) => counter.count).sort()).to.deep.equal([0, 1]);
+  });
+
   it("a failed throttle reset after a good password is logged, and the login goes through", async () => {
     const { w, uid } = await registered();
+    // The settling writes could not go with the session (their pair moved), and settling them
+    // alone then fails.
     class NoSettle extends MemoryThrottle {
+      override settleNow(): boolean {
+        return false;
+      }
       override async settle(): Promise<boolean> {
         throw new Error("settle failed");
       }
     }
-    const result = await login({ email, password, clientNetwork: N }, { ...w.deps, throttle: new NoSettle(w.faults) });
+    const throttle = new NoSettle(w.faults);
+    w.store.settleWith = throttle;
+    const result = await login({ email, password, clientNetwork: N }, { ...w.deps, throttle });
     expect(result.user.id).to.equal(uid);
     expect(w.events.seen).to.include(`follow_up_failed:reset_throttle:${uid}`);
   });
