@@ -1,7 +1,9 @@
 // Firestore's two transports in firebase-admin, CPU per operation (docs/benchmark.md, "Why 1a and
 // 1b are not met"): a three-document getAll and a two-write commit with a precondition, 8 at a
 // time, over gRPC (the default) and over REST (`preferRest: true`), each in its own process,
-// interleaved. Run against a Firestore emulator:
+// interleaved; and gRPC inside a `domain`, as the Functions Framework runs every request (its
+// function_wrappers.js: `domain.create()` then `d.run(...)` per request). Run against a Firestore
+// emulator:
 //   npm run stack -- node scripts/bench-transport.mjs
 // REST under the emulator still asks Google's auth library for a credential: a throwaway key
 // made here (never sent anywhere but the emulator) stands in for one.
@@ -24,6 +26,7 @@ if (process.argv[2] === "child") {
   initializeApp({ projectId: "demo-bench-transport" });
   const db = getFirestore();
   db.settings({ preferRest: process.argv[3] === "rest" });
+  const inDomain = process.argv[3] === "domain";
   const refs = [0, 1, 2].map((i) => db.doc(`bench_transport/d${i}`));
   await Promise.all(refs.map((ref) => ref.set({ n: 0 })));
   const operation = async (i) => {
@@ -36,13 +39,19 @@ if (process.argv[2] === "child") {
   for (let i = 0; i < 200; i++) await operation(i); // warm-up
   const before = process.cpuUsage();
   let next = 0;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < OPERATIONS) await operation(next++);
-    }),
-  );
+  const all = () =>
+    Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < OPERATIONS) await operation(next++);
+      }),
+    );
+  if (inDomain) {
+    const domain = require("node:domain").create();
+    await new Promise((resolve, reject) => domain.run(() => all().then(resolve, reject)));
+  } else await all();
   const used = process.cpuUsage(before);
-  console.log(`${process.argv[3].padEnd(4)} ${((used.user + used.system) / 1000 / OPERATIONS).toFixed(2)} ms of CPU per operation`);
+  const label = { grpc: "gRPC", rest: "REST", domain: "gRPC inside a domain (as the Functions Framework runs a request)" }[process.argv[3]];
+  console.log(`${label}: ${((used.user + used.system) / 1000 / OPERATIONS).toFixed(2)} ms of CPU per operation`);
   process.exit(0);
 }
 
@@ -60,7 +69,7 @@ writeFileSync(
   }),
 );
 console.log(`${OPERATIONS} operations (getAll of 3, commit of 2), ${IN_FLIGHT} at a time, per transport, interleaved:`);
-for (const transport of ["grpc", "rest", "grpc", "rest"]) {
+for (const transport of ["grpc", "rest", "domain", "grpc", "rest", "domain"]) {
   const run = spawnSync(process.execPath, [import.meta.filename, "child", transport], {
     env: { ...process.env, GOOGLE_APPLICATION_CREDENTIALS: keyFile },
     stdio: ["ignore", "inherit", "inherit"],

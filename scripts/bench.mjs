@@ -18,14 +18,18 @@
 // Also: cold start against the tutorial shape (bench-fixtures/tutorial), peak memory,
 // correctness under concurrency, failed-login timing, import costs, local token signing.
 // Everything listens on 127.0.0.1 and every load phase is bounded in time.
-// Usage: npm run bench -- [--seconds 8] [--shared-cores] [--cold-only]
+// Usage: npm run bench -- [--seconds 8] [--shared-cores] [--cold-only] [--compare DIR]
+// --compare DIR: also serves the `auth` function built in DIR (another build's functions folder,
+// say a git worktree of an earlier commit, installed and built) on the same Firestore, Auth
+// emulator and CPU, and adds its logins at 8 and at 1 to the interleaved rounds: this build's
+// login against that one's, CPU and latency, in one run (the machine's drift cancels out).
 
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { chooseFirestore, offlineBanner, realFirestoreArgs, realFirestoreReady } from "./firestore-emulator.mjs";
@@ -39,9 +43,14 @@ const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf("--seconds") + 1]) || 8;
 /** `--cold-only`: the cold-start comparison alone (about a minute), then stop. */
 const coldOnly = args.includes("--cold-only");
+/** `--compare DIR`: another build's functions folder, measured beside this one (see the usage above). */
+const compareDir = args.includes("--compare") ? resolve(args[args.indexOf("--compare") + 1] ?? "") : undefined;
+if (compareDir !== undefined && !existsSync(join(compareDir, "lib", "index.js"))) {
+  throw new Error(`--compare ${compareDir}: no lib/index.js there (install and build that functions folder first)`);
+}
 const PASSWORD = "correct horse battery staple";
 const host = "127.0.0.1";
-const ports = { firestore: 8180, auth: 9199, fn: 8190, hash: 8191, empty: 8192, firestoreOnly: 8193, tutorial: 8194 };
+const ports = { firestore: 8180, auth: 9199, fn: 8190, hash: 8191, empty: 8192, firestoreOnly: 8193, tutorial: 8194, compare: 8195 };
 const projectId = "demo-flutterflow-auth-bench";
 
 /** Issue 22's targets. */
@@ -420,7 +429,9 @@ async function measureColdStart(accounts) {
  * login, the `hash`, `firestore` and `empty` fixtures at 8 and login and `hash` at 1, in an order
  * rotated by one per round (no server always right after the ceiling or another one).
  */
-async function measureTargets(fn, accounts) {
+const compareUrl = `http://${host}:${ports.compare}`;
+
+async function measureTargets(fn, accounts, other) {
   const fixtures = { hash: ports.hash, firestore: ports.firestoreOnly, empty: ports.empty };
   const served = {};
   for (const [target, port] of Object.entries(fixtures)) {
@@ -443,6 +454,9 @@ async function measureTargets(fn, accounts) {
     phase("empty8", served.empty.child.pid, served.empty.url, "/", 8),
     phase("login1", fn.pid, fnUrl, "/login", 1),
     phase("hash1", served.hash.child.pid, served.hash.url, "/", 1),
+    ...(other === undefined
+      ? []
+      : [phase("other8", other.pid, compareUrl, "/login", 8), phase("other1", other.pid, compareUrl, "/login", 1)]),
   ];
   const ceiling = { verifies: 0, seconds: 0, cpu: 0 };
   for (let round = 0; round < ROUNDS; round++) {
@@ -556,8 +570,19 @@ async function measureOn(fs, last) {
     fn = startFunction();
     await waitFor("function", async () => (await post("/login", {})) === 400);
   }
+  // The other build: the same accounts (signed up by this one), its own process on the same CPU.
+  let other;
+  if (compareDir !== undefined) {
+    other = serve("auth", compareDir, ports.compare);
+    await waitFor("the --compare function", async () => (await post("/login", {}, compareUrl)) === 400);
+    for (let k = 0; k < 20; k++) {
+      const status = await post("/login", { email: accounts[k], password: PASSWORD }, compareUrl);
+      if (status !== 200) throw new Error(`the --compare function answered a login with ${status}: ${other.output.slice(-1500)}`);
+    }
+  }
   progress("  targets");
-  out.targets = await measureTargets(fn, accounts);
+  out.targets = await measureTargets(fn, accounts, other);
+  if (other !== undefined) await stopChild(other);
   out.capacity = await measureCapacity(fn, accounts);
   if (last) {
     progress("  checks");
@@ -615,6 +640,14 @@ function printMode(m) {
   console.log(
     `CPU per request in verifications: at 8 login ${fmt(t.cpu8, 2)}, hash ${fmt(t.hashCpu8, 2)}; at 1 login ${fmt(t.cpu1, 2)}, hash ${fmt(t.hashCpu1, 2)}`,
   );
+  if (tallies.other8 !== undefined) {
+    const ratio = (a, b) => `${fmt(a)} against ${fmt(b)}: ${fmt(a / b, 2)}x`;
+    console.log(
+      `this build's login against --compare ${compareDir} (interleaved in the same rounds): CPU at 8, ms ${ratio(cpuMs(tallies.login8), cpuMs(tallies.other8))}` +
+        ` (${fmt(cpuMs(tallies.login8) / verifyMs, 2)} against ${fmt(cpuMs(tallies.other8) / verifyMs, 2)} verifications); ` +
+        `p50 latency at 1, ms ${ratio(median(tallies.login1.latencies), median(tallies.other1.latencies))}`,
+    );
+  }
   const failed = Object.entries(tallies).filter(([, tally]) => tally.failed > 0);
   if (failed.length > 0) console.log(`non-2xx answers: ${failed.map(([key, tally]) => `${key} ${tally.failed}`).join(", ")}`);
   console.log(

@@ -11,6 +11,7 @@ import { CLEANUP_TIMEOUT_SECONDS } from "./domain/housekeeping.js";
 import { capBodyParsers } from "./http/body-cap.js";
 import { corsStep } from "./http/cors.js";
 import { createHandler } from "./http/handler.js";
+import { outsideRequestDomain } from "./http/outside-domain.js";
 import { ROUTES } from "./http/routes.js";
 import { bodyCapNotApplied } from "./logs.js";
 import { getDeps } from "./services.js";
@@ -71,7 +72,7 @@ export const auth = onRequest(
     // from wrapping the function in an allow-all CORS layer that production does not have.
     cors: false,
   },
-  createHandler(ROUTES, corsStep(cfg.CORS_ORIGINS), getDeps, cfg.CLIENT_IP_HOPS),
+  outsideRequestDomain(createHandler(ROUTES, corsStep(cfg.CORS_ORIGINS), getDeps, cfg.CLIENT_IP_HOPS)),
 );
 
 export const cleanupSessions = onSchedule(

@@ -31,14 +31,21 @@ const stored = argon2.hash(PASSWORD, {
   parallelism: OWASP_ARGON2ID.parallelism,
 });
 
-exports.empty = (_req, res) => {
-  res.json({});
+// Each fixture leaves the Functions Framework's per-request domain as `auth` does
+// (functions/src/http/outside-domain.ts): what the function avoids, the references avoid too.
+const outsideDomain = (handler) => (req, res) => {
+  process.domain?.exit();
+  return handler(req, res);
 };
 
-exports.hash = async (req, res) => {
+exports.empty = outsideDomain((_req, res) => {
+  res.json({});
+});
+
+exports.hash = outsideDomain(async (req, res) => {
   const ok = await argon2.verify(await stored, String(req.body?.password ?? ""));
   res.status(ok ? 200 : 401).json({ ok });
-};
+});
 
 // The Firestore client is made only in the process that serves `firestore`.
 let firestore;
@@ -58,7 +65,7 @@ const mac = (label, parts) =>
 const sha256 = (text) => createHash("sha256").update(text, "utf8").digest("hex");
 const HOUR = 3600;
 
-exports.firestore = async (req, res) => {
+exports.firestore = outsideDomain(async (req, res) => {
   const { FieldValue, Timestamp } = fnRequire("firebase-admin/firestore");
   const store = db();
   const throttle = (parts) => store.collection("auth_throttle").doc(mac("throttle", parts));
@@ -131,4 +138,4 @@ exports.firestore = async (req, res) => {
   session.set(trust, { dimension: "trusted", expires_at: expires, session_epoch: 0 });
   await session.commit();
   res.json({});
-};
+});
