@@ -4,9 +4,9 @@
 // asynchronously by the request's code becomes that request's 500 instead of the instance's
 // crash. Inside a domain every async resource - each promise, timer, socket write, gRPC call -
 // is tracked by the domain's async hooks (entered and left around each callback, a destroy hook
-// each): measured with a CPU profile of logins, about 17 % of the main thread's time, and a
-// Firestore call costs about 1.5 times its CPU inside a domain (scripts/bench-transport.mjs;
-// docs/benchmark.md).
+// each): in a CPU profile of logins, about 17 % of the main thread's time. Leaving it made a
+// login's CPU 0.81 times what it was (`npm run bench -- --compare`, the same build with and
+// without this; docs/benchmark.md).
 //
 // This backend's requests leave the domain as they start. Nothing of theirs needs it: every
 // handler is async, every await is caught by the handler (http/handler.ts turns any error into

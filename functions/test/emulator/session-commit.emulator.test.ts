@@ -5,7 +5,7 @@ import { FirestoreSessionStore } from "../../src/adapters/firestore-session-stor
 import { FirestoreThrottleStore } from "../../src/adapters/firestore-throttle-store.js";
 import type { ThrottleKey, ThrottleSettlement } from "../../src/domain/model.js";
 import { startSession } from "../../src/domain/session.js";
-import { db } from "./helpers.js";
+import { db, FIRESTORE_MODE } from "./helpers.js";
 
 // A login's one commit after its hash (SessionStore.create with the throttle's settlement) against
 // the stack's Firestore emulator, through the adapters themselves: the session and the settling
@@ -75,7 +75,13 @@ describe("a login's commit after the hash: the session with the throttle's settl
     expect(await w.trusted()).to.equal(true);
   });
 
-  it("the pair moved since the reservation: the session lands alone (settled: false), no settling write landed", async () => {
+  it("the pair moved since the reservation: the session lands alone (settled: false), no settling write landed", async function () {
+    if (FIRESTORE_MODE !== "real") {
+      console.warn(
+        "\n  !!! SKIPPED (pending): the offline stand-in has no updateTime preconditions; run on the real Firestore emulator.\n",
+      );
+      this.skip();
+    }
     const w = await world();
     await w.throttle.add([w.pair], 1); // a concurrent attempt of the same account and network
     expect(await w.sessions.create(w.record, { settlement: w.settlement })).to.deep.equal({ settled: false });
