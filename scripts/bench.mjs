@@ -20,7 +20,9 @@
 // Everything listens on 127.0.0.1 and every load phase is bounded in time.
 // Usage: npm run bench -- [--seconds 8] [--shared-cores] [--cold-only] [--compare DIR]
 // --compare DIR: also serves the `auth` function built in DIR (another build's functions folder,
-// say a git worktree of an earlier commit, installed and built) on the same Firestore, Auth
+// say a git worktree of an earlier commit with both installs, the root's and the functions', and
+// built: without the root's, that build cannot find the Functions Framework to cap its bodies
+// and logs body_cap_not_applied) on the same Firestore, Auth
 // emulator and CPU, and adds its logins at 8 and at 1 to the interleaved rounds: this build's
 // login against that one's, CPU and latency, in one run (the machine's drift cancels out).
 

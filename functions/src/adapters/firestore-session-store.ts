@@ -22,7 +22,7 @@ import type { SessionStore } from "../domain/ports.js";
 import { COLLECTIONS } from "./collections.js";
 import { deleteExpired } from "./expired.js";
 import { addSettlementWrites } from "./firestore-throttle-store.js";
-import { ALREADY_EXISTS, grpcCode, isConflict, NOT_FOUND } from "./store-errors.js";
+import { ALREADY_EXISTS, grpcCode, NOT_FOUND } from "./store-errors.js";
 
 const timestamp = z.instanceof(Timestamp).transform((t) => t.toDate());
 
@@ -119,10 +119,19 @@ export class FirestoreSessionStore implements SessionStore {
       try {
         await withDeadline(() => batch.commit());
       } catch (error) {
-        // Nothing landed: the session goes alone, and its caller settles another way (a failure
-        // of the session's own writes, an account gone, fails that commit as it would have).
-        if (!settling || !isConflict(error)) throw error;
-        await this.create(token);
+        if (!settling) throw error;
+        // The session goes alone, and its caller settles another way: whatever failed the commit
+        // (a moved pair's precondition, a throttle document too busy), the throttle never fails a
+        // login whose password was right. A failure of the session's own writes (an account
+        // gone, an outage) fails this one too. Both commits create() the same documents, so at
+        // most one lands: when the first did after all (a deadline passed, then it landed), this
+        // one finds them (ALREADY_EXISTS; the ids are random) and the settlement is in.
+        try {
+          await this.create(token);
+        } catch (alone) {
+          if (grpcCode(alone) === ALREADY_EXISTS) return { settled: true };
+          throw alone;
+        }
         return { settled: false };
       }
       return { settled: settling };

@@ -110,17 +110,21 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<AuthRes
 
   const [, newHash] = await Promise.all([repairAuthUser(verified, email.canonical, deps), rehash(verified, password, deps)]);
 
-  // After the hash, one commit: the session with the throttle's settling writes (when the pair
-  // moved meanwhile, the session lands alone and the success is settled another way).
+  // After the hash, one commit: the session with the throttle's settling writes (when they could
+  // not land with it, the session lands alone and the success is settled another way). A login
+  // that replaces its hash writes its session in a transaction: the success is settled beside
+  // it, in parallel, as before.
   const { refreshToken, record: session } = startSession(verified, now, deps.lifetimes, ["pwd"], input.device);
-  const settlement = attempt.success();
+  const settlement = newHash === null ? attempt.success() : null;
   const rehashed = newHash === null ? undefined : { from: account.passwordHash, to: newHash };
+  const settleFailed = (error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error);
   const [jwtToken] = await Promise.all([
     deps.minter.mint(account.uid, sessionClaims(account.roleId, session.sessionId)),
-    deps.sessions.create(session, { rehash: rehashed, settlement: settlement.writes }).then(({ settled }) => {
+    settlement === null ? attempt.succeeded().catch(settleFailed) : undefined,
+    deps.sessions.create(session, { rehash: rehashed, settlement: settlement?.writes }).then(({ settled }) => {
       if (newHash !== null) deps.events.passwordRehashed(account.uid);
       return Promise.all([
-        settled || settlement.unsettled().catch((error: unknown) => deps.events.followUpFailed("reset_throttle", account.uid, error)),
+        settled || settlement?.unsettled().catch(settleFailed),
         capSessions(account, deps.maxSessions, deps).then(
           (ended) => ended > 0 && deps.events.security({ event: "sessions_capped", uid: account.uid, ended }),
           (error: unknown) => deps.events.followUpFailed("cap_sessions", account.uid, error),

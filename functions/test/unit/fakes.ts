@@ -116,7 +116,11 @@ export class MemoryStore implements AccountStore {
 
   constructor(private readonly faults: Faults) {}
 
-  /** The throttle whose settling writes a session's commit may carry (SessionStore.create's `settlement`). */
+  /**
+   * The throttle whose settling writes a session's commit may carry (SessionStore.create's
+   * `settlement`): world() sets its own; a test that gives the use cases another throttle sets
+   * it here too, or the commit would settle on the wrong store.
+   */
   settleWith: MemoryThrottle | undefined;
 
   /** Live session records by session id (auth_sessions). */
@@ -125,11 +129,13 @@ export class MemoryStore implements AccountStore {
   readonly sessionStore: SessionStore = {
     create: async (token, { rehash, settlement } = {}) => {
       await this.faults.at("sessions.create");
-      // One commit with the session, as Firestore's store makes it (not with a rehash, a transaction).
-      const settled = rehash === undefined && settlement !== undefined && this.settleWith?.settleNow(settlement) === true;
-      this.addToken(token);
       const uid = this.uidByEmailKey.get(token.emailKey);
       const account = uid === undefined ? undefined : this.accounts.get(uid);
+      // One commit with the session, as Firestore's store makes it (not with a rehash, a
+      // transaction; not when the account is gone, which fails Firestore's whole commit).
+      const settled =
+        rehash === undefined && account !== undefined && settlement !== undefined && this.settleWith?.settleNow(settlement) === true;
+      this.addToken(token);
       if (account === undefined) return { settled };
       const passwordHash = rehash !== undefined && account.passwordHash === rehash.from ? rehash.to : account.passwordHash;
       this.accounts.set(account.uid, { ...account, sessionCount: account.sessionCount + 1, passwordHash });

@@ -126,11 +126,14 @@ describe("login (use case, in-memory fakes)", () => {
   it("a failing session write fails the login (no token without a session)", async () => {
     const { w } = await registered();
     w.faults.failAt("sessions.create");
+    const counted = () => [...w.throttle.counters.values()].map((counter) => counter.count);
     try {
-      await login({ email, password }, w.deps);
+      await login({ email, password, clientNetwork: "203.0.113.9" }, w.deps);
       expect.fail("login should fail");
     } catch (error) {
       expect(String(error)).to.include("sessions.create");
     }
+    // Nor is the success settled without its session: the check stays counted, as a failure's.
+    expect(counted()).to.deep.equal([1, 1, 1]);
   });
 });

@@ -543,6 +543,18 @@ describe("pinned: login", () => {
     expect(w.events.seen.filter((event) => event.includes(uid) && event.startsWith("follow_up_failed"))).to.deep.equal([]);
   });
 
+  it("a login that replaces its hash: the session in its transaction, the success settled beside it once", async () => {
+    const { w, uid } = await registered();
+    const throttle = new RecordingThrottle(w.faults);
+    w.store.settleWith = throttle;
+    w.hasher.cost = 3; // the stored hash is now weaker than the parameters: this login re-hashes
+    await login({ email, password, clientNetwork: N }, { ...w.deps, throttle });
+    expect(w.events.seen).to.include(`password_rehashed:${uid}`);
+    expect(throttle.alone).to.equal(1); // settled by its own commit, in parallel with the session's
+    expect(throttle.settled.map((settled) => settled.release)).to.deep.equal([1]);
+    expect(throttle.released).to.equal(1);
+  });
+
   it("a pair moved during the hash (a concurrent wrong password): the session lands alone, the shard gets its count back once", async () => {
     const { w } = await registered();
     const throttle = new RecordingThrottle(w.faults);
