@@ -6,6 +6,7 @@ import {
   authBody,
   bearer,
   credentialOf,
+  db,
   errorCode,
   FIRESTORE_MODE,
   fetchReply,
@@ -98,6 +99,33 @@ describe("store failures at each step (offline Firestore fault injection, emulat
     expect(await snapshot(["auth_throttle"])).to.deep.equal(before);
     await clearFaults();
     expect((await post("/login", { email, password })).status).to.equal(200);
+  });
+
+  it("login: its one commit after the hash (session and throttle together) fails -> the session goes alone: 200, a working session", async () => {
+    const email = uniqueEmail("f-settle");
+    expect((await post("/signup", { email, password })).status).to.equal(201);
+    // The first commit that writes a session record is the login's combined one (the
+    // reservation before the hash writes only throttle counters); an error the client does not retry.
+    await fault("Commit", INTERNAL, "auth_sessions", 1);
+    const reply = await post("/login", { email, password });
+    expect(reply.status, reply.text).to.equal(200);
+    const { localId } = await signInWithCustomToken(authBody(reply).jwt_token);
+    expect((await post("/refresh", { refresh_token: authBody(reply).refresh_token })).status).to.equal(200);
+    expect(localId).to.equal(authBody(reply).user.id);
+  });
+
+  it("login: its one commit lands after its deadline -> the session goes alone meanwhile, 200; the late commit finds it and lands nothing", async function () {
+    this.timeout(60_000);
+    const email = uniqueEmail("f-settle-late");
+    expect((await post("/signup", { email, password })).status).to.equal(201);
+    await fault("Commit", 0, "auth_sessions", 1, DEADLINES.callMs + 2_000);
+    const reply = await post("/login", { email, password });
+    expect(reply.status, reply.text).to.equal(200);
+    const session = authBody(reply);
+    await new Promise((r) => setTimeout(r, 3_000)); // the held-back commit is answered (refused whole: its session exists)
+    expect((await post("/refresh", { refresh_token: session.refresh_token })).status).to.equal(200);
+    const sessions = await db().collection("auth_sessions").where("uid", "==", session.user.id).get();
+    expect(sessions.size, "one session from signup, one from this login").to.equal(2);
   });
 
   it("login: the credential read keeps failing -> a clean error, nothing written; recovery after the outage", async () => {
