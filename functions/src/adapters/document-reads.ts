@@ -3,8 +3,8 @@ import type { DocumentReference, DocumentSnapshot, Firestore } from "firebase-ad
 
 /**
  * Document lookups made in the same turn of the event loop go out as one `getAll`: one round trip
- * and one call's CPU in the Firestore client (a call costs about 1 ms of the function's CPU, more
- * than the documents it carries; docs/benchmark.md). A login looks up its credential and its
+ * and one call's CPU in the Firestore client (each call costs the function's CPU whatever it
+ * carries; docs/benchmark.md). A login looks up its credential and its
  * throttle counters at once (login.ts): one call, not two. Lookups of concurrent requests of
  * one instance made in the same turn share a call too.
  *

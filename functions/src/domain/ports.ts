@@ -200,9 +200,10 @@ export interface SessionStore {
    *
    * `settlement`: the throttle's writes for the password check that let the session in
    * (ThrottleStore.settle), in the same commit when it can be - a login's one round trip after its
-   * hash. `settled` says whether they landed; when they did not (a `release` whose pair moved, or
-   * a `rehash`, which takes a transaction), the session was written alone and the caller settles
-   * another way (throttle.ts, `Settlement.unsettled`).
+   * hash. `settled` says whether they landed; when they did not (that commit failed - a
+   * `release` whose pair moved, a throttle document that refused the write - or a `rehash`, which
+   * takes a transaction), the session was written alone and the caller settles another way
+   * (throttle.ts, `Settlement.unsettled`). Only a failure of the session's own writes throws.
    */
   create(
     token: RefreshTokenRecord,
