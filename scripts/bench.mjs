@@ -22,9 +22,9 @@
 // --compare DIR: also serves the `auth` function built in DIR (another build's functions folder,
 // say a git worktree of an earlier commit with both installs, the root's and the functions', and
 // built: without the root's, that build cannot find the Functions Framework to cap its bodies
-// and logs body_cap_not_applied) on the same Firestore, Auth
-// emulator and CPU, and adds its logins at 8 and at 1 to the interleaved rounds: this build's
-// login against that one's, CPU and latency, in one run (the machine's drift cancels out).
+// and logs body_cap_not_applied) on the same Firestore, Auth emulator and CPU, and adds its
+// logins at 8 and at 1 to the interleaved rounds: this build's login against that one's, CPU and
+// latency, in one run (the machine's drift cancels out).
 
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -155,6 +155,7 @@ const waitFor = (what, check, timeoutMs = 120_000) => waitUntil(what, check, tim
 const progress = (text) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
 const fnUrl = `http://${host}:${ports.fn}`;
+const compareUrl = `http://${host}:${ports.compare}`;
 const newAccounts = (tag) => Array.from({ length: ACCOUNTS }, (_, i) => `bench.${tag}.${i}.${randomBytes(3).toString("hex")}@example.com`);
 let clientCounter = 0;
 /** Each request from its own documentation-range address, so the per-address throttle stays out of the way. */
@@ -429,10 +430,9 @@ async function measureColdStart(accounts) {
 /**
  * Target 1 on one Firestore: ROUNDS rounds, each the hash-only ceiling at concurrency 8, then
  * login, the `hash`, `firestore` and `empty` fixtures at 8 and login and `hash` at 1, in an order
- * rotated by one per round (no server always right after the ceiling or another one).
+ * rotated by one per round (no server always right after the ceiling or another one); with
+ * --compare, the other build's login at 8 and at 1 among them (`other`: its process).
  */
-const compareUrl = `http://${host}:${ports.compare}`;
-
 async function measureTargets(fn, accounts, other) {
   const fixtures = { hash: ports.hash, firestore: ports.firestoreOnly, empty: ports.empty };
   const served = {};

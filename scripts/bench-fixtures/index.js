@@ -31,12 +31,9 @@ const stored = argon2.hash(PASSWORD, {
   parallelism: OWASP_ARGON2ID.parallelism,
 });
 
-// Each fixture leaves the Functions Framework's per-request domain as `auth` does
-// (functions/src/http/outside-domain.ts): what the function avoids, the references avoid too.
-const outsideDomain = (handler) => (req, res) => {
-  process.domain?.exit();
-  return handler(req, res);
-};
+// Each fixture leaves the Functions Framework's per-request domain as `auth` does, with the
+// built function's own wrapper: what the function avoids, the references avoid too.
+const { outsideRequestDomain: outsideDomain } = require(join(functionsDir, "lib", "http", "outside-domain.js"));
 
 exports.empty = outsideDomain((_req, res) => {
   res.json({});
